@@ -1,0 +1,148 @@
+# paude: hand-written Makefile. `make`, `make check`, `make install`.
+# Switches: DEVELOPER=1 (-Werror), SANITIZE=address,undefined, V=1 (show commands).
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/paude
+DATADIR    ?= $(PREFIX)/share/paude
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+DEPS       := libgit2 libssh2 json-c libcurl
+CSTD       := -std=gnu17
+WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wwrite-strings \
+              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough \
+              -Wno-missing-field-initializers -fno-common
+HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
+              -DPAUDE_DATADIR='"$(DATADIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
+              $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+
+ifeq ($(DEVELOPER),1)
+ALL_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+ALL_CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer -O1
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifneq ($(V),1)
+Q_CC = @echo "  CC      $@";
+Q_LD = @echo "  LINK    $@";
+Q_AR = @echo "  AR      $@";
+Q    = @
+endif
+
+B := build
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
+PAUDE_SRC  := $(sort $(wildcard cmd/paude/*.c))
+PAUDE_OBJ  := $(PAUDE_SRC:%.c=$(B)/%.o)
+HELPER_SRC := $(sort $(wildcard cmd/git-remote-paude/*.c))
+HELPER_OBJ := $(HELPER_SRC:%.c=$(B)/%.o)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+UNIT_SUPPORT_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+UNIT_SUPPORT_OBJ := $(UNIT_SUPPORT_SRC:%.c=$(B)/%.o)
+FUZZ_SRC   := $(filter-out tests/fuzz/standalone.c,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_REPLAY:= $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/replay-%)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/lf-%)
+LIBPAUDE   := $(B)/libpaude.a
+
+.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
+        format format-check fuzz install uninstall clean bench
+.DELETE_ON_ERROR:
+
+all: bin/paude bin/git-remote-paude
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBPAUDE): $(LIB_OBJ)
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
+bin/paude: $(PAUDE_OBJ) $(LIBPAUDE)
+	@mkdir -p bin
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(PAUDE_OBJ) $(LIBPAUDE) $(LIBS)
+
+bin/git-remote-paude: $(HELPER_OBJ) $(LIBPAUDE)
+	@mkdir -p bin
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(HELPER_OBJ) $(LIBPAUDE) $(LIBS)
+
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBPAUDE)
+	@mkdir -p $(dir $@)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
+
+# Fuzz targets: replayed over their corpus with any compiler; libFuzzer with clang.
+$(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(LIBPAUDE)
+	@mkdir -p $(dir $@)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBS)
+
+check-unit: $(UNIT_BIN)
+	$(Q)tests/run-unit.sh $(UNIT_BIN)
+
+check-fuzz: $(FUZZ_REPLAY)
+	$(Q)set -e; for f in $(FUZZ_REPLAY); do \
+		n=$${f##*/replay-}; echo "  FUZZ    $$n (corpus replay)"; \
+		$$f tests/fuzz/corpus/$$n; done
+
+check-integration: all
+	$(Q)tests/integration/run.sh
+
+check: check-unit check-fuzz check-integration
+
+asan:
+	$(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
+
+valgrind: $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do \
+		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite $$t; done
+
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
+
+$(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
+	@mkdir -p $(dir $@)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
+
+lint:
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
+		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
+	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+
+bench: all
+	bench/list.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 bin/paude bin/git-remote-paude $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	cp -R containers $(DESTDIR)$(DATADIR)/
+	find $(DESTDIR)$(DATADIR)/containers -type d -exec chmod 0755 {} +
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/paude $(DESTDIR)$(BINDIR)/git-remote-paude
+	rm -f $(DESTDIR)$(MANDIR)/man1/paude.1 $(DESTDIR)$(MANDIR)/man1/git-remote-paude.1
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan build-fuzz bin
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: names, metadata, and how metadata is stored as labels on the
+ * engine's objects (the labels are the source of truth; nothing local is).
+ */
+#ifndef PAUDE_SESSION_H
+#define PAUDE_SESSION_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "strvec.h"
+
+/*
+ * A session name is a lowercase DNS label that starts with a letter:
+ * [a-z]([a-z0-9-]*[a-z0-9])?, 1..PAUDE_SESSION_NAME_MAX characters. The cap
+ * leaves room for prefixes and suffixes in every object name derived from it
+ * (paude-proxy-NAME, a StatefulSet's pod and revision names: 63 at most).
+ */
+#define PAUDE_SESSION_NAME_MAX 40
+
+/* Label keys. */
+#define PAUDE_LABEL_APP "app"
+#define PAUDE_LABEL_APP_VALUE "paude"
+#define PAUDE_LABEL_NAME "paude.io/session-name"
+#define PAUDE_LABEL_ROLE "paude.io/role" /* "agent" or "proxy" */
+#define PAUDE_LABEL_WORKSPACE "paude.io/workspace"
+#define PAUDE_LABEL_CREATED "paude.io/created"
+#define PAUDE_LABEL_YOLO "paude.io/yolo"
+#define PAUDE_LABEL_ARGS "paude.io/agent-args" /* JSON array of strings */
+#define PAUDE_LABEL_DOMAINS "paude.io/allowed-domains" /* JSON array of strings */
+#define PAUDE_LABEL_AGENT "paude.io/agent" /* "claude" */
+#define PAUDE_LABEL_IMAGE "paude.io/image"
+#define PAUDE_LABEL_VERSION "paude.io/version"
+
+enum paude_session_state {
+	PAUDE_SESSION_UNKNOWN = 0,
+	PAUDE_SESSION_CREATED, /* resources exist, never started */
+	PAUDE_SESSION_RUNNING,
+	PAUDE_SESSION_STOPPED,
+};
+
+struct paude_session {
+	char *name;
+	char *backend; /* "podman", "openshift" */
+	char *location; /* backend-specific: namespace/context for clusters; NULL locally */
+	enum paude_session_state state;
+	char *status; /* the engine's own words, e.g. "Exited (0) 2 minutes ago" */
+	char *workspace; /* absolute host directory the session was created for */
+	char *created; /* RFC 3339 UTC */
+	char *image;
+	char *agent; /* "claude" */
+	bool yolo;
+	struct paude_strvec agent_args; /* exact argv words for the agent, before --yolo's flag */
+	struct paude_strvec allowed_domains; /* as requested (aliases kept), "all" = unrestricted */
+};
+
+struct paude_session_list {
+	struct paude_session *v;
+	size_t nr;
+	size_t alloc;
+};
+
+/* What `create` asks a backend to make. Strings are borrowed from the caller. */
+struct paude_mount {
+	const char *host; /* absolute host path */
+	const char *target; /* path in the container */
+	bool read_only;
+};
+
+struct paude_session_spec {
+	struct paude_session meta; /* name, workspace, created, image, yolo, args, domains */
+	struct paude_strvec env; /* "K=V" for the agent container */
+	struct paude_mount *mounts;
+	size_t n_mounts;
+};
+
+void paude_session_init(struct paude_session *s);
+void paude_session_release(struct paude_session *s);
+void paude_session_list_release(struct paude_session_list *l);
+/* Append a zeroed session and return it. */
+struct paude_session *paude_session_list_add(struct paude_session_list *l);
+/* Sort by name. */
+void paude_session_list_sort(struct paude_session_list *l);
+void paude_session_spec_release(struct paude_session_spec *spec);
+
+const char *paude_session_state_str(enum paude_session_state st);
+
+/* PAUDE_EUSAGE with a message naming the rule if name is not valid. */
+int paude_session_name_validate(const char *name, struct paude_error **err);
+/* A valid name derived from a directory's basename ("My Project" -> "my-project";
+ * "session" when nothing usable is left). Caller frees. */
+char *paude_session_name_from_dir(const char *dir);
+
+/* The argv the agent runs: "claude" [--dangerously-skip-permissions] args... */
+void paude_session_agent_argv(const struct paude_session *s, struct paude_strvec *out);
+
+/*
+ * Labels: encode the metadata as "KEY=VALUE" strings (values are plain
+ * strings; lists are JSON arrays), and decode them back. Decoding ignores
+ * unknown keys and fails with PAUDE_EPROTO on malformed values.
+ */
+void paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out);
+/* lookup(ctx, key) returns the label's value or NULL. */
+int paude_session_from_labels(struct paude_session *out,
+			      const char *(*lookup)(void *ctx, const char *key), void *ctx,
+			      struct paude_error **err);
+
+/* Current time as RFC 3339 UTC ("2026-11-27T18:00:00Z"). Caller frees. */
+char *paude_now_rfc3339(void);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <string.h>
+#include "paude/error.h"
+#include "banned.h"
+
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
+int
+paude_error_set(struct paude_error **err, int code, int sys_errno, const char *fmt, ...)
+{
+	if (!err || *err)
+		return code;
+	struct paude_error *e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	va_list ap;
+	va_start(ap, fmt);
+	e->msg = vformat(fmt, ap);
+	va_end(ap);
+	e->code = code;
+	e->sys_errno = sys_errno;
+	*err = e;
+	return code;
+}
+
+int
+paude_error_errno(struct paude_error **err, int sys_errno, const char *fmt, ...)
+{
+	if (!err || *err)
+		return PAUDE_EOS;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *msg = vformat(fmt, ap);
+	va_end(ap);
+	return paude_error_set(err, PAUDE_EOS, sys_errno, "%s: %s", msg, strerror(sys_errno));
+}
+
+int
+paude_error_wrap(struct paude_error **err, const char *fmt, ...)
+{
+	if (!err || !*err)
+		return PAUDE_EGENERIC;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *ctx = vformat(fmt, ap);
+	va_end(ap);
+	char *msg = NULL;
+	if (asprintf(&msg, "%s: %s", ctx, (*err)->msg) < 0)
+		abort();
+	free((*err)->msg);
+	(*err)->msg = msg;
+	return (*err)->code;
+}
+
+void
+paude_error_free(struct paude_error *err)
+{
+	if (!err)
+		return;
+	free(err->msg);
+	free(err);
+}
+
+void
+paude_error_clear(struct paude_error **err)
+{
+	if (err) {
+		paude_error_free(*err);
+		*err = NULL;
+	}
+}
+
+int
+paude_error_exit_code(int code)
+{
+	if (code == PAUDE_OK)
+		return 0;
+	if (code == PAUDE_EUSAGE)
+		return 2;
+	return 1;
+}

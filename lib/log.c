@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+#include <stdarg.h>
+#include "paude/log.h"
+#include "banned.h"
+
+static enum paude_log_level current_level = PAUDE_LOG_INFO;
+static const char *prog = "paude";
+static int color = -1;
+
+void
+paude_log_init(const char *progname)
+{
+	if (progname)
+		prog = progname;
+	const char *env = getenv("PAUDE_LOG");
+	if (!env || !*env)
+		return;
+	static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(env, names[i]))
+			current_level = (enum paude_log_level)i;
+}
+
+void
+paude_log_set_level(enum paude_log_level level)
+{
+	current_level = level;
+}
+
+enum paude_log_level
+paude_log_get_level(void)
+{
+	return current_level;
+}
+
+bool
+paude_log_enabled(enum paude_log_level level)
+{
+	return level <= current_level;
+}
+
+bool
+paude_log_color(void)
+{
+	if (color < 0) {
+		const char *nc = getenv("NO_COLOR");
+		const char *term = getenv("TERM");
+		color = isatty(STDERR_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+	}
+	return color;
+}
+
+void
+paude_vlog(enum paude_log_level level, const char *fmt, va_list ap)
+{
+	if (!paude_log_enabled(level))
+		return;
+	int saved = errno;
+	bool c = paude_log_color();
+	switch (level) {
+	case PAUDE_LOG_ERROR:
+		fprintf(stderr, "%s%s: error:%s ", c ? "\033[1;31m" : "", prog, c ? "\033[0m" : "");
+		break;
+	case PAUDE_LOG_WARN:
+		fprintf(stderr, "%s%s: warning:%s ", c ? "\033[1;33m" : "", prog,
+			c ? "\033[0m" : "");
+		break;
+	case PAUDE_LOG_INFO:
+		break;
+	case PAUDE_LOG_DEBUG:
+	case PAUDE_LOG_TRACE:
+		fprintf(stderr, "%s: debug: ", prog);
+		break;
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	errno = saved;
+}
+
+void
+paude_log(enum paude_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	paude_vlog(level, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process runner. The real implementation forks and execs with a
+ * CLOEXEC "notify" pipe: if exec fails, the child writes errno to it, so the
+ * parent reports "program not found" instead of a bare exit 127 (git's
+ * run-command does the same). Capture uses poll() over the pipes so that a
+ * child that fills stderr while we write its stdin cannot deadlock us.
+ */
+#include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+#include "paude/run.h"
+#include "paude/log.h"
+#include "banned.h"
+
+extern char **environ;
+
+void
+paude_child_init(struct paude_child *c)
+{
+	memset(c, 0, sizeof(*c));
+	paude_strvec_init(&c->args);
+	paude_strvec_init(&c->env);
+}
+
+void
+paude_child_release(struct paude_child *c)
+{
+	paude_strvec_clear(&c->args);
+	paude_strvec_clear(&c->env);
+}
+
+bool
+paude_looks_like_option(const char *s)
+{
+	return !s || s[0] == '-';
+}
+
+char *
+paude_which(const char *prog)
+{
+	if (!prog || !*prog)
+		return NULL;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	const char *p = path;
+	while (*p) {
+		const char *colon = strchrnul(p, ':');
+		size_t n = (size_t)(colon - p);
+		char *cand = NULL;
+		if (asprintf(&cand, "%.*s/%s", (int)n, n ? p : ".", prog) < 0)
+			abort();
+		struct stat st;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p = *colon ? colon + 1 : colon;
+	}
+	return NULL;
+}
+
+void
+paude_quote_argv(struct paude_buf *out, const char *const *argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++) {
+		if (i)
+			paude_buf_addch(out, ' ', NULL);
+		paude_buf_add_shell_quoted(out, argv[i]);
+	}
+}
+
+static void
+trace(const struct paude_child *c, const char *how)
+{
+	if (!paude_log_enabled(PAUDE_LOG_DEBUG))
+		return;
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	for (size_t i = 0; i < c->env.nr; i++) {
+		paude_buf_add_shell_quoted(&b, c->env.v[i]);
+		paude_buf_addch(&b, ' ', NULL);
+	}
+	paude_quote_argv(&b, (const char *const *)c->args.v);
+	paude_log(PAUDE_LOG_DEBUG, "%s%s", how, b.buf);
+}
+
+/* Build the child's environment: environ with c->env applied. */
+static char **
+build_env(const struct paude_child *c, struct paude_strvec *store)
+{
+	if (!c->env.nr)
+		return environ;
+	for (char **e = environ; *e; e++) {
+		size_t klen = strcspn(*e, "=");
+		bool overridden = false;
+		for (size_t i = 0; i < c->env.nr; i++) {
+			size_t l = strcspn(c->env.v[i], "=");
+			if (l == klen && !strncmp(c->env.v[i], *e, klen))
+				overridden = true;
+		}
+		if (!overridden)
+			paude_strvec_push(store, *e);
+	}
+	for (size_t i = 0; i < c->env.nr; i++)
+		if (strchr(c->env.v[i], '='))
+			paude_strvec_push(store, c->env.v[i]);
+	return store->v;
+}
+
+static int
+dup_to(int fd, int target)
+{
+	if (fd == target) {
+		int fl = fcntl(fd, F_GETFD);
+		return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+static void
+close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+static int
+posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
+{
+	(void)ctx;
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int notify[2] = { -1, -1 };
+	int r = 0;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_strvec_ struct paude_strvec envstore = PAUDE_STRVEC_INIT;
+	const char *prog = c->args.nr ? c->args.v[0] : NULL;
+
+	if (!prog)
+		PAUDE_BUG("child without argv");
+	trace(c, "+ ");
+	path = paude_which(prog);
+	if (!path) {
+		r = paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
+				    "'%s' not found (is it installed and on PATH?)", prog);
+		goto fail;
+	}
+	if ((c->in < 0 && pipe2(pin, O_CLOEXEC) < 0) ||
+	    (c->out < 0 && pipe2(pout, O_CLOEXEC) < 0) ||
+	    (c->err < 0 && pipe2(perr, O_CLOEXEC) < 0) || pipe2(notify, O_CLOEXEC) < 0) {
+		r = paude_error_errno(err, errno, "cannot create pipe");
+		goto fail;
+	}
+	char **envp = build_env(c, &envstore);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = paude_error_errno(err, errno, "cannot fork");
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls from here on. */
+		int e;
+		signal(SIGPIPE, SIG_DFL);
+		int nullfd = -1;
+		if (c->no_stdin || c->no_stdout || c->no_stderr)
+			nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int in = c->no_stdin ? nullfd : c->in < 0 ? pin[0] : c->in;
+		int out = c->no_stdout ? nullfd : c->out < 0 ? pout[1] : c->out;
+		int errfd = c->no_stderr ? nullfd : c->err < 0 ? perr[1] : c->err;
+		if ((in > 0 && dup_to(in, 0) < 0) || (out > 0 && dup_to(out, 1) < 0) ||
+		    (errfd > 0 && dup_to(errfd, 2) < 0))
+			goto child_fail;
+		if (c->dir && chdir(c->dir) < 0)
+			goto child_fail;
+		execve(path, c->args.v, envp);
+	child_fail:
+		e = errno;
+		if (write(notify[1], &e, sizeof(e)) < 0) {
+			/* nothing more we can do */
+		}
+		_exit(127);
+	}
+	close(notify[1]);
+	notify[1] = -1;
+	int child_errno = 0;
+	ssize_t n;
+	do
+		n = read(notify[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(notify[0]);
+	notify[0] = -1;
+	if (n == sizeof(child_errno)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (child_errno == ENOENT && c->dir)
+			r = paude_error_errno(err, child_errno, "cannot run '%s' in '%s'", prog,
+					      c->dir);
+		else
+			r = paude_error_errno(err, child_errno, "cannot run '%s'", prog);
+		goto fail;
+	}
+	c->pid = pid;
+	if (c->in > 0)
+		close(c->in);
+	if (c->out > 0)
+		close(c->out);
+	if (c->err > 0)
+		close(c->err);
+	if (c->in < 0) {
+		close(pin[0]);
+		c->in = pin[1];
+	}
+	if (c->out < 0) {
+		close(pout[1]);
+		c->out = pout[0];
+	}
+	if (c->err < 0) {
+		close(perr[1]);
+		c->err = perr[0];
+	}
+	return 0;
+fail:
+	close_pair(pin);
+	close_pair(pout);
+	close_pair(perr);
+	close_pair(notify);
+	if (c->in > 0)
+		close(c->in);
+	if (c->out > 0)
+		close(c->out);
+	if (c->err > 0)
+		close(c->err);
+	return r;
+}
+
+static int
+posix_finish(void *ctx, struct paude_child *c, int *ret_status, struct paude_error **err)
+{
+	(void)ctx;
+	int st = 0;
+	pid_t p;
+	do
+		p = waitpid(c->pid, &st, 0);
+	while (p < 0 && errno == EINTR);
+	if (p < 0)
+		return paude_error_errno(err, errno, "waiting for '%s' failed", c->args.v[0]);
+	c->pid = 0;
+	if (WIFEXITED(st))
+		*ret_status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		*ret_status = 128 + WTERMSIG(st);
+	else
+		*ret_status = 255;
+	paude_log(PAUDE_LOG_TRACE, "'%s' exited with status %d", c->args.v[0], *ret_status);
+	return 0;
+}
+
+static int
+posix_exec(void *ctx, struct paude_child *c, struct paude_error **err)
+{
+	(void)ctx;
+	const char *prog = c->args.nr ? c->args.v[0] : NULL;
+	if (!prog)
+		PAUDE_BUG("exec without argv");
+	trace(c, "+ exec ");
+	_cleanup_free_ char *path = paude_which(prog);
+	if (!path)
+		return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
+				       "'%s' not found (is it installed and on PATH?)", prog);
+	_cleanup_strvec_ struct paude_strvec envstore = PAUDE_STRVEC_INIT;
+	char **envp = build_env(c, &envstore);
+	if (c->dir && chdir(c->dir) < 0)
+		return paude_error_errno(err, errno, "cannot change to '%s'", c->dir);
+	fflush(NULL);
+	execve(path, c->args.v, envp);
+	return paude_error_errno(err, errno, "cannot run '%s'", prog);
+}
+
+static const struct paude_runner_ops posix_ops = {
+	.start = posix_start,
+	.finish = posix_finish,
+	.exec = posix_exec,
+};
+
+struct paude_runner *
+paude_runner_default(void)
+{
+	static struct paude_runner r = { .ops = &posix_ops };
+	return &r;
+}
+
+int
+paude_child_start(struct paude_runner *r, struct paude_child *c, struct paude_error **err)
+{
+	return r->ops->start(r->ctx, c, err);
+}
+
+int
+paude_child_finish(struct paude_runner *r, struct paude_child *c, int *ret_status,
+		   struct paude_error **err)
+{
+	return r->ops->finish(r->ctx, c, ret_status, err);
+}
+
+int
+paude_child_exec(struct paude_runner *r, struct paude_child *c, struct paude_error **err)
+{
+	return r->ops->exec(r->ctx, c, err);
+}
+
+int
+paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in, size_t in_len,
+		  struct paude_buf *out, struct paude_buf *errout, int *ret_status,
+		  struct paude_error **err)
+{
+	if (in)
+		c->in = -1;
+	else if (!c->in)
+		c->no_stdin = 1;
+	if (out)
+		c->out = -1;
+	if (errout)
+		c->err = -1;
+	int ret = paude_child_start(r, c, err);
+	if (ret < 0)
+		return ret;
+
+	struct pollfd pfd[3];
+	int infd = in ? c->in : -1, outfd = out ? c->out : -1, errfd = errout ? c->err : -1;
+	size_t written = 0;
+	if (infd >= 0 && in_len == 0) {
+		close(infd);
+		infd = -1;
+	}
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+	while (infd >= 0 || outfd >= 0 || errfd >= 0) {
+		nfds_t n = 0;
+		int idx_in = -1, idx_out = -1, idx_err = -1;
+		if (infd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = infd, .events = POLLOUT };
+			idx_in = (int)n++;
+		}
+		if (outfd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = outfd, .events = POLLIN };
+			idx_out = (int)n++;
+		}
+		if (errfd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = errfd, .events = POLLIN };
+			idx_err = (int)n++;
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = paude_error_errno(err, errno, "poll failed");
+			break;
+		}
+		if (idx_in >= 0 && pfd[idx_in].revents) {
+			ssize_t w = write(infd, in + written, in_len - written);
+			if (w < 0 && errno != EINTR && errno != EAGAIN) {
+				close(infd); /* EPIPE: the child does not want more */
+				infd = -1;
+			} else if (w > 0) {
+				written += (size_t)w;
+				if (written == in_len) {
+					close(infd);
+					infd = -1;
+				}
+			}
+		}
+		int *fds[2] = { &outfd, &errfd };
+		int idx[2] = { idx_out, idx_err };
+		struct paude_buf *bufs[2] = { out, errout };
+		for (int k = 0; k < 2; k++) {
+			if (idx[k] < 0 || !pfd[idx[k]].revents)
+				continue;
+			char tmp[16384];
+			ssize_t rd = read(*fds[k], tmp, sizeof(tmp));
+			if (rd < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (rd <= 0) {
+				close(*fds[k]);
+				*fds[k] = -1;
+				continue;
+			}
+			struct paude_error *cap = NULL;
+			if (paude_buf_add(bufs[k], tmp, (size_t)rd, &cap) < 0) {
+				if (ret == 0)
+					ret = paude_error_wrap(&cap, "output of '%s'", c->args.v[0]);
+				if (err && !*err)
+					*err = cap;
+				else
+					paude_error_free(cap);
+				close(*fds[k]);
+				*fds[k] = -1;
+			}
+		}
+	}
+	signal(SIGPIPE, old_pipe);
+	if (infd >= 0)
+		close(infd);
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	int status = 0;
+	int fr = paude_child_finish(r, c, &status, ret < 0 ? NULL : err);
+	if (ret < 0)
+		return ret;
+	if (fr < 0)
+		return fr;
+	*ret_status = status;
+	return 0;
+}
+
+int
+paude_child_error(struct paude_error **err, const struct paude_child *c, int status,
+		  const char *errtext, size_t errlen)
+{
+	/* Keep the last non-empty lines of stderr, at most ~1 KiB. */
+	while (errlen && strchr(" \t\r\n", errtext[errlen - 1]))
+		errlen--;
+	size_t start = errlen > 1024 ? errlen - 1024 : 0;
+	const char *tail = errtext + start;
+	size_t tlen = errlen - start;
+	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
+	paude_buf_addstr(&what, c->args.v[0], NULL);
+	if (c->args.nr > 1 && !paude_looks_like_option(c->args.v[1])) {
+		paude_buf_addch(&what, ' ', NULL);
+		paude_buf_addstr(&what, c->args.v[1], NULL);
+	}
+	int r;
+	if (tlen)
+		r = paude_error_set(err, PAUDE_ECHILD, 0, "%s: exit %d: %.*s", what.buf, status,
+				    (int)tlen, tail);
+	else
+		r = paude_error_set(err, PAUDE_ECHILD, 0, "%s: exit %d", what.buf, status);
+	if (err && *err && (*err)->code == PAUDE_ECHILD)
+		(*err)->child_status = status;
+	return r;
+}
+
+int
+paude_run_output(struct paude_runner *r, struct paude_child *c, struct paude_buf *out,
+		 struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf errbuf = PAUDE_BUF_INIT_MAX(1 << 20);
+	_cleanup_buf_ struct paude_buf discard = PAUDE_BUF_INIT_MAX(64 << 20);
+	int status = 0;
+	if (!out && !c->out)
+		out = &discard;
+	int ret = paude_run_capture(r, c, NULL, 0, out, &errbuf, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0)
+		return paude_child_error(err, c, status, errbuf.buf, errbuf.len);
+	if (errbuf.len)
+		paude_log(PAUDE_LOG_TRACE, "stderr of '%s': %s", c->args.v[0], errbuf.buf);
+	return 0;
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+#include <time.h>
+#include <ctype.h>
+#include "paude/session.h"
+#include "paude/json.h"
+#include "banned.h"
+
+void
+paude_session_init(struct paude_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	paude_strvec_init(&s->agent_args);
+	paude_strvec_init(&s->allowed_domains);
+}
+
+void
+paude_session_release(struct paude_session *s)
+{
+	free(s->name);
+	free(s->backend);
+	free(s->location);
+	free(s->status);
+	free(s->workspace);
+	free(s->created);
+	free(s->image);
+	free(s->agent);
+	paude_strvec_clear(&s->agent_args);
+	paude_strvec_clear(&s->allowed_domains);
+	paude_session_init(s);
+}
+
+void
+paude_session_list_release(struct paude_session_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		paude_session_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct paude_session *
+paude_session_list_add(struct paude_session_list *l)
+{
+	if (l->nr == l->alloc) {
+		size_t n = l->alloc ? l->alloc * 2 : 8;
+		struct paude_session *p = realloc(l->v, n * sizeof(*p));
+		if (!p)
+			abort();
+		l->v = p;
+		l->alloc = n;
+	}
+	struct paude_session *s = &l->v[l->nr++];
+	paude_session_init(s);
+	return s;
+}
+
+static int
+cmp_session(const void *a, const void *b)
+{
+	const struct paude_session *x = a, *y = b;
+	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+void
+paude_session_list_sort(struct paude_session_list *l)
+{
+	if (l->nr > 1)
+		qsort(l->v, l->nr, sizeof(*l->v), cmp_session);
+}
+
+void
+paude_session_spec_release(struct paude_session_spec *spec)
+{
+	paude_session_release(&spec->meta);
+	paude_strvec_clear(&spec->env);
+}
+
+const char *
+paude_session_state_str(enum paude_session_state st)
+{
+	switch (st) {
+	case PAUDE_SESSION_CREATED:
+		return "created";
+	case PAUDE_SESSION_RUNNING:
+		return "running";
+	case PAUDE_SESSION_STOPPED:
+		return "stopped";
+	case PAUDE_SESSION_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+int
+paude_session_name_validate(const char *name, struct paude_error **err)
+{
+	static const char rule[] = "use 1-40 lowercase letters, digits and '-', starting with a "
+				   "letter and not ending with '-'";
+	if (!name || !*name)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "session name is empty (%s)", rule);
+	size_t n = strlen(name);
+	if (n > PAUDE_SESSION_NAME_MAX)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "session name is too long: %zu characters (%s)", n, rule);
+	bool ok = name[0] >= 'a' && name[0] <= 'z' && name[n - 1] != '-';
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = name[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+	}
+	if (!ok) {
+		/* Show the name safely: it may hold control characters. */
+		char shown[64];
+		size_t j = 0;
+		for (size_t i = 0; i < n && j + 5 < sizeof(shown); i++) {
+			unsigned char c = (unsigned char)name[i];
+			if (c >= 0x20 && c < 0x7f && c != '\'')
+				shown[j++] = (char)c;
+			else
+				j += (size_t)snprintf(shown + j, sizeof(shown) - j, "\\x%02x", c);
+		}
+		shown[j] = '\0';
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid session name '%s%s' (%s)",
+				       shown, j < n && n > 50 ? "..." : "", rule);
+	}
+	return 0;
+}
+
+char *
+paude_session_name_from_dir(const char *dir)
+{
+	const char *base = dir ? strrchr(dir, '/') : NULL;
+	base = base ? base + 1 : dir ? dir : "";
+	char out[PAUDE_SESSION_NAME_MAX + 1];
+	size_t n = 0;
+	bool dash = false;
+	for (const char *p = base; *p && n < PAUDE_SESSION_NAME_MAX; p++) {
+		unsigned char c = (unsigned char)tolower((unsigned char)*p);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (n == 0 && !(c >= 'a' && c <= 'z'))
+				continue; /* must start with a letter */
+			if (dash && n)
+				out[n++] = '-';
+			dash = false;
+			if (n < PAUDE_SESSION_NAME_MAX)
+				out[n++] = (char)c;
+		} else {
+			dash = true;
+		}
+	}
+	while (n && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+	char *s = strdup(n ? out : "session");
+	if (!s)
+		abort();
+	return s;
+}
+
+void
+paude_session_agent_argv(const struct paude_session *s, struct paude_strvec *out)
+{
+	paude_strvec_push(out, s->agent && *s->agent ? s->agent : "claude");
+	if (s->yolo)
+		paude_strvec_push(out, "--dangerously-skip-permissions");
+	for (size_t i = 0; i < s->agent_args.nr; i++)
+		paude_strvec_push(out, s->agent_args.v[i]);
+}
+
+static void
+push_label(struct paude_strvec *out, const char *k, const char *v)
+{
+	if (v)
+		paude_strvec_pushf(out, "%s=%s", k, v);
+}
+
+static char *
+encode_list(const struct paude_strvec *sv)
+{
+	_cleanup_json_ struct json_object *arr = paude_json_array_from_strvec(sv);
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_json_write(&b, arr, false);
+	return paude_buf_detach(&b);
+}
+
+void
+paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
+{
+	push_label(out, PAUDE_LABEL_APP, PAUDE_LABEL_APP_VALUE);
+	push_label(out, PAUDE_LABEL_NAME, s->name);
+	push_label(out, PAUDE_LABEL_WORKSPACE, s->workspace);
+	push_label(out, PAUDE_LABEL_CREATED, s->created);
+	push_label(out, PAUDE_LABEL_IMAGE, s->image);
+	push_label(out, PAUDE_LABEL_AGENT, s->agent ? s->agent : "claude");
+	push_label(out, PAUDE_LABEL_YOLO, s->yolo ? "true" : "false");
+	_cleanup_free_ char *args = encode_list(&s->agent_args);
+	_cleanup_free_ char *doms = encode_list(&s->allowed_domains);
+	push_label(out, PAUDE_LABEL_ARGS, args);
+	push_label(out, PAUDE_LABEL_DOMAINS, doms);
+	push_label(out, PAUDE_LABEL_VERSION, PAUDE_VERSION);
+}
+
+static int
+decode_list(struct paude_strvec *out, const char *key, const char *v, struct paude_error **err)
+{
+	if (!v || !*v)
+		return 0;
+	_cleanup_json_ struct json_object *arr = NULL;
+	int r = paude_json_parse(&arr, v, strlen(v), key, err);
+	if (r < 0)
+		return r;
+	r = paude_json_array_to_strvec(out, arr, err);
+	if (r < 0)
+		return paude_error_wrap(err, "label '%s'", key);
+	return 0;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+int
+paude_session_from_labels(struct paude_session *out,
+			  const char *(*lookup)(void *ctx, const char *key), void *ctx,
+			  struct paude_error **err)
+{
+	struct paude_session s;
+	paude_session_init(&s);
+	const char *name = lookup(ctx, PAUDE_LABEL_NAME);
+	if (!name || paude_session_name_validate(name, NULL) < 0) {
+		paude_session_release(&s);
+		return paude_error_set(err, PAUDE_EPROTO, 0, "missing or invalid label '%s'",
+				       PAUDE_LABEL_NAME);
+	}
+	s.name = dup_or_null(name);
+	s.workspace = dup_or_null(lookup(ctx, PAUDE_LABEL_WORKSPACE));
+	s.created = dup_or_null(lookup(ctx, PAUDE_LABEL_CREATED));
+	s.image = dup_or_null(lookup(ctx, PAUDE_LABEL_IMAGE));
+	s.agent = dup_or_null(lookup(ctx, PAUDE_LABEL_AGENT));
+	const char *y = lookup(ctx, PAUDE_LABEL_YOLO);
+	s.yolo = y && !strcmp(y, "true");
+	int r = decode_list(&s.agent_args, PAUDE_LABEL_ARGS, lookup(ctx, PAUDE_LABEL_ARGS), err);
+	if (r >= 0)
+		r = decode_list(&s.allowed_domains, PAUDE_LABEL_DOMAINS,
+				lookup(ctx, PAUDE_LABEL_DOMAINS), err);
+	if (r < 0) {
+		paude_session_release(&s);
+		return r;
+	}
+	paude_session_release(out);
+	*out = s;
+	return 0;
+}
+
+char *
+paude_now_rfc3339(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char buf[32];
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return dup_or_null(buf);
+}

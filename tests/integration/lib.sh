@@ -1,0 +1,98 @@
+#!/bin/bash
+# Shared helpers for integration tests (git t/test-lib.sh in miniature).
+# A test file sources this, calls test_expect_success for each case, and
+# ends with test_done. Output is TAP-like; run.sh aggregates the files.
+# shellcheck disable=SC2034
+
+set -u
+TEST_NAME=$(basename "$0" .sh)
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export PATH="$SRC_DIR/bin:$PATH"
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/paude-$TEST_NAME.XXXXXX")
+export PAUDE_TEST=1
+# A private HOME so tests never read or write the user's configuration.
+export HOME="$TRASH/home"
+mkdir -p "$HOME"
+export XDG_CACHE_HOME="$HOME/.cache" XDG_STATE_HOME="$HOME/.local/state"
+# The offline base image (tests/integration/ensure-base.sh builds it).
+export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
+# Keep the shared image cache: images are keyed by content, tests share them.
+unset XDG_RUNTIME_DIR 2>/dev/null || true
+
+test_count=0
+test_failed=0
+_cleanups=()
+
+# Unique, valid session name for this test file: NAME PREFIX -> "t<pid>-prefix".
+test_session_name() {
+	echo "it$$-$1"
+}
+
+test_on_exit() {
+	_cleanups+=("$1")
+}
+
+_run_cleanups() {
+	local c
+	for c in "${_cleanups[@]}"; do
+		eval "$c" >/dev/null 2>&1 || true
+	done
+	rm -rf "$TRASH"
+}
+trap _run_cleanups EXIT
+
+test_expect_success() {
+	local desc="$1" body="$2"
+	test_count=$((test_count + 1))
+	local out="$TRASH/out.$test_count"
+	if (cd "$TRASH" && set -e && eval "$body") >"$out" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		sed 's/^/#   /' "$out" | tail -n 40
+	fi
+}
+
+test_done() {
+	echo "# $TEST_NAME: $((test_count - test_failed)) passed, $test_failed failed"
+	[ "$test_failed" -eq 0 ]
+}
+
+# Assertions that print what they saw when they fail.
+test_grep() {
+	if ! grep -q -- "$@"; then
+		echo "expected to find: $*" >&2
+		return 1
+	fi
+}
+
+test_must_fail() {
+	if "$@"; then
+		echo "command succeeded but should have failed: $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_equal() {
+	if [ "$1" != "$2" ]; then
+		printf 'expected: %s\n     got: %s\n' "$1" "$2" >&2
+		return 1
+	fi
+}
+
+# Wait until a command succeeds (at most $1 seconds).
+test_wait_for() {
+	local secs="$1"
+	shift
+	local i
+	for ((i = 0; i < secs * 5; i++)); do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "timed out after ${secs}s waiting for: $*" >&2
+	return 1
+}
