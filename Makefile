@@ -57,6 +57,12 @@ FUZZ_SRC   := $(filter-out tests/fuzz/standalone.c,$(sort $(wildcard tests/fuzz/
 FUZZ_REPLAY:= $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/replay-%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/lf-%)
 LIBPAUDE   := $(B)/libpaude.a
+# containers/*/* are compiled into libpaude (tools/embed-files.sh); the list
+# file changes when a file is added or removed, so the table follows.
+EMBED_FILES:= $(sort $(wildcard containers/*/*))
+EMBED_LIST := $(B)/gen/embedded-files.list
+EMBED_OBJ  := $(B)/gen/embedded-files.o
+$(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
 
 .PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
         format format-check fuzz install uninstall clean bench
@@ -68,8 +74,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIBPAUDE): $(LIB_OBJ)
+$(LIBPAUDE): $(LIB_OBJ) $(EMBED_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/gen/embedded-files.c: tools/embed-files.sh $(EMBED_FILES) $(EMBED_LIST)
+	$(Q)tools/embed-files.sh containers $(EMBED_FILES) >$@
+
+$(EMBED_OBJ): $(B)/gen/embedded-files.c
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 bin/paude: $(PAUDE_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
