@@ -879,8 +879,12 @@ build(struct paude_runner *r, const struct plan *p, const char *base,
 
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *cf = paude_path_join(ctx, "Containerfile");
-	paude_strvec_pushl(&c.args, "podman", "build", "--pull=never", "-f", cf, "-t", p->ref,
-			   NULL);
+	paude_strvec_pushl(&c.args, "podman", "build", "--pull=never", NULL);
+	/* A rebuild also refreshes what the layer cache cannot see change,
+	 * such as the Claude Code release that "latest" names. */
+	if (o && o->rebuild)
+		paude_strvec_push(&c.args, "--no-cache");
+	paude_strvec_pushl(&c.args, "-f", cf, "-t", p->ref, NULL);
 	paude_strvec_pushf(&c.args, "--label=paude.io/image=%s", p->t->dir);
 	paude_strvec_pushf(&c.args, "--label=paude.io/image-hash=%s", p->hash);
 	paude_strvec_pushf(&c.args, "--label=paude.io/version=%s", PAUDE_VERSION);

@@ -51,7 +51,7 @@ struct paude_image_opts {
 	const char *ca_bundle; /* NULL: paude_ca_bundle_detect(); "": none */
 	const char *containers_dir; /* NULL: $PAUDE_CONTAINERS_DIR, else the embedded files */
 	const char *mirror; /* debootstrap mirror; NULL: $PAUDE_DEBIAN_MIRROR or the default */
-	bool rebuild; /* build even if the tag exists */
+	bool rebuild; /* build even if the tag exists, without the layer cache */
 	bool verbose; /* build output to our stderr (else to a log, tail shown on failure) */
 	paude_image_notify_fn notify; /* may be NULL */
 	void *notify_ctx;

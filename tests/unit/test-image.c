@@ -549,7 +549,7 @@ test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret(void **state)
 	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, NULL), 0);
 	assert_int_equal(f.calls.nr, 2);
 	assert_call(&f, 0, FAKE_ARGV("podman", "image", "exists", "localhost/b:1"));
-	assert_true(!strncmp(fake_runner_call(&f, 1), "podman build ", 13));
+	assert_true(!strncmp(fake_runner_call(&f, 1), "podman build --pull=never --no-cache -f ", 40));
 	assert_null(strstr(fake_runner_call(&f, 1), "--secret"));
 	fake_runner_release(&f);
 	free(ref);
