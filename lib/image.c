@@ -681,10 +681,11 @@ write_file_mode(const char *path, const void *data, size_t n, unsigned mode,
 
 /* --- the base image --- */
 
-static bool
-may_fall_back(const char *base)
+const char *
+paude_image_fallback_base(const struct paude_image_opts *o)
 {
-	return !strcmp(base, PAUDE_IMAGE_DEFAULT_BASE) || !strcmp(base, PAUDE_IMAGE_FALLBACK_BASE);
+	return env_or(o ? o->fallback_base : NULL, "PAUDE_FALLBACK_BASE_IMAGE",
+		      PAUDE_IMAGE_FALLBACK_BASE);
 }
 
 static char *
@@ -794,20 +795,25 @@ int
 paude_image_base_ensure(struct paude_runner *r, const char *base, const struct paude_image_opts *o,
 			char **out_ref, bool *out_fallback, struct paude_error **err)
 {
+	const char *fallback = paude_image_fallback_base(o);
 	if (!valid_image_ref(base))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid base image '%s'", base);
+	if (!valid_image_ref(fallback))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid fallback base image '%s'",
+				       fallback);
+	bool is_fallback = !strcmp(base, fallback);
 	bool yes = false;
 	int ret = image_exists(r, base, &yes, err);
 	if (ret < 0)
 		return ret;
 	if (yes) {
 		*out_ref = xstrdup(base);
-		*out_fallback = false;
+		*out_fallback = is_fallback;
 		return 0;
 	}
 	_cleanup_buf_ struct paude_buf why = PAUDE_BUF_INIT;
 	/* The fallback lives only in local storage: there is nothing to pull. */
-	if (strcmp(base, PAUDE_IMAGE_FALLBACK_BASE)) {
+	if (!is_fallback) {
 		notify(o, PAUDE_IMAGE_EV_PULL_BASE, base);
 		_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
 		int status = 0;
@@ -824,25 +830,22 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 		const char *nl = strrchr(errout.buf, '\n');
 		paude_buf_addstr(&why, nl ? nl + 1 : errout.buf, NULL);
 		paude_debug("cannot pull '%s': %s", base, why.buf);
-	}
-	if (!may_fall_back(base))
-		return paude_error_set(err, PAUDE_ECHILD, 0,
-				       "cannot pull base image '%s': %s (set PAUDE_BASE_IMAGE to an "
-				       "image available locally)",
-				       base, why.len ? why.buf : "unknown error");
-	if (strcmp(base, PAUDE_IMAGE_FALLBACK_BASE)) {
-		ret = image_exists(r, PAUDE_IMAGE_FALLBACK_BASE, &yes, err);
+		/* Only the default has an equivalent we can build from packages. */
+		if (strcmp(base, PAUDE_IMAGE_DEFAULT_BASE))
+			return paude_error_set(err, PAUDE_ECHILD, 0,
+					       "cannot pull base image '%s': %s (set "
+					       "PAUDE_BASE_IMAGE to an image available locally)",
+					       base, why.len ? why.buf : "unknown error");
+		ret = image_exists(r, fallback, &yes, err);
 		if (ret < 0)
 			return ret;
-	} else {
-		yes = false;
 	}
 	if (!yes) {
-		ret = bootstrap_base(r, o, PAUDE_IMAGE_FALLBACK_BASE, err);
+		ret = bootstrap_base(r, o, fallback, err);
 		if (ret < 0)
 			return ret;
 	}
-	*out_ref = xstrdup(PAUDE_IMAGE_FALLBACK_BASE);
+	*out_ref = xstrdup(fallback);
 	*out_fallback = true;
 	return 0;
 }

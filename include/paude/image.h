@@ -51,6 +51,9 @@ struct paude_image_opts {
 	const char *ca_bundle; /* NULL: paude_ca_bundle_detect(); "": none */
 	const char *containers_dir; /* NULL: $PAUDE_CONTAINERS_DIR, else the embedded files */
 	const char *mirror; /* debootstrap mirror; NULL: $PAUDE_DEBIAN_MIRROR or the default */
+	/* What the debootstrap fallback is called; NULL: $PAUDE_FALLBACK_BASE_IMAGE or
+	 * PAUDE_IMAGE_FALLBACK_BASE. */
+	const char *fallback_base;
 	bool rebuild; /* build even if the tag exists, without the layer cache */
 	bool verbose; /* build output to our stderr (else to a log, tail shown on failure) */
 	paude_image_notify_fn notify; /* may be NULL */
@@ -150,12 +153,16 @@ int paude_image_build_dir(struct paude_runner *r, const struct paude_image_targe
 			  const struct paude_image_opts *o, char **out_ref,
 			  struct paude_error **err);
 
+/* The name of the debootstrap fallback base in effect. */
+const char *paude_image_fallback_base(const struct paude_image_opts *o);
+
 /*
  * Make sure base image `base` is present: `podman image exists`, else
- * `podman pull`; if that fails and base is the default (or the fallback
- * itself), use PAUDE_IMAGE_FALLBACK_BASE, building it first if needed with
- * debootstrap from the Debian mirror and `podman import` (through
- * `podman unshare` when not root). *out_ref (caller frees) is the image to
+ * `podman pull`; if that fails and base is the default, use the fallback
+ * base (paude_image_fallback_base), building it first if it is missing
+ * with debootstrap from the Debian mirror and `podman import` (through
+ * `podman unshare` when not root). A missing fallback asked for by name is
+ * built without trying to pull it. *out_ref (caller frees) is the image to
  * build on; *out_fallback tells whether it is the fallback.
  */
 int paude_image_base_ensure(struct paude_runner *r, const char *base,

@@ -62,6 +62,7 @@ setup(void **state)
 	unsetenv("PAUDE_CONTAINERS_DIR");
 	unsetenv("PAUDE_CLAUDE_CODE_VERSION");
 	unsetenv("PAUDE_DEBIAN_MIRROR");
+	unsetenv("PAUDE_FALLBACK_BASE_IMAGE");
 	return 0;
 }
 
@@ -746,6 +747,49 @@ test_missing_fallback_base_is_bootstrapped_without_pulling(void **state)
 }
 
 static void
+test_fallback_name_is_configurable(void **state)
+{
+	(void)state;
+	char *saved_path = strdup(getenv("PATH"));
+	char *deboot = fake_debootstrap();
+	setenv("PAUDE_FALLBACK_BASE_IMAGE", "localhost/t-base:1", 1);
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "pull"), .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	char *ref = NULL;
+	bool fallback = false;
+	assert_int_equal(paude_image_base_ensure(&f.runner, PAUDE_IMAGE_DEFAULT_BASE, NULL, &ref,
+						 &fallback, NULL),
+			 0);
+	assert_string_equal(ref, "localhost/t-base:1");
+	assert_true(fallback);
+	assert_call(&f, 2, FAKE_ARGV("podman", "image", "exists", "localhost/t-base:1"));
+	assert_true(fake_runner_find(&f, "podman import - localhost/t-base:1") > 0);
+	free(ref);
+	fake_runner_release(&f);
+
+	/* Present and asked for by name: used as it is, and it is the fallback. */
+	const struct fake_reply present[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 0 },
+	};
+	fake_runner_init(&f, present, ARRAY_SIZE(present));
+	struct paude_image_opts o = { .fallback_base = "localhost/t-other:2" };
+	assert_int_equal(
+		paude_image_base_ensure(&f.runner, "localhost/t-other:2", &o, &ref, &fallback, NULL),
+		0);
+	assert_true(fallback);
+	assert_int_equal(f.calls.nr, 1);
+	free(ref);
+	fake_runner_release(&f);
+	setenv("PATH", saved_path, 1);
+	free(deboot);
+	free(saved_path);
+}
+
+static void
 test_unpullable_custom_base_is_an_error(void **state)
 {
 	(void)state;
@@ -925,6 +969,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_missing_fallback_base_is_bootstrapped_without_pulling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_name_is_configurable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpullable_custom_base_is_an_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failed_build_reports_the_log_tail, setup,
