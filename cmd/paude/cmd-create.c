@@ -107,7 +107,7 @@ PAUDE_CMD(create)
 	int opt, r;
 
 	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, "+" CLI_COMMON_SHORT "a:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "a:", opts, NULL)) != -1) {
 		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
 			if (r < 0)
 				return r;
@@ -133,16 +133,12 @@ PAUDE_CMD(create)
 			dry_run = true;
 			break;
 		default:
-			return paude_cli_bad_option(err, "create", argv, "+" CLI_COMMON_SHORT "a:");
+			return paude_cli_bad_option(err, "create", argv, CLI_COMMON_SHORT "a:");
 		}
-		/* Options may follow NAME: "paude create NAME --yolo". */
-		while (optind < argc && argv[optind][0] != '-' && !spec.meta.name)
-			spec.meta.name = strdup(argv[optind++]);
 	}
-	while (optind < argc && !spec.meta.name && strcmp(argv[optind], "--"))
+	/* getopt moved NAME after the options ("paude create NAME --yolo" works). */
+	if (optind < argc)
 		spec.meta.name = strdup(argv[optind++]);
-	if (optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
 	if (optind < argc)
 		return paude_cli_usage_error(err, "create", "unexpected argument '%s'",
 					     argv[optind]);
