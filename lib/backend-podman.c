@@ -91,7 +91,9 @@ paude_podman_create_argv(const struct paude_session_spec *spec, struct paude_str
 	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
 	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
 
-	paude_strvec_pushl(out, "podman", "create", "--name", ctr, "--hostname", m->name, NULL);
+	/* Images are built locally: never let create reach for a registry. */
+	paude_strvec_pushl(out, "podman", "create", "--pull=never", "--name", ctr, "--hostname",
+			   m->name, NULL);
 	paude_session_to_labels(m, &labels);
 	paude_strvec_push(&labels, PAUDE_LABEL_ROLE "=agent");
 	for (size_t i = 0; i < labels.nr; i++)

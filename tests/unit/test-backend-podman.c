@@ -75,7 +75,7 @@ test_create_runs_exact_podman_commands(void **state)
 			    "paude.io/session-name=demo paude-demo-workspace");
 	assert_string_equal(
 		fake_runner_call(&f, 3),
-		"podman create --name paude-demo --hostname demo --label app=paude --label "
+		"podman create --pull=never --name paude-demo --hostname demo --label app=paude --label "
 		"paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
 		"paude.io/created=2026-11-27T10:00:00Z --label "
 		"paude.io/image=localhost/paude-agent:abc --label paude.io/agent=claude --label "
