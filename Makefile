@@ -125,7 +125,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh
+	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh bench/*.sh
 
 format:
 	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
