@@ -23,6 +23,7 @@ struct paude_cmd_spec {
 PAUDE_CMD(connect);
 PAUDE_CMD(create);
 PAUDE_CMD(delete);
+PAUDE_CMD(doctor);
 PAUDE_CMD(list);
 PAUDE_CMD(start);
 PAUDE_CMD(stop);

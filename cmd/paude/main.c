@@ -16,6 +16,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "connect", cmd_connect, "attach to the agent in a running session" },
 	{ "create", cmd_create, "create a session for the current directory" },
 	{ "delete", cmd_delete, "delete a session and its workspace (--confirm)" },
+	{ "doctor", cmd_doctor, "check that this host can run sessions" },
 	{ "help", cmd_help, "show help for paude or a command" },
 	{ "list", cmd_list, "list sessions" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
