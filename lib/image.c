@@ -493,6 +493,44 @@ image_exists(struct paude_runner *r, const char *ref, bool *yes, struct paude_er
 	return 0;
 }
 
+/* The ID of a local image, or NULL (missing, or podman failed: both only
+ * mean there is nothing to clean up). */
+static char *
+image_id(struct paude_runner *r, const char *ref)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	paude_strvec_pushl(&c.args, "podman", "image", "inspect", "--format", "{{.Id}}", ref,
+			   NULL);
+	int status = 0;
+	if (paude_run_capture(r, &c, NULL, 0, &out, &errout, &status, NULL) < 0 || status != 0)
+		return NULL;
+	paude_buf_rtrim(&out);
+	return out.len && !strchr(out.buf, '\n') ? paude_buf_detach(&out) : NULL;
+}
+
+/*
+ * After a rebuild the old image has lost its tag: remove it, or every
+ * rebuild would leave a dangling image of a gigabyte or more behind. If a
+ * session still uses it (or another tag names it), podman refuses, and it
+ * stays; that is fine.
+ */
+static void
+remove_replaced(struct paude_runner *r, const char *old_id, const char *ref)
+{
+	_cleanup_free_ char *new_id = image_id(r, ref);
+	if (!new_id || !strcmp(new_id, old_id))
+		return;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	paude_strvec_pushl(&c.args, "podman", "rmi", old_id, NULL);
+	c.no_stdout = 1;
+	int status = 0;
+	if (paude_run_capture(r, &c, NULL, 0, NULL, &errout, &status, NULL) == 0 && status != 0)
+		paude_debug("old image '%s' kept: %s", old_id, errout.buf);
+}
+
 /* Where the output of long steps goes when not verbose. */
 struct logfile {
 	char *path;
@@ -941,6 +979,7 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 	int ret = plan_init(&p, t, o, err);
 	if (ret < 0)
 		return ret;
+	_cleanup_free_ char *old_id = NULL;
 	if (!(o && o->rebuild)) {
 		bool yes = false;
 		ret = image_exists(r, p.ref, &yes, err);
@@ -951,17 +990,21 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 			*out_ref = TAKE_PTR(p.ref);
 			return 0;
 		}
+	} else {
+		old_id = image_id(r, p.ref);
 	}
 	_cleanup_free_ char *base = NULL;
 	bool fallback = false;
 	ret = paude_image_base_ensure(r, p.base, o, &base, &fallback, err);
 	if (ret < 0)
 		return ret;
-	if (fallback)
+	if (fallback && strcmp(base, p.base))
 		paude_debug("building '%s' on '%s' instead of '%s'", p.ref, base, p.base);
 	ret = build(r, &p, base, o, err);
 	if (ret < 0)
 		return ret;
+	if (old_id)
+		remove_replaced(r, old_id, p.ref);
 	*out_ref = TAKE_PTR(p.ref);
 	return 0;
 }

@@ -541,19 +541,40 @@ test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret(void **state)
 {
 	(void)state;
 	struct paude_image_opts o = { .base = "localhost/b:1", .rebuild = true, .ca_bundle = "" };
+	char *tag = agent_tag(&o);
+	/* The tag's image is the same before and after (a fake build changes
+	 * nothing): nothing to remove. */
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "image", "inspect"), .out = "sha256:0123\n" },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	char *ref = NULL;
 	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, NULL), 0);
-	assert_int_equal(f.calls.nr, 2);
-	assert_call(&f, 0, FAKE_ARGV("podman", "image", "exists", "localhost/b:1"));
-	assert_true(!strncmp(fake_runner_call(&f, 1), "podman build --pull=never --no-cache -f ", 40));
-	assert_null(strstr(fake_runner_call(&f, 1), "--secret"));
+	assert_int_equal(f.calls.nr, 4);
+	assert_call(&f, 0, FAKE_ARGV("podman", "image", "inspect", "--format", "{{.Id}}", tag));
+	assert_call(&f, 1, FAKE_ARGV("podman", "image", "exists", "localhost/b:1"));
+	assert_true(!strncmp(fake_runner_call(&f, 2), "podman build --pull=never --no-cache -f ", 40));
+	assert_null(strstr(fake_runner_call(&f, 2), "--secret"));
+	assert_call(&f, 3, FAKE_ARGV("podman", "image", "inspect", "--format", "{{.Id}}", tag));
+	assert_int_equal(fake_runner_find(&f, "podman rmi"), -1);
 	fake_runner_release(&f);
 	free(ref);
+
+	/* No image under the tag before: nothing to remove either. */
+	const struct fake_reply missing[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "image", "inspect"), .status = 125,
+		  .errout = "Error: no such image\n" },
+	};
+	fake_runner_init(&f, missing, ARRAY_SIZE(missing));
+	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, NULL), 0);
+	assert_int_equal(f.calls.nr, 3);
+	assert_int_equal(fake_runner_find(&f, "podman rmi"), -1);
+	fake_runner_release(&f);
+	free(ref);
+	free(tag);
 }
 
 static void
