@@ -34,6 +34,8 @@ static int
 run(struct paude_runner *r, struct paude_child *c, struct paude_buf *out, struct paude_buf *errout,
     int *status, struct paude_error **err)
 {
+	if (!out)
+		c->no_stdout = 1; /* podman prints ids and names: not ours to show */
 	return paude_run_capture(r, c, NULL, 0, out, errout, status, err);
 }
 
@@ -235,7 +237,8 @@ remove_proxy(struct paude_runner *r, const char *name, const struct paude_net_po
 
 static int
 create_proxy(struct paude_runner *r, const char *name, const struct paude_allowlist *al,
-	     const struct paude_net_podman_opts *opts, const char *ip, struct paude_error **err)
+	     const struct paude_net_podman_opts *opts, unsigned k, const char *ip,
+	     struct paude_error **err)
 {
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
@@ -252,8 +255,14 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	paude_strvec_pushl(&c.args, "create", "--name", NULL);
 	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
 	push_labels(&c.args, name, "proxy");
+	/*
+	 * A fixed MAC next to the fixed address: the agent keeps its ARP entry
+	 * for the proxy when only the proxy restarts, and a new random MAC would
+	 * leave it talking to nobody until the entry expires.
+	 */
 	paude_strvec_push(&c.args, "--network");
-	paude_strvec_pushf(&c.args, "paude-net-%s:ip=%s", name, ip);
+	paude_strvec_pushf(&c.args, "paude-net-%s:ip=%s,mac=" PAUDE_NET_PROXY_MAC_PREFIX "%02x:%02x",
+			   name, ip, k, PAUDE_NET_PROXY_HOST_PART);
 	paude_strvec_pushl(&c.args, "--network", egress_network(opts), NULL);
 	paude_strvec_pushl(&c.args, "--hostname", PAUDE_PROXY_HOST, "--cap-drop=ALL",
 			   "--security-opt=no-new-privileges", "--pids-limit", "128", "--env",
@@ -299,7 +308,7 @@ paude_net_podman_create(struct paude_runner *r, const char *name,
 	if (ret < 0)
 		return ret;
 	snprintf(ip, sizeof(ip), PAUDE_NET_SUBNET_PREFIX "%u.%d", k, PAUDE_NET_PROXY_HOST_PART);
-	ret = create_proxy(r, name, al, opts, ip, err);
+	ret = create_proxy(r, name, al, opts, k, ip, err);
 	if (ret < 0) {
 		/* Roll back; the first error is the one worth reporting. */
 		_cleanup_error_ struct paude_error *ignored = NULL;

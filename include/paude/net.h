@@ -107,7 +107,8 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
  * Per session NAME (already validated with paude_session_name_validate):
  *   network  paude-net-NAME   --internal --disable-dns, subnet 10.98.K.0/24
  *                             picked free (PAUDE_NET_SUBNET_PREFIX), no gateway
- *   proxy    paude-proxy-NAME on paude-net-NAME at 10.98.K.10 and on the
+ *   proxy    paude-proxy-NAME on paude-net-NAME at 10.98.K.10 (fixed MAC
+ *                             02:70:61:75:KK:0a) and on the
  *                             egress network (default "podman"); labels
  *                             app=paude, paude.io/session-name=NAME,
  *                             paude.io/role=proxy; runs as squid's own
@@ -131,6 +132,8 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
  */
 #define PAUDE_NET_SUBNET_PREFIX "10.98."
 #define PAUDE_NET_PROXY_HOST_PART 10
+/* The proxy's MAC on the session network: this prefix, then K and the host part. */
+#define PAUDE_NET_PROXY_MAC_PREFIX "02:70:61:75:"
 
 struct paude_net_podman_opts {
 	const char *proxy_image; /* required unless the allowlist is unrestricted */
