@@ -72,6 +72,9 @@ struct paude_session_spec {
 	struct paude_strvec env; /* "K=V" for the agent container */
 	struct paude_mount *mounts;
 	size_t n_mounts;
+	/* Image of the network proxy (restricted sessions only); NULL:
+	 * $PAUDE_PROXY_IMAGE. Borrowed. */
+	const char *proxy_image;
 };
 
 void paude_session_init(struct paude_session *s);
