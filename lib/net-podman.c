@@ -361,7 +361,23 @@ paude_net_podman_start(struct paude_runner *r, const char *name,
 	child_podman(&c, opts);
 	paude_strvec_push(&c.args, "start");
 	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
-	return run_checked(r, &c, NULL, err);
+	ret = run_checked(r, &c, NULL, err);
+	if (ret < 0)
+		return ret;
+
+	/* squid needs a moment before it listens; the agent must not start
+	 * into a network with no way out. */
+	_cleanup_child_ struct paude_child ready = PAUDE_CHILD_INIT;
+	child_podman(&ready, opts);
+	paude_strvec_push(&ready.args, "exec");
+	paude_strvec_pushf(&ready.args, "paude-proxy-%s", name);
+	paude_strvec_push(&ready.args, PAUDE_PROXY_READY);
+	ret = run_checked(r, &ready, NULL, err);
+	if (ret < 0)
+		return paude_error_wrap(err, "the proxy of session '%s' did not come up (see: "
+					     "podman logs paude-proxy-%s)",
+					name, name);
+	return 0;
 }
 
 int

@@ -36,6 +36,8 @@
 /* Where squid writes its logs inside the proxy container. */
 #define PAUDE_PROXY_ACCESS_LOG "/var/log/squid/access.log"
 #define PAUDE_PROXY_CACHE_LOG "/var/log/squid/cache.log"
+/* In the proxy image: exits 0 once squid accepts connections (waits ~10 s). */
+#define PAUDE_PROXY_READY "paude-proxy-ready"
 /* The environment variable the proxy image's entrypoint reads its config from. */
 #define PAUDE_PROXY_CONF_ENV "PAUDE_SQUID_CONF"
 
@@ -155,7 +157,8 @@ int paude_net_podman_create(struct paude_runner *r, const char *name,
 			    const struct paude_net_podman_opts *opts, struct paude_strvec *agent_args,
 			    struct paude_error **err);
 
-/* Start the proxy; does nothing (returns 0) when the session has none. */
+/* Start the proxy and wait until squid listens (PAUDE_PROXY_READY); does
+ * nothing (returns 0) when the session has none. */
 int paude_net_podman_start(struct paude_runner *r, const char *name,
 			   const struct paude_net_podman_opts *opts, struct paude_error **err);
 

@@ -232,19 +232,20 @@ test_start_stop_remove_argv(void **state)
 	 * after the agent is removed. */
 	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 1), "podman start paude-proxy-demo");
-	assert_string_equal(fake_runner_call(&f, 2), "podman start paude-demo");
-	assert_string_equal(fake_runner_call(&f, 3), "podman stop --time 10 paude-demo");
-	assert_string_equal(fake_runner_call(&f, 4),
-			    "podman stop --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 2), "podman exec paude-proxy-demo paude-proxy-ready");
+	assert_string_equal(fake_runner_call(&f, 3), "podman start paude-demo");
+	assert_string_equal(fake_runner_call(&f, 4), "podman stop --time 10 paude-demo");
 	assert_string_equal(fake_runner_call(&f, 5),
-			    "podman rm --force --ignore --time 10 paude-demo");
+			    "podman stop --ignore --time 5 paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 6),
+			    "podman rm --force --ignore --time 10 paude-demo");
+	assert_string_equal(fake_runner_call(&f, 7),
 			    "podman rm --force --ignore --time 5 paude-proxy-demo");
-	assert_string_equal(fake_runner_call(&f, 7), "podman network rm paude-net-demo");
-	assert_string_equal(fake_runner_call(&f, 8), "podman volume exists paude-demo-workspace");
-	assert_string_equal(fake_runner_call(&f, 9),
+	assert_string_equal(fake_runner_call(&f, 8), "podman network rm paude-net-demo");
+	assert_string_equal(fake_runner_call(&f, 9), "podman volume exists paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 10),
 			    "podman volume rm --force paude-demo-workspace");
-	assert_int_equal(f.calls.nr, 10);
+	assert_int_equal(f.calls.nr, 11);
 	paude_backend_free(b);
 	fake_runner_release(&f);
 }

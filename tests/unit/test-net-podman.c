@@ -330,9 +330,10 @@ test_start_starts_an_existing_proxy(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	assert_int_equal(paude_net_podman_start(&f.runner, "demo", NULL, NULL), 0);
-	assert_ncalls(&f, 2);
+	assert_ncalls(&f, 3);
 	assert_call(&f, 0, "podman container exists paude-proxy-demo");
 	assert_call(&f, 1, "podman start paude-proxy-demo");
+	assert_call(&f, 2, "podman exec paude-proxy-demo paude-proxy-ready");
 	fake_runner_release(&f);
 }
 
@@ -364,6 +365,25 @@ test_start_failure_carries_podman_stderr(void **state)
 	assert_int_equal(paude_net_podman_start(&f.runner, "demo", NULL, &e), PAUDE_ECHILD);
 	assert_string_equal(e->msg, "podman start: exit 125: Error: unable to start container: boom");
 	assert_int_equal(e->child_status, 125);
+	fake_runner_release(&f);
+}
+
+static void
+test_start_reports_a_proxy_that_never_listens(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "exec"), "",
+		  "paude-proxy: squid is not accepting connections; its log says:\nFATAL: bad\n", 1,
+		  0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_start(&f.runner, "demo", NULL, &e), PAUDE_ECHILD);
+	assert_string_equal(e->msg, "the proxy of session 'demo' did not come up (see: podman logs "
+				    "paude-proxy-demo): podman exec: exit 1: paude-proxy: squid is "
+				    "not accepting connections; its log says:\nFATAL: bad");
 	fake_runner_release(&f);
 }
 
@@ -476,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_start_starts_an_existing_proxy),
 		cmocka_unit_test(test_start_without_proxy_does_nothing),
 		cmocka_unit_test(test_start_failure_carries_podman_stderr),
+		cmocka_unit_test(test_start_reports_a_proxy_that_never_listens),
 		cmocka_unit_test(test_stop_and_remove),
 		cmocka_unit_test(test_remove_fails_when_network_is_in_use),
 		cmocka_unit_test(test_proxy_log_reads_the_access_log),
