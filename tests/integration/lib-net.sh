@@ -26,10 +26,13 @@ net_agent_image() {
 	export PAUDE_IMAGE
 }
 
+# Call at the top level of a test file (not inside test_expect_success: it
+# exports PAUDE_PROXY_NETWORK, PAUDE_IMAGE and NET_INET_IMAGE).
 net_setup() {
 	local img
 	img=$("$SRC_DIR/tests/integration/ensure-image-dir.sh" \
 		"$SRC_DIR/tests/integration/inet" localhost/h3-test-inet) || return 1
+	NET_INET_IMAGE="$img"
 	test_on_exit "podman rm -f -t 0 $NET_SRV_ALLOWED $NET_SRV_BLOCKED; podman network rm -f $NET_INET"
 	podman network create "$NET_INET" >/dev/null || return 1
 	podman run -d --name "$NET_SRV_ALLOWED" --network "$NET_INET" \
@@ -55,8 +58,8 @@ in_session() {
 	podman exec "paude-$name" "$@"
 }
 
-# Wait until session $1's proxy answers (squid takes a moment to listen).
-net_wait_proxy() {
-	test_wait_for 30 podman exec "paude-proxy-$1" sh -c \
-		'grep -q "Accepting HTTP" /var/log/squid/cache.log'
+# Run a command in a throwaway client container on the test internet: the
+# control that shows a server really answers where the session cannot go.
+on_internet() {
+	podman run --rm --network "$NET_INET" --entrypoint "$1" "$NET_INET_IMAGE" "${@:2}"
 }
