@@ -21,12 +21,12 @@ struct alias {
  * impersonation), accounts.google.com and www.google.com (OAuth). All are
  * under these two entries.
  */
-static const char *const vertexai_domains[] = { ".googleapis.com", ".google.com", NULL };
-static const char *const pypi_domains[] = { ".pypi.org", ".pythonhosted.org", NULL };
+static const char *const vertexai_domains[] = {".googleapis.com", ".google.com", NULL};
+static const char *const pypi_domains[] = {".pypi.org", ".pythonhosted.org", NULL};
 
 static const struct alias aliases[] = {
-	{ "vertexai", vertexai_domains },
-	{ "pypi", pypi_domains },
+    {"vertexai", vertexai_domains},
+    {"pypi", pypi_domains},
 };
 
 void
@@ -101,7 +101,8 @@ paude_allowlist_check_domain(const char *value, struct paude_error **err)
 	if (strchr(value, '/'))
 		return bad_value(err, value, "a path is not allowed (give just the host name)");
 	if (strchr(value, '@'))
-		return bad_value(err, value, "user names are not allowed (give just the host name)");
+		return bad_value(err, value,
+				 "user names are not allowed (give just the host name)");
 	if (strchr(value, ':'))
 		return bad_value(err, value,
 				 "ports and IPv6 addresses are not supported (the proxy allows "
@@ -121,8 +122,9 @@ paude_allowlist_check_domain(const char *value, struct paude_error **err)
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
 		if (n == 0)
-			return bad_value(err, value, "empty label (two dots in a row, or a "
-						     "dot where none belongs)");
+			return bad_value(err, value,
+					 "empty label (two dots in a row, or a "
+					 "dot where none belongs)");
 		if (n > 63)
 			return bad_value(err, value, "a label is longer than 63 characters");
 		last_numeric = true;
@@ -237,8 +239,8 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 {
 	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec custom = PAUDE_STRVEC_INIT;
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
-	bool want[ARRAY_SIZE(aliases)] = { false };
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = {0};
+	bool want[ARRAY_SIZE(aliases)] = {false};
 	bool all = false;
 	int r;
 
@@ -306,7 +308,7 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 void
 paude_allowlist_describe(struct paude_buf *out, const char *const *values)
 {
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = {0};
 	_cleanup_error_ struct paude_error *e = NULL;
 
 	paude_allowlist_init(&al);

@@ -91,7 +91,7 @@ paude_net_pick_subnet(unsigned *out, const char *networks_json, size_t len, unsi
 		      struct paude_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	bool taken[256] = { false };
+	bool taken[256] = {false};
 	uint32_t base = 0;
 	int r;
 
@@ -110,7 +110,7 @@ paude_net_pick_subnet(unsigned *out, const char *networks_json, size_t len, unsi
 		struct json_object *subnets = paude_json_get_array(net, "subnets");
 		for (size_t j = 0; subnets && j < json_object_array_length(subnets); j++) {
 			const char *cidr =
-				paude_json_get_str(json_object_array_get_idx(subnets, j), "subnet");
+			    paude_json_get_str(json_object_array_get_idx(subnets, j), "subnet");
 			uint32_t first, last;
 			if (!cidr || !parse_cidr(cidr, &first, &last))
 				continue; /* IPv6, or something we need not avoid */
@@ -243,7 +243,7 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
-	const struct paude_squid_opts sq = { .session = name, .listen_addr = ip };
+	const struct paude_squid_opts sq = {.session = name, .listen_addr = ip};
 	int status = 0;
 	int ret;
 
@@ -261,8 +261,9 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	 * leave it talking to nobody until the entry expires.
 	 */
 	paude_strvec_push(&c.args, "--network");
-	paude_strvec_pushf(&c.args, "paude-net-%s:ip=%s,mac=" PAUDE_NET_PROXY_MAC_PREFIX "%02x:%02x",
-			   name, ip, k, PAUDE_NET_PROXY_HOST_PART);
+	paude_strvec_pushf(&c.args,
+			   "paude-net-%s:ip=%s,mac=" PAUDE_NET_PROXY_MAC_PREFIX "%02x:%02x", name,
+			   ip, k, PAUDE_NET_PROXY_HOST_PART);
 	paude_strvec_pushl(&c.args, "--network", egress_network(opts), NULL);
 	paude_strvec_pushl(&c.args, "--hostname", PAUDE_PROXY_HOST, "--cap-drop=ALL",
 			   "--security-opt=no-new-privileges", "--pids-limit", "128", "--env",
@@ -283,9 +284,9 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 }
 
 int
-paude_net_podman_create(struct paude_runner *r, const char *name,
-			const struct paude_allowlist *al, const struct paude_net_podman_opts *opts,
-			struct paude_strvec *agent_args, struct paude_error **err)
+paude_net_podman_create(struct paude_runner *r, const char *name, const struct paude_allowlist *al,
+			const struct paude_net_podman_opts *opts, struct paude_strvec *agent_args,
+			struct paude_error **err)
 {
 	char ip[INET_ADDRSTRLEN];
 	unsigned k = 0;
@@ -322,8 +323,8 @@ paude_net_podman_create(struct paude_runner *r, const char *name,
 	paude_strvec_pushf(agent_args, "paude-net-%s", name);
 	paude_strvec_push(agent_args, "--add-host");
 	paude_strvec_pushf(agent_args, PAUDE_PROXY_HOST ":%s", ip);
-	static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
-						  "https_proxy" };
+	static const char *const proxy_vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+						 "https_proxy"};
 	for (size_t i = 0; i < ARRAY_SIZE(proxy_vars); i++) {
 		paude_strvec_push(agent_args, "--env");
 		paude_strvec_pushf(agent_args, "%s=http://" PAUDE_PROXY_HOST ":%d", proxy_vars[i],
@@ -374,8 +375,9 @@ paude_net_podman_start(struct paude_runner *r, const char *name,
 	paude_strvec_push(&ready.args, PAUDE_PROXY_READY);
 	ret = run_checked(r, &ready, NULL, err);
 	if (ret < 0)
-		return paude_error_wrap(err, "the proxy of session '%s' did not come up (see: "
-					     "podman logs paude-proxy-%s)",
+		return paude_error_wrap(err,
+					"the proxy of session '%s' did not come up (see: "
+					"podman logs paude-proxy-%s)",
 					name, name);
 	return 0;
 }

@@ -12,21 +12,21 @@
 #include "paude/net.h"
 
 static const char usage[] =
-	"usage: paude network [NAME] [options]\n"
-	"\n"
-	"Show a session's network policy, the domains its proxy allows, and the\n"
-	"proxy's recent requests (refused ones read TCP_DENIED/403). Without NAME:\n"
-	"the session of the current directory, or the only one.\n"
-	"\n"
-	"Options:\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet      show only warnings and errors\n"
-	"  -h, --help       show this help\n";
+    "usage: paude network [NAME] [options]\n"
+    "\n"
+    "Show a session's network policy, the domains its proxy allows, and the\n"
+    "proxy's recent requests (refused ones read TCP_DENIED/403). Without NAME:\n"
+    "the session of the current directory, or the only one.\n"
+    "\n"
+    "Options:\n"
+    "  --backend NAME   look for the session in this backend only (podman)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      show only warnings and errors\n"
+    "  -h, --help       show this help\n";
 
 static const struct option opts[] = {
-	CLI_COMMON_LONG,
-	{ NULL, 0, NULL, 0 },
+    CLI_COMMON_LONG,
+    {NULL, 0, NULL, 0},
 };
 
 PAUDE_CMD(network)

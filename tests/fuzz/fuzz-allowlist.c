@@ -47,7 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (i)
 				check(strcmp(al.domains.v[i - 1], al.domains.v[i]) < 0);
 		}
-		check(paude_allowlist_parse(&again, (const char *const *)al.requested.v, NULL) == 0);
+		check(paude_allowlist_parse(&again, (const char *const *)al.requested.v, NULL) ==
+		      0);
 		check(again.unrestricted == al.unrestricted);
 		check(again.domains.nr == al.domains.nr);
 		for (size_t i = 0; i < al.domains.nr; i++)

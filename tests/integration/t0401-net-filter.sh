@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034  # test bodies are eval'd strings
 # The filtered network of a real session (real podman, real squid): the
 # agent reaches allowlisted names through its proxy and nothing else, by no
 # other path: not by name, not by address, not by DNS, not with git. Every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034  # test bodies are eval'd strings
 # --allowed-domains all: no proxy and no internal network; the session
 # reaches the same test servers that t0401 proves unreachable. Also the
 # warnings: plain for `all`, louder for `--yolo` with `all`. This is the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034  # test bodies are eval'd strings
 # --allowed-domains from the command line to squid: the default policy,
 # overlapping entries merged so squid accepts them, invalid values refused
 # before anything is created, and `paude network` showing the policy and

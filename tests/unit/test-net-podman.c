@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/net-podman.c: every podman argv of a session's network, through the fake runner. */
+/* Unit tests for lib/net-podman.c: every podman argv of a session's network, through the fake
+ * runner. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,15 +9,15 @@
 #include "paude/net.h"
 #include "fake-runner.h"
 
-#define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define V(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const char networks_json[] =
-	"[{\"name\":\"podman\",\"subnets\":[{\"subnet\":\"10.88.0.0/16\",\"gateway\":\"10.88.0.1\"}]},"
-	"{\"name\":\"a\",\"subnets\":[{\"subnet\":\"10.98.0.0/24\"}]},"
-	"{\"name\":\"b\",\"subnets\":[{\"subnet\":\"10.98.1.128/25\"},{\"subnet\":\"fd00::/64\"}]},"
-	"{\"name\":\"c\"}]";
+    "[{\"name\":\"podman\",\"subnets\":[{\"subnet\":\"10.88.0.0/16\",\"gateway\":\"10.88.0.1\"}]},"
+    "{\"name\":\"a\",\"subnets\":[{\"subnet\":\"10.98.0.0/24\"}]},"
+    "{\"name\":\"b\",\"subnets\":[{\"subnet\":\"10.98.1.128/25\"},{\"subnet\":\"fd00::/64\"}]},"
+    "{\"name\":\"c\"}]";
 
-static const struct paude_net_podman_opts opts = { .proxy_image = "localhost/paude-proxy:1" };
+static const struct paude_net_podman_opts opts = {.proxy_image = "localhost/paude-proxy:1"};
 
 static void
 allowlist(struct paude_allowlist *al, const char *const *values)
@@ -75,7 +76,7 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0 },
+	    {FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -97,10 +98,11 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 	/* The proxy: both networks, fixed address, labels, hardening, config in env. */
 	const char *proxy = fake_runner_call(&f, 2);
 	const char *want_prefix =
-		"podman create --name paude-proxy-demo --label app=paude "
-		"--label paude.io/session-name=demo --label paude.io/role=proxy "
-		"--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman --hostname paude-proxy "
-		"--cap-drop=ALL --security-opt=no-new-privileges --pids-limit 128 --env ";
+	    "podman create --name paude-proxy-demo --label app=paude "
+	    "--label paude.io/session-name=demo --label paude.io/role=proxy "
+	    "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
+	    "--hostname paude-proxy "
+	    "--cap-drop=ALL --security-opt=no-new-privileges --pids-limit 128 --env ";
 	if (strncmp(proxy, want_prefix, strlen(want_prefix)))
 		fail_msg("proxy create:\n%s", proxy);
 	const char *tail = " -- localhost/paude-proxy:1";
@@ -113,23 +115,23 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 
 	/* The agent's options are appended after what was there. */
 	const char *const want_agent[] = {
-		"--existing",
-		"--network",
-		"paude-net-demo",
-		"--add-host",
-		"paude-proxy:10.98.2.10",
-		"--env",
-		"HTTP_PROXY=http://paude-proxy:3128",
-		"--env",
-		"HTTPS_PROXY=http://paude-proxy:3128",
-		"--env",
-		"http_proxy=http://paude-proxy:3128",
-		"--env",
-		"https_proxy=http://paude-proxy:3128",
-		"--env",
-		"NO_PROXY=localhost,127.0.0.1,::1",
-		"--env",
-		"no_proxy=localhost,127.0.0.1,::1",
+	    "--existing",
+	    "--network",
+	    "paude-net-demo",
+	    "--add-host",
+	    "paude-proxy:10.98.2.10",
+	    "--env",
+	    "HTTP_PROXY=http://paude-proxy:3128",
+	    "--env",
+	    "HTTPS_PROXY=http://paude-proxy:3128",
+	    "--env",
+	    "http_proxy=http://paude-proxy:3128",
+	    "--env",
+	    "https_proxy=http://paude-proxy:3128",
+	    "--env",
+	    "NO_PROXY=localhost,127.0.0.1,::1",
+	    "--env",
+	    "no_proxy=localhost,127.0.0.1,::1",
 	};
 	assert_int_equal(agent.nr, ARRAY_SIZE(want_agent));
 	for (size_t i = 0; i < agent.nr; i++)
@@ -144,22 +146,22 @@ test_create_honours_egress_network_and_podman_program(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("/opt/podman", "network", "ls"), "[]", "", 0, 0 },
+	    {FAKE_ARGV("/opt/podman", "network", "ls"), "[]", "", 0, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_allowlist al;
 	allowlist(&al, V("pypi"));
 	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
-	const struct paude_net_podman_opts o = { .proxy_image = "img",
-						 .egress_network = "h3-inet",
-						 .podman = "/opt/podman" };
+	const struct paude_net_podman_opts o = {
+	    .proxy_image = "img", .egress_network = "h3-inet", .podman = "/opt/podman"};
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, NULL), 0);
 	assert_call(&f, 1,
 		    "/opt/podman network create --internal --disable-dns --subnet 10.98.0.0/24 "
 		    "--label app=paude --label paude.io/session-name=demo paude-net-demo");
-	assert_non_null(strstr(fake_runner_call(&f, 2),
-			       "--network paude-net-demo:ip=10.98.0.10,mac=02:70:61:75:00:0a --network h3-inet "));
+	assert_non_null(strstr(
+	    fake_runner_call(&f, 2),
+	    "--network paude-net-demo:ip=10.98.0.10,mac=02:70:61:75:00:0a --network h3-inet "));
 	paude_allowlist_release(&al);
 	fake_runner_release(&f);
 }
@@ -169,15 +171,15 @@ test_create_retries_when_subnet_is_taken(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
-		{ FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
-			    "10.98.0.0/24"),
-		  "", "Error: subnet 10.98.0.0/24 is already used on the host or by another config\n",
-		  125, 0 },
-		{ FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
-			    "10.98.1.0/24"),
-		  "", "Error: subnet 10.98.1.0/24 is already used on the host or by another config\n",
-		  125, 0 },
+	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
+	    {FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
+		       "10.98.0.0/24"),
+	     "", "Error: subnet 10.98.0.0/24 is already used on the host or by another config\n",
+	     125, 0},
+	    {FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
+		       "10.98.1.0/24"),
+	     "", "Error: subnet 10.98.1.0/24 is already used on the host or by another config\n",
+	     125, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -187,7 +189,8 @@ test_create_retries_when_subnet_is_taken(void **state)
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &opts, &agent, NULL), 0);
 	assert_ncalls(&f, 5);
 	assert_non_null(strstr(fake_runner_call(&f, 3), "--subnet 10.98.2.0/24 "));
-	assert_non_null(strstr(fake_runner_call(&f, 4), "paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a"));
+	assert_non_null(
+	    strstr(fake_runner_call(&f, 4), "paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a"));
 	paude_allowlist_release(&al);
 	fake_runner_release(&f);
 }
@@ -197,10 +200,9 @@ test_create_reports_existing_network(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
-		{ FAKE_ARGV("podman", "network", "create"), "",
-		  "Error: network name paude-net-demo already used: network already exists\n", 125,
-		  0 },
+	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
+	    {FAKE_ARGV("podman", "network", "create"), "",
+	     "Error: network name paude-net-demo already used: network already exists\n", 125, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -223,9 +225,9 @@ test_create_rolls_back_the_network_when_the_proxy_fails(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
-		{ FAKE_ARGV("podman", "create"), "",
-		  "Error: localhost/paude-proxy:1: image not known\n", 125, 0 },
+	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
+	    {FAKE_ARGV("podman", "create"), "", "Error: localhost/paude-proxy:1: image not known\n",
+	     125, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -235,8 +237,8 @@ test_create_rolls_back_the_network_when_the_proxy_fails(void **state)
 	_cleanup_error_ struct paude_error *e = NULL;
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &opts, &agent, &e),
 			 PAUDE_ECHILD);
-	assert_string_equal(e->msg,
-			    "podman create: exit 125: Error: localhost/paude-proxy:1: image not known");
+	assert_string_equal(
+	    e->msg, "podman create: exit 125: Error: localhost/paude-proxy:1: image not known");
 	assert_ncalls(&f, 5);
 	assert_call(&f, 3, "podman rm --force --ignore --time 5 paude-proxy-demo");
 	assert_call(&f, 4, "podman network rm paude-net-demo");
@@ -250,11 +252,11 @@ test_create_reports_existing_proxy_and_keeps_it(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
-		{ FAKE_ARGV("podman", "create"), "",
-		  "Error: creating container storage: the container name \"paude-proxy-demo\" is "
-		  "already in use by abc\n",
-		  125, 0 },
+	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
+	    {FAKE_ARGV("podman", "create"), "",
+	     "Error: creating container storage: the container name \"paude-proxy-demo\" is "
+	     "already in use by abc\n",
+	     125, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -300,15 +302,15 @@ test_bad_names_and_images_never_reach_podman(void **state)
 	assert_int_equal(paude_net_podman_create(&f.runner, "-rf", &al, &opts, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts dash = { .proxy_image = "--privileged" };
+	const struct paude_net_podman_opts dash = {.proxy_image = "--privileged"};
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &dash, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts noimg = { 0 };
+	const struct paude_net_podman_opts noimg = {0};
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &noimg, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts egress = { .proxy_image = "i", .egress_network = "-x" };
+	const struct paude_net_podman_opts egress = {.proxy_image = "i", .egress_network = "-x"};
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &egress, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
@@ -342,7 +344,7 @@ test_start_without_proxy_does_nothing(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "container", "exists"), "", "", 1, 0 },
+	    {FAKE_ARGV("podman", "container", "exists"), "", "", 1, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -356,14 +358,14 @@ test_start_failure_carries_podman_stderr(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "start"), "", "Error: unable to start container: boom\n", 125,
-		  0 },
+	    {FAKE_ARGV("podman", "start"), "", "Error: unable to start container: boom\n", 125, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_error_ struct paude_error *e = NULL;
 	assert_int_equal(paude_net_podman_start(&f.runner, "demo", NULL, &e), PAUDE_ECHILD);
-	assert_string_equal(e->msg, "podman start: exit 125: Error: unable to start container: boom");
+	assert_string_equal(e->msg,
+			    "podman start: exit 125: Error: unable to start container: boom");
 	assert_int_equal(e->child_status, 125);
 	fake_runner_release(&f);
 }
@@ -373,9 +375,8 @@ test_start_reports_a_proxy_that_never_listens(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "exec"), "",
-		  "paude-proxy: squid is not accepting connections; its log says:\nFATAL: bad\n", 1,
-		  0 },
+	    {FAKE_ARGV("podman", "exec"), "",
+	     "paude-proxy: squid is not accepting connections; its log says:\nFATAL: bad\n", 1, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -392,9 +393,9 @@ test_stop_and_remove(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "rm"), "",
-		  "Error: unable to find network with name or ID paude-net-demo: network not found\n",
-		  1, 0 },
+	    {FAKE_ARGV("podman", "network", "rm"), "",
+	     "Error: unable to find network with name or ID paude-net-demo: network not found\n", 1,
+	     0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -413,10 +414,10 @@ test_remove_fails_when_network_is_in_use(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "network", "rm"), "",
-		  "Error: \"paude-net-demo\" has associated containers with it. Use -f to forcibly "
-		  "delete containers and pods: network is being used\n",
-		  2, 0 },
+	    {FAKE_ARGV("podman", "network", "rm"), "",
+	     "Error: \"paude-net-demo\" has associated containers with it. Use -f to forcibly "
+	     "delete containers and pods: network is being used\n",
+	     2, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -430,10 +431,11 @@ static void
 test_proxy_log_reads_the_access_log(void **state)
 {
 	(void)state;
-	const char log[] = "1 0 10.98.2.3 TCP_DENIED/403 3900 CONNECT blocked.test:443 - HIER_NONE/- "
-			   "text/html\n";
+	const char log[] =
+	    "1 0 10.98.2.3 TCP_DENIED/403 3900 CONNECT blocked.test:443 - HIER_NONE/- "
+	    "text/html\n";
 	const struct fake_reply replies[] = {
-		{ FAKE_ARGV("podman", "exec"), log, "", 0, 0 },
+	    {FAKE_ARGV("podman", "exec"), log, "", 0, 0},
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -449,15 +451,15 @@ test_proxy_log_errors(void **state)
 {
 	(void)state;
 	const struct fake_reply missing[] = {
-		{ FAKE_ARGV("podman", "exec"), "",
-		  "Error: no container with name or ID \"paude-proxy-demo\" found: no such container\n",
-		  125, 0 },
+	    {FAKE_ARGV("podman", "exec"), "",
+	     "Error: no container with name or ID \"paude-proxy-demo\" found: no such container\n",
+	     125, 0},
 	};
 	const struct fake_reply stopped[] = {
-		{ FAKE_ARGV("podman", "exec"), "",
-		  "Error: can only create exec sessions on running containers: container state "
-		  "improper\n",
-		  125, 0 },
+	    {FAKE_ARGV("podman", "exec"), "",
+	     "Error: can only create exec sessions on running containers: container state "
+	     "improper\n",
+	     125, 0},
 	};
 	struct fake_runner f;
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
@@ -484,23 +486,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pick_subnet_skips_overlaps),
-		cmocka_unit_test(test_create_builds_network_proxy_and_agent_args),
-		cmocka_unit_test(test_create_honours_egress_network_and_podman_program),
-		cmocka_unit_test(test_create_retries_when_subnet_is_taken),
-		cmocka_unit_test(test_create_reports_existing_network),
-		cmocka_unit_test(test_create_rolls_back_the_network_when_the_proxy_fails),
-		cmocka_unit_test(test_create_reports_existing_proxy_and_keeps_it),
-		cmocka_unit_test(test_unrestricted_creates_nothing),
-		cmocka_unit_test(test_bad_names_and_images_never_reach_podman),
-		cmocka_unit_test(test_start_starts_an_existing_proxy),
-		cmocka_unit_test(test_start_without_proxy_does_nothing),
-		cmocka_unit_test(test_start_failure_carries_podman_stderr),
-		cmocka_unit_test(test_start_reports_a_proxy_that_never_listens),
-		cmocka_unit_test(test_stop_and_remove),
-		cmocka_unit_test(test_remove_fails_when_network_is_in_use),
-		cmocka_unit_test(test_proxy_log_reads_the_access_log),
-		cmocka_unit_test(test_proxy_log_errors),
+	    cmocka_unit_test(test_pick_subnet_skips_overlaps),
+	    cmocka_unit_test(test_create_builds_network_proxy_and_agent_args),
+	    cmocka_unit_test(test_create_honours_egress_network_and_podman_program),
+	    cmocka_unit_test(test_create_retries_when_subnet_is_taken),
+	    cmocka_unit_test(test_create_reports_existing_network),
+	    cmocka_unit_test(test_create_rolls_back_the_network_when_the_proxy_fails),
+	    cmocka_unit_test(test_create_reports_existing_proxy_and_keeps_it),
+	    cmocka_unit_test(test_unrestricted_creates_nothing),
+	    cmocka_unit_test(test_bad_names_and_images_never_reach_podman),
+	    cmocka_unit_test(test_start_starts_an_existing_proxy),
+	    cmocka_unit_test(test_start_without_proxy_does_nothing),
+	    cmocka_unit_test(test_start_failure_carries_podman_stderr),
+	    cmocka_unit_test(test_start_reports_a_proxy_that_never_listens),
+	    cmocka_unit_test(test_stop_and_remove),
+	    cmocka_unit_test(test_remove_fails_when_network_is_in_use),
+	    cmocka_unit_test(test_proxy_log_reads_the_access_log),
+	    cmocka_unit_test(test_proxy_log_errors),
 	};
 	return cmocka_run_group_tests_name("net-podman", tests, NULL, NULL);
 }
