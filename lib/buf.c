@@ -178,8 +178,12 @@ paude_buf_read_file(struct paude_buf *b, const char *path, struct paude_error **
 		return paude_error_errno(err, errno, "cannot open '%s'", path);
 	}
 	int r = paude_buf_read_fd(b, fd, err);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot read '%s'", path);
+	if (r < 0) {
+		/* Not `return paude_error_wrap()`: with err == NULL that would
+		 * turn the code into PAUDE_EGENERIC. */
+		paude_error_wrap(err, "cannot read '%s'", path);
+		return r;
+	}
 	return 0;
 }
 

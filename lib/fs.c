@@ -52,6 +52,8 @@ paude_state_dir(void)
 int
 paude_mkdir_p(const char *path, unsigned mode, struct paude_error **err)
 {
+	if (!*path)
+		return paude_error_set(err, PAUDE_EOS, ENOENT, "cannot create directory '' (the path is empty)");
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
 		abort();

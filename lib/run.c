@@ -122,6 +122,23 @@ dup_to(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/*
+ * In the child: make sure none of the fds we are about to dup2 onto 0..2 is
+ * itself one of 0..2 (possible when our own stdin/stdout/stderr were closed
+ * and pipe2 handed out a low number), or an earlier dup2 would clobber it.
+ */
+static int
+lift_fd(int *fd, int target)
+{
+	if (*fd < 0 || *fd > 2 || *fd == target)
+		return 0;
+	int n = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (n < 0)
+		return -1;
+	*fd = n;
+	return 0;
+}
+
 static void
 close_pair(int p[2])
 {
@@ -172,11 +189,14 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		int nullfd = -1;
 		if (c->no_stdin || c->no_stdout || c->no_stderr)
 			nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		int in = c->no_stdin ? nullfd : c->in < 0 ? pin[0] : c->in;
-		int out = c->no_stdout ? nullfd : c->out < 0 ? pout[1] : c->out;
-		int errfd = c->no_stderr ? nullfd : c->err < 0 ? perr[1] : c->err;
-		if ((in > 0 && dup_to(in, 0) < 0) || (out > 0 && dup_to(out, 1) < 0) ||
-		    (errfd > 0 && dup_to(errfd, 2) < 0))
+		/* -1 here means "inherit": leave the fd alone. */
+		int in = c->no_stdin ? nullfd : c->in < 0 ? pin[0] : c->in > 0 ? c->in : -1;
+		int out = c->no_stdout ? nullfd : c->out < 0 ? pout[1] : c->out > 0 ? c->out : -1;
+		int errfd = c->no_stderr ? nullfd : c->err < 0 ? perr[1] : c->err > 0 ? c->err : -1;
+		if (lift_fd(&in, 0) < 0 || lift_fd(&out, 1) < 0 || lift_fd(&errfd, 2) < 0)
+			goto child_fail;
+		if ((in >= 0 && dup_to(in, 0) < 0) || (out >= 0 && dup_to(out, 1) < 0) ||
+		    (errfd >= 0 && dup_to(errfd, 2) < 0))
 			goto child_fail;
 		if (c->dir && chdir(c->dir) < 0)
 			goto child_fail;
@@ -247,6 +267,9 @@ posix_finish(void *ctx, struct paude_child *c, int *ret_status, struct paude_err
 	(void)ctx;
 	int st = 0;
 	pid_t p;
+	/* waitpid(0) would reap any child of our process group. */
+	if (c->pid <= 0)
+		PAUDE_BUG("finish without a started child");
 	do
 		p = waitpid(c->pid, &st, 0);
 	while (p < 0 && errno == EINTR);
@@ -340,8 +363,19 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 		close(infd);
 		infd = -1;
 	}
+	/*
+	 * Our end of the stdin pipe must not block: a blocking write of a large
+	 * input would wait for the child to read while the child waits for us
+	 * to drain its stderr.
+	 */
+	if (infd >= 0) {
+		int fl = fcntl(infd, F_GETFL);
+		if (fl < 0 || fcntl(infd, F_SETFL, fl | O_NONBLOCK) < 0)
+			ret = paude_error_errno(err, errno, "cannot set up stdin of '%s'",
+						c->args.v[0]);
+	}
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
-	while (infd >= 0 || outfd >= 0 || errfd >= 0) {
+	while (ret == 0 && (infd >= 0 || outfd >= 0 || errfd >= 0)) {
 		nfds_t n = 0;
 		int idx_in = -1, idx_out = -1, idx_err = -1;
 		if (infd >= 0) {
