@@ -61,6 +61,8 @@ LIBPAUDE   := $(B)/libpaude.a
 .PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
+# Keep object files of test binaries: they are intermediates of a pattern rule.
+.SECONDARY:
 
 all: bin/paude bin/git-remote-paude
 
@@ -106,7 +108,8 @@ asan:
 
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
-		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite $$t; done
+		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
+			--child-silent-after-fork=yes $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
