@@ -112,7 +112,8 @@ valgrind: $(UNIT_BIN)
 			--child-silent-after-fork=yes $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
-	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
 
 $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 	@mkdir -p $(dir $@)
@@ -123,11 +124,14 @@ lint:
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
 	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh
 
+FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
+             $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
+
 format:
-	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 bench: all
 	bench/list.sh

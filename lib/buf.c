@@ -64,8 +64,8 @@ static int
 check_cap(struct paude_buf *b, size_t n, struct paude_error **err)
 {
 	if (b->max && (n > b->max || b->len > b->max - n))
-		return paude_error_set(err, PAUDE_EPROTO, 0,
-				       "data too large (more than %zu bytes)", b->max);
+		return paude_error_set(err, PAUDE_EPROTO, 0, "data too large (more than %zu bytes)",
+				       b->max);
 	return 0;
 }
 

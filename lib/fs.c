@@ -53,7 +53,8 @@ int
 paude_mkdir_p(const char *path, unsigned mode, struct paude_error **err)
 {
 	if (!*path)
-		return paude_error_set(err, PAUDE_EOS, ENOENT, "cannot create directory '' (the path is empty)");
+		return paude_error_set(err, PAUDE_EOS, ENOENT,
+				       "cannot create directory '' (the path is empty)");
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
 		abort();

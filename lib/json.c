@@ -54,7 +54,8 @@ paude_json_parse(struct json_object **out, const char *s, size_t n, const char *
 		}
 	}
 	if (!obj)
-		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: empty JSON document (null)", what);
+		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: empty JSON document (null)",
+				       what);
 	*out = obj;
 	return 0;
 }
@@ -129,8 +130,8 @@ paude_json_array_from_strvec(const struct paude_strvec *sv)
 void
 paude_json_write(struct paude_buf *out, struct json_object *obj, bool pretty)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-			    : JSON_C_TO_STRING_PLAIN);
+	int flags =
+	    JSON_C_TO_STRING_NOSLASHESCAPE |
+	    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
 	paude_buf_addstr(out, json_object_to_json_string_ext(obj, flags), NULL);
 }

@@ -28,9 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)paude_json_get_bool(obj, "Running");
 	(void)paude_json_get_obj(obj, "Labels");
 	_cleanup_strvec_ struct paude_strvec sv = PAUDE_STRVEC_INIT;
-	struct json_object *arr = json_object_is_type(obj, json_type_array)
-					  ? obj
-					  : paude_json_get_array(obj, "Names");
+	struct json_object *arr =
+	    json_object_is_type(obj, json_type_array) ? obj : paude_json_get_array(obj, "Names");
 	if (arr && paude_json_array_to_strvec(&sv, arr, NULL) == 0) {
 		_cleanup_json_ struct json_object *back = paude_json_array_from_strvec(&sv);
 		if (json_object_array_length(back) != json_object_array_length(arr))

@@ -295,8 +295,7 @@ test_read_file_missing_is_enotfound(void **state)
 	(void)state;
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
 	_cleanup_error_ struct paude_error *err = NULL;
-	assert_int_equal(paude_buf_read_file(&b, "/nonexistent/paude-test", &err),
-			 PAUDE_ENOTFOUND);
+	assert_int_equal(paude_buf_read_file(&b, "/nonexistent/paude-test", &err), PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg, "file '/nonexistent/paude-test' not found");
 }
 

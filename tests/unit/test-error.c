@@ -102,7 +102,7 @@ test_exit_code_maps_usage_to_2_and_others_to_1(void **state)
 	assert_int_equal(paude_error_exit_code(PAUDE_OK), 0);
 	assert_int_equal(paude_error_exit_code(PAUDE_EUSAGE), 2);
 	const int others[] = { PAUDE_EGENERIC, PAUDE_ENOTFOUND, PAUDE_EEXISTS, PAUDE_ECHILD,
-			       PAUDE_EPROTO,   PAUDE_ENOTSUP,	PAUDE_ESTATE,  PAUDE_EOS };
+			       PAUDE_EPROTO,   PAUDE_ENOTSUP,   PAUDE_ESTATE,  PAUDE_EOS };
 	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
 		assert_int_equal(paude_error_exit_code(others[i]), 1);
 }

@@ -42,8 +42,7 @@ run(struct fake_runner *f, const char *const *argv, const char *in, struct paude
 {
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushv(&c.args, argv);
-	return paude_run_capture(&f->runner, &c, in, in ? strlen(in) : 0, out, errout, status,
-				 err);
+	return paude_run_capture(&f->runner, &c, in, in ? strlen(in) : 0, out, errout, status, err);
 }
 
 static void
@@ -57,8 +56,7 @@ test_first_matching_prefix_wins(void **state)
 	assert_string_equal(out.buf, "[{\"Names\":[\"paude-x\"]}]");
 	assert_int_equal(status, 0);
 	paude_buf_reset(&out);
-	assert_int_equal(run(f, FAKE_ARGV("podman", "start", "x"), NULL, &out, NULL, &status,
-			     NULL),
+	assert_int_equal(run(f, FAKE_ARGV("podman", "start", "x"), NULL, &out, NULL, &status, NULL),
 			 0);
 	assert_string_equal(out.buf, "generic podman\n");
 }
@@ -81,8 +79,7 @@ test_unmatched_commands_succeed_silently(void **state)
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT;
 	int status = -1;
-	assert_int_equal(run(f, FAKE_ARGV("git", "status"), NULL, &out, &errout, &status, NULL),
-			 0);
+	assert_int_equal(run(f, FAKE_ARGV("git", "status"), NULL, &out, &errout, &status, NULL), 0);
 	assert_int_equal(status, 0);
 	assert_string_equal(out.buf, "");
 	assert_string_equal(errout.buf, "");
@@ -216,8 +213,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched_commands_succeed_silently, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_scripted_failure_gives_status_and_stderr, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_scripted_failure_gives_status_and_stderr,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_errno_simulates_missing_program, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_calls_are_recorded_quoted_in_order, setup,

@@ -183,16 +183,15 @@ main(void)
 		cmocka_unit_test(test_path_join_adds_one_slash),
 		cmocka_unit_test_setup_teardown(test_mkdir_p_creates_nested_and_is_idempotent,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_p_fails_through_a_file, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_fails_through_a_file, setup, teardown),
 		cmocka_unit_test(test_mkdir_p_rejects_empty_path),
 		cmocka_unit_test_setup_teardown(test_write_file_is_atomic_and_sets_mode, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_write_file_into_missing_dir_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_is_dir_is_file_exists, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_realpath_resolves_symlinks_and_fails_on_missing,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_realpath_resolves_symlinks_and_fails_on_missing, setup, teardown),
 		cmocka_unit_test(test_home_and_xdg_dirs_follow_environment),
 	};
 	return cmocka_run_group_tests_name("fs", tests, NULL, NULL);

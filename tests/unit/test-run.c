@@ -70,9 +70,8 @@ test_capture_collects_stdout_stderr_and_exit_status(void **state)
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(1 << 20);
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, NULL, 0, &out, &err,
-					   &status, NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, NULL, 0, &out, &err, &status, NULL), 0);
 	assert_string_equal(out.buf, "out\nmore");
 	assert_string_equal(err.buf, "err\n");
 	assert_int_equal(status, 3);
@@ -86,9 +85,8 @@ test_signal_death_is_128_plus_signal(void **state)
 	_cleanup_child_ struct paude_child c;
 	child_argv(&c, ARGV("sh", "-c", "kill -TERM $$"));
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, NULL, 0, NULL, NULL,
-					   &status, NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, NULL, 0, NULL, NULL, &status, NULL), 0);
 	assert_int_equal(status, 128 + SIGTERM);
 }
 
@@ -100,16 +98,15 @@ test_missing_program_is_enotfound_with_clear_message(void **state)
 	child_argv(&c, ARGV("paude-no-such-program-xyz", "arg"));
 	_cleanup_error_ struct paude_error *err = NULL;
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, NULL, 0, NULL, NULL,
-					   &status, &err),
-			 PAUDE_ENOTFOUND);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, NULL, 0, NULL, NULL, &status, &err),
+	    PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg,
 			    "'paude-no-such-program-xyz' not found (is it installed and on PATH?)");
 	assert_int_equal(status, -1);
 	_cleanup_child_ struct paude_child d;
 	child_argv(&d, ARGV("/nonexistent/prog"));
-	assert_int_equal(paude_run_output(paude_runner_default(), &d, NULL, NULL),
-			 PAUDE_ENOTFOUND);
+	assert_int_equal(paude_run_output(paude_runner_default(), &d, NULL, NULL), PAUDE_ENOTFOUND);
 }
 
 static void
@@ -120,8 +117,9 @@ test_exec_failure_in_child_is_reported_not_exit_127(void **state)
 	char path[] = "/tmp/paude-test-noexec-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "\x7f"
-				   "ELF garbage",
+	assert_int_equal(write(fd,
+			       "\x7f"
+			       "ELF garbage",
 			       12),
 			 12);
 	close(fd);
@@ -164,9 +162,8 @@ test_large_stdin_with_heavy_stderr_does_not_deadlock(void **state)
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 10);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(4 << 20);
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, in, n, &out, &err, &status,
-					   NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, in, n, &out, &err, &status, NULL), 0);
 	free(in);
 	assert_int_equal(status, 0);
 	assert_int_equal(strtol(out.buf, NULL, 10), (long)n);
@@ -183,9 +180,8 @@ test_child_that_ignores_stdin_does_not_hang_or_kill_us(void **state)
 	_cleanup_child_ struct paude_child c;
 	child_argv(&c, ARGV("true"));
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, in, n, NULL, NULL, &status,
-					   NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, in, n, NULL, NULL, &status, NULL), 0);
 	free(in);
 	assert_int_equal(status, 0);
 }
@@ -198,17 +194,15 @@ test_empty_stdin_gives_eof(void **state)
 	child_argv(&c, ARGV("wc", "-c"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(64);
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, "", 0, &out, NULL, &status,
-					   NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, "", 0, &out, NULL, &status, NULL), 0);
 	assert_int_equal(strtol(out.buf, NULL, 10), 0);
 	/* No input at all: stdin is /dev/null, not ours. */
 	_cleanup_child_ struct paude_child d;
 	child_argv(&d, ARGV("cat"));
 	paude_buf_reset(&out);
-	assert_int_equal(paude_run_capture(paude_runner_default(), &d, NULL, 0, &out, NULL,
-					   &status, NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &d, NULL, 0, &out, NULL, &status, NULL), 0);
 	assert_string_equal(out.buf, "");
 }
 
@@ -221,9 +215,9 @@ test_output_cap_fails_with_eproto(void **state)
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1000);
 	_cleanup_error_ struct paude_error *err = NULL;
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, NULL, 0, &out, NULL,
-					   &status, &err),
-			 PAUDE_EPROTO);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, NULL, 0, &out, NULL, &status, &err),
+	    PAUDE_EPROTO);
 	assert_string_equal(err->msg, "output of 'head': data too large (more than 1000 bytes)");
 	assert_true(out.len <= 1000);
 	assert_int_equal(status, -1);
@@ -343,8 +337,7 @@ test_pipes_work_when_our_stdin_is_closed(void **state)
 	child_argv(&c, ARGV("cat"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(64);
 	int status = -1;
-	int r = paude_run_capture(paude_runner_default(), &c, "fed", 3, &out, NULL, &status,
-				  NULL);
+	int r = paude_run_capture(paude_runner_default(), &c, "fed", 3, &out, NULL, &status, NULL);
 	dup2(saved, 0);
 	close(saved);
 	assert_int_equal(r, 0);
@@ -392,9 +385,8 @@ test_no_fds_leak_into_children(void **state)
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(4096);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(4096);
 	int status = -1;
-	assert_int_equal(paude_run_capture(paude_runner_default(), &c, "x", 1, &out, &err, &status,
-					   NULL),
-			 0);
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, "x", 1, &out, &err, &status, NULL), 0);
 	assert_int_equal(status, 0);
 	_cleanup_strvec_ struct paude_strvec got = PAUDE_STRVEC_INIT;
 	char *save = NULL;

@@ -11,7 +11,12 @@ static void
 test_valid_names_are_accepted(void **state)
 {
 	(void)state;
-	const char *ok[] = { "a", "x1", "my-project", "a-b-c", "abc123", "a--b",
+	const char *ok[] = { "a",
+			     "x1",
+			     "my-project",
+			     "a-b-c",
+			     "abc123",
+			     "a--b",
 			     "abcdefghijabcdefghijabcdefghijabcdefghi0" /* 40 */ };
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		_cleanup_error_ struct paude_error *err = NULL;
@@ -273,15 +278,14 @@ test_malformed_labels_are_eproto(void **state)
 	check_from_labels_fails((const char *const[]){ "paude.io/session-name=../x", NULL },
 				PAUDE_EPROTO, "missing or invalid label");
 	check_from_labels_fails(
-		(const char *const[]){ "paude.io/session-name=x", "paude.io/agent-args=[\"a\"",
-				       NULL },
-		PAUDE_EPROTO, "label 'paude.io/agent-args': unexpected end of JSON");
+	    (const char *const[]){ "paude.io/session-name=x", "paude.io/agent-args=[\"a\"", NULL },
+	    PAUDE_EPROTO, "label 'paude.io/agent-args': unexpected end of JSON");
 	check_from_labels_fails(
-		(const char *const[]){ "paude.io/session-name=x", "paude.io/agent-args=[1]", NULL },
-		PAUDE_EPROTO, "label 'paude.io/agent-args': expected a JSON array of strings");
-	check_from_labels_fails((const char *const[]){ "paude.io/session-name=x",
-						       "paude.io/allowed-domains={}", NULL },
-				PAUDE_EPROTO, "label 'paude.io/allowed-domains'");
+	    (const char *const[]){ "paude.io/session-name=x", "paude.io/agent-args=[1]", NULL },
+	    PAUDE_EPROTO, "label 'paude.io/agent-args': expected a JSON array of strings");
+	check_from_labels_fails(
+	    (const char *const[]){ "paude.io/session-name=x", "paude.io/allowed-domains={}", NULL },
+	    PAUDE_EPROTO, "label 'paude.io/allowed-domains'");
 	check_from_labels_fails((const char *const[]){ "paude.io/session-name=x",
 						       "paude.io/allowed-domains=[] x", NULL },
 				PAUDE_EPROTO, "label 'paude.io/allowed-domains'");
