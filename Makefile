@@ -122,7 +122,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh
+	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh)
 
 FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
