@@ -58,7 +58,7 @@ FUZZ_REPLAY:= $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/replay-%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/lf-%)
 LIBPAUDE   := $(B)/libpaude.a
 
-.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
+.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
 # Keep object files of test binaries: they are intermediates of a pattern rule.
@@ -118,6 +118,13 @@ fuzz:
 $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
+
+TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+             -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
+
+# clang-tidy with .clang-tidy; every finding is an error.
+tidy:
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) -- $(TIDY_FLAGS)
 
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \

@@ -109,7 +109,7 @@ paude_buf_vaddf(struct paude_buf *b, struct paude_error **err, const char *fmt, 
 	if (r < 0)
 		return r;
 	paude_buf_grow(b, (size_t)n);
-	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
 }

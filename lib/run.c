@@ -176,7 +176,7 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		goto fail;
 	}
 	char **envp = build_env(c, &envstore);
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = paude_error_errno(err, errno, "cannot fork");
@@ -185,7 +185,7 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls from here on. */
 		int e;
-		signal(SIGPIPE, SIG_DFL);
+		(void)signal(SIGPIPE, SIG_DFL);
 		int nullfd = -1;
 		if (c->no_stdin || c->no_stdout || c->no_stderr)
 			nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -302,7 +302,7 @@ posix_exec(void *ctx, struct paude_child *c, struct paude_error **err)
 	char **envp = build_env(c, &envstore);
 	if (c->dir && chdir(c->dir) < 0)
 		return paude_error_errno(err, errno, "cannot change to '%s'", c->dir);
-	fflush(NULL);
+	(void)fflush(NULL);
 	execve(path, c->args.v, envp);
 	return paude_error_errno(err, errno, "cannot run '%s'", prog);
 }
@@ -438,7 +438,7 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 			}
 		}
 	}
-	signal(SIGPIPE, old_pipe);
+	(void)signal(SIGPIPE, old_pipe);
 	if (infd >= 0)
 		close(infd);
 	if (outfd >= 0)

@@ -277,7 +277,7 @@ paude_now_rfc3339(void)
 	time_t t = time(NULL);
 	struct tm tm;
 	char buf[32];
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return dup_or_null("1970-01-01T00:00:00Z");
 	return dup_or_null(buf);
 }
