@@ -329,6 +329,8 @@ test_read_file_appends_contents(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_gives_empty_nul_terminated_string),
 		cmocka_unit_test(test_add_appends_bytes_and_keeps_nul),

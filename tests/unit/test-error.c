@@ -121,6 +121,8 @@ test_message_may_contain_percent_from_arguments(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_set_fills_code_errno_and_formatted_message),
 		cmocka_unit_test(test_set_keeps_the_first_error),

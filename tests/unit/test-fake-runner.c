@@ -207,6 +207,8 @@ test_start_and_finish_with_pipes(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_matching_prefix_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_longer_than_argv_does_not_match, setup,

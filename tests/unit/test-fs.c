@@ -179,6 +179,8 @@ test_home_and_xdg_dirs_follow_environment(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_join_adds_one_slash),
 		cmocka_unit_test_setup_teardown(test_mkdir_p_creates_nested_and_is_idempotent,

@@ -239,6 +239,8 @@ test_pretty_write_is_multiline(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parses_an_object),
 		cmocka_unit_test(test_parses_top_level_scalars_and_arrays),

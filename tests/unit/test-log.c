@@ -98,6 +98,8 @@ test_enabled_follows_level(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_level_is_info_with_prefixes),
 		cmocka_unit_test(test_paude_log_env_selects_level),

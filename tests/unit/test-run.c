@@ -512,6 +512,8 @@ main(int argc, char **argv)
 	if (n <= 0)
 		return 1;
 	self_exe[n] = '\0';
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capture_collects_stdout_stderr_and_exit_status),
 		cmocka_unit_test(test_signal_death_is_128_plus_signal),

@@ -379,6 +379,8 @@ test_now_is_rfc3339_utc(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_names_are_accepted),
 		cmocka_unit_test(test_invalid_names_are_usage_errors),

@@ -174,6 +174,8 @@ test_empty_strings_are_elements(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_is_empty_and_null_terminated),
 		cmocka_unit_test(test_push_copies_the_string),

@@ -166,6 +166,8 @@ test_failure_without_err_still_returns_code(void **state)
 int
 main(void)
 {
+	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prompt_in_double_quotes_is_one_word),
 		cmocka_unit_test(test_blanks_separate_and_collapse),
