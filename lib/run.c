@@ -7,6 +7,7 @@
  * child that fills stderr while we write its stdin cannot deadlock us.
  */
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -75,6 +76,25 @@ paude_quote_argv(struct paude_buf *out, const char *const *argv)
 	}
 }
 
+/*
+ * Secrets are handed to tools through the environment (podman -e NAME takes
+ * the value from its own environment), so the trace shows the values of
+ * variables whose names suggest a secret as "***".
+ */
+static bool
+looks_secret(const char *kv)
+{
+	static const char *const words[] = { "KEY", "TOKEN", "SECRET", "PASSW", "AUTH", "CRED" };
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t wl = strlen(words[i]);
+		for (size_t j = 0; j + wl <= klen; j++)
+			if (!strncasecmp(kv + j, words[i], wl))
+				return true;
+	}
+	return false;
+}
+
 static void
 trace(const struct paude_child *c, const char *how)
 {
@@ -82,7 +102,15 @@ trace(const struct paude_child *c, const char *how)
 		return;
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
 	for (size_t i = 0; i < c->env.nr; i++) {
-		paude_buf_add_shell_quoted(&b, c->env.v[i]);
+		const char *kv = c->env.v[i];
+		if (strchr(kv, '=') && looks_secret(kv)) {
+			_cleanup_free_ char *shown = NULL;
+			if (asprintf(&shown, "%.*s=***", (int)strcspn(kv, "="), kv) < 0)
+				abort();
+			paude_buf_add_shell_quoted(&b, shown);
+		} else {
+			paude_buf_add_shell_quoted(&b, kv);
+		}
 		paude_buf_addch(&b, ' ', NULL);
 	}
 	paude_quote_argv(&b, (const char *const *)c->args.v);
@@ -137,6 +165,18 @@ lift_fd(int *fd, int target)
 		return -1;
 	*fd = n;
 	return 0;
+}
+
+/* Close the fds the caller handed over (> 0), each once even if repeated. */
+static void
+close_given_fds(struct paude_child *c)
+{
+	if (c->in > 0)
+		close(c->in);
+	if (c->out > 0 && c->out != c->in)
+		close(c->out);
+	if (c->err > 0 && c->err != c->in && c->err != c->out)
+		close(c->err);
 }
 
 static void
@@ -198,6 +238,13 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		if ((in >= 0 && dup_to(in, 0) < 0) || (out >= 0 && dup_to(out, 1) < 0) ||
 		    (errfd >= 0 && dup_to(errfd, 2) < 0))
 			goto child_fail;
+		/* The caller's fds need not be CLOEXEC: keep only the copies. */
+		if (in > 2)
+			close(in);
+		if (out > 2 && out != in)
+			close(out);
+		if (errfd > 2 && errfd != in && errfd != out)
+			close(errfd);
 		if (c->dir && chdir(c->dir) < 0)
 			goto child_fail;
 		execve(path, c->args.v, envp);
@@ -228,12 +275,7 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		goto fail;
 	}
 	c->pid = pid;
-	if (c->in > 0)
-		close(c->in);
-	if (c->out > 0)
-		close(c->out);
-	if (c->err > 0)
-		close(c->err);
+	close_given_fds(c);
 	if (c->in < 0) {
 		close(pin[0]);
 		c->in = pin[1];
@@ -252,12 +294,7 @@ fail:
 	close_pair(pout);
 	close_pair(perr);
 	close_pair(notify);
-	if (c->in > 0)
-		close(c->in);
-	if (c->out > 0)
-		close(c->out);
-	if (c->err > 0)
-		close(c->err);
+	close_given_fds(c);
 	return r;
 }
 

@@ -406,6 +406,62 @@ test_no_fds_leak_into_children(void **state)
 }
 
 static void
+test_callers_fd_is_not_left_open_in_the_child(void **state)
+{
+	(void)state;
+	/* Not CLOEXEC: the child must keep only its copy on fd 1. */
+	int fd = memfd_create("out", 0);
+	assert_true(fd > 2);
+	int keep = dup(fd);
+	_cleanup_child_ struct paude_child c;
+	child_argv(&c, ARGV(self_exe, "--list-fds"));
+	c.out = fd;
+	c.no_stdin = 1;
+	int status = -1;
+	assert_int_equal(
+	    paude_run_capture(paude_runner_default(), &c, NULL, 0, NULL, NULL, &status, NULL), 0);
+	assert_int_equal(status, 0);
+	char buf[256] = { 0 };
+	assert_true(pread(keep, buf, sizeof(buf) - 1, 0) > 0);
+	close(keep);
+	char name[16];
+	snprintf(name, sizeof(name), "\n%d\n", fd);
+	char list[260];
+	snprintf(list, sizeof(list), "\n%s", buf);
+	if (strstr(list, name))
+		fail_msg("fd %d still open in the child:%s", fd, list);
+	assert_non_null(strstr(list, "\n1\n"));
+}
+
+static void
+test_trace_hides_values_of_secret_looking_variables(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int saved = dup(2);
+	dup2(p[1], 2);
+	close(p[1]);
+	enum paude_log_level old = paude_log_get_level();
+	paude_log_set_level(PAUDE_LOG_DEBUG);
+	_cleanup_child_ struct paude_child c;
+	child_argv(&c, ARGV("true"));
+	paude_strvec_pushl(&c.env, "ANTHROPIC_API_KEY=sk-secret-1", "GH_TOKEN=secret-2",
+			   "CONTAINERS_CONF=/etc/x.conf", "UNSET_ME", NULL);
+	int r = paude_run_output(paude_runner_default(), &c, NULL, NULL);
+	paude_log_set_level(old);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(r, 0);
+	_cleanup_buf_ struct paude_buf log = PAUDE_BUF_INIT_MAX(1 << 16);
+	assert_int_equal(paude_buf_read_fd(&log, p[0], NULL), 0);
+	close(p[0]);
+	assert_null(strstr(log.buf, "secret-"));
+	assert_non_null(strstr(log.buf, "+ 'ANTHROPIC_API_KEY=***' 'GH_TOKEN=***' "
+					"CONTAINERS_CONF=/etc/x.conf UNSET_ME true\n"));
+}
+
+static void
 test_exec_replaces_the_process(void **state)
 {
 	(void)state;
@@ -532,6 +588,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_output_to_given_fd_and_fd_closed_in_parent),
 		cmocka_unit_test(test_pipes_work_when_our_stdin_is_closed),
 		cmocka_unit_test(test_no_fds_leak_into_children),
+		cmocka_unit_test(test_callers_fd_is_not_left_open_in_the_child),
+		cmocka_unit_test(test_trace_hides_values_of_secret_looking_variables),
 		cmocka_unit_test(test_exec_replaces_the_process),
 		cmocka_unit_test(test_exec_of_missing_program_returns_enotfound),
 		cmocka_unit_test(test_quote_argv_joins_and_quotes),
