@@ -19,7 +19,7 @@ WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-proto
               -Wno-missing-field-initializers -fno-common
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
+ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
               -DPAUDE_DATADIR='"$(DATADIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
@@ -57,6 +57,9 @@ FUZZ_SRC   := $(filter-out tests/fuzz/standalone.c,$(sort $(wildcard tests/fuzz/
 FUZZ_REPLAY:= $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/replay-%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/lf-%)
 LIBPAUDE   := $(B)/libpaude.a
+# The CLI without main(), so unit tests can drive commands with a fake runner.
+CLI_OBJ    := $(filter-out $(B)/cmd/paude/main.o,$(PAUDE_OBJ))
+LIBCLI     := $(B)/libpaude-cli.a
 
 .PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
@@ -73,6 +76,9 @@ $(B)/%.o: %.c
 $(LIBPAUDE): $(LIB_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
+$(LIBCLI): $(CLI_OBJ)
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
 bin/paude: $(PAUDE_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(PAUDE_OBJ) $(LIBPAUDE) $(LIBS)
@@ -81,9 +87,9 @@ bin/git-remote-paude: $(HELPER_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(HELPER_OBJ) $(LIBPAUDE) $(LIBS)
 
-$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBPAUDE)
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
 
 # Fuzz targets: replayed over their corpus with any compiler; libFuzzer with clang.
 $(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(LIBPAUDE)
@@ -129,7 +135,8 @@ tidy:
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh)
+	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
+		containers/*/*.sh bench/*.sh)
 
 FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
