@@ -132,9 +132,12 @@ TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADI
 tidy:
 	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) -- $(TIDY_FLAGS)
 
+# varFuncNullUB: paude_strvec_pushl(..., NULL) is declared with the sentinel
+# attribute, and NULL is ((void *)0) on every platform we build on.
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
-		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
+		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
+		--suppress=varFuncNullUB lib cmd
 	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
 		containers/*/*.sh bench/*.sh)
 
