@@ -60,11 +60,12 @@ paude_vlog(enum paude_log_level level, const char *fmt, va_list ap)
 	bool c = paude_log_color();
 	switch (level) {
 	case PAUDE_LOG_ERROR:
-		(void)fprintf(stderr, "%s%s: error:%s ", c ? "\033[1;31m" : "", prog, c ? "\033[0m" : "");
+		(void)fprintf(stderr, "%s%s: error:%s ", c ? "\033[1;31m" : "", prog,
+			      c ? "\033[0m" : "");
 		break;
 	case PAUDE_LOG_WARN:
 		(void)fprintf(stderr, "%s%s: warning:%s ", c ? "\033[1;33m" : "", prog,
-			c ? "\033[0m" : "");
+			      c ? "\033[0m" : "");
 		break;
 	case PAUDE_LOG_INFO:
 		break;
