@@ -21,12 +21,12 @@ struct alias {
  * impersonation), accounts.google.com and www.google.com (OAuth). All are
  * under these two entries.
  */
-static const char *const vertexai_domains[] = {".googleapis.com", ".google.com", NULL};
-static const char *const pypi_domains[] = {".pypi.org", ".pythonhosted.org", NULL};
+static const char *const vertexai_domains[] = { ".googleapis.com", ".google.com", NULL };
+static const char *const pypi_domains[] = { ".pypi.org", ".pythonhosted.org", NULL };
 
 static const struct alias aliases[] = {
-    {"vertexai", vertexai_domains},
-    {"pypi", pypi_domains},
+	{ "vertexai", vertexai_domains },
+	{ "pypi", pypi_domains },
 };
 
 void
@@ -239,8 +239,8 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 {
 	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec custom = PAUDE_STRVEC_INIT;
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = {0};
-	bool want[ARRAY_SIZE(aliases)] = {false};
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	bool want[ARRAY_SIZE(aliases)] = { false };
 	bool all = false;
 	int r;
 
@@ -308,7 +308,7 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 void
 paude_allowlist_describe(struct paude_buf *out, const char *const *values)
 {
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = {0};
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
 	_cleanup_error_ struct paude_error *e = NULL;
 
 	paude_allowlist_init(&al);

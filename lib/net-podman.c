@@ -91,7 +91,7 @@ paude_net_pick_subnet(unsigned *out, const char *networks_json, size_t len, unsi
 		      struct paude_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
-	bool taken[256] = {false};
+	bool taken[256] = { false };
 	uint32_t base = 0;
 	int r;
 
@@ -243,7 +243,7 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
-	const struct paude_squid_opts sq = {.session = name, .listen_addr = ip};
+	const struct paude_squid_opts sq = { .session = name, .listen_addr = ip };
 	int status = 0;
 	int ret;
 
@@ -323,8 +323,8 @@ paude_net_podman_create(struct paude_runner *r, const char *name, const struct p
 	paude_strvec_pushf(agent_args, "paude-net-%s", name);
 	paude_strvec_push(agent_args, "--add-host");
 	paude_strvec_pushf(agent_args, PAUDE_PROXY_HOST ":%s", ip);
-	static const char *const proxy_vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
-						 "https_proxy"};
+	static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+						  "https_proxy" };
 	for (size_t i = 0; i < ARRAY_SIZE(proxy_vars); i++) {
 		paude_strvec_push(agent_args, "--env");
 		paude_strvec_pushf(agent_args, "%s=http://" PAUDE_PROXY_HOST ":%d", proxy_vars[i],

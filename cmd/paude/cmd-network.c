@@ -25,8 +25,8 @@ static const char usage[] =
     "  -h, --help       show this help\n";
 
 static const struct option opts[] = {
-    CLI_COMMON_LONG,
-    {NULL, 0, NULL, 0},
+	CLI_COMMON_LONG,
+	{ NULL, 0, NULL, 0 },
 };
 
 PAUDE_CMD(network)

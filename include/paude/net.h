@@ -27,7 +27,7 @@
 #include "strvec.h"
 
 #define PAUDE_ALLOWLIST_MAX 128 /* values after splitting on commas */
-#define PAUDE_DOMAIN_MAX 253    /* characters in one name, leading dot excluded */
+#define PAUDE_DOMAIN_MAX 253 /* characters in one name, leading dot excluded */
 
 /* Squid listens here inside the session network. */
 #define PAUDE_PROXY_PORT 3128
@@ -87,9 +87,9 @@ void paude_allowlist_describe(struct paude_buf *out, const char *const *values);
 /* squid ----------------------------------------------------------------- */
 
 struct paude_squid_opts {
-	const char *session;     /* named in a comment only; may be NULL */
+	const char *session; /* named in a comment only; may be NULL */
 	const char *listen_addr; /* IPv4 address to bind, NULL = all addresses */
-	unsigned port;           /* 0 = PAUDE_PROXY_PORT */
+	unsigned port; /* 0 = PAUDE_PROXY_PORT */
 };
 
 /*
@@ -138,9 +138,9 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
 #define PAUDE_NET_PROXY_MAC_PREFIX "02:70:61:75:"
 
 struct paude_net_podman_opts {
-	const char *proxy_image;    /* required unless the allowlist is unrestricted */
+	const char *proxy_image; /* required unless the allowlist is unrestricted */
 	const char *egress_network; /* NULL = "podman" */
-	const char *podman;         /* program, NULL = "podman" */
+	const char *podman; /* program, NULL = "podman" */
 };
 
 /*

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include "paude/net.h"
 
-#define V(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void
 assert_strvec(const struct paude_strvec *sv, const char *const *want)
@@ -327,22 +327,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_no_values_means_default),
-	    cmocka_unit_test(test_default_is_vertexai_plus_pypi),
-	    cmocka_unit_test(test_single_alias_replaces_default),
-	    cmocka_unit_test(test_custom_domain_replaces_default),
-	    cmocka_unit_test(test_default_plus_custom_keeps_default),
-	    cmocka_unit_test(test_all_is_unrestricted),
-	    cmocka_unit_test(test_all_cannot_be_combined),
-	    cmocka_unit_test(test_commas_split_and_spaces_are_trimmed),
-	    cmocka_unit_test(test_duplicates_are_dropped),
-	    cmocka_unit_test(test_overlapping_entries_are_merged),
-	    cmocka_unit_test(test_parse_of_requested_round_trips),
-	    cmocka_unit_test(test_invalid_domains_are_rejected_with_a_reason),
-	    cmocka_unit_test(test_error_shows_the_value_safely),
-	    cmocka_unit_test(test_length_limits),
-	    cmocka_unit_test(test_check_domain_accepts_plain_and_dotted_names),
-	    cmocka_unit_test(test_describe_in_words),
+		cmocka_unit_test(test_no_values_means_default),
+		cmocka_unit_test(test_default_is_vertexai_plus_pypi),
+		cmocka_unit_test(test_single_alias_replaces_default),
+		cmocka_unit_test(test_custom_domain_replaces_default),
+		cmocka_unit_test(test_default_plus_custom_keeps_default),
+		cmocka_unit_test(test_all_is_unrestricted),
+		cmocka_unit_test(test_all_cannot_be_combined),
+		cmocka_unit_test(test_commas_split_and_spaces_are_trimmed),
+		cmocka_unit_test(test_duplicates_are_dropped),
+		cmocka_unit_test(test_overlapping_entries_are_merged),
+		cmocka_unit_test(test_parse_of_requested_round_trips),
+		cmocka_unit_test(test_invalid_domains_are_rejected_with_a_reason),
+		cmocka_unit_test(test_error_shows_the_value_safely),
+		cmocka_unit_test(test_length_limits),
+		cmocka_unit_test(test_check_domain_accepts_plain_and_dotted_names),
+		cmocka_unit_test(test_describe_in_words),
 	};
 	return cmocka_run_group_tests_name("allowlist", tests, NULL, NULL);
 }

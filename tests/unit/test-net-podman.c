@@ -9,7 +9,7 @@
 #include "paude/net.h"
 #include "fake-runner.h"
 
-#define V(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static const char networks_json[] =
     "[{\"name\":\"podman\",\"subnets\":[{\"subnet\":\"10.88.0.0/16\",\"gateway\":\"10.88.0.1\"}]},"
@@ -17,7 +17,7 @@ static const char networks_json[] =
     "{\"name\":\"b\",\"subnets\":[{\"subnet\":\"10.98.1.128/25\"},{\"subnet\":\"fd00::/64\"}]},"
     "{\"name\":\"c\"}]";
 
-static const struct paude_net_podman_opts opts = {.proxy_image = "localhost/paude-proxy:1"};
+static const struct paude_net_podman_opts opts = { .proxy_image = "localhost/paude-proxy:1" };
 
 static void
 allowlist(struct paude_allowlist *al, const char *const *values)
@@ -76,7 +76,7 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0},
+		{ FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -115,23 +115,23 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 
 	/* The agent's options are appended after what was there. */
 	const char *const want_agent[] = {
-	    "--existing",
-	    "--network",
-	    "paude-net-demo",
-	    "--add-host",
-	    "paude-proxy:10.98.2.10",
-	    "--env",
-	    "HTTP_PROXY=http://paude-proxy:3128",
-	    "--env",
-	    "HTTPS_PROXY=http://paude-proxy:3128",
-	    "--env",
-	    "http_proxy=http://paude-proxy:3128",
-	    "--env",
-	    "https_proxy=http://paude-proxy:3128",
-	    "--env",
-	    "NO_PROXY=localhost,127.0.0.1,::1",
-	    "--env",
-	    "no_proxy=localhost,127.0.0.1,::1",
+		"--existing",
+		"--network",
+		"paude-net-demo",
+		"--add-host",
+		"paude-proxy:10.98.2.10",
+		"--env",
+		"HTTP_PROXY=http://paude-proxy:3128",
+		"--env",
+		"HTTPS_PROXY=http://paude-proxy:3128",
+		"--env",
+		"http_proxy=http://paude-proxy:3128",
+		"--env",
+		"https_proxy=http://paude-proxy:3128",
+		"--env",
+		"NO_PROXY=localhost,127.0.0.1,::1",
+		"--env",
+		"no_proxy=localhost,127.0.0.1,::1",
 	};
 	assert_int_equal(agent.nr, ARRAY_SIZE(want_agent));
 	for (size_t i = 0; i < agent.nr; i++)
@@ -146,15 +146,16 @@ test_create_honours_egress_network_and_podman_program(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("/opt/podman", "network", "ls"), "[]", "", 0, 0},
+		{ FAKE_ARGV("/opt/podman", "network", "ls"), "[]", "", 0, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_allowlist al;
 	allowlist(&al, V("pypi"));
 	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
-	const struct paude_net_podman_opts o = {
-	    .proxy_image = "img", .egress_network = "h3-inet", .podman = "/opt/podman"};
+	const struct paude_net_podman_opts o = { .proxy_image = "img",
+						 .egress_network = "h3-inet",
+						 .podman = "/opt/podman" };
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, NULL), 0);
 	assert_call(&f, 1,
 		    "/opt/podman network create --internal --disable-dns --subnet 10.98.0.0/24 "
@@ -171,15 +172,17 @@ test_create_retries_when_subnet_is_taken(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
-	    {FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
-		       "10.98.0.0/24"),
-	     "", "Error: subnet 10.98.0.0/24 is already used on the host or by another config\n",
-	     125, 0},
-	    {FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns", "--subnet",
-		       "10.98.1.0/24"),
-	     "", "Error: subnet 10.98.1.0/24 is already used on the host or by another config\n",
-	     125, 0},
+		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns",
+			    "--subnet", "10.98.0.0/24"),
+		  "",
+		  "Error: subnet 10.98.0.0/24 is already used on the host or by another config\n",
+		  125, 0 },
+		{ FAKE_ARGV("podman", "network", "create", "--internal", "--disable-dns",
+			    "--subnet", "10.98.1.0/24"),
+		  "",
+		  "Error: subnet 10.98.1.0/24 is already used on the host or by another config\n",
+		  125, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -200,9 +203,10 @@ test_create_reports_existing_network(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
-	    {FAKE_ARGV("podman", "network", "create"), "",
-	     "Error: network name paude-net-demo already used: network already exists\n", 125, 0},
+		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "create"), "",
+		  "Error: network name paude-net-demo already used: network already exists\n", 125,
+		  0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -225,9 +229,9 @@ test_create_rolls_back_the_network_when_the_proxy_fails(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
-	    {FAKE_ARGV("podman", "create"), "", "Error: localhost/paude-proxy:1: image not known\n",
-	     125, 0},
+		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
+		{ FAKE_ARGV("podman", "create"), "",
+		  "Error: localhost/paude-proxy:1: image not known\n", 125, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -252,11 +256,11 @@ test_create_reports_existing_proxy_and_keeps_it(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0},
-	    {FAKE_ARGV("podman", "create"), "",
-	     "Error: creating container storage: the container name \"paude-proxy-demo\" is "
-	     "already in use by abc\n",
-	     125, 0},
+		{ FAKE_ARGV("podman", "network", "ls"), "[]", "", 0, 0 },
+		{ FAKE_ARGV("podman", "create"), "",
+		  "Error: creating container storage: the container name \"paude-proxy-demo\" is "
+		  "already in use by abc\n",
+		  125, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -302,15 +306,15 @@ test_bad_names_and_images_never_reach_podman(void **state)
 	assert_int_equal(paude_net_podman_create(&f.runner, "-rf", &al, &opts, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts dash = {.proxy_image = "--privileged"};
+	const struct paude_net_podman_opts dash = { .proxy_image = "--privileged" };
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &dash, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts noimg = {0};
+	const struct paude_net_podman_opts noimg = { 0 };
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &noimg, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
-	const struct paude_net_podman_opts egress = {.proxy_image = "i", .egress_network = "-x"};
+	const struct paude_net_podman_opts egress = { .proxy_image = "i", .egress_network = "-x" };
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &egress, &agent, &e),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&e);
@@ -344,7 +348,7 @@ test_start_without_proxy_does_nothing(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "container", "exists"), "", "", 1, 0},
+		{ FAKE_ARGV("podman", "container", "exists"), "", "", 1, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -358,7 +362,8 @@ test_start_failure_carries_podman_stderr(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "start"), "", "Error: unable to start container: boom\n", 125, 0},
+		{ FAKE_ARGV("podman", "start"), "", "Error: unable to start container: boom\n", 125,
+		  0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -375,8 +380,9 @@ test_start_reports_a_proxy_that_never_listens(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "exec"), "",
-	     "paude-proxy: squid is not accepting connections; its log says:\nFATAL: bad\n", 1, 0},
+		{ FAKE_ARGV("podman", "exec"), "",
+		  "paude-proxy: squid is not accepting connections; its log says:\nFATAL: bad\n", 1,
+		  0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -393,9 +399,10 @@ test_stop_and_remove(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "rm"), "",
-	     "Error: unable to find network with name or ID paude-net-demo: network not found\n", 1,
-	     0},
+		{ FAKE_ARGV("podman", "network", "rm"), "",
+		  "Error: unable to find network with name or ID paude-net-demo: network not "
+		  "found\n",
+		  1, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -414,10 +421,10 @@ test_remove_fails_when_network_is_in_use(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "network", "rm"), "",
-	     "Error: \"paude-net-demo\" has associated containers with it. Use -f to forcibly "
-	     "delete containers and pods: network is being used\n",
-	     2, 0},
+		{ FAKE_ARGV("podman", "network", "rm"), "",
+		  "Error: \"paude-net-demo\" has associated containers with it. Use -f to forcibly "
+		  "delete containers and pods: network is being used\n",
+		  2, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -435,7 +442,7 @@ test_proxy_log_reads_the_access_log(void **state)
 	    "1 0 10.98.2.3 TCP_DENIED/403 3900 CONNECT blocked.test:443 - HIER_NONE/- "
 	    "text/html\n";
 	const struct fake_reply replies[] = {
-	    {FAKE_ARGV("podman", "exec"), log, "", 0, 0},
+		{ FAKE_ARGV("podman", "exec"), log, "", 0, 0 },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -451,15 +458,16 @@ test_proxy_log_errors(void **state)
 {
 	(void)state;
 	const struct fake_reply missing[] = {
-	    {FAKE_ARGV("podman", "exec"), "",
-	     "Error: no container with name or ID \"paude-proxy-demo\" found: no such container\n",
-	     125, 0},
+		{ FAKE_ARGV("podman", "exec"), "",
+		  "Error: no container with name or ID \"paude-proxy-demo\" found: no such "
+		  "container\n",
+		  125, 0 },
 	};
 	const struct fake_reply stopped[] = {
-	    {FAKE_ARGV("podman", "exec"), "",
-	     "Error: can only create exec sessions on running containers: container state "
-	     "improper\n",
-	     125, 0},
+		{ FAKE_ARGV("podman", "exec"), "",
+		  "Error: can only create exec sessions on running containers: container state "
+		  "improper\n",
+		  125, 0 },
 	};
 	struct fake_runner f;
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
@@ -486,23 +494,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pick_subnet_skips_overlaps),
-	    cmocka_unit_test(test_create_builds_network_proxy_and_agent_args),
-	    cmocka_unit_test(test_create_honours_egress_network_and_podman_program),
-	    cmocka_unit_test(test_create_retries_when_subnet_is_taken),
-	    cmocka_unit_test(test_create_reports_existing_network),
-	    cmocka_unit_test(test_create_rolls_back_the_network_when_the_proxy_fails),
-	    cmocka_unit_test(test_create_reports_existing_proxy_and_keeps_it),
-	    cmocka_unit_test(test_unrestricted_creates_nothing),
-	    cmocka_unit_test(test_bad_names_and_images_never_reach_podman),
-	    cmocka_unit_test(test_start_starts_an_existing_proxy),
-	    cmocka_unit_test(test_start_without_proxy_does_nothing),
-	    cmocka_unit_test(test_start_failure_carries_podman_stderr),
-	    cmocka_unit_test(test_start_reports_a_proxy_that_never_listens),
-	    cmocka_unit_test(test_stop_and_remove),
-	    cmocka_unit_test(test_remove_fails_when_network_is_in_use),
-	    cmocka_unit_test(test_proxy_log_reads_the_access_log),
-	    cmocka_unit_test(test_proxy_log_errors),
+		cmocka_unit_test(test_pick_subnet_skips_overlaps),
+		cmocka_unit_test(test_create_builds_network_proxy_and_agent_args),
+		cmocka_unit_test(test_create_honours_egress_network_and_podman_program),
+		cmocka_unit_test(test_create_retries_when_subnet_is_taken),
+		cmocka_unit_test(test_create_reports_existing_network),
+		cmocka_unit_test(test_create_rolls_back_the_network_when_the_proxy_fails),
+		cmocka_unit_test(test_create_reports_existing_proxy_and_keeps_it),
+		cmocka_unit_test(test_unrestricted_creates_nothing),
+		cmocka_unit_test(test_bad_names_and_images_never_reach_podman),
+		cmocka_unit_test(test_start_starts_an_existing_proxy),
+		cmocka_unit_test(test_start_without_proxy_does_nothing),
+		cmocka_unit_test(test_start_failure_carries_podman_stderr),
+		cmocka_unit_test(test_start_reports_a_proxy_that_never_listens),
+		cmocka_unit_test(test_stop_and_remove),
+		cmocka_unit_test(test_remove_fails_when_network_is_in_use),
+		cmocka_unit_test(test_proxy_log_reads_the_access_log),
+		cmocka_unit_test(test_proxy_log_errors),
 	};
 	return cmocka_run_group_tests_name("net-podman", tests, NULL, NULL);
 }
