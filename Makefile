@@ -67,9 +67,10 @@ EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
 $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
 
-.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
+.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
+# Keep object files of test binaries: they are intermediates of a pattern rule.
 .SECONDARY:
 
 all: bin/paude bin/git-remote-paude
@@ -125,26 +126,41 @@ asan:
 
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
-		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite $$t; done
+		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
+			--child-silent-after-fork=yes $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
-	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
 
 $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
 
+TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+             -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
+
+# clang-tidy with .clang-tidy; every finding is an error.
+tidy:
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) -- $(TIDY_FLAGS)
+
+# varFuncNullUB: paude_strvec_pushl(..., NULL) is declared with the sentinel
+# attribute, and NULL is ((void *)0) on every platform we build on.
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
-		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh bench/*.sh tools/*.sh \
-		containers/paude/paude-entrypoint containers/paude/paude-session
+		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
+		--suppress=varFuncNullUB lib cmd
+	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
+		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-*)
+
+FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
+             $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
 
 format:
-	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 bench: all
 	bench/list.sh

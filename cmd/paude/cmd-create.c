@@ -85,10 +85,14 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	printf("  podman volume create --label app=paude --label %s=%s %s\n", PAUDE_LABEL_NAME,
 	       m->name, vol);
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	paude_podman_create_argv(spec, &argv);
+	paude_podman_create_argv(spec, NULL, &argv);
 	paude_buf_reset(&b);
 	paude_quote_argv(&b, (const char *const *)argv.v);
 	printf("  %s\n", b.buf);
+	if (paude_strvec_find(&m->allowed_domains, "all") < 0)
+		printf("  (with network options for paude-net-%s: an internal network without "
+		       "DNS, and its proxy container paude-proxy-%s)\n",
+		       m->name, m->name);
 	if (setup->recipe) {
 		printf("\nImage recipe (Containerfile):\n");
 		fputs(setup->recipe, stdout);

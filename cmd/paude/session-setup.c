@@ -11,6 +11,7 @@
 #include "session-setup.h"
 #include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/net.h"
 #include "paude/podman.h"
 
 extern char **environ;
@@ -134,27 +135,23 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 int
 paude_setup_network(struct paude_session *m, struct paude_error **err)
 {
-	for (size_t i = 0; i < m->allowed_domains.nr; i++) {
-		const char *d = m->allowed_domains.v[i];
-		if (!*d || strpbrk(d, " \t\n/:*,;'\"\\"))
-			return paude_error_set(err, PAUDE_EUSAGE, 0,
-					       "invalid --allowed-domains value '%s' (use an alias "
-					       "such as default, or a domain like .example.com)",
-					       d);
-	}
-	if (m->allowed_domains.nr == 0)
-		paude_strvec_push(&m->allowed_domains, "default");
+	/* Validate, then keep the normalised request (aliases kept, lower case,
+	 * no duplicates): that is what the label stores and list shows. */
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	int r = paude_allowlist_parse(&al, (const char *const *)m->allowed_domains.v, err);
+	if (r < 0)
+		return r;
+	paude_strvec_clear(&m->allowed_domains);
+	paude_strvec_pushv(&m->allowed_domains, (const char *const *)al.requested.v);
 	return 0;
 }
 
 char *
 paude_setup_describe_network(const struct paude_session *m)
 {
-	if (paude_strvec_find(&m->allowed_domains, "all") >= 0)
-		return strdup("unrestricted");
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	for (size_t i = 0; i < m->allowed_domains.nr; i++)
-		paude_buf_addf(&b, NULL, "%s%s", i ? ", " : "", m->allowed_domains.v[i]);
+	paude_allowlist_describe(&b, (const char *const *)m->allowed_domains.v);
 	return paude_buf_detach(&b);
 }
 

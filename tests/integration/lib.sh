@@ -16,6 +16,13 @@ mkdir -p "$HOME"
 export XDG_CACHE_HOME="$HOME/.cache" XDG_STATE_HOME="$HOME/.local/state"
 # The offline base image (tests/integration/ensure-base.sh builds it).
 export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
+# The network proxy image (containers/proxy), built once per content; paude
+# uses it for every session whose network is filtered.
+if [ -z "${PAUDE_PROXY_IMAGE:-}" ]; then
+	PAUDE_PROXY_IMAGE=$("$SRC_DIR/tests/integration/ensure-image-dir.sh" \
+		"$SRC_DIR/containers/proxy" localhost/paude-proxy-test) || exit 1
+	export PAUDE_PROXY_IMAGE
+fi
 # Keep the shared image cache: images are keyed by content, tests share them.
 unset XDG_RUNTIME_DIR 2>/dev/null || true
 
