@@ -98,10 +98,11 @@ static bool
 valid_image_ref(const char *s)
 {
 	size_t n = strlen(s);
-	if (!n || n > 255 || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-				     s[0]))
+	if (!n || n > 255 ||
+	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:/@") == n;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:/@") ==
+	       n;
 }
 
 /* A build argument value: printable, and nothing a Containerfile or a
@@ -137,7 +138,8 @@ static int
 check_target(const struct paude_image_target *t, const char *base, struct paude_error **err)
 {
 	if (!valid_dir(t->dir))
-		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'", t->dir);
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'",
+				       t->dir);
 	if (!valid_image_ref(t->repo))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image repository '%s'",
 				       t->repo);
@@ -236,7 +238,8 @@ files_from_embedded(const char *dir, struct paude_image_files *out)
 {
 	size_t dl = strlen(dir);
 	for (const struct paude_embedded_file *e = paude_embedded_files; e->path; e++) {
-		if (strncmp(e->path, dir, dl) || e->path[dl] != '/' || strchr(e->path + dl + 1, '/'))
+		if (strncmp(e->path, dir, dl) != 0 || e->path[dl] != '/' ||
+		    strchr(e->path + dl + 1, '/'))
 			continue;
 		files_add(out, e->path + dl + 1, e->data, e->size, e->mode);
 	}
@@ -317,7 +320,7 @@ paude_image_hash(const struct paude_image_inputs *in, char out[PAUDE_SHA256_HEX_
 	for (size_t i = 0; i < in->files->nr; i++) {
 		const struct paude_image_file *f = &in->files->v[i];
 		char mode[16];
-		snprintf(mode, sizeof(mode), "%04o", f->mode);
+		(void)snprintf(mode, sizeof(mode), "%04o", f->mode);
 		hash_str(&h, "file", f->path);
 		hash_str(&h, "mode", mode);
 		hash_field(&h, "data", f->data, f->size);
@@ -393,7 +396,8 @@ arg_override(const struct plan *p, const char *line, size_t len, size_t *name_le
 	size_t i = 0;
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
-	if (len - i < 4 || strncasecmp(line + i, "ARG", 3) || (line[i + 3] != ' ' && line[i + 3] != '\t'))
+	if (len - i < 4 || strncasecmp(line + i, "ARG", 3) != 0 ||
+	    (line[i + 3] != ' ' && line[i + 3] != '\t'))
 		return NULL;
 	i += 3;
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -501,8 +505,7 @@ image_id(struct paude_runner *r, const char *ref)
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
-	paude_strvec_pushl(&c.args, "podman", "image", "inspect", "--format", "{{.Id}}", ref,
-			   NULL);
+	paude_strvec_pushl(&c.args, "podman", "image", "inspect", "--format", "{{.Id}}", ref, NULL);
 	int status = 0;
 	if (paude_run_capture(r, &c, NULL, 0, &out, &errout, &status, NULL) < 0 || status != 0)
 		return NULL;
@@ -624,16 +627,15 @@ step_error(struct paude_error **err, const char *what, const char *prog, int sta
 {
 	int r;
 	if (o && o->verbose) {
-		r = paude_error_set(err, PAUDE_ECHILD, 0, "%s: %s exited with status %d", what, prog,
-				    status);
+		r = paude_error_set(err, PAUDE_ECHILD, 0, "%s: %s exited with status %d", what,
+				    prog, status);
 	} else {
 		_cleanup_buf_ struct paude_buf tail = PAUDE_BUF_INIT;
 		read_tail(log->path, &tail);
 		if (log->keep)
-			r = paude_error_set(err, PAUDE_ECHILD, 0,
-					    "%s: %s exited with status %d (full log: %s)%s%s",
-					    what, prog, status, log->path, tail.len ? "\n" : "",
-					    tail.buf);
+			r = paude_error_set(
+			    err, PAUDE_ECHILD, 0, "%s: %s exited with status %d (full log: %s)%s%s",
+			    what, prog, status, log->path, tail.len ? "\n" : "", tail.buf);
 		else
 			r = paude_error_set(err, PAUDE_ECHILD, 0,
 					    "%s: %s exited with status %d (run with -v to see "
@@ -653,7 +655,7 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	remove(path);
+	(void)remove(path);
 	return 0;
 }
 
@@ -753,8 +755,8 @@ static int
 bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const char *ref,
 	       struct paude_error **err)
 {
-	const char *mirror = env_or(o ? o->mirror : NULL, "PAUDE_DEBIAN_MIRROR",
-				    PAUDE_IMAGE_DEFAULT_MIRROR);
+	const char *mirror =
+	    env_or(o ? o->mirror : NULL, "PAUDE_DEBIAN_MIRROR", PAUDE_IMAGE_DEFAULT_MIRROR);
 	if (!valid_arg_value(mirror))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid Debian mirror '%s'", mirror);
 	_cleanup_free_ char *debootstrap = find_debootstrap();
@@ -805,8 +807,8 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 			if (ret == 0 && rt < 0)
 				ret = rt;
 			if (ret == 0 && st_imp != 0)
-				ret = step_error(err, "cannot import the base image", "podman import",
-						 st_imp, o, &log);
+				ret = step_error(err, "cannot import the base image",
+						 "podman import", st_imp, o, &log);
 			if (ret == 0 && st_tar != 0) {
 				ret = paude_error_set(err, PAUDE_ECHILD, 0,
 						      "cannot import the base image: tar exited "
@@ -869,7 +871,7 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 		paude_buf_addstr(&why, nl ? nl + 1 : errout.buf, NULL);
 		paude_debug("cannot pull '%s': %s", base, why.buf);
 		/* Only the default has an equivalent we can build from packages. */
-		if (strcmp(base, PAUDE_IMAGE_DEFAULT_BASE))
+		if (strcmp(base, PAUDE_IMAGE_DEFAULT_BASE) != 0)
 			return paude_error_set(err, PAUDE_ECHILD, 0,
 					       "cannot pull base image '%s': %s (set "
 					       "PAUDE_BASE_IMAGE to an image available locally)",
@@ -998,7 +1000,7 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 	ret = paude_image_base_ensure(r, p.base, o, &base, &fallback, err);
 	if (ret < 0)
 		return ret;
-	if (fallback && strcmp(base, p.base))
+	if (fallback && strcmp(base, p.base) != 0)
 		paude_debug("building '%s' on '%s' instead of '%s'", p.ref, base, p.base);
 	ret = build(r, &p, base, o, err);
 	if (ret < 0)

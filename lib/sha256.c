@@ -27,7 +27,7 @@ static void
 compress(uint32_t s[8], const uint8_t p[64])
 {
 	uint32_t w[64];
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
 	for (int i = 16; i < 64; i++) {
@@ -37,8 +37,8 @@ compress(uint32_t s[8], const uint8_t p[64])
 	}
 	uint32_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
-			      K[i] + w[i];
+		uint32_t t1 =
+		    h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		h = g;
 		g = f;
@@ -103,7 +103,7 @@ paude_sha256_final(struct paude_sha256 *h, uint8_t out[PAUDE_SHA256_LEN])
 	for (int i = 0; i < 8; i++)
 		pad[padlen + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
 	paude_sha256_update(h, pad, padlen + 8);
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(h->state[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(h->state[i] >> 16);
 		out[4 * i + 2] = (uint8_t)(h->state[i] >> 8);
@@ -117,7 +117,7 @@ paude_sha256_final_hex(struct paude_sha256 *h, char out[PAUDE_SHA256_HEX_LEN + 1
 	static const char hex[] = "0123456789abcdef";
 	uint8_t d[PAUDE_SHA256_LEN];
 	paude_sha256_final(h, d);
-	for (int i = 0; i < PAUDE_SHA256_LEN; i++) {
+	for (size_t i = 0; i < PAUDE_SHA256_LEN; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}

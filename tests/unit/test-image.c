@@ -291,7 +291,10 @@ test_hash_is_stable_and_each_input_changes_it(void **state)
 	(void)state;
 	unsigned char d1[] = "FROM x\n", d2[] = "echo\n";
 	struct paude_image_file fv[2] = {
-		{ .path = (char *)"Containerfile", .data = d1, .size = sizeof(d1) - 1, .mode = 0644 },
+		{ .path = (char *)"Containerfile",
+		  .data = d1,
+		  .size = sizeof(d1) - 1,
+		  .mode = 0644 },
 		{ .path = (char *)"run", .data = d2, .size = sizeof(d2) - 1, .mode = 0755 },
 	};
 	struct paude_image_files files = { .v = fv, .nr = 2 };
@@ -490,10 +493,10 @@ test_missing_tag_builds_on_present_base(void **state)
 				      .notify = record_event,
 				      .notify_ctx = &ev };
 	char *tag = NULL, hash[65];
-	struct paude_image_target t = { "paude", PAUDE_IMAGE_AGENT_REPO,
-					(struct paude_image_arg[]){ { "CLAUDE_CODE_VERSION",
-								      "2.0.0" } },
-					1 };
+	struct paude_image_target t = {
+		"paude", PAUDE_IMAGE_AGENT_REPO,
+		(struct paude_image_arg[]){ { "CLAUDE_CODE_VERSION", "2.0.0" } }, 1
+	};
 	assert_int_equal(paude_image_tag(&t, &o, &tag, hash, NULL), 0);
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "image", "exists", tag), .status = 1 },
@@ -555,7 +558,8 @@ test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret(void **state)
 	assert_int_equal(f.calls.nr, 4);
 	assert_call(&f, 0, FAKE_ARGV("podman", "image", "inspect", "--format", "{{.Id}}", tag));
 	assert_call(&f, 1, FAKE_ARGV("podman", "image", "exists", "localhost/b:1"));
-	assert_true(!strncmp(fake_runner_call(&f, 2), "podman build --pull=never --no-cache -f ", 40));
+	assert_true(
+	    !strncmp(fake_runner_call(&f, 2), "podman build --pull=never --no-cache -f ", 40));
 	assert_null(strstr(fake_runner_call(&f, 2), "--secret"));
 	assert_call(&f, 3, FAKE_ARGV("podman", "image", "inspect", "--format", "{{.Id}}", tag));
 	assert_int_equal(fake_runner_find(&f, "podman rmi"), -1);
@@ -565,7 +569,8 @@ test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret(void **state)
 	/* No image under the tag before: nothing to remove either. */
 	const struct fake_reply missing[] = {
 		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 0 },
-		{ .prefix = FAKE_ARGV("podman", "image", "inspect"), .status = 125,
+		{ .prefix = FAKE_ARGV("podman", "image", "inspect"),
+		  .status = 125,
 		  .errout = "Error: no such image\n" },
 	};
 	fake_runner_init(&f, missing, ARRAY_SIZE(missing));
@@ -616,8 +621,8 @@ test_base_is_pulled_when_missing(void **state)
 	assert_call(&f, 0, FAKE_ARGV("podman", "image", "exists", tag));
 	assert_call(&f, 1, FAKE_ARGV("podman", "image", "exists", PAUDE_IMAGE_DEFAULT_BASE));
 	assert_call(&f, 2, FAKE_ARGV("podman", "pull", PAUDE_IMAGE_DEFAULT_BASE));
-	assert_non_null(
-		strstr(fake_runner_call(&f, 3), " --build-arg=BASE_IMAGE=" PAUDE_IMAGE_DEFAULT_BASE " "));
+	assert_non_null(strstr(fake_runner_call(&f, 3),
+			       " --build-arg=BASE_IMAGE=" PAUDE_IMAGE_DEFAULT_BASE " "));
 	assert_true(!strncmp(ev.log, "pull " PAUDE_IMAGE_DEFAULT_BASE "; build ", 20));
 	fake_runner_release(&f);
 	free(ref);
@@ -687,7 +692,8 @@ test_unpullable_default_base_falls_back_to_debootstrap(void **state)
 		assert_call(&f, i++,
 			    FAKE_ARGV("podman", "unshare", deboot, "--variant=minbase", "bookworm",
 				      rootfs, "http://mirror.test/debian"));
-		assert_call(&f, i++, FAKE_ARGV("podman", "unshare", "tar", "-C", rootfs, "-c", "."));
+		assert_call(&f, i++,
+			    FAKE_ARGV("podman", "unshare", "tar", "-C", rootfs, "-c", "."));
 	}
 	assert_call(&f, i++, FAKE_ARGV("podman", "import", "-", PAUDE_IMAGE_FALLBACK_BASE));
 	if (root)
@@ -799,8 +805,8 @@ test_fallback_name_is_configurable(void **state)
 	fake_runner_init(&f, present, ARRAY_SIZE(present));
 	struct paude_image_opts o = { .fallback_base = "localhost/t-other:2" };
 	assert_int_equal(
-		paude_image_base_ensure(&f.runner, "localhost/t-other:2", &o, &ref, &fallback, NULL),
-		0);
+	    paude_image_base_ensure(&f.runner, "localhost/t-other:2", &o, &ref, &fallback, NULL),
+	    0);
 	assert_true(fallback);
 	assert_int_equal(f.calls.nr, 1);
 	free(ref);
@@ -908,7 +914,8 @@ test_broken_podman_is_an_error_not_a_missing_image(void **state)
 	char *ref = NULL;
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, &err), PAUDE_ECHILD);
-	assert_string_equal(err->msg, "podman image: exit 125: Error: cannot connect to the storage");
+	assert_string_equal(err->msg,
+			    "podman image: exit 125: Error: cannot connect to the storage");
 	assert_int_equal(f.calls.nr, 1);
 	paude_error_free(err);
 	fake_runner_release(&f);
@@ -921,7 +928,8 @@ test_generic_dir_builds_with_its_own_repo_and_args(void **state)
 	write_text("c/proxy/Containerfile", "ARG BASE_IMAGE=x\nFROM ${BASE_IMAGE}\nARG SQUID=1\n",
 		   0644);
 	char *root = scratch_path("c");
-	struct paude_image_opts o = { .containers_dir = root, .base = "localhost/b:1",
+	struct paude_image_opts o = { .containers_dir = root,
+				      .base = "localhost/b:1",
 				      .ca_bundle = "" };
 	struct paude_image_arg args[] = { { "SQUID", "5.7" } };
 	struct paude_image_target t = { "proxy", "localhost/paude-proxy", args, 1 };
@@ -964,13 +972,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_containers_dir_override_is_used_and_filtered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_containers_dir_without_containerfile_is_not_found, setup, teardown),
+		    test_containers_dir_without_containerfile_is_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_is_stable_and_each_input_changes_it,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_fields_cannot_run_into_each_other, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
-			test_tag_follows_base_and_version_but_not_the_ca_bundle, setup, teardown),
+		    test_tag_follows_base_and_version_but_not_the_ca_bundle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_base_and_version_are_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ca_bundle_detection, setup, teardown),
@@ -979,18 +987,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_tag_builds_on_present_base, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
-			test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret, setup,
-			teardown),
+		    test_rebuild_skips_the_tag_check_and_no_ca_means_no_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_ca_bundle_file_is_an_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_base_is_pulled_when_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_unpullable_default_base_falls_back_to_debootstrap, setup, teardown),
+		    test_unpullable_default_base_falls_back_to_debootstrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing_fallback_base_is_reused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
-			test_missing_fallback_base_is_bootstrapped_without_pulling, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fallback_name_is_configurable, setup, teardown),
+		    test_missing_fallback_base_is_bootstrapped_without_pulling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_name_is_configurable, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_unpullable_custom_base_is_an_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failed_build_reports_the_log_tail, setup,
