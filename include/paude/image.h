@@ -32,6 +32,7 @@
 #define PAUDE_IMAGE_FALLBACK_SUITE "bookworm"
 #define PAUDE_IMAGE_DEFAULT_MIRROR "http://deb.debian.org/debian"
 #define PAUDE_IMAGE_AGENT_REPO "localhost/paude-agent"
+#define PAUDE_IMAGE_PROXY_REPO "localhost/paude-proxy"
 #define PAUDE_IMAGE_AGENT_DIR "paude"
 /* Length of the hash prefix in a tag. */
 #define PAUDE_IMAGE_TAG_HEX 16

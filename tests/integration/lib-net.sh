@@ -15,10 +15,12 @@ NET_INET="h3-inet-$$"
 NET_SRV_ALLOWED="h3-srv-allowed-$$"
 NET_SRV_BLOCKED="h3-srv-blocked-$$"
 
-# The agent image for sessions: the real one when this tree can build it,
-# else a stand-in with the same contract and the same absent tools.
+# The agent image for sessions: the real one, unless NET_STANDIN_AGENT=1:
+# then a stand-in with the same contract and the same absent tools but no
+# Claude Code. Unrestricted sessions must use the stand-in: a real agent
+# with an open network would talk to the real internet.
 net_agent_image() {
-	if [ -n "${PAUDE_IMAGE:-}" ] || [ -f "$SRC_DIR/containers/paude/Containerfile" ]; then
+	if [ "${NET_STANDIN_AGENT:-0}" != 1 ]; then
 		return 0
 	fi
 	PAUDE_IMAGE=$("$SRC_DIR/tests/integration/ensure-image-dir.sh" \
@@ -34,21 +36,28 @@ net_setup() {
 		"$SRC_DIR/tests/integration/inet" localhost/h3-test-inet) || return 1
 	NET_INET_IMAGE="$img"
 	test_on_exit "podman rm -f -t 0 $NET_SRV_ALLOWED $NET_SRV_BLOCKED; podman network rm -f $NET_INET"
-	podman network create "$NET_INET" >/dev/null || return 1
+	# Internal: "the internet" is only what this test creates; nothing on it
+	# (servers, proxies) can reach beyond this machine.
+	podman network create --internal "$NET_INET" >/dev/null || return 1
 	podman run -d --name "$NET_SRV_ALLOWED" --network "$NET_INET" \
 		--network-alias allowed.test --network-alias www.allowed.test \
 		"$img" allowed >/dev/null || return 1
 	podman run -d --name "$NET_SRV_BLOCKED" --network "$NET_INET" \
 		--network-alias blocked.test "$img" blocked >/dev/null || return 1
+	if [ "${NET_PUBLIC_SERVERS:-0}" = 1 ]; then
+		# Also on podman's default network, where unrestricted sessions live.
+		podman network connect podman "$NET_SRV_ALLOWED" || return 1
+		podman network connect podman "$NET_SRV_BLOCKED" || return 1
+	fi
 	export PAUDE_PROXY_NETWORK="$NET_INET"
 	test_wait_for 30 podman exec "$NET_SRV_ALLOWED" curl -sf http://127.0.0.1/ || return 1
 	test_wait_for 30 podman exec "$NET_SRV_BLOCKED" curl -sf http://127.0.0.1/ || return 1
 	net_agent_image
 }
 
-# The address of a test server on the test network.
+# The address of a test server on the test network (or on network $2).
 net_ip() {
-	podman inspect "$1" --format "{{(index .NetworkSettings.Networks \"$NET_INET\").IPAddress}}"
+	podman inspect "$1" --format "{{(index .NetworkSettings.Networks \"${2:-$NET_INET}\").IPAddress}}"
 }
 
 # Run a command as the agent inside session $1's container.

@@ -15,13 +15,17 @@ for n in "$name" "$yolo"; do
 	test_on_exit "paude delete $n --confirm; podman rm -f paude-$n paude-proxy-$n; podman network rm -f paude-net-$n; podman volume rm -f paude-$n-workspace"
 done
 
+# No Claude Code here (its traffic would reach the real internet), and the
+# servers are also on podman's default network, where this session lives.
+NET_STANDIN_AGENT=1
+NET_PUBLIC_SERVERS=1
 if ! net_setup >"$TRASH/setup.log" 2>&1; then
 	cat "$TRASH/setup.log"
 	echo "Bail out! cannot set up the test internet"
 	exit 1
 fi
-IP_ALLOWED=$(net_ip "$NET_SRV_ALLOWED")
-IP_BLOCKED=$(net_ip "$NET_SRV_BLOCKED")
+IP_ALLOWED=$(net_ip "$NET_SRV_ALLOWED" podman)
+IP_BLOCKED=$(net_ip "$NET_SRV_BLOCKED" podman)
 
 test_expect_success 'create with all warns, says unrestricted, and makes no proxy or network' '
 	paude create "$name" --allowed-domains all 2>err &&
