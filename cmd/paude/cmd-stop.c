@@ -48,12 +48,14 @@ PAUDE_CMD(stop)
 	paude_session_init(&s);
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
-	if (s.state != PAUDE_SESSION_RUNNING) {
+	bool was_running = s.state == PAUDE_SESSION_RUNNING;
+	/* Even when the agent is down, make sure its proxy is too. */
+	if ((r = paude_backend_stop(b, s.name, err)) < 0)
+		return r;
+	if (!was_running) {
 		paude_info("Session '%s' is not running.", s.name);
 		return 0;
 	}
-	if ((r = paude_backend_stop(b, s.name, err)) < 0)
-		return r;
 	paude_info("Stopped session '%s'; its workspace is kept. Resume with: paude start %s",
 		   s.name, s.name);
 	return 0;
