@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include "cli.h"
 #include "paude/fs.h"
+#include "paude/index.h"
+#include "paude/kube.h"
 #include "paude/log.h"
 #include "paude/podman.h"
 
@@ -73,13 +75,27 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 			ctx->backend = "podman";
 			return 1;
 		}
-		if (!strcmp(optarg, "openshift") || !strcmp(optarg, "kubernetes"))
-			return paude_error_set(err, PAUDE_ENOTSUP, 0,
-					       "backend '%s' is not available in this version yet "
-					       "(use: --backend=podman)",
-					       optarg);
+		/* One backend for both: it drives oc, or kubectl without it. */
+		if (!strcmp(optarg, "openshift") || !strcmp(optarg, "kubernetes")) {
+			ctx->backend = "openshift";
+			return 1;
+		}
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "unknown backend '%s' (use: --backend=podman)", optarg);
+				       "unknown backend '%s' (use: --backend=podman, openshift or "
+				       "kubernetes)",
+				       optarg);
+	case CLI_OPT_KUBE_CONTEXT:
+	case CLI_OPT_KUBE_NAMESPACE:
+		if (opt == CLI_OPT_KUBE_CONTEXT)
+			ctx->kube_context = optarg;
+		else
+			ctx->kube_namespace = optarg;
+		if (ctx->backend && strcmp(ctx->backend, "openshift"))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "--openshift-context and --openshift-namespace need "
+					       "--backend=openshift");
+		ctx->backend = "openshift";
+		return 1;
 	default:
 		return 0;
 	}
@@ -89,7 +105,156 @@ int
 paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 		       struct paude_error **err)
 {
+	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+		const struct paude_kube_opts o = {
+			.context = ctx->kube_context,
+			.namespace = ctx->kube_namespace,
+		};
+		return paude_kube_open(out, ctx->runner, &o, err);
+	}
 	return paude_backend_open(out, ctx->backend ? ctx->backend : "podman", ctx->runner, err);
+}
+
+static int
+open_kube_at(struct paude_cmd_ctx *ctx, const char *context, const char *ns,
+	     struct paude_backend **out, struct paude_error **err)
+{
+	const struct paude_kube_opts o = { .context = context, .namespace = ns };
+	return paude_kube_open(out, ctx->runner, &o, err);
+}
+
+int
+paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
+			       struct paude_backend **out, struct paude_error **err)
+{
+	if (!s->backend || strcmp(s->backend, "openshift") || !s->location)
+		return paude_cli_open_backend(ctx, out, err);
+	/* location is "[CONTEXT/]NAMESPACE"; a namespace has no '/'. */
+	const char *slash = strrchr(s->location, '/');
+	if (!slash)
+		return open_kube_at(ctx, NULL, s->location, out, err);
+	_cleanup_free_ char *context = strndup(s->location, (size_t)(slash - s->location));
+	if (!context)
+		abort();
+	return open_kube_at(ctx, context, slash + 1, out, err);
+}
+
+static void
+take_all(struct paude_session_list *to, struct paude_session_list *from)
+{
+	for (size_t i = 0; i < from->nr; i++) {
+		*paude_session_list_add(to) = from->v[i];
+		paude_session_init(&from->v[i]);
+	}
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+int
+paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list *out,
+			   struct paude_error **err)
+{
+	int r;
+	if (ctx->backend) {
+		_cleanup_backend_ struct paude_backend *b = NULL;
+		if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
+			return r;
+		return paude_backend_list(b, out, err);
+	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (paude_index_load(&ix, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
+	size_t answered = 0;
+
+	_cleanup_(paude_session_list_release) struct paude_session_list all = { 0 };
+	_cleanup_error_ struct paude_error *perr = NULL;
+	_cleanup_backend_ struct paude_backend *pb = NULL;
+	r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
+	if (r == 0)
+		r = paude_backend_list(pb, &all, &perr);
+	if (r == 0)
+		answered++;
+	int podman_r = r;
+
+	for (size_t i = 0; i < ix.nr; i++) {
+		const struct paude_index_entry *e = &ix.v[i];
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			if (same_str(ix.v[j].context, e->context) &&
+			    same_str(ix.v[j].namespace, e->namespace))
+				seen = true;
+		if (seen || strcmp(e->backend, "openshift"))
+			continue;
+		_cleanup_backend_ struct paude_backend *kb = NULL;
+		_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+		_cleanup_error_ struct paude_error *kerr = NULL;
+		if (open_kube_at(ctx, e->context, e->namespace, &kb, &kerr) < 0 ||
+		    paude_backend_list(kb, &l, &kerr) < 0) {
+			paude_warn("cannot list the sessions in namespace '%s'%s%s%s: %s",
+				   e->namespace, e->context ? " (context '" : "",
+				   e->context ? e->context : "", e->context ? "')" : "",
+				   kerr ? kerr->msg : "unknown error");
+			continue;
+		}
+		answered++;
+		take_all(&all, &l);
+	}
+	if (podman_r < 0) {
+		if (answered == 0) {
+			*err = TAKE_PTR(perr);
+			return podman_r;
+		}
+		paude_warn("cannot list the podman sessions: %s", perr->msg);
+	}
+	paude_session_list_sort(&all);
+	take_all(out, &all);
+	return 0;
+}
+
+/* A named session found nowhere: a stale index entry deserves its own words. */
+static int
+find_named(struct paude_cmd_ctx *ctx, const char *name, struct paude_backend **b,
+	   struct paude_session *out, struct paude_error **err)
+{
+	_cleanup_backend_ struct paude_backend *pb = NULL;
+	_cleanup_error_ struct paude_error *perr = NULL;
+	int r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
+	if (r == 0)
+		r = paude_backend_get(pb, name, out, &perr);
+	if (r == 0) {
+		*b = TAKE_PTR(pb);
+		return 0;
+	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (paude_index_load(&ix, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
+	const struct paude_index_entry *e = paude_index_find(&ix, name);
+	if (!e || strcmp(e->backend, "openshift")) {
+		*err = TAKE_PTR(perr);
+		return r;
+	}
+	_cleanup_backend_ struct paude_backend *kb = NULL;
+	if ((r = open_kube_at(ctx, e->context, e->namespace, &kb, err)) < 0)
+		return r;
+	_cleanup_error_ struct paude_error *kerr = NULL;
+	r = paude_backend_get(kb, name, out, &kerr);
+	if (r == PAUDE_ENOTFOUND)
+		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+				       "session '%s' is recorded in namespace '%s' but is gone from "
+				       "the cluster (forget it with: paude delete %s --confirm)",
+				       name, e->namespace, name);
+	if (r < 0) {
+		*err = TAKE_PTR(kerr);
+		return r;
+	}
+	*b = TAKE_PTR(kb);
+	return 0;
 }
 
 static bool
@@ -105,11 +270,13 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 			  struct paude_error **err)
 {
 	_cleanup_backend_ struct paude_backend *be = NULL;
-	int r = paude_cli_open_backend(ctx, &be, err);
-	if (r < 0)
-		return r;
+	int r;
 	if (name_or_null) {
 		if ((r = paude_session_name_validate(name_or_null, err)) < 0)
+			return r;
+		if (!ctx->backend)
+			return find_named(ctx, name_or_null, b, out, err);
+		if ((r = paude_cli_open_backend(ctx, &be, err)) < 0)
 			return r;
 		if ((r = paude_backend_get(be, name_or_null, out, err)) < 0)
 			return r;
@@ -118,7 +285,7 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 	}
 
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
-	if ((r = paude_backend_list(be, &l, err)) < 0)
+	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
 	if (l.nr == 0)
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
@@ -156,6 +323,8 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 				       "several sessions could be meant: %s (name one of them)",
 				       names.buf);
 	}
+	if ((r = paude_cli_open_session_backend(ctx, &l.v[match], &be, err)) < 0)
+		return r;
 	paude_session_release(out);
 	*out = l.v[match];
 	paude_session_init(&l.v[match]);

@@ -32,6 +32,7 @@
 #include <json-c/json.h>
 #include "backend.h"
 #include "net.h"
+#include "image.h"
 
 #define PAUDE_KUBE_DEFAULT_PVC_SIZE "10Gi"
 #define PAUDE_KUBE_CREDENTIALS_DIR "/credentials"
@@ -59,6 +60,10 @@ const char *paude_kube_tool(struct paude_backend *b);
 const char *paude_kube_context(struct paude_backend *b);
 int paude_kube_namespace(struct paude_backend *b, const char **out, struct paude_error **err);
 
+/* The context in use: the given one, else `config current-context` (NULL
+ * if there is none). Caller frees. */
+int paude_kube_current_context(struct paude_backend *b, char **out, struct paude_error **err);
+
 /* Object names. Caller frees. */
 char *paude_kube_statefulset_name(const char *session);
 char *paude_kube_proxy_name(const char *session);
@@ -73,6 +78,27 @@ char *paude_kube_pod_name(const char *session);
 int paude_kube_manifests(const struct paude_session_spec *spec,
 			 const struct paude_kube_opts *opts, const char *proxy_ip,
 			 struct json_object **out, struct paude_error **err);
+
+/* True if the cluster is OpenShift (it serves build.openshift.io). */
+int paude_kube_is_openshift(struct paude_backend *b, bool *out, struct paude_error **err);
+
+/*
+ * The ImageStream and BuildConfig (a JSON array) of an in-cluster binary
+ * Docker build of target t into STREAM:TAG on base `base`.
+ */
+int paude_kube_build_manifests(const char *stream, const char *tag, const char *base,
+			       const struct paude_image_target *t, bool no_cache,
+			       struct json_object **out, struct paude_error **err);
+/*
+ * OpenShift: make sure the image of t exists in the namespace, built from
+ * the same files as the local build and tagged with the same content hash:
+ * an existing ImageStream tag is reused (unless o->rebuild); otherwise the
+ * BuildConfig is applied and `start-build --from-dir --follow` streams the
+ * build log. *out_ref: the pull spec the cluster gave the image.
+ */
+int paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target *t,
+			    const struct paude_image_opts *o, char **out_ref,
+			    struct paude_error **err);
 
 /* Decode `get statefulsets -o json` (a List) into sessions. */
 int paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, size_t len,
