@@ -3,6 +3,8 @@
  * What the commands share: the common options, finding the session a
  * command is about, and getting the user's terminal into the agent's tmux.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -340,32 +342,25 @@ static const char *const claude_excludes[] = {
 	".claude/ide",
 };
 
-int
-paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err)
+/*
+ * Stream `tar -C from -c ENTRIES` into `tar -x -C dest` inside the session.
+ * Copied, never mounted: whatever the agent writes to its config stays in
+ * the session. tar on both ends keeps modes and lets the receiving side own
+ * the files as the session user.
+ */
+static int
+copy_in(struct paude_backend *b, const char *name, const char *from,
+	const char *const *entries, size_t n, const char *const *excludes, size_t nex,
+	const char *dest, const char *what, struct paude_error **err)
 {
-	const char *home = paude_home_dir();
-	_cleanup_free_ char *dir = paude_path_join(home, ".claude");
-	_cleanup_free_ char *file = paude_path_join(home, ".claude.json");
-	bool have_dir = paude_is_dir(dir), have_file = paude_is_file(file);
-	if (!have_dir && !have_file) {
-		paude_debug("no ~/.claude or ~/.claude.json to copy");
-		return 0;
-	}
-	/*
-	 * Copied, never mounted: whatever the agent writes to its config stays
-	 * in the session. tar on both ends keeps modes and lets the receiving
-	 * side own the files as the session user.
-	 */
 	_cleanup_child_ struct paude_child tar;
 	paude_child_init(&tar);
-	paude_strvec_pushl(&tar.args, "tar", "-C", home, "-c", "-f", "-", NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(claude_excludes); i++)
-		paude_strvec_pushf(&tar.args, "--exclude=%s", claude_excludes[i]);
+	paude_strvec_pushl(&tar.args, "tar", "-C", from, "-c", "-f", "-", NULL);
+	for (size_t i = 0; i < nex; i++)
+		paude_strvec_pushf(&tar.args, "--exclude=%s", excludes[i]);
 	paude_strvec_push(&tar.args, "--");
-	if (have_dir)
-		paude_strvec_push(&tar.args, ".claude");
-	if (have_file)
-		paude_strvec_push(&tar.args, ".claude.json");
+	for (size_t i = 0; i < n; i++)
+		paude_strvec_push(&tar.args, entries[i]);
 	tar.out = -1; /* its stderr is ours: warnings reach the user as they happen */
 	int r = paude_child_start(b->runner, &tar, err);
 	if (r < 0)
@@ -373,7 +368,7 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 
 	_cleanup_child_ struct paude_child x;
 	paude_child_init(&x);
-	const char *const untar[] = { "tar", "-x", "-f", "-", "-C", PAUDE_AGENT_HOME, NULL };
+	const char *const untar[] = { "tar", "-x", "-f", "-", "-C", dest, NULL };
 	r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN, untar, &x, err);
 	if (r < 0) {
 		close(tar.out);
@@ -387,17 +382,152 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 	r = paude_run_capture(b->runner, &x, NULL, 0, NULL, &xerr, &xst, err);
 	int fr = paude_child_finish(b->runner, &tar, &tst, r < 0 ? NULL : err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);
+		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
 	if (fr < 0)
 		return fr;
 	if (tst != 0)
-		return paude_error_set(err, PAUDE_ECHILD, 0,
-				       "cannot read Claude config from '%s' (tar: exit %d)", home, tst);
+		return paude_error_set(err, PAUDE_ECHILD, 0, "cannot read %s from '%s' (tar: exit %d)",
+				       what, from, tst);
 	if (xst != 0) {
 		paude_child_error(err, &x, xst, xerr.buf, xerr.len);
-		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);
+		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
 	}
 	return 0;
+}
+
+static void
+closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static bool
+on_cluster(struct paude_backend *b)
+{
+	return b->ops == &paude_backend_kube;
+}
+
+/*
+ * Plugin metadata names host paths ($HOME/.claude/plugins/...): copy those
+ * JSON files again with the session's home in their place.
+ */
+static int
+rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	const char *home = paude_home_dir();
+	_cleanup_free_ char *plugins = paude_path_join(home, ".claude/plugins");
+	_cleanup_(closedirp) DIR *d = opendir(plugins);
+	if (!d)
+		return 0;
+	_cleanup_free_ char *old = paude_path_join(home, ".claude");
+	const char *new = PAUDE_AGENT_HOME "/.claude";
+	char stage[] = "/tmp/paude-plugins-XXXXXX";
+	_cleanup_strvec_ struct paude_strvec entries = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec written = PAUDE_STRVEC_INIT;
+	bool staged = false;
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		_cleanup_free_ char *src = paude_path_join(plugins, de->d_name);
+		_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(8u << 20);
+		if (!paude_is_file(src) || paude_buf_read_file(&in, src, NULL) < 0 ||
+		    !strstr(in.buf, old))
+			continue;
+		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+		for (const char *p = in.buf, *q; *p; p = q + strlen(old)) {
+			if (!(q = strstr(p, old))) {
+				paude_buf_addstr(&out, p, NULL);
+				break;
+			}
+			paude_buf_add(&out, p, (size_t)(q - p), NULL);
+			paude_buf_addstr(&out, new, NULL);
+		}
+		if (!staged) {
+			if (!mkdtemp(stage))
+				return paude_error_errno(err, errno, "cannot create '%s'", stage);
+			staged = true;
+			_cleanup_free_ char *sub = paude_path_join(stage, ".claude/plugins");
+			if ((r = paude_mkdir_p(sub, 0700, err)) < 0)
+				break;
+		}
+		_cleanup_free_ char *rel = paude_path_join(".claude/plugins", de->d_name);
+		_cleanup_free_ char *dst = paude_path_join(stage, rel);
+		r = paude_write_file(dst, out.buf, out.len, 0600, err);
+		paude_strvec_push(&entries, rel);
+		paude_strvec_push(&written, dst);
+	}
+	if (r == 0 && entries.nr)
+		r = copy_in(b, name, stage, (const char *const *)entries.v, entries.nr, NULL, 0,
+			    PAUDE_AGENT_HOME, "plugin settings", err);
+	if (staged) {
+		for (size_t i = 0; i < written.nr; i++)
+			unlink(written.v[i]);
+		_cleanup_free_ char *sub = paude_path_join(stage, ".claude/plugins");
+		rmdir(sub);
+		_cleanup_free_ char *sub2 = paude_path_join(stage, ".claude");
+		rmdir(sub2);
+		rmdir(stage);
+	}
+	return r;
+}
+
+int
+paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	if (!on_cluster(b))
+		return 0; /* mounted read-only by podman */
+	const char *home = paude_home_dir();
+	_cleanup_free_ char *config = paude_path_join(home, ".config");
+	_cleanup_free_ char *gcloud = paude_path_join(config, "gcloud");
+	if (!paude_is_dir(gcloud)) {
+		paude_debug("no ~/.config/gcloud to copy");
+		return 0;
+	}
+	/* Into the memory-backed volume: never on the session's disk. */
+	const char *const entries[] = { "gcloud" };
+	static const char *const excludes[] = { "gcloud/logs" };
+	return copy_in(b, name, config, entries, 1, excludes, ARRAY_SIZE(excludes),
+		       PAUDE_KUBE_CREDENTIALS_DIR, "gcloud credentials", err);
+}
+
+int
+paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	const char *home = paude_home_dir();
+	static const struct {
+		const char *rel;
+		bool dir, cluster_only; /* podman mounts these read-only instead */
+	} files[] = {
+		{ ".claude", true, false },
+		{ ".claude.json", false, false },
+		{ ".gitconfig", false, true },
+		{ ".config/git/ignore", false, true },
+	};
+	const char *entries[ARRAY_SIZE(files)];
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (files[i].cluster_only && !on_cluster(b))
+			continue;
+		_cleanup_free_ char *p = paude_path_join(home, files[i].rel);
+		if (files[i].dir ? paude_is_dir(p) : paude_is_file(p))
+			entries[n++] = files[i].rel;
+	}
+	int r = paude_cli_sync_credentials(b, name, err);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		paude_debug("no Claude or git config to copy");
+		return 0;
+	}
+	r = copy_in(b, name, home, entries, n, claude_excludes, ARRAY_SIZE(claude_excludes),
+		    PAUDE_AGENT_HOME, "Claude config", err);
+	if (r < 0)
+		return r;
+	return rewrite_plugin_paths(b, name, err);
 }
 
 static int

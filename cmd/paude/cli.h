@@ -65,8 +65,16 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 			      struct paude_backend **b, struct paude_session *out,
 			      struct paude_error **err);
 
-/* Copy ~/.claude and ~/.claude.json into a running session (never mounted). */
+/*
+ * Copy ~/.claude (minus caches and history, plugin paths rewritten) and
+ * ~/.claude.json into a running session (never mounted); on a cluster also
+ * ~/.gitconfig, the global gitignore and the gcloud credentials.
+ */
 int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
+/* Cluster sessions: refresh the gcloud credentials in the memory-backed
+ * /credentials volume (podman mounts them; nothing to do there). */
+int paude_cli_sync_credentials(struct paude_backend *b, const char *name,
+			       struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent). */
 int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Attach the terminal to the agent's tmux session; returns after detaching. */
