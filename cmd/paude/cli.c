@@ -395,6 +395,9 @@ copy_in(struct paude_backend *b, const char *name, const char *from,
 	return 0;
 }
 
+static int run_in_session(struct paude_backend *b, const char *name, const char *const *argv,
+			  struct paude_error **err);
+
 static void
 closedirp(DIR **d)
 {
@@ -490,8 +493,23 @@ paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct pau
 	/* Into the memory-backed volume: never on the session's disk. */
 	const char *const entries[] = { "gcloud" };
 	static const char *const excludes[] = { "gcloud/logs" };
-	return copy_in(b, name, config, entries, 1, excludes, ARRAY_SIZE(excludes),
-		       PAUDE_KUBE_CREDENTIALS_DIR, "gcloud credentials", err);
+	int r = copy_in(b, name, config, entries, 1, excludes, ARRAY_SIZE(excludes),
+			PAUDE_KUBE_CREDENTIALS_DIR, "gcloud credentials", err);
+	if (r < 0)
+		return r;
+	/*
+	 * CLOUDSDK_CONFIG (set in the pod) serves gcloud and Python; Node's
+	 * Google auth library only looks in ~/.config/gcloud: a link there.
+	 */
+	const char *const link[] = { "sh", "-c",
+				     "mkdir -p \"$HOME/.config\" && ln -sfn " PAUDE_KUBE_CREDENTIALS_DIR
+				     "/gcloud \"$HOME/.config/gcloud\"",
+				     NULL };
+	r = run_in_session(b, name, link, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot link the gcloud credentials in session '%s'",
+					name);
+	return 0;
 }
 
 int
