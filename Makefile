@@ -19,7 +19,7 @@ WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-proto
               -Wno-missing-field-initializers -fno-common
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
+ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
               -DPAUDE_DATADIR='"$(DATADIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
@@ -57,10 +57,14 @@ FUZZ_SRC   := $(filter-out tests/fuzz/standalone.c,$(sort $(wildcard tests/fuzz/
 FUZZ_REPLAY:= $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/replay-%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/lf-%)
 LIBPAUDE   := $(B)/libpaude.a
+# The CLI without main(), so unit tests can drive commands with a fake runner.
+CLI_OBJ    := $(filter-out $(B)/cmd/paude/main.o,$(PAUDE_OBJ))
+LIBCLI     := $(B)/libpaude-cli.a
 
 .PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: bin/paude bin/git-remote-paude
 
@@ -71,6 +75,9 @@ $(B)/%.o: %.c
 $(LIBPAUDE): $(LIB_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
+$(LIBCLI): $(CLI_OBJ)
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
 bin/paude: $(PAUDE_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(PAUDE_OBJ) $(LIBPAUDE) $(LIBS)
@@ -79,9 +86,9 @@ bin/git-remote-paude: $(HELPER_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(HELPER_OBJ) $(LIBPAUDE) $(LIBS)
 
-$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBPAUDE)
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
 
 # Fuzz targets: replayed over their corpus with any compiler; libFuzzer with clang.
 $(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(LIBPAUDE)
@@ -118,7 +125,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run containers/*/*.sh bench/*.sh
+	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh bench/*.sh
 
 format:
 	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h

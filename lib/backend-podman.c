@@ -1,8 +1,399 @@
 /* SPDX-License-Identifier: MIT */
-/* The Podman backend (being written). */
+/*
+ * The Podman backend. A session is a container `paude-NAME` with a named
+ * volume `paude-NAME-workspace` on /pvc. All metadata lives in the
+ * container's labels, so `list` is one `podman ps` call and nothing local
+ * can disagree with the engine. Every podman call goes through b->runner.
+ */
+#include <string.h>
 #include "paude/backend.h"
+#include "paude/podman.h"
+#include "paude/json.h"
+#include "paude/log.h"
 #include "banned.h"
+
+#define PS_OUTPUT_MAX (16u << 20)
+
+char *
+paude_podman_container_name(const char *session)
+{
+	char *s = NULL;
+	if (asprintf(&s, "paude-%s", session) < 0)
+		abort();
+	return s;
+}
+
+char *
+paude_podman_volume_name(const char *session)
+{
+	char *s = NULL;
+	if (asprintf(&s, "paude-%s-workspace", session) < 0)
+		abort();
+	return s;
+}
+
+static int
+check_name(const char *name, struct paude_error **err)
+{
+	/* Names reach argv: they must be valid (and so never start with '-'). */
+	return paude_session_name_validate(name, err);
+}
+
+static void
+podman_child(struct paude_child *c)
+{
+	paude_child_init(c);
+	paude_strvec_push(&c->args, "podman");
+}
+
+/* Run podman ARGS...; stdout into out (may be NULL). */
+static int
+podman_run(struct paude_backend *b, struct paude_buf *out, struct paude_error **err, ...)
+{
+	_cleanup_child_ struct paude_child c;
+	podman_child(&c);
+	va_list ap;
+	va_start(ap, err);
+	const char *s;
+	while ((s = va_arg(ap, const char *)))
+		paude_strvec_push(&c.args, s);
+	va_end(ap);
+	return paude_run_output(b->runner, &c, out, err);
+}
+
+/* Exit status of `podman ... exists`: 0 yes, 1 no; anything else is an error. */
+static int
+podman_exists(struct paude_backend *b, const char *what, const char *name, bool *out,
+	      struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c;
+	podman_child(&c);
+	if (strcmp(what, "container"))
+		paude_strvec_pushl(&c.args, what, "exists", name, NULL);
+	else
+		paude_strvec_pushl(&c.args, "container", "exists", name, NULL);
+	_cleanup_buf_ struct paude_buf errbuf = PAUDE_BUF_INIT_MAX(1 << 16);
+	int status = 0;
+	int r = paude_run_capture(b->runner, &c, NULL, 0, NULL, &errbuf, &status, err);
+	if (r < 0)
+		return r;
+	if (status != 0 && status != 1)
+		return paude_child_error(err, &c, status, errbuf.buf, errbuf.len);
+	*out = status == 0;
+	return 0;
+}
+
+void
+paude_podman_create_argv(const struct paude_session_spec *spec, struct paude_strvec *out)
+{
+	const struct paude_session *m = &spec->meta;
+	_cleanup_free_ char *ctr = paude_podman_container_name(m->name);
+	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
+	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
+
+	/* Images are built locally: never let create reach for a registry. */
+	paude_strvec_pushl(out, "podman", "create", "--pull=never", "--name", ctr, "--hostname",
+			   m->name, NULL);
+	paude_session_to_labels(m, &labels);
+	paude_strvec_push(&labels, PAUDE_LABEL_ROLE "=agent");
+	for (size_t i = 0; i < labels.nr; i++)
+		paude_strvec_pushl(out, "--label", labels.v[i], NULL);
+	/*
+	 * Isolation: an init reaps zombies; a non-root user in group 0 (the
+	 * OpenShift convention); no capabilities, no privilege gain, bounded
+	 * process count.
+	 */
+	paude_strvec_pushl(out, "--init", "--user", PAUDE_AGENT_UID ":0", "--cap-drop=ALL",
+			   "--security-opt=no-new-privileges", "--pids-limit=" PAUDE_PIDS_LIMIT,
+			   NULL);
+	paude_strvec_pushf(out, "--volume=%s:/pvc", vol);
+	paude_strvec_pushl(out, "--workdir", PAUDE_WORKSPACE_DIR, NULL);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct paude_mount *mt = &spec->mounts[i];
+		paude_strvec_pushf(out, "--mount=type=bind,source=%s,target=%s%s", mt->host,
+				   mt->target, mt->read_only ? ",readonly=true" : "");
+	}
+	for (size_t i = 0; i < spec->env.nr; i++)
+		paude_strvec_pushl(out, "--env", spec->env.v[i], NULL);
+	paude_strvec_push(out, m->image);
+	paude_session_agent_argv(m, out);
+}
+
+static int
+validate_spec(const struct paude_session_spec *spec, struct paude_error **err)
+{
+	int r = check_name(spec->meta.name, err);
+	if (r < 0)
+		return r;
+	if (!spec->meta.image || !*spec->meta.image || paude_looks_like_option(spec->meta.image))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image reference '%s'",
+				       spec->meta.image ? spec->meta.image : "");
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct paude_mount *mt = &spec->mounts[i];
+		/* --mount is comma-separated: a comma in a path would inject options. */
+		if (!mt->host || mt->host[0] != '/' || strchr(mt->host, ',') ||
+		    strchr(mt->host, '\n') || !mt->target || mt->target[0] != '/' ||
+		    strchr(mt->target, ','))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "cannot mount '%s' (paths must be absolute and "
+					       "contain no ',')",
+					       mt->host ? mt->host : "");
+	}
+	return 0;
+}
+
+static int
+podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
+	      struct paude_error **err)
+{
+	const char *name = spec->meta.name;
+	int r = validate_spec(spec, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	_cleanup_free_ char *vol = paude_podman_volume_name(name);
+	bool exists = false;
+	if ((r = podman_exists(b, "container", ctr, &exists, err)) < 0)
+		return r;
+	if (exists)
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists (connect with: paude connect %s, "
+				       "or delete it with: paude delete %s --confirm)",
+				       name, name, name);
+	if ((r = podman_exists(b, "volume", vol, &exists, err)) < 0)
+		return r;
+	if (exists)
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "volume '%s' already exists without a session (remove it "
+				       "with: podman volume rm %s)",
+				       vol, vol);
+
+	_cleanup_free_ char *lname = NULL;
+	if (asprintf(&lname, PAUDE_LABEL_NAME "=%s", name) < 0)
+		abort();
+	r = podman_run(b, NULL, err, "volume", "create", "--label", "app=paude", "--label", lname,
+		       vol, NULL);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot create volume '%s'", vol);
+
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	paude_podman_create_argv(spec, &c.args);
+	r = paude_run_output(b->runner, &c, NULL, err);
+	if (r < 0) {
+		paude_error_wrap(err, "cannot create container '%s'", ctr);
+		goto rollback;
+	}
+	return 0;
+
+rollback:
+	/* Leave nothing half-created; keep the first error. */
+	podman_run(b, NULL, NULL, "rm", "--force", "--ignore", ctr, NULL);
+	podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
+	return r;
+}
+
+static int
+podman_start(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	r = podman_run(b, NULL, err, "start", ctr, NULL);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot start session '%s'", name);
+	return 0;
+}
+
+static int
+podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	r = podman_run(b, NULL, err, "stop", "--time", "10", ctr, NULL);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot stop session '%s'", name);
+	return 0;
+}
+
+static int
+podman_remove(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	_cleanup_free_ char *vol = paude_podman_volume_name(name);
+	r = podman_run(b, NULL, err, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot remove container '%s'", ctr);
+	bool exists = false;
+	if ((r = podman_exists(b, "volume", vol, &exists, err)) < 0)
+		return r;
+	if (exists) {
+		r = podman_run(b, NULL, err, "volume", "rm", "--force", vol, NULL);
+		if (r < 0)
+			return paude_error_wrap(err, "cannot remove volume '%s'", vol);
+	}
+	return 0;
+}
+
+struct label_ctx {
+	struct json_object *labels;
+};
+
+static const char *
+label_lookup(void *ctx, const char *key)
+{
+	return paude_json_get_str(((struct label_ctx *)ctx)->labels, key);
+}
+
+static enum paude_session_state
+state_from_podman(const char *state)
+{
+	if (!state)
+		return PAUDE_SESSION_UNKNOWN;
+	if (!strcmp(state, "running") || !strcmp(state, "paused"))
+		return PAUDE_SESSION_RUNNING;
+	if (!strcmp(state, "created") || !strcmp(state, "configured"))
+		return PAUDE_SESSION_CREATED;
+	if (!strcmp(state, "exited") || !strcmp(state, "stopped"))
+		return PAUDE_SESSION_STOPPED;
+	return PAUDE_SESSION_UNKNOWN;
+}
+
+int
+paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
+		      struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	int r = paude_json_parse(&root, json, len, "podman ps output", err);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_array))
+		return paude_error_set(err, PAUDE_EPROTO, 0,
+				       "podman ps output: expected a JSON array");
+	size_t n = json_object_array_length(root);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ent = json_object_array_get_idx(root, i);
+		struct json_object *labels = paude_json_get_obj(ent, "Labels");
+		const char *role = paude_json_get_str(labels, PAUDE_LABEL_ROLE);
+		const char *app = paude_json_get_str(labels, PAUDE_LABEL_APP);
+		if (!labels || !app || strcmp(app, PAUDE_LABEL_APP_VALUE) ||
+		    (role && strcmp(role, "agent")))
+			continue;
+		struct paude_session s;
+		paude_session_init(&s);
+		struct label_ctx lc = { labels };
+		_cleanup_error_ struct paude_error *lerr = NULL;
+		if (paude_session_from_labels(&s, label_lookup, &lc, &lerr) < 0) {
+			/* One damaged container must not hide the others. */
+			paude_debug("skipping container with bad labels: %s", lerr->msg);
+			continue;
+		}
+		struct paude_session *d = paude_session_list_add(out);
+		*d = s;
+		d->backend = strdup("podman");
+		d->state = state_from_podman(paude_json_get_str(ent, "State"));
+		const char *status = paude_json_get_str(ent, "Status");
+		d->status = strdup(status ? status : "");
+		if (!d->backend || !d->status)
+			abort();
+	}
+	return 0;
+}
+
+static int
+ps(struct paude_backend *b, const char *session, struct paude_session_list *out,
+   struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(PS_OUTPUT_MAX);
+	_cleanup_free_ char *filter = NULL;
+	if (asprintf(&filter, "label=" PAUDE_LABEL_NAME "%s%s", session ? "=" : "",
+		     session ? session : "") < 0)
+		abort();
+	int r = podman_run(b, &buf, err, "ps", "--all", "--filter", "label=app=paude", "--filter",
+			   filter, "--format", "json", NULL);
+	if (r < 0)
+		return r;
+	return paude_podman_parse_ps(out, buf.buf, buf.len, err);
+}
+
+static int
+podman_list(struct paude_backend *b, struct paude_session_list *out, struct paude_error **err)
+{
+	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	int r = ps(b, NULL, &l, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l.nr; i++) {
+		*paude_session_list_add(out) = l.v[i];
+		paude_session_init(&l.v[i]);
+	}
+	paude_session_list_sort(out);
+	return 0;
+}
+
+static int
+podman_get(struct paude_backend *b, const char *name, struct paude_session *out,
+	   struct paude_error **err)
+{
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	r = ps(b, name, &l, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l.nr; i++) {
+		if (strcmp(l.v[i].name, name))
+			continue;
+		paude_session_release(out);
+		*out = l.v[i];
+		paude_session_init(&l.v[i]);
+		return 0;
+	}
+	return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+			       "session '%s' not found (list sessions with: paude list)", name);
+}
+
+static int
+podman_exec_prepare(struct paude_backend *b, const char *name, unsigned flags,
+		    const char *const *argv, struct paude_child *out, struct paude_error **err)
+{
+	(void)b;
+	int r = check_name(name, err);
+	if (r < 0)
+		return r;
+	if (!argv || !argv[0] || !*argv[0])
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "no command to run in session '%s'",
+				       name);
+	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	paude_strvec_pushl(&out->args, "podman", "exec", NULL);
+	if (flags & PAUDE_EXEC_STDIN)
+		paude_strvec_push(&out->args, "--interactive");
+	if (flags & PAUDE_EXEC_TTY) {
+		paude_strvec_push(&out->args, "--tty");
+		/* The terminal type must reach tmux inside, or it draws garbage. */
+		const char *term = getenv("TERM");
+		if (term && *term && !strchr(term, '\n'))
+			paude_strvec_pushf(&out->args, "--env=TERM=%s", term);
+	}
+	paude_strvec_push(&out->args, ctr);
+	paude_strvec_pushv(&out->args, argv);
+	return 0;
+}
 
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
+	.create = podman_create,
+	.start = podman_start,
+	.stop = podman_stop,
+	.remove = podman_remove,
+	.list = podman_list,
+	.get = podman_get,
+	.exec_prepare = podman_exec_prepare,
 };

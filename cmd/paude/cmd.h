@@ -7,7 +7,8 @@
 #include "paude/error.h"
 
 struct paude_cmd_ctx {
-	const char *backend; /* --backend given globally, or NULL */
+	const char *backend; /* --backend given, or NULL: wherever the session is */
+	struct paude_runner *runner;
 };
 
 struct paude_cmd_spec {
@@ -15,5 +16,16 @@ struct paude_cmd_spec {
 	int (*fn)(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
 	const char *summary;
 };
+
+#define PAUDE_CMD(verb)                                                                            \
+	int cmd_##verb(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
+
+PAUDE_CMD(connect);
+PAUDE_CMD(create);
+PAUDE_CMD(delete);
+PAUDE_CMD(doctor);
+PAUDE_CMD(list);
+PAUDE_CMD(start);
+PAUDE_CMD(stop);
 
 #endif

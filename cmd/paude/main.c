@@ -1,15 +1,165 @@
 /* SPDX-License-Identifier: MIT */
-/* paude: the command-line entry point (placeholder while the CLI is written). */
+/*
+ * paude: global options, the command table, and the one place that prints
+ * errors and turns them into exit codes (0 ok, 1 failure, 2 usage).
+ */
 #include <stdio.h>
+#include <string.h>
+#include <getopt.h>
+#include "cli.h"
 #include "paude/log.h"
-#include "cmd.h"
+
+static PAUDE_CMD(help);
+
+/* Keep sorted by name: looked up with bsearch. */
+static const struct paude_cmd_spec commands[] = {
+	{ "connect", cmd_connect, "attach to the agent in a running session" },
+	{ "create", cmd_create, "create a session for the current directory" },
+	{ "delete", cmd_delete, "delete a session and its workspace (--confirm)" },
+	{ "doctor", cmd_doctor, "check that this host can run sessions" },
+	{ "help", cmd_help, "show help for paude or a command" },
+	{ "list", cmd_list, "list sessions" },
+	{ "start", cmd_start, "start a session and attach to its agent" },
+	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
+};
+
+static const char main_usage_head[] =
+	"usage: paude [-v|-q] [--backend NAME] [COMMAND [ARGS...]]\n"
+	"\n"
+	"paude runs Claude Code in an isolated, persistent session: a Podman container\n"
+	"with its own workspace volume, read-only cloud credentials, and a network that\n"
+	"reaches only allowlisted domains through a proxy. Code moves in and out with\n"
+	"git. Without a command, paude lists sessions.\n"
+	"\n"
+	"Commands:\n";
+
+static const char main_usage_tail[] =
+	"\n"
+	"Options:\n"
+	"  -h, --help         show this help ('paude COMMAND --help' for a command)\n"
+	"  -V, --version      show the version\n"
+	"  -v, --verbose      show more; twice: trace every command paude runs\n"
+	"                     (also PAUDE_LOG=debug)\n"
+	"  -q, --quiet        show only warnings and errors\n"
+	"  --backend NAME     podman (default)\n"
+	"\n"
+	"Examples:\n"
+	"  paude create                        session for this directory\n"
+	"  paude create --yolo                 no permission prompts (network still filtered)\n"
+	"  paude create --allowed-domains default --allowed-domains .example.com\n"
+	"  paude create -a '-p \"explain this code\"'   arguments for Claude Code\n"
+	"  paude create --dry-run              show the plan and image recipe only\n"
+	"  paude start my-project              start and attach (detach: Ctrl-b d)\n"
+	"  paude connect my-project            reattach\n"
+	"  paude stop my-project               stop, keep the workspace\n"
+	"  paude delete my-project --confirm   remove everything\n"
+	"\n"
+	"Security:\n"
+	"  The agent runs as a non-root user with no capabilities. By default its only\n"
+	"  way out is a proxy that allows Vertex AI and PyPI domains; there is no DNS.\n"
+	"  ~/.config/gcloud, ~/.gitconfig and ~/.config/git/ignore are mounted\n"
+	"  read-only; ~/.claude is copied in, never mounted. SSH keys, GitHub CLI\n"
+	"  config, git credentials and the container engine socket are never given to\n"
+	"  the session. --yolo is reasonably safe only while the network is filtered:\n"
+	"  do not combine it with --allowed-domains all unless you trust the task.\n"
+	"  The agent can change or delete anything in its workspace: push your work\n"
+	"  somewhere safe first.\n";
+
+static void
+print_usage(FILE *f)
+{
+	fputs(main_usage_head, f);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs(main_usage_tail, f);
+}
+
+static int
+cmp_cmd(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct paude_cmd_spec *)elem)->name);
+}
+
+static const struct paude_cmd_spec *
+find_command(const char *name)
+{
+	return bsearch(name, commands, ARRAY_SIZE(commands), sizeof(commands[0]), cmp_cmd);
+}
+
+static PAUDE_CMD(help)
+{
+	(void)err;
+	if (argc > 1) {
+		const struct paude_cmd_spec *c = find_command(argv[1]);
+		if (!c)
+			return paude_cli_usage_error(err, NULL, "unknown command '%s'", argv[1]);
+		char *args[] = { argv[1], (char *)"--help", NULL };
+		return c->fn(2, args, ctx, err);
+	}
+	print_usage(stdout);
+	return 0;
+}
+
+static const struct option global_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	struct paude_cmd_ctx ctx = { .runner = paude_runner_default() };
+	_cleanup_error_ struct paude_error *err = NULL;
+	bool help = false;
+	int opt, r = 0;
+
 	paude_log_init("paude");
-	printf("paude %s\n", PAUDE_VERSION);
+	opterr = 0;
+	/* '+': stop at the first non-option, the command. */
+	while ((opt = getopt_long(argc, argv, "+hVvq", global_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_usage(stdout);
+			return 0;
+		case 'V':
+			printf("paude %s\n", PAUDE_VERSION);
+			return 0;
+		case 'b':
+			r = paude_cli_common_opt(CLI_OPT_BACKEND, NULL, &ctx, &help, &err);
+			break;
+		case 'v':
+		case 'q':
+			paude_cli_common_opt(opt, NULL, &ctx, &help, &err);
+			break;
+		default:
+			r = paude_cli_bad_option(&err, NULL, argv, "+hVvq");
+			break;
+		}
+		if (r < 0)
+			goto out;
+	}
+
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	char *list_argv[] = { (char *)"list", NULL };
+	if (cargc == 0) {
+		cargc = 1;
+		cargv = list_argv;
+	}
+	const struct paude_cmd_spec *cmd = find_command(cargv[0]);
+	if (!cmd) {
+		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
+		goto out;
+	}
+	r = cmd->fn(cargc, cargv, &ctx, &err);
+out:
+	if (r < 0) {
+		paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
+		return paude_error_exit_code(r);
+	}
 	return 0;
 }

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the commands: options, session lookup, attaching. */
+#ifndef PAUDE_CLI_H
+#define PAUDE_CLI_H
+
+#include <getopt.h>
+#include "cmd.h"
+#include "paude/backend.h"
+
+/* Options every command accepts, for getopt_long tables. */
+enum {
+	CLI_OPT_HELP = 'h',
+	CLI_OPT_VERBOSE = 'v',
+	CLI_OPT_QUIET = 'q',
+	CLI_OPT_BACKEND = 0x100,
+	CLI_OPT_FIRST_PRIVATE = 0x200,
+};
+#define CLI_COMMON_SHORT "hvq"
+#define CLI_COMMON_LONG                                                                            \
+	{ "help", no_argument, NULL, CLI_OPT_HELP },                                               \
+		{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                                 \
+		{ "quiet", no_argument, NULL, CLI_OPT_QUIET },                                     \
+		{ "backend", required_argument, NULL, CLI_OPT_BACKEND }
+
+/*
+ * Handle a common option. Returns 1 if handled, 0 if not one of ours, or a
+ * negative error (bad --backend). On -h prints usage to stdout and sets
+ * *help_done.
+ */
+int paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool *help_done,
+			 struct paude_error **err);
+/* Usage error: "VERB: message (try 'paude VERB --help')"; returns PAUDE_EUSAGE. */
+int paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fmt, ...)
+	_printf_(3, 4);
+/* getopt's own complaint for the last option (unknown, missing argument). */
+int paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv,
+			 const char *optstring);
+/* Reset getopt for a command's argv (argv[0] is the verb). */
+void paude_cli_getopt_reset(void);
+
+/* The backend named by ctx (or "podman"). */
+int paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
+			   struct paude_error **err);
+
+/*
+ * Find the session a command works on: NAME if given; otherwise the one
+ * created for the current directory, or the only one. Several candidates or
+ * none: an error listing them. *b receives the backend it lives in.
+ */
+int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
+			      struct paude_backend **b, struct paude_session *out,
+			      struct paude_error **err);
+
+/* Copy ~/.claude and ~/.claude.json into a running session (never mounted). */
+int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
+/* Make sure the agent runs in tmux inside the session (idempotent). */
+int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
+/* Attach the terminal to the agent's tmux session; returns after detaching. */
+int paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err);
+
+/* "3 minutes ago" style age of an RFC 3339 time; writes into buf. */
+const char *paude_cli_age(const char *rfc3339, char *buf, size_t n);
+
+#endif

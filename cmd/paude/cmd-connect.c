@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude connect: attach the terminal to the agent of a running session
+ * (launching it again if it had exited). Ctrl-b d detaches.
+ */
+#include <stdio.h>
+#include "cli.h"
+#include "paude/log.h"
+
+static const char usage[] =
+	"usage: paude connect [NAME] [options]\n"
+	"\n"
+	"Attach to Claude Code in a running session. Without NAME: the session of the\n"
+	"current directory, or the only one. Detach with Ctrl-b d.\n"
+	"\n"
+	"Options:\n"
+	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet      show only warnings and errors\n"
+	"  -h, --help       show this help\n";
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ NULL, 0, NULL, 0 },
+};
+
+PAUDE_CMD(connect)
+{
+	bool help = false;
+	int opt, r;
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		return paude_cli_bad_option(err, "connect", argv, CLI_COMMON_SHORT);
+	}
+	if (argc - optind > 1)
+		return paude_cli_usage_error(err, "connect", "too many arguments");
+	const char *name = optind < argc ? argv[optind] : NULL;
+
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	_cleanup_(paude_session_release) struct paude_session s;
+	paude_session_init(&s);
+	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
+		return r;
+	if (s.state != PAUDE_SESSION_RUNNING)
+		return paude_error_set(err, PAUDE_ESTATE, 0,
+				       "session '%s' is not running (start it with: paude start %s)",
+				       s.name, s.name);
+	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
+		return r;
+	if ((r = paude_cli_attach(b, s.name, err)) < 0)
+		return r;
+	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",
+		   s.name, s.name);
+	return 0;
+}

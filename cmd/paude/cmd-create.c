@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude create: make a new session (workspace volume, agent container and,
+ * when filtering, its network and proxy) for the current directory, without
+ * starting it. --dry-run prints the plan instead and changes nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "paude/fs.h"
+#include "paude/log.h"
+#include "paude/podman.h"
+#include "paude/words.h"
+#include "session-setup.h"
+
+static const char usage[] =
+	"usage: paude create [NAME] [options]\n"
+	"\n"
+	"Create a session for the current directory (NAME defaults to the directory's\n"
+	"name). The session is not started: run 'paude start NAME' next.\n"
+	"\n"
+	"Options:\n"
+	"  --yolo                  let Claude Code act without permission prompts\n"
+	"                          (passes --dangerously-skip-permissions)\n"
+	"  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
+	"                          (default, vertexai, pypi, all), a host (example.com)\n"
+	"                          or a domain and its subdomains (.example.com).\n"
+	"                          Custom values replace the default list unless\n"
+	"                          'default' is given too; 'all' disables filtering.\n"
+	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
+	"                          repeatable: -a '-p \"explain this code\"'\n"
+	"  --rebuild               rebuild the session image even if it is cached\n"
+	"  --dry-run               show what would be created and the image recipe;\n"
+	"                          change nothing\n"
+	"  --backend NAME          where the session runs: podman (default)\n"
+	"  -v, --verbose           show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet             show only warnings and errors\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
+	"image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
+	"disable).\n";
+
+enum {
+	OPT_YOLO = CLI_OPT_FIRST_PRIVATE,
+	OPT_DOMAINS,
+	OPT_REBUILD,
+	OPT_DRY_RUN,
+};
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ "yolo", no_argument, NULL, OPT_YOLO },
+	{ "allowed-domains", required_argument, NULL, OPT_DOMAINS },
+	{ "args", required_argument, NULL, 'a' },
+	{ "rebuild", no_argument, NULL, OPT_REBUILD },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_plan(const struct paude_session_spec *spec, const struct paude_setup *setup)
+{
+	const struct paude_session *m = &spec->meta;
+	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_session_agent_argv(m, &agent);
+	paude_quote_argv(&b, (const char *const *)agent.v);
+	printf("Session:    %s (not created: dry run)\n", m->name);
+	printf("Backend:    podman\n");
+	printf("Workspace:  %s\n", m->workspace);
+	printf("Agent:      %s\n", b.buf);
+	_cleanup_free_ char *net = paude_setup_describe_network(m);
+	printf("Network:    %s\n", net);
+	printf("Image:      %s\n", setup->image_ref ? setup->image_ref : "(to be built)");
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		printf("Mount:      %s -> %s%s\n", spec->mounts[i].host, spec->mounts[i].target,
+		       spec->mounts[i].read_only ? " (read-only)" : "");
+	for (size_t i = 0; i < spec->env.nr; i++) {
+		size_t k = strcspn(spec->env.v[i], "=");
+		printf("Env:        %.*s\n", (int)k, spec->env.v[i]);
+	}
+	printf("\nCommands that would run:\n");
+	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
+	printf("  podman volume create --label app=paude --label %s=%s %s\n", PAUDE_LABEL_NAME,
+	       m->name, vol);
+	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
+	paude_podman_create_argv(spec, &argv);
+	paude_buf_reset(&b);
+	paude_quote_argv(&b, (const char *const *)argv.v);
+	printf("  %s\n", b.buf);
+	if (setup->recipe) {
+		printf("\nImage recipe (Containerfile):\n");
+		fputs(setup->recipe, stdout);
+		if (setup->recipe[0] && setup->recipe[strlen(setup->recipe) - 1] != '\n')
+			putchar('\n');
+	}
+}
+
+PAUDE_CMD(create)
+{
+	bool help = false, dry_run = false, rebuild = false;
+	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
+	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
+	paude_session_init(&spec.meta);
+	paude_strvec_init(&spec.env);
+	int opt, r;
+
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "a:", opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		switch (opt) {
+		case OPT_YOLO:
+			spec.meta.yolo = true;
+			break;
+		case OPT_DOMAINS:
+			paude_strvec_push(&spec.meta.allowed_domains, optarg);
+			break;
+		case 'a':
+			if ((r = paude_words_split(&spec.meta.agent_args, optarg, err)) < 0)
+				return paude_error_wrap(err, "bad -a/--args value");
+			break;
+		case OPT_REBUILD:
+			rebuild = true;
+			break;
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		default:
+			return paude_cli_bad_option(err, "create", argv, CLI_COMMON_SHORT "a:");
+		}
+	}
+	/* getopt moved NAME after the options ("paude create NAME --yolo" works). */
+	if (optind < argc)
+		spec.meta.name = strdup(argv[optind++]);
+	if (optind < argc)
+		return paude_cli_usage_error(err, "create", "unexpected argument '%s'",
+					     argv[optind]);
+
+	if ((r = paude_realpath(&spec.meta.workspace, ".", err)) < 0)
+		return r;
+	if (!spec.meta.name)
+		spec.meta.name = paude_session_name_from_dir(spec.meta.workspace);
+	if ((r = paude_session_name_validate(spec.meta.name, err)) < 0)
+		return r;
+	if ((r = paude_setup_network(&spec.meta, err)) < 0)
+		return r;
+	spec.meta.agent = strdup("claude");
+	spec.meta.created = paude_now_rfc3339();
+	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
+		return r;
+
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
+		return r;
+
+	if (dry_run) {
+		if ((r = paude_setup_image(b->runner, &setup, rebuild, true, err)) < 0)
+			return r;
+		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
+		print_plan(&spec, &setup);
+		return 0;
+	}
+
+	/* Refuse an existing name before spending minutes on an image build. */
+	_cleanup_(paude_session_release) struct paude_session existing;
+	paude_session_init(&existing);
+	_cleanup_error_ struct paude_error *gerr = NULL;
+	r = paude_backend_get(b, spec.meta.name, &existing, &gerr);
+	if (r == 0)
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists (connect with: paude connect "
+				       "%s, or delete it with: paude delete %s --confirm)",
+				       spec.meta.name, spec.meta.name, spec.meta.name);
+	if (r != PAUDE_ENOTFOUND) {
+		*err = TAKE_PTR(gerr);
+		return r;
+	}
+
+	if ((r = paude_setup_image(b->runner, &setup, rebuild, false, err)) < 0)
+		return r;
+	spec.meta.image = strdup(setup.image_ref);
+	paude_setup_warn_network(&spec.meta);
+	if ((r = paude_backend_create(b, &spec, err)) < 0)
+		return r;
+
+	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
+	paude_info("Created session '%s' for %s", spec.meta.name, spec.meta.workspace);
+	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
+	paude_info("Start it with: paude start %s", spec.meta.name);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude delete: remove a session and everything it owns (containers,
+ * workspace volume, network). Requires --confirm: the workspace is lost.
+ */
+#include <stdio.h>
+#include "cli.h"
+#include "paude/log.h"
+#include "paude/podman.h"
+
+static const char usage[] =
+	"usage: paude delete NAME --confirm [options]\n"
+	"\n"
+	"Delete a session and all its resources, including its workspace volume.\n"
+	"Work not pulled out of the session (git pull) is lost.\n"
+	"\n"
+	"Options:\n"
+	"  --confirm        really delete (required)\n"
+	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet      show only warnings and errors\n"
+	"  -h, --help       show this help\n";
+
+enum { OPT_CONFIRM = CLI_OPT_FIRST_PRIVATE };
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
+	{ NULL, 0, NULL, 0 },
+};
+
+PAUDE_CMD(delete)
+{
+	bool help = false, confirm = false;
+	int opt, r;
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		if (opt == OPT_CONFIRM)
+			confirm = true;
+		else
+			return paude_cli_bad_option(err, "delete", argv, CLI_COMMON_SHORT);
+	}
+	if (argc - optind != 1)
+		return paude_cli_usage_error(err, "delete", "name the session to delete");
+	const char *name = argv[optind];
+	if ((r = paude_session_name_validate(name, err)) < 0)
+		return r;
+
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	_cleanup_(paude_session_release) struct paude_session s;
+	paude_session_init(&s);
+	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
+		return r;
+	if (!confirm) {
+		_cleanup_free_ char *vol = paude_podman_volume_name(name);
+		fprintf(stderr,
+			"This deletes session '%s' and everything in it: its containers and its\n"
+			"workspace volume '%s'. Work not pulled out with git is lost.\n",
+			name, vol);
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "not deleting without --confirm (run: paude delete %s "
+				       "--confirm)",
+				       name);
+	}
+	if ((r = paude_backend_remove(b, name, err)) < 0)
+		return r;
+	paude_info("Deleted session '%s'.", name);
+	return 0;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude doctor: check that this host can run sessions, and say how to fix
+ * what it cannot. Recognises the podman failures of nested and VM hosts
+ * (crun on hybrid cgroups, nofile limits the host will not grant).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "paude/fs.h"
+#include "paude/json.h"
+#include "paude/log.h"
+
+static const char usage[] =
+	"usage: paude doctor [options]\n"
+	"\n"
+	"Check that this host can run paude sessions: podman works and can run a\n"
+	"container, git and git-remote-paude are installed, credentials are in place.\n"
+	"Prints a fix for each problem found. Exit status 1 if a check failed.\n"
+	"\n"
+	"Options:\n"
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
+	"  -h, --help       show this help\n";
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ NULL, 0, NULL, 0 },
+};
+
+static int failures;
+
+static void
+report(const char *status, const char *fmt, ...) _printf_(2, 3);
+
+static void
+report(const char *status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%-5s ", status);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	if (!strcmp(status, "FAIL"))
+		failures++;
+}
+
+static const char conf_hint[] =
+	"containers.conf (/etc/containers/containers.conf, or ~/.config/containers/containers.conf "
+	"for rootless podman)";
+
+/* Known host problems, recognised by podman's own words. */
+static void
+explain_run_failure(const char *text)
+{
+	if (strstr(text, "cgroups in hybrid mode") || strstr(text, "hybrid mode not supported"))
+		printf("      fix: crun cannot run on this host's hybrid cgroups; use runc: install it\n"
+		       "           and set [engine] runtime = \"runc\" in %s\n",
+		       conf_hint);
+	else if (strstr(text, "rlimit") || strstr(text, "RLIMIT"))
+		printf("      fix: the host will not grant podman's default open-file limit; set\n"
+		       "           [containers] default_ulimits = [\"nofile=20000:20000\", "
+		       "\"nproc=32768:32768\"]\n"
+		       "           (at most the host's hard limit, see: ulimit -Hn) in %s\n",
+		       conf_hint);
+	else if (strstr(text, "OCI runtime") && strstr(text, "not found"))
+		printf("      fix: install the configured OCI runtime (runc or crun), or set\n"
+		       "           [engine] runtime in %s\n",
+		       conf_hint);
+}
+
+static void
+check_podman(struct paude_runner *r)
+{
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	paude_strvec_pushl(&c.args, "podman", "info", "--format", "json", NULL);
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(4 << 20);
+	_cleanup_error_ struct paude_error *err = NULL;
+	if (paude_run_output(r, &c, &out, &err) < 0) {
+		report("FAIL", "podman: %s", err->msg);
+		explain_run_failure(err->msg);
+		return;
+	}
+	_cleanup_json_ struct json_object *info = NULL;
+	if (paude_json_parse(&info, out.buf, out.len, "podman info", &err) < 0) {
+		report("FAIL", "podman info: %s", err->msg);
+		return;
+	}
+	struct json_object *host = paude_json_get_obj(info, "host");
+	const char *runtime = paude_json_get_str(paude_json_get_obj(host, "ociRuntime"), "name");
+	const char *cgroups = paude_json_get_str(host, "cgroupVersion");
+	bool rootless = paude_json_get_bool(paude_json_get_obj(host, "security"), "rootless");
+	const char *version = paude_json_get_str(paude_json_get_obj(info, "version"), "Version");
+	report("ok", "podman %s (%s, runtime %s, cgroups %s)", version ? version : "?",
+	       rootless ? "rootless" : "rootful", runtime ? runtime : "?", cgroups ? cgroups : "?");
+}
+
+static bool
+image_exists(struct paude_runner *r, const char *image)
+{
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	paude_strvec_pushl(&c.args, "podman", "image", "exists", image, NULL);
+	return paude_run_output(r, &c, NULL, NULL) == 0;
+}
+
+static void
+check_run(struct paude_runner *r)
+{
+	const char *image = getenv("PAUDE_BASE_IMAGE");
+	if (!image || !*image || paude_looks_like_option(image) || !image_exists(r, image)) {
+		/* Any paude image will do. */
+		_cleanup_child_ struct paude_child c;
+		paude_child_init(&c);
+		paude_strvec_pushl(&c.args, "podman", "images", "--noheading", "--format",
+				   "{{.Repository}}:{{.Tag}}", "--filter",
+				   "reference=localhost/paude-*", NULL);
+		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
+		if (paude_run_output(r, &c, &out, NULL) < 0 || out.len == 0) {
+			report("skip", "container run test: no local paude image yet (paude create "
+				       "builds one)");
+			return;
+		}
+		out.buf[strcspn(out.buf, "\n")] = '\0';
+		static char first[512];
+		snprintf(first, sizeof(first), "%s", out.buf);
+		image = first;
+	}
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	paude_strvec_pushl(&c.args, "podman", "run", "--rm", "--pull=never", "--init",
+			   "--cap-drop=ALL", "--security-opt=no-new-privileges", "--network=none",
+			   "--entrypoint", "true", image, NULL);
+	_cleanup_error_ struct paude_error *err = NULL;
+	if (paude_run_output(r, &c, NULL, &err) < 0) {
+		report("FAIL", "containers cannot run: %s", err->msg);
+		explain_run_failure(err->msg);
+		return;
+	}
+	report("ok", "containers run (tested with %s)", image);
+}
+
+static void
+check_tool(const char *prog, const char *why)
+{
+	_cleanup_free_ char *p = paude_which(prog);
+	if (p)
+		report("ok", "%s: %s", prog, p);
+	else
+		report("FAIL", "%s not found on PATH (%s)", prog, why);
+}
+
+static void
+check_credentials(void)
+{
+	const char *home = paude_home_dir();
+	_cleanup_free_ char *gcloud = paude_path_join(home, ".config/gcloud");
+	if (paude_is_dir(gcloud))
+		report("ok", "gcloud credentials: %s (mounted read-only)", gcloud);
+	else
+		report("warn", "no %s (for Vertex AI: gcloud auth application-default login)",
+		       gcloud);
+	const char *vertex = getenv("CLAUDE_CODE_USE_VERTEX");
+	const char *project = getenv("ANTHROPIC_VERTEX_PROJECT_ID");
+	if (vertex && *vertex && project && *project)
+		report("ok", "Vertex AI: project %s", project);
+	else
+		report("warn", "Vertex AI variables not set (CLAUDE_CODE_USE_VERTEX, "
+			       "ANTHROPIC_VERTEX_PROJECT_ID, GOOGLE_CLOUD_PROJECT)");
+}
+
+PAUDE_CMD(doctor)
+{
+	bool help = false;
+	int opt, r;
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		return paude_cli_bad_option(err, "doctor", argv, CLI_COMMON_SHORT);
+	}
+	if (optind < argc)
+		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'",
+					     argv[optind]);
+	failures = 0;
+	_cleanup_free_ char *podman = paude_which("podman");
+	if (!podman) {
+		report("FAIL", "podman not found on PATH (install it: "
+			       "https://podman.io/docs/installation)");
+	} else {
+		check_podman(ctx->runner);
+		check_run(ctx->runner);
+	}
+	check_tool("git", "needed to move code in and out of sessions");
+	check_tool("git-remote-paude", "git uses it for paude:: URLs; install paude fully");
+	check_credentials();
+	if (failures)
+		return paude_error_set(err, PAUDE_EGENERIC, 0, "%d check%s failed", failures,
+				       failures == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude list (and bare `paude`): the sessions, from one engine query.
+ * --json prints them as a JSON array on stdout for scripts.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "paude/json.h"
+#include "paude/log.h"
+#include "session-setup.h"
+
+static const char usage[] =
+	"usage: paude list [options]\n"
+	"\n"
+	"List sessions: name, state, network policy, workspace and age.\n"
+	"\n"
+	"Options:\n"
+	"  --json           print a JSON array on stdout\n"
+	"  --backend NAME   list only this backend's sessions (podman)\n"
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet      show only warnings and errors\n"
+	"  -h, --help       show this help\n";
+
+enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE };
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+print_json(const struct paude_session_list *l)
+{
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < l->nr; i++) {
+		const struct paude_session *s = &l->v[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		json_object_object_add(o, "backend", json_object_new_string(s->backend));
+		json_object_object_add(o, "state",
+				       json_object_new_string(paude_session_state_str(s->state)));
+		json_object_object_add(o, "status", json_object_new_string(s->status ? s->status : ""));
+		json_object_object_add(o, "workspace",
+				       s->workspace ? json_object_new_string(s->workspace) : NULL);
+		json_object_object_add(o, "created",
+				       s->created ? json_object_new_string(s->created) : NULL);
+		json_object_object_add(o, "image", s->image ? json_object_new_string(s->image) : NULL);
+		json_object_object_add(o, "yolo", json_object_new_boolean(s->yolo));
+		json_object_object_add(o, "agent_args",
+				       paude_json_array_from_strvec(&s->agent_args));
+		json_object_object_add(o, "allowed_domains",
+				       paude_json_array_from_strvec(&s->allowed_domains));
+		_cleanup_free_ char *net = paude_setup_describe_network(s);
+		json_object_object_add(o, "network", json_object_new_string(net));
+		json_object_array_add(arr, o);
+	}
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_json_write(&b, arr, true);
+	puts(b.buf);
+}
+
+static void
+print_table(const struct paude_session_list *l)
+{
+	if (l->nr == 0) {
+		fputs("No sessions. Create one for this directory with: paude create\n", stderr);
+		return;
+	}
+	int wname = 4, wnet = 7;
+	for (size_t i = 0; i < l->nr; i++) {
+		_cleanup_free_ char *net = paude_setup_describe_network(&l->v[i]);
+		if ((int)strlen(l->v[i].name) > wname)
+			wname = (int)strlen(l->v[i].name);
+		if ((int)strlen(net) > wnet)
+			wnet = (int)strlen(net);
+	}
+	if (wnet > 40)
+		wnet = 40;
+	printf("%-*s  %-8s  %-7s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", "STATE", wnet,
+	       "NETWORK", "YOLO", "CREATED", "WORKSPACE");
+	for (size_t i = 0; i < l->nr; i++) {
+		const struct paude_session *s = &l->v[i];
+		_cleanup_free_ char *net = paude_setup_describe_network(s);
+		char age[32];
+		printf("%-*s  %-8s  %-7s  %-*.*s  %-4s  %-14s  %s\n", wname, s->name, s->backend,
+		       paude_session_state_str(s->state), wnet, wnet, net, s->yolo ? "yes" : "no",
+		       paude_cli_age(s->created, age, sizeof(age)),
+		       s->workspace ? s->workspace : "-");
+	}
+}
+
+PAUDE_CMD(list)
+{
+	bool help = false, json = false;
+	int opt, r;
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		if (opt == OPT_JSON)
+			json = true;
+		else
+			return paude_cli_bad_option(err, "list", argv, CLI_COMMON_SHORT);
+	}
+	if (optind < argc)
+		return paude_cli_usage_error(err, "list", "unexpected argument '%s'", argv[optind]);
+
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
+		return r;
+	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	if ((r = paude_backend_list(b, &l, err)) < 0)
+		return r;
+	if (json)
+		print_json(&l);
+	else
+		print_table(&l);
+	return 0;
+}

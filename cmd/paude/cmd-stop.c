@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * paude stop: stop a session's containers; the workspace volume and the
+ * session's metadata stay, so 'paude start' resumes it.
+ */
+#include <stdio.h>
+#include "cli.h"
+#include "paude/log.h"
+
+static const char usage[] =
+	"usage: paude stop [NAME] [options]\n"
+	"\n"
+	"Stop a session. Its workspace is kept; 'paude start' resumes it. Without\n"
+	"NAME: the session of the current directory, or the only one.\n"
+	"\n"
+	"Options:\n"
+	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet      show only warnings and errors\n"
+	"  -h, --help       show this help\n";
+
+static const struct option opts[] = {
+	CLI_COMMON_LONG,
+	{ NULL, 0, NULL, 0 },
+};
+
+PAUDE_CMD(stop)
+{
+	bool help = false;
+	int opt, r;
+	paude_cli_getopt_reset();
+	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
+			if (r < 0)
+				return r;
+			if (help)
+				return 0;
+			continue;
+		}
+		return paude_cli_bad_option(err, "stop", argv, CLI_COMMON_SHORT);
+	}
+	if (argc - optind > 1)
+		return paude_cli_usage_error(err, "stop", "too many arguments");
+	const char *name = optind < argc ? argv[optind] : NULL;
+
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	_cleanup_(paude_session_release) struct paude_session s;
+	paude_session_init(&s);
+	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
+		return r;
+	if (s.state != PAUDE_SESSION_RUNNING) {
+		paude_info("Session '%s' is not running.", s.name);
+		return 0;
+	}
+	if ((r = paude_backend_stop(b, s.name, err)) < 0)
+		return r;
+	paude_info("Stopped session '%s'; its workspace is kept. Resume with: paude start %s",
+		   s.name, s.name);
+	return 0;
+}

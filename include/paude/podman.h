@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Podman backend internals shared with the CLI (dry-run) and the tests. */
+#ifndef PAUDE_PODMAN_H
+#define PAUDE_PODMAN_H
+
+#include "session.h"
+#include "strvec.h"
+
+#define PAUDE_AGENT_UID "1000"
+#define PAUDE_AGENT_HOME "/home/paude"
+#define PAUDE_WORKSPACE_DIR "/pvc/workspace"
+#define PAUDE_PIDS_LIMIT "2048"
+
+/* "paude-NAME" and "paude-NAME-workspace". Caller frees. */
+char *paude_podman_container_name(const char *session);
+char *paude_podman_volume_name(const char *session);
+/* The full `podman create ...` argv for a session (spec must be valid). */
+void paude_podman_create_argv(const struct paude_session_spec *spec, struct paude_strvec *out);
+/* Decode `podman ps --format json` into sessions (non-paude containers skipped). */
+int paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
+			  struct paude_error **err);
+
+#endif

@@ -1,0 +1,121 @@
+#!/bin/bash
+# The whole life of a session with real podman, tmux and Claude Code:
+# create -> start (attached through a real terminal: a tmux pane on the host)
+# -> claude runs inside tmux in the session -> detach -> connect -> stop ->
+# start -> the workspace survived -> delete leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+
+name=$(test_session_name life)
+ctr="paude-$name"
+mkdir -p "$TRASH/ws"
+cd "$TRASH/ws" || exit 1
+T="tmux -L paude-test-$$ -f /dev/null"
+test_on_exit "$T kill-server; paude delete $name --confirm; podman rm -f $ctr; podman volume rm -f $ctr-workspace"
+
+# Run a paude command in a host tmux pane (a real terminal), keep the pane
+# after it exits so its output can be read.
+in_terminal() {
+	local win="$1"
+	shift
+	$T new-session -d -s "$win" -x 160 -y 40 "$*" &&
+		$T set-option -t "$win" remain-on-exit on >/dev/null
+}
+pane_dead() { [ "$($T display-message -p -t "$1" '#{pane_dead}')" = 1 ]; }
+pane_text() { $T capture-pane -p -t "$1" -S -200; }
+agent_running() { podman exec "$ctr" paude-session status >/dev/null 2>&1; }
+claude_pid() {
+	# The agent's node process: its cmdline names the claude entry point.
+	podman exec "$ctr" sh -c 'for p in /proc/[0-9]*; do
+		if tr "\0" "\n" <"$p/cmdline" 2>/dev/null | grep -q "claude"; then
+			case "$(tr "\0" " " <"$p/cmdline")" in *paude-session*|*tmux*|*sh\ -c*) ;;
+			*) echo "${p#/proc/}"; fi; done' | head -n 1
+}
+
+test_expect_success 'create builds the image (first time) and the session' '
+	paude create "$name" -a "--append-system-prompt \"be brief and exact\"" 2>err &&
+	podman container exists "$ctr" &&
+	podman volume exists "$ctr-workspace" &&
+	paude list >list &&
+	test_grep "^$name .* created " list
+'
+
+test_expect_success 'list --json describes the session' '
+	paude list --json >json &&
+	test_grep "\"name\": \"$name\"" json &&
+	test_grep "\"state\": \"created\"" json &&
+	test_grep "be brief and exact" json
+'
+
+test_expect_success 'start attaches a terminal to claude running in tmux' '
+	in_terminal start "paude start $name" &&
+	test_wait_for 60 agent_running &&
+	test_wait_for 30 test -n "$(claude_pid)" &&
+	podman exec "$ctr" tmux has-session -t agent
+'
+
+test_expect_success 'claude --version works in the session' '
+	podman exec "$ctr" claude --version >version &&
+	test_grep "Claude Code" version
+'
+
+test_expect_success '-a quoting reaches claude intact (two words)' '
+	pid=$(claude_pid) &&
+	podman exec "$ctr" cat "/proc/$pid/cmdline" | tr "\0" "\n" >argv &&
+	grep -x -- "--append-system-prompt" argv &&
+	grep -x -- "be brief and exact" argv
+'
+
+test_expect_success 'the session runs hardened: non-root, no capabilities, no new privileges' '
+	podman exec "$ctr" id -u >uid && test_equal 1000 "$(cat uid)" &&
+	podman exec "$ctr" grep -E "^CapEff:" /proc/self/status >caps &&
+	test_grep "0000000000000000" caps &&
+	podman exec "$ctr" grep -E "^NoNewPrivs:" /proc/self/status >nnp &&
+	test_grep "1" nnp
+'
+
+test_expect_success 'Ctrl-b d detaches; the agent keeps running' '
+	$T send-keys -t start C-b d &&
+	test_wait_for 20 pane_dead start &&
+	pane_text start >screen &&
+	test_grep "Detached from" screen &&
+	agent_running
+'
+
+test_expect_success 'connect re-attaches to the same claude' '
+	before=$(claude_pid) &&
+	in_terminal conn "paude connect $name" &&
+	sleep 2 &&
+	! pane_dead conn &&
+	test_equal "$before" "$(claude_pid)" &&
+	$T send-keys -t conn C-b d &&
+	test_wait_for 20 pane_dead conn
+'
+
+test_expect_success 'a file written to the workspace survives stop and start' '
+	podman exec "$ctr" sh -c "echo kept > /pvc/workspace/keep.txt" &&
+	paude stop "$name" &&
+	paude list >list &&
+	test_grep "^$name .* stopped " list &&
+	test_must_fail paude connect "$name" 2>err &&
+	test_grep "is not running" err &&
+	paude start --detach "$name" &&
+	test_wait_for 60 agent_running &&
+	test_equal kept "$(podman exec "$ctr" cat /pvc/workspace/keep.txt)"
+'
+
+test_expect_success 'start without a terminal starts but does not attach' '
+	paude stop "$name" &&
+	paude start "$name" </dev/null >out 2>&1 &&
+	test_grep "Connect with: paude connect $name" out &&
+	agent_running
+'
+
+test_expect_success 'delete leaves no container, volume or network behind' '
+	paude delete "$name" --confirm &&
+	! podman container exists "$ctr" &&
+	! podman volume exists "$ctr-workspace" &&
+	! podman network exists "paude-net-$name" &&
+	test -z "$(podman ps -a --filter label=paude.io/session-name=$name --format "{{.Names}}")"
+'
+
+test_done

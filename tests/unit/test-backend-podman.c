@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/* The podman backend, through the fake runner: exact argv, errors, parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "paude/backend.h"
+#include "paude/podman.h"
+#include "fake-runner.h"
+
+#define PS_PREFIX FAKE_ARGV("podman", "ps")
+
+static char *
+read_data(const char *name)
+{
+	struct paude_buf b = PAUDE_BUF_INIT;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR, name);
+	assert_int_equal(paude_buf_read_file(&b, path, NULL), 0);
+	return paude_buf_detach(&b);
+}
+
+static struct paude_backend *
+open_podman(struct fake_runner *f)
+{
+	struct paude_backend *b = NULL;
+	assert_int_equal(paude_backend_open(&b, "podman", &f->runner, NULL), 0);
+	return b;
+}
+
+static void
+make_spec(struct paude_session_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	paude_session_init(&spec->meta);
+	paude_strvec_init(&spec->env);
+	spec->meta.name = strdup("demo");
+	spec->meta.workspace = strdup("/home/u/demo");
+	spec->meta.created = strdup("2026-11-27T10:00:00Z");
+	spec->meta.image = strdup("localhost/paude-agent:abc");
+	spec->meta.agent = strdup("claude");
+	spec->meta.yolo = true;
+	paude_strvec_pushl(&spec->meta.agent_args, "-p", "explain this code", NULL);
+	paude_strvec_push(&spec->meta.allowed_domains, "default");
+	paude_strvec_push(&spec->env, "CLAUDE_CODE_USE_VERTEX=1");
+}
+
+static void
+test_create_runs_exact_podman_commands(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	struct paude_mount m = { "/home/u/.gitconfig", "/home/paude/.gitconfig", true };
+	spec.mounts = &m;
+	spec.n_mounts = 1;
+
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), 0);
+	assert_null(err);
+	assert_int_equal(f.calls.nr, 4);
+	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-demo");
+	assert_string_equal(fake_runner_call(&f, 1), "podman volume exists paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 2),
+			    "podman volume create --label app=paude --label "
+			    "paude.io/session-name=demo paude-demo-workspace");
+	assert_string_equal(
+		fake_runner_call(&f, 3),
+		"podman create --pull=never --name paude-demo --hostname demo --label app=paude --label "
+		"paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
+		"paude.io/created=2026-11-27T10:00:00Z --label "
+		"paude.io/image=localhost/paude-agent:abc --label paude.io/agent=claude --label "
+		"paude.io/yolo=true --label 'paude.io/agent-args=[\"-p\",\"explain this code\"]' "
+		"--label 'paude.io/allowed-domains=[\"default\"]' --label paude.io/version=" PAUDE_VERSION
+		" --label paude.io/role=agent --init --user 1000:0 --cap-drop=ALL "
+		"--security-opt=no-new-privileges --pids-limit=2048 "
+		"--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
+		"--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
+		"readonly=true --env CLAUDE_CODE_USE_VERTEX=1 localhost/paude-agent:abc claude "
+		"--dangerously-skip-permissions -p 'explain this code'");
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_refuses_existing_session(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EEXISTS);
+	assert_non_null(strstr(err->msg, "session 'demo' already exists"));
+	assert_int_equal(f.calls.nr, 1);
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_refuses_leftover_volume(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EEXISTS);
+	assert_non_null(strstr(err->msg, "volume 'paude-demo-workspace' already exists"));
+	assert_int_equal(f.calls.nr, 2);
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_failure_removes_what_it_made(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "create"),
+		  .errout = "Error: localhost/nope: image not known\n",
+		  .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_ECHILD);
+	assert_string_equal(err->msg, "cannot create container 'paude-demo': podman create: exit "
+				      "125: Error: localhost/nope: image not known");
+	assert_int_equal(err->child_status, 125);
+	assert_int_equal(f.calls.nr, 6);
+	assert_string_equal(fake_runner_call(&f, 4), "podman rm --force --ignore paude-demo");
+	assert_string_equal(fake_runner_call(&f, 5),
+			    "podman volume rm --force paude-demo-workspace");
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_rejects_bad_name_and_comma_paths(void **state)
+{
+	(void)state;
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	free(spec.meta.name);
+	spec.meta.name = strdup("-rm");
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	free(spec.meta.name);
+	spec.meta.name = strdup("ok");
+	struct paude_mount m = { "/tmp/a,readonly=false,target=/etc", "/x", true };
+	spec.mounts = &m;
+	spec.n_mounts = 1;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+	assert_int_equal(f.calls.nr, 0);
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_start_stop_remove_argv(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	assert_int_equal(paude_backend_start(b, "demo", NULL), 0);
+	assert_int_equal(paude_backend_stop(b, "demo", NULL), 0);
+	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
+	assert_string_equal(fake_runner_call(&f, 0), "podman start paude-demo");
+	assert_string_equal(fake_runner_call(&f, 1), "podman stop --time 10 paude-demo");
+	assert_string_equal(fake_runner_call(&f, 2),
+			    "podman rm --force --ignore --time 10 paude-demo");
+	assert_string_equal(fake_runner_call(&f, 3), "podman volume exists paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 4),
+			    "podman volume rm --force paude-demo-workspace");
+	assert_int_equal(f.calls.nr, 5);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_remove_without_volume_skips_volume_rm(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
+	assert_int_equal(f.calls.nr, 2);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_list_parses_sessions_and_skips_others(void **state)
+{
+	(void)state;
+	char *json = read_data("podman-ps.json");
+	struct fake_reply replies[] = {
+		{ .prefix = PS_PREFIX, .out = json },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_list l = { 0 };
+	assert_int_equal(paude_backend_list(b, &l, NULL), 0);
+	assert_string_equal(fake_runner_call(&f, 0),
+			    "podman ps --all --filter label=app=paude --filter "
+			    "label=paude.io/session-name --format json");
+	assert_int_equal(f.calls.nr, 1);
+	assert_int_equal(l.nr, 3);
+	assert_string_equal(l.v[0].name, "alpha");
+	assert_int_equal(l.v[0].state, PAUDE_SESSION_RUNNING);
+	assert_string_equal(l.v[0].workspace, "/home/u/alpha");
+	assert_string_equal(l.v[1].name, "beta");
+	assert_int_equal(l.v[1].state, PAUDE_SESSION_STOPPED);
+	assert_true(l.v[1].yolo);
+	assert_int_equal(l.v[1].agent_args.nr, 2);
+	assert_string_equal(l.v[1].agent_args.v[1], "explain this code");
+	assert_int_equal(l.v[1].allowed_domains.nr, 2);
+	assert_string_equal(l.v[1].allowed_domains.v[1], ".example.com");
+	assert_string_equal(l.v[1].status, "Exited (0) 2 minutes ago");
+	assert_string_equal(l.v[1].backend, "podman");
+	assert_string_equal(l.v[2].name, "gamma");
+	assert_int_equal(l.v[2].state, PAUDE_SESSION_CREATED);
+	paude_session_list_release(&l);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+	free(json);
+}
+
+static void
+test_list_rejects_malformed_output(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = PS_PREFIX, .out = "{\"not\": \"an array\"}" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_list l = { 0 };
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_list(b, &l, &err), PAUDE_EPROTO);
+	assert_int_equal(l.nr, 0);
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_get_filters_by_name_and_reports_missing(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = PS_PREFIX, .out = "[]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session s;
+	paude_session_init(&s);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_get(b, "demo", &s, &err), PAUDE_ENOTFOUND);
+	assert_string_equal(err->msg, "session 'demo' not found (list sessions with: paude list)");
+	assert_string_equal(fake_runner_call(&f, 0),
+			    "podman ps --all --filter label=app=paude --filter "
+			    "label=paude.io/session-name=demo --format json");
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_podman_missing_is_a_clear_error(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman"), .start_errno = ENOENT },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_list l = { 0 };
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_list(b, &l, &err), PAUDE_ENOTFOUND);
+	assert_string_equal(err->msg, "'podman' not found (is it installed and on PATH?)");
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_podman_failure_carries_stderr(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "start"),
+		  .errout = "Error: crun: cgroups in hybrid mode not supported\n",
+		  .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_start(b, "demo", &err), PAUDE_ECHILD);
+	assert_string_equal(err->msg, "cannot start session 'demo': podman start: exit 125: "
+				      "Error: crun: cgroups in hybrid mode not supported");
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_exec_prepare_builds_exec_argv(void **state)
+{
+	(void)state;
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	struct paude_backend *b = open_podman(&f);
+	struct paude_child c = PAUDE_CHILD_INIT;
+	const char *const argv[] = { "git-upload-pack", "/pvc/workspace", NULL };
+	assert_int_equal(paude_backend_exec_prepare(b, "demo", PAUDE_EXEC_STDIN, argv, &c, NULL),
+			 0);
+	struct paude_buf s = PAUDE_BUF_INIT;
+	paude_quote_argv(&s, (const char *const *)c.args.v);
+	assert_string_equal(s.buf,
+			    "podman exec --interactive paude-demo git-upload-pack /pvc/workspace");
+	paude_buf_release(&s);
+	paude_child_release(&c);
+
+	struct paude_child t = PAUDE_CHILD_INIT;
+	setenv("TERM", "xterm-256color", 1);
+	const char *const attach[] = { "paude-session", "attach", NULL };
+	assert_int_equal(paude_backend_exec_prepare(b, "demo", PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY,
+						    attach, &t, NULL),
+			 0);
+	paude_quote_argv(&s, (const char *const *)t.args.v);
+	assert_string_equal(s.buf, "podman exec --interactive --tty --env=TERM=xterm-256color "
+				   "paude-demo paude-session attach");
+	paude_buf_release(&s);
+	paude_child_release(&t);
+
+	struct paude_child bad = PAUDE_CHILD_INIT;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_exec_prepare(b, "--help", 0, argv, &bad, &err),
+			 PAUDE_EUSAGE);
+	assert_int_equal(bad.args.nr, 0);
+	paude_error_free(err);
+	assert_int_equal(f.calls.nr, 0);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_unknown_backend_is_usage_error(void **state)
+{
+	(void)state;
+	struct paude_backend *b = NULL;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_open(&b, "docker", NULL, &err), PAUDE_EUSAGE);
+	assert_null(b);
+	paude_error_free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_runs_exact_podman_commands),
+		cmocka_unit_test(test_create_refuses_existing_session),
+		cmocka_unit_test(test_create_refuses_leftover_volume),
+		cmocka_unit_test(test_create_failure_removes_what_it_made),
+		cmocka_unit_test(test_create_rejects_bad_name_and_comma_paths),
+		cmocka_unit_test(test_start_stop_remove_argv),
+		cmocka_unit_test(test_remove_without_volume_skips_volume_rm),
+		cmocka_unit_test(test_list_parses_sessions_and_skips_others),
+		cmocka_unit_test(test_list_rejects_malformed_output),
+		cmocka_unit_test(test_get_filters_by_name_and_reports_missing),
+		cmocka_unit_test(test_podman_missing_is_a_clear_error),
+		cmocka_unit_test(test_podman_failure_carries_stderr),
+		cmocka_unit_test(test_exec_prepare_builds_exec_argv),
+		cmocka_unit_test(test_unknown_backend_is_usage_error),
+	};
+	return cmocka_run_group_tests_name("backend-podman", tests, NULL, NULL);
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI's commands driven with a fake runner: parsing, defaults, errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "../../cmd/paude/cli.h"
+#include "paude/fs.h"
+#include "fake-runner.h"
+
+static char tmpdir[] = "/tmp/paude-test-cli.XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	setenv("HOME", tmpdir, 1);
+	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
+	setenv("PAUDE_CA_BUNDLE", "", 1);
+	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	struct paude_child c = PAUDE_CHILD_INIT;
+	paude_strvec_pushv(&c.args, (const char *const *)argv);
+	paude_run_output(paude_runner_default(), &c, NULL, NULL);
+	paude_child_release(&c);
+	return 0;
+}
+
+static int
+run(struct fake_runner *f, struct paude_error **err, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, err);
+	char *s;
+	while ((s = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = s;
+	va_end(ap);
+	argv[argc] = NULL;
+	struct paude_cmd_ctx ctx = { .runner = &f->runner };
+	if (!strcmp(argv[0], "create"))
+		return cmd_create(argc, argv, &ctx, err);
+	if (!strcmp(argv[0], "start"))
+		return cmd_start(argc, argv, &ctx, err);
+	if (!strcmp(argv[0], "connect"))
+		return cmd_connect(argc, argv, &ctx, err);
+	if (!strcmp(argv[0], "stop"))
+		return cmd_stop(argc, argv, &ctx, err);
+	if (!strcmp(argv[0], "delete"))
+		return cmd_delete(argc, argv, &ctx, err);
+	return cmd_list(argc, argv, &ctx, err);
+}
+
+static void
+test_create_keeps_agent_argument_quoting(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	int r = run(&f, &err, "create", "proj", "--yolo", "-a", "-p \"explain this code\"", NULL);
+	assert_null(err);
+	assert_int_equal(r, 0);
+	long i = fake_runner_find(&f, "podman create");
+	assert_true(i >= 0);
+	const char *call = fake_runner_call(&f, (size_t)i);
+	assert_non_null(strstr(call, "'paude.io/agent-args=[\"-p\",\"explain this code\"]'"));
+	assert_non_null(strstr(call, " localhost/paude-agent:test claude "
+				     "--dangerously-skip-permissions -p 'explain this code'"));
+	assert_non_null(strstr(call, "--name paude-proj "));
+	fake_runner_release(&f);
+}
+
+static void
+test_create_options_may_follow_the_name(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "--allowed-domains", "pypi", "p2",
+			     "--allowed-domains", ".example.com", NULL),
+			 0);
+	long i = fake_runner_find(&f, "podman create");
+	assert_true(i >= 0);
+	assert_non_null(strstr(fake_runner_call(&f, (size_t)i),
+			       "'paude.io/allowed-domains=[\"pypi\",\".example.com\"]'"));
+	assert_non_null(strstr(fake_runner_call(&f, (size_t)i), "--name paude-p2 "));
+	assert_null(strstr(fake_runner_call(&f, (size_t)i), "--dangerously-skip-permissions"));
+	fake_runner_release(&f);
+}
+
+static void
+test_create_rejects_bad_input_without_running_anything(void **state)
+{
+	(void)state;
+	static const char *const bad_names[] = { "../x", "a;b", "-x", "has space", "UPPER",
+						 "x-" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		struct fake_runner f;
+		fake_runner_init(&f, NULL, 0);
+		struct paude_error *err = NULL;
+		int r = run(&f, &err, "create", "--", bad_names[i], NULL);
+		assert_int_equal(r, PAUDE_EUSAGE);
+		assert_int_equal(f.calls.nr, 0);
+		paude_error_free(err);
+		fake_runner_release(&f);
+	}
+	char longname[301];
+	memset(longname, 'a', 300);
+	longname[300] = '\0';
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", longname, NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "too long"));
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "x", "-a", "\"unterminated", NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "unterminated double quote"));
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "x", "--bogus", NULL), PAUDE_EUSAGE);
+	assert_string_equal(err->msg, "unknown option '--bogus' (try 'paude create --help')");
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "x", "y", NULL), PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "x", "--backend", "docker", NULL), PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(f.calls.nr, 0);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_refuses_existing_name_before_building(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"dup\"}}]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "dup", NULL), PAUDE_EEXISTS);
+	assert_non_null(strstr(err->msg, "session 'dup' already exists"));
+	assert_int_equal(f.calls.nr, 1);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+static const char two_sessions[] =
+	"[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"one\","
+	"\"paude.io/workspace\":\"/nonexistent/one\"}},"
+	"{\"State\":\"exited\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"two\","
+	"\"paude.io/workspace\":\"%s\"}}]";
+
+static void
+test_commands_pick_the_session_of_the_current_directory(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *cwd = realpath(".", NULL);
+	_cleanup_free_ char *json = NULL;
+	assert_true(asprintf(&json, two_sessions, cwd) > 0);
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = json },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	/* "two" is stopped: connect refuses, naming it. */
+	assert_int_equal(run(&f, &err, "connect", NULL), PAUDE_ESTATE);
+	assert_string_equal(err->msg,
+			    "session 'two' is not running (start it with: paude start two)");
+	paude_error_clear(&err);
+	/* stop of a stopped session is a no-op, not an error */
+	assert_int_equal(run(&f, &err, "stop", NULL), 0);
+	assert_int_equal(fake_runner_find(&f, "podman stop"), -1);
+	fake_runner_release(&f);
+}
+
+static void
+test_commands_without_name_refuse_to_guess_between_several(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *json = NULL;
+	assert_true(asprintf(&json, two_sessions, "/nonexistent/two") > 0);
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = json },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "stop", NULL), PAUDE_EUSAGE);
+	assert_string_equal(err->msg, "several sessions could be meant: one, two (name one of them)");
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+static void
+test_only_session_is_the_default(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"solo\",\"paude.io/workspace\":\"/x\"}}]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(run(&f, NULL, "stop", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman stop --time 10 paude-solo") >= 0);
+	fake_runner_release(&f);
+}
+
+static void
+test_delete_requires_confirm_and_a_name(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"gone\"}}]" },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "delete", NULL), PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "delete", "gone", NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "--confirm"));
+	paude_error_clear(&err);
+	assert_int_equal(fake_runner_find(&f, "podman rm"), -1);
+	assert_int_equal(run(&f, &err, "delete", "gone", "--confirm", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman rm --force --ignore --time 10 paude-gone") >= 0);
+	assert_true(fake_runner_find(&f, "podman volume rm --force paude-gone-workspace") >= 0);
+	fake_runner_release(&f);
+}
+
+static void
+test_unknown_session_is_reported(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "start", "ghost", NULL), PAUDE_ENOTFOUND);
+	assert_string_equal(err->msg, "session 'ghost' not found (list sessions with: paude list)");
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "connect", NULL), PAUDE_ENOTFOUND);
+	assert_string_equal(err->msg, "there are no sessions (create one with: paude create)");
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_keeps_agent_argument_quoting),
+		cmocka_unit_test(test_create_options_may_follow_the_name),
+		cmocka_unit_test(test_create_rejects_bad_input_without_running_anything),
+		cmocka_unit_test(test_create_refuses_existing_name_before_building),
+		cmocka_unit_test(test_commands_pick_the_session_of_the_current_directory),
+		cmocka_unit_test(test_commands_without_name_refuse_to_guess_between_several),
+		cmocka_unit_test(test_only_session_is_the_default),
+		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
+		cmocka_unit_test(test_unknown_session_is_reported),
+	};
+	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
+}
