@@ -31,7 +31,7 @@ paude_tunnel_check(struct paude_backend *b, const char *name, struct paude_error
 		paude_error_free(e);
 		paude_session_release(&s);
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
-				       "session '%s' not found (see the sessions with: paude list)",
+				       "session '%s' not found (list sessions with: paude list)",
 				       name);
 	}
 	if (r < 0) {
