@@ -109,11 +109,12 @@ check-integration: all
 check: check-unit check-fuzz check-integration
 
 asan:
-	$(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
 
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
-		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite $$t; done
+		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
+			--suppressions=tests/valgrind.supp $$t; done
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)

@@ -485,10 +485,12 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 			paude_error_free(ctx.err);
 		ctx.err = NULL;
 	} else if (gr == GIT_ENONFASTFORWARD || gr == GIT_EEXISTS) {
-		r = git_fail(err, PAUDE_ESTATE, "push rejected");
-		paude_error_wrap(err, "cannot push '%s' to session '%s' (get its work first: git "
-				      "pull %s %s)",
-				 branch, session, name.buf, branch);
+		const git_error *e = git_error_last();
+		r = paude_error_set(err, PAUDE_ESTATE, 0,
+				    "push of '%s' to session '%s' rejected: %s (get its work first: "
+				    "git pull %s %s)",
+				    branch, session, e && e->message ? e->message : "not a fast-forward",
+				    name.buf, branch);
 	} else if (gr < 0) {
 		r = git_fail(err, PAUDE_EGENERIC, "push failed");
 		paude_error_wrap(err, "cannot push '%s' to session '%s'", branch, session);
