@@ -45,11 +45,17 @@ static int
 open_repo(git_repository **out, const char *repo_dir, struct paude_error **err)
 {
 	int r = git_repository_open_ext(out, repo_dir, 0, NULL);
-	if (r == GIT_ENOTFOUND)
+	if (r == GIT_ENOTFOUND) {
+		if (!strcmp(repo_dir, "."))
+			return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+					       "the current directory is not in a git repository "
+					       "(run this inside your project's repository, or "
+					       "create one with: git init)");
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
 				       "'%s' is not in a git repository (run this inside your "
 				       "project's repository, or create one with: git init)",
 				       repo_dir);
+	}
 	if (r < 0)
 		return git_fail(err, PAUDE_EGENERIC, "cannot open the git repository");
 	return 0;
@@ -460,7 +466,15 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 	    git_branch_name_is_valid(&valid, branch) < 0 || !valid)
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid branch name '%s'",
 				       branch ? branch : "");
-	paude_buf_addf(&refspec, NULL, "refs/heads/%s:refs/heads/%s", branch, branch);
+	_cleanup_buf_ struct paude_buf ref = PAUDE_BUF_INIT;
+	paude_buf_addf(&ref, NULL, "refs/heads/%s", branch);
+	paude_buf_addf(&refspec, NULL, "%s:%s", ref.buf, ref.buf);
+	_cleanup_(git_reference_freep) git_reference *local = NULL;
+	if (git_reference_lookup(&local, repo, ref.buf) < 0)
+		return paude_error_set(err, PAUDE_ESTATE, 0,
+				       "nothing to push: branch '%s' has no commits yet (commit "
+				       "first, then: git push %s %s)",
+				       branch, name.buf, branch);
 
 	struct push_ctx ctx = { .b = b, .session = session,
 				.remote_says = PAUDE_BUF_INIT_MAX(2048) };

@@ -193,7 +193,8 @@ test_remote_remove_leaves_other_remotes_alone(void **state)
 	assert_int_equal(paude_remote_remove(work_dir(), "--x", &err), PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_int_equal(paude_remote_remove("/", "x", &err), PAUDE_ENOTFOUND);
-	assert_non_null(strstr(err->msg, "not in a git repository"));
+	assert_string_equal(err->msg, "'/' is not in a git repository (run this inside your "
+				      "project's repository, or create one with: git init)");
 	paude_error_free(err);
 }
 
@@ -297,6 +298,10 @@ test_push_refuses_stopped_session_and_bad_branch(void **state)
 	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "-f", &err), PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "a..b", &err), PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "unborn", &err), PAUDE_ESTATE);
+	assert_string_equal(err->msg, "nothing to push: branch 'unborn' has no commits yet (commit "
+				      "first, then: git push paude-s1 unborn)");
 	paude_error_free(err);
 }
 
