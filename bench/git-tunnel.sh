@@ -116,6 +116,21 @@ for ((round = 0; round < RUNS; round++)); do
 	done
 done
 
+# The fixed cost of one connection (session check, process start-up): the
+# median of 15 ls-remote round trips each way, on the repository just pushed.
+median_ls_ms() {
+	local url times=() i t
+	url=$(url_for "$1")
+	for ((i = 0; i < 15; i++)); do
+		t=$(date +%s%N)
+		git -c protocol.ext.allow=always ls-remote "$url" >/dev/null 2>&1
+		times+=("$(ms "$t")")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | sed -n 8p
+}
+ls_paude=$(median_ls_ms paude)
+ls_ext=$(median_ls_ms ext)
+
 # The helper's own footprint, before it becomes podman.
 rss=$(PAUDE_LOG=debug git -C "$src" ls-remote "paude::$name" 2>&1 >/dev/null |
 	sed -n 's/.*peak RSS before exec: \([0-9]*\) kB.*/\1/p')
@@ -135,6 +150,7 @@ printf 'paude/ext:  push %s  fetch %s   (goal <= 1.05)\n' \
 	"$(ratio "${best_push[paude]}" "${best_push[ext]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[ext]}")"
 printf 'paude/file: push %s  fetch %s\n' \
 	"$(ratio "${best_push[paude]}" "${best_push[file]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[file]}")"
+printf 'ls-remote median: paude %s ms, ext %s ms (fixed cost per connection)\n' "$ls_paude" "$ls_ext"
 printf 'git-remote-paude peak RSS before exec: %s KiB (goal < 4096)\n' "${rss:-?}"
 [ -n "$whole" ] && printf 'same pid after exec (podman exec itself): %s KiB\n' "$whole"
 exit 0
