@@ -60,10 +60,17 @@ LIBPAUDE   := $(B)/libpaude.a
 # The CLI without main(), so unit tests can drive commands with a fake runner.
 CLI_OBJ    := $(filter-out $(B)/cmd/paude/main.o,$(PAUDE_OBJ))
 LIBCLI     := $(B)/libpaude-cli.a
+# containers/*/* are compiled into libpaude (tools/embed-files.sh); the list
+# file changes when a file is added or removed, so the table follows.
+EMBED_FILES:= $(sort $(wildcard containers/*/*))
+EMBED_LIST := $(B)/gen/embedded-files.list
+EMBED_OBJ  := $(B)/gen/embedded-files.o
+$(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
 
-.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint \
+.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
+# Keep object files of test binaries: they are intermediates of a pattern rule.
 .SECONDARY:
 
 all: bin/paude bin/git-remote-paude
@@ -72,8 +79,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIBPAUDE): $(LIB_OBJ)
+$(LIBPAUDE): $(LIB_OBJ) $(EMBED_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/gen/embedded-files.c: tools/embed-files.sh $(EMBED_FILES) $(EMBED_LIST)
+	$(Q)tools/embed-files.sh containers $(EMBED_FILES) >$@
+
+$(EMBED_OBJ): $(B)/gen/embedded-files.c
+	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBCLI): $(CLI_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
@@ -114,25 +127,40 @@ asan:
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
 		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
-			--suppressions=tests/valgrind.supp $$t; done
+			--child-silent-after-fork=yes --suppressions=tests/valgrind.supp $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
-	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
 
 $(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
 
+TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+             -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
+
+# clang-tidy with .clang-tidy; every finding is an error.
+tidy:
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) -- $(TIDY_FLAGS)
+
+# varFuncNullUB: paude_strvec_pushl(..., NULL) is declared with the sentinel
+# attribute, and NULL is ((void *)0) on every platform we build on.
 lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
-		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem lib cmd
-	shellcheck -x tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh bench/*.sh
+		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
+		--suppress=varFuncNullUB lib cmd
+	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
+		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-*)
+
+FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
+             $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
 
 format:
-	clang-format -i $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) include/paude/*.h
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 bench: all
 	bench/list.sh

@@ -10,6 +10,7 @@
 #include "paude/podman.h"
 #include "paude/json.h"
 #include "paude/log.h"
+#include "paude/net.h"
 #include "banned.h"
 
 #define PS_OUTPUT_MAX (16u << 20)
@@ -84,7 +85,8 @@ podman_exists(struct paude_backend *b, const char *what, const char *name, bool 
 }
 
 void
-paude_podman_create_argv(const struct paude_session_spec *spec, struct paude_strvec *out)
+paude_podman_create_argv(const struct paude_session_spec *spec, const char *const *net_args,
+			 struct paude_strvec *out)
 {
 	const struct paude_session *m = &spec->meta;
 	_cleanup_free_ char *ctr = paude_podman_container_name(m->name);
@@ -115,6 +117,8 @@ paude_podman_create_argv(const struct paude_session_spec *spec, struct paude_str
 	}
 	for (size_t i = 0; i < spec->env.nr; i++)
 		paude_strvec_pushl(out, "--env", spec->env.v[i], NULL);
+	if (net_args)
+		paude_strvec_pushv(out, net_args);
 	paude_strvec_push(out, m->image);
 	paude_session_agent_argv(m, out);
 }
@@ -168,6 +172,25 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 				       "with: podman volume rm %s)",
 				       vol, vol);
 
+	/* The network policy: an unrestricted session has no proxy. */
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	if ((r = paude_allowlist_parse(&al, (const char *const *)spec->meta.allowed_domains.v,
+				       err)) < 0)
+		return r;
+	struct paude_net_podman_opts nopts = {
+		.proxy_image = spec->proxy_image ? spec->proxy_image : getenv("PAUDE_PROXY_IMAGE"),
+		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
+	};
+	if (nopts.egress_network && !*nopts.egress_network)
+		nopts.egress_network = NULL;
+	if (!al.unrestricted && (!nopts.proxy_image || !*nopts.proxy_image))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "no network proxy image for session '%s' (set "
+				       "PAUDE_PROXY_IMAGE, or use --allowed-domains all for no "
+				       "filtering)",
+				       name);
+
 	_cleanup_free_ char *lname = NULL;
 	if (asprintf(&lname, PAUDE_LABEL_NAME "=%s", name) < 0)
 		abort();
@@ -176,9 +199,17 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if (r < 0)
 		return paude_error_wrap(err, "cannot create volume '%s'", vol);
 
+	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
+	r = paude_net_podman_create(b->runner, name, &al, &nopts, &net_args, err);
+	if (r < 0) {
+		paude_error_wrap(err, "cannot create the network of session '%s'", name);
+		podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
+		return r;
+	}
+
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
-	paude_podman_create_argv(spec, &c.args);
+	paude_podman_create_argv(spec, (const char *const *)net_args.v, &c.args);
 	r = paude_run_output(b->runner, &c, NULL, err);
 	if (r < 0) {
 		paude_error_wrap(err, "cannot create container '%s'", ctr);
@@ -189,6 +220,8 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 rollback:
 	/* Leave nothing half-created; keep the first error. */
 	podman_run(b, NULL, NULL, "rm", "--force", "--ignore", ctr, NULL);
+	if (!al.unrestricted)
+		paude_net_podman_remove(b->runner, name, NULL, NULL);
 	podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
 	return r;
 }
@@ -200,6 +233,11 @@ podman_start(struct paude_backend *b, const char *name, struct paude_error **err
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
+	/* The proxy first: the agent's only way out must be there when it is. */
+	r = paude_net_podman_start(b->runner, name, NULL, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot start the network proxy of session '%s'",
+					name);
 	r = podman_run(b, NULL, err, "start", ctr, NULL);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot start session '%s'", name);
@@ -216,6 +254,10 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 	r = podman_run(b, NULL, err, "stop", "--time", "10", ctr, NULL);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot stop session '%s'", name);
+	r = paude_net_podman_stop(b->runner, name, NULL, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot stop the network proxy of session '%s'",
+					name);
 	return 0;
 }
 
@@ -230,6 +272,10 @@ podman_remove(struct paude_backend *b, const char *name, struct paude_error **er
 	r = podman_run(b, NULL, err, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot remove container '%s'", ctr);
+	/* After the agent: a network with a container on it cannot go. */
+	r = paude_net_podman_remove(b->runner, name, NULL, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot remove the network of session '%s'", name);
 	bool exists = false;
 	if ((r = podman_exists(b, "volume", vol, &exists, err)) < 0)
 		return r;
@@ -387,6 +433,13 @@ podman_exec_prepare(struct paude_backend *b, const char *name, unsigned flags,
 	return 0;
 }
 
+static int
+podman_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *out,
+		 struct paude_error **err)
+{
+	return paude_net_podman_proxy_log(b->runner, name, 0, NULL, out, err);
+}
+
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
 	.create = podman_create,
@@ -396,4 +449,5 @@ const struct paude_backend_ops paude_backend_podman = {
 	.list = podman_list,
 	.get = podman_get,
 	.exec_prepare = podman_exec_prepare,
+	.proxy_log = podman_proxy_log,
 };

@@ -64,8 +64,8 @@ static int
 check_cap(struct paude_buf *b, size_t n, struct paude_error **err)
 {
 	if (b->max && (n > b->max || b->len > b->max - n))
-		return paude_error_set(err, PAUDE_EPROTO, 0,
-				       "data too large (more than %zu bytes)", b->max);
+		return paude_error_set(err, PAUDE_EPROTO, 0, "data too large (more than %zu bytes)",
+				       b->max);
 	return 0;
 }
 
@@ -109,7 +109,7 @@ paude_buf_vaddf(struct paude_buf *b, struct paude_error **err, const char *fmt, 
 	if (r < 0)
 		return r;
 	paude_buf_grow(b, (size_t)n);
-	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
 }
@@ -178,8 +178,12 @@ paude_buf_read_file(struct paude_buf *b, const char *path, struct paude_error **
 		return paude_error_errno(err, errno, "cannot open '%s'", path);
 	}
 	int r = paude_buf_read_fd(b, fd, err);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot read '%s'", path);
+	if (r < 0) {
+		/* Not `return paude_error_wrap()`: with err == NULL that would
+		 * turn the code into PAUDE_EGENERIC. */
+		paude_error_wrap(err, "cannot read '%s'", path);
+		return r;
+	}
 	return 0;
 }
 

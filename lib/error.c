@@ -4,8 +4,7 @@
 #include "paude/error.h"
 #include "banned.h"
 
-static char *
-vformat(const char *fmt, va_list ap)
+static _printf_(1, 0) char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)

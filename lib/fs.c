@@ -52,6 +52,9 @@ paude_state_dir(void)
 int
 paude_mkdir_p(const char *path, unsigned mode, struct paude_error **err)
 {
+	if (!*path)
+		return paude_error_set(err, PAUDE_EOS, ENOENT,
+				       "cannot create directory '' (the path is empty)");
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
 		abort();
@@ -116,7 +119,9 @@ paude_write_file(const char *path, const void *data, size_t n, unsigned mode,
 		p += w;
 		n -= (size_t)w;
 	}
-	if (close(TAKE_FD(fd)) < 0 || rename(tmp, path) < 0) {
+	/* Data on disk before the rename makes it visible, or a crash could
+	 * leave an empty file under the final name. */
+	if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);
 		return paude_error_errno(err, e, "cannot write '%s'", path);

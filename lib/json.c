@@ -4,29 +4,49 @@
 #include "paude/json.h"
 #include "banned.h"
 
+static bool
+is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 int
 paude_json_parse(struct json_object **out, const char *s, size_t n, const char *what,
 		 struct paude_error **err)
 {
-	if (n > (size_t)INT32_MAX)
+	if (n >= (size_t)INT32_MAX)
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: document too large", what);
+	/*
+	 * json-c cannot tell that a top-level number or literal ("123", "true")
+	 * has ended until it sees one more byte, so parse a NUL-terminated copy
+	 * and hand it the terminator too. A NUL inside the input stops the
+	 * tokener early and is then reported as trailing data.
+	 */
+	_cleanup_free_ char *copy = malloc(n + 1);
+	if (!copy)
+		abort();
+	if (n)
+		memcpy(copy, s, n);
+	copy[n] = '\0';
 	struct json_tokener *tok = json_tokener_new_ex(PAUDE_JSON_MAX_DEPTH);
 	if (!tok)
 		abort();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	struct json_object *obj = json_tokener_parse_ex(tok, s, (int)n);
+	struct json_object *obj = json_tokener_parse_ex(tok, copy, (int)n + 1);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t off = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (!obj && jerr == json_tokener_continue)
+	if (jerr == json_tokener_continue || (jerr != json_tokener_success && off >= n)) {
+		json_object_put(obj);
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: unexpected end of JSON", what);
+	}
 	if (jerr != json_tokener_success) {
 		json_object_put(obj);
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: invalid JSON at offset %zu: %s",
 				       what, off, json_tokener_error_desc(jerr));
 	}
 	for (; off < n; off++) {
-		if (!strchr(" \t\r\n", s[off])) {
+		if (!is_json_space(s[off])) {
 			json_object_put(obj);
 			return paude_error_set(err, PAUDE_EPROTO, 0,
 					       "%s: unexpected data after JSON at offset %zu", what,
@@ -34,7 +54,8 @@ paude_json_parse(struct json_object **out, const char *s, size_t n, const char *
 		}
 	}
 	if (!obj)
-		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: empty JSON document (null)", what);
+		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: empty JSON document (null)",
+				       what);
 	*out = obj;
 	return 0;
 }
@@ -109,8 +130,8 @@ paude_json_array_from_strvec(const struct paude_strvec *sv)
 void
 paude_json_write(struct paude_buf *out, struct json_object *obj, bool pretty)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-			    : JSON_C_TO_STRING_PLAIN);
+	int flags =
+	    JSON_C_TO_STRING_NOSLASHESCAPE |
+	    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
 	paude_buf_addstr(out, json_object_to_json_string_ext(obj, flags), NULL);
 }

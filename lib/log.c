@@ -60,22 +60,24 @@ paude_vlog(enum paude_log_level level, const char *fmt, va_list ap)
 	bool c = paude_log_color();
 	switch (level) {
 	case PAUDE_LOG_ERROR:
-		fprintf(stderr, "%s%s: error:%s ", c ? "\033[1;31m" : "", prog, c ? "\033[0m" : "");
+		(void)fprintf(stderr, "%s%s: error:%s ", c ? "\033[1;31m" : "", prog,
+			      c ? "\033[0m" : "");
 		break;
 	case PAUDE_LOG_WARN:
-		fprintf(stderr, "%s%s: warning:%s ", c ? "\033[1;33m" : "", prog,
-			c ? "\033[0m" : "");
+		(void)fprintf(stderr, "%s%s: warning:%s ", c ? "\033[1;33m" : "", prog,
+			      c ? "\033[0m" : "");
 		break;
 	case PAUDE_LOG_INFO:
 		break;
 	case PAUDE_LOG_DEBUG:
 	case PAUDE_LOG_TRACE:
-		fprintf(stderr, "%s: debug: ", prog);
+		(void)fprintf(stderr, "%s: debug: ", prog);
 		break;
 	}
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	/* Nothing sensible to do when stderr itself fails. */
+	(void)vfprintf(stderr, fmt, ap);
+	(void)fputc('\n', stderr);
+	(void)fflush(stderr);
 	errno = saved;
 }
 

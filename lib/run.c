@@ -7,6 +7,7 @@
  * child that fills stderr while we write its stdin cannot deadlock us.
  */
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -75,6 +76,25 @@ paude_quote_argv(struct paude_buf *out, const char *const *argv)
 	}
 }
 
+/*
+ * Secrets are handed to tools through the environment (podman -e NAME takes
+ * the value from its own environment), so the trace shows the values of
+ * variables whose names suggest a secret as "***".
+ */
+static bool
+looks_secret(const char *kv)
+{
+	static const char *const words[] = { "KEY", "TOKEN", "SECRET", "PASSW", "AUTH", "CRED" };
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t wl = strlen(words[i]);
+		for (size_t j = 0; j + wl <= klen; j++)
+			if (!strncasecmp(kv + j, words[i], wl))
+				return true;
+	}
+	return false;
+}
+
 static void
 trace(const struct paude_child *c, const char *how)
 {
@@ -82,7 +102,15 @@ trace(const struct paude_child *c, const char *how)
 		return;
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
 	for (size_t i = 0; i < c->env.nr; i++) {
-		paude_buf_add_shell_quoted(&b, c->env.v[i]);
+		const char *kv = c->env.v[i];
+		if (strchr(kv, '=') && looks_secret(kv)) {
+			_cleanup_free_ char *shown = NULL;
+			if (asprintf(&shown, "%.*s=***", (int)strcspn(kv, "="), kv) < 0)
+				abort();
+			paude_buf_add_shell_quoted(&b, shown);
+		} else {
+			paude_buf_add_shell_quoted(&b, kv);
+		}
 		paude_buf_addch(&b, ' ', NULL);
 	}
 	paude_quote_argv(&b, (const char *const *)c->args.v);
@@ -122,6 +150,35 @@ dup_to(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/*
+ * In the child: make sure none of the fds we are about to dup2 onto 0..2 is
+ * itself one of 0..2 (possible when our own stdin/stdout/stderr were closed
+ * and pipe2 handed out a low number), or an earlier dup2 would clobber it.
+ */
+static int
+lift_fd(int *fd, int target)
+{
+	if (*fd < 0 || *fd > 2 || *fd == target)
+		return 0;
+	int n = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (n < 0)
+		return -1;
+	*fd = n;
+	return 0;
+}
+
+/* Close the fds the caller handed over (> 0), each once even if repeated. */
+static void
+close_given_fds(struct paude_child *c)
+{
+	if (c->in > 0)
+		close(c->in);
+	if (c->out > 0 && c->out != c->in)
+		close(c->out);
+	if (c->err > 0 && c->err != c->in && c->err != c->out)
+		close(c->err);
+}
+
 static void
 close_pair(int p[2])
 {
@@ -159,7 +216,7 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		goto fail;
 	}
 	char **envp = build_env(c, &envstore);
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = paude_error_errno(err, errno, "cannot fork");
@@ -168,16 +225,26 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls from here on. */
 		int e;
-		signal(SIGPIPE, SIG_DFL);
+		(void)signal(SIGPIPE, SIG_DFL);
 		int nullfd = -1;
 		if (c->no_stdin || c->no_stdout || c->no_stderr)
 			nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		int in = c->no_stdin ? nullfd : c->in < 0 ? pin[0] : c->in;
-		int out = c->no_stdout ? nullfd : c->out < 0 ? pout[1] : c->out;
-		int errfd = c->no_stderr ? nullfd : c->err < 0 ? perr[1] : c->err;
-		if ((in > 0 && dup_to(in, 0) < 0) || (out > 0 && dup_to(out, 1) < 0) ||
-		    (errfd > 0 && dup_to(errfd, 2) < 0))
+		/* -1 here means "inherit": leave the fd alone. */
+		int in = c->no_stdin ? nullfd : c->in < 0 ? pin[0] : c->in > 0 ? c->in : -1;
+		int out = c->no_stdout ? nullfd : c->out < 0 ? pout[1] : c->out > 0 ? c->out : -1;
+		int errfd = c->no_stderr ? nullfd : c->err < 0 ? perr[1] : c->err > 0 ? c->err : -1;
+		if (lift_fd(&in, 0) < 0 || lift_fd(&out, 1) < 0 || lift_fd(&errfd, 2) < 0)
 			goto child_fail;
+		if ((in >= 0 && dup_to(in, 0) < 0) || (out >= 0 && dup_to(out, 1) < 0) ||
+		    (errfd >= 0 && dup_to(errfd, 2) < 0))
+			goto child_fail;
+		/* The caller's fds need not be CLOEXEC: keep only the copies. */
+		if (in > 2)
+			close(in);
+		if (out > 2 && out != in)
+			close(out);
+		if (errfd > 2 && errfd != in && errfd != out)
+			close(errfd);
 		if (c->dir && chdir(c->dir) < 0)
 			goto child_fail;
 		execve(path, c->args.v, envp);
@@ -208,12 +275,7 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		goto fail;
 	}
 	c->pid = pid;
-	if (c->in > 0)
-		close(c->in);
-	if (c->out > 0)
-		close(c->out);
-	if (c->err > 0)
-		close(c->err);
+	close_given_fds(c);
 	if (c->in < 0) {
 		close(pin[0]);
 		c->in = pin[1];
@@ -232,12 +294,7 @@ fail:
 	close_pair(pout);
 	close_pair(perr);
 	close_pair(notify);
-	if (c->in > 0)
-		close(c->in);
-	if (c->out > 0)
-		close(c->out);
-	if (c->err > 0)
-		close(c->err);
+	close_given_fds(c);
 	return r;
 }
 
@@ -247,6 +304,9 @@ posix_finish(void *ctx, struct paude_child *c, int *ret_status, struct paude_err
 	(void)ctx;
 	int st = 0;
 	pid_t p;
+	/* waitpid(0) would reap any child of our process group. */
+	if (c->pid <= 0)
+		PAUDE_BUG("finish without a started child");
 	do
 		p = waitpid(c->pid, &st, 0);
 	while (p < 0 && errno == EINTR);
@@ -279,7 +339,7 @@ posix_exec(void *ctx, struct paude_child *c, struct paude_error **err)
 	char **envp = build_env(c, &envstore);
 	if (c->dir && chdir(c->dir) < 0)
 		return paude_error_errno(err, errno, "cannot change to '%s'", c->dir);
-	fflush(NULL);
+	(void)fflush(NULL);
 	execve(path, c->args.v, envp);
 	return paude_error_errno(err, errno, "cannot run '%s'", prog);
 }
@@ -340,8 +400,19 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 		close(infd);
 		infd = -1;
 	}
+	/*
+	 * Our end of the stdin pipe must not block: a blocking write of a large
+	 * input would wait for the child to read while the child waits for us
+	 * to drain its stderr.
+	 */
+	if (infd >= 0) {
+		int fl = fcntl(infd, F_GETFL);
+		if (fl < 0 || fcntl(infd, F_SETFL, fl | O_NONBLOCK) < 0)
+			ret = paude_error_errno(err, errno, "cannot set up stdin of '%s'",
+						c->args.v[0]);
+	}
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
-	while (infd >= 0 || outfd >= 0 || errfd >= 0) {
+	while (ret == 0 && (infd >= 0 || outfd >= 0 || errfd >= 0)) {
 		nfds_t n = 0;
 		int idx_in = -1, idx_out = -1, idx_err = -1;
 		if (infd >= 0) {
@@ -393,7 +464,8 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 			struct paude_error *cap = NULL;
 			if (paude_buf_add(bufs[k], tmp, (size_t)rd, &cap) < 0) {
 				if (ret == 0)
-					ret = paude_error_wrap(&cap, "output of '%s'", c->args.v[0]);
+					ret =
+					    paude_error_wrap(&cap, "output of '%s'", c->args.v[0]);
 				if (err && !*err)
 					*err = cap;
 				else
@@ -403,7 +475,7 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 			}
 		}
 	}
-	signal(SIGPIPE, old_pipe);
+	(void)signal(SIGPIPE, old_pipe);
 	if (infd >= 0)
 		close(infd);
 	if (outfd >= 0)

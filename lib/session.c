@@ -112,7 +112,8 @@ paude_session_name_validate(const char *name, struct paude_error **err)
 		/* Show the name safely: it may hold control characters. */
 		char shown[64];
 		size_t j = 0;
-		for (size_t i = 0; i < n && j + 5 < sizeof(shown); i++) {
+		size_t i = 0;
+		for (; i < n && j + 5 < sizeof(shown); i++) {
 			unsigned char c = (unsigned char)name[i];
 			if (c >= 0x20 && c < 0x7f && c != '\'')
 				shown[j++] = (char)c;
@@ -121,7 +122,7 @@ paude_session_name_validate(const char *name, struct paude_error **err)
 		}
 		shown[j] = '\0';
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid session name '%s%s' (%s)",
-				       shown, j < n && n > 50 ? "..." : "", rule);
+				       shown, i < n ? "..." : "", rule);
 	}
 	return 0;
 }
@@ -129,12 +130,18 @@ paude_session_name_validate(const char *name, struct paude_error **err)
 char *
 paude_session_name_from_dir(const char *dir)
 {
-	const char *base = dir ? strrchr(dir, '/') : NULL;
-	base = base ? base + 1 : dir ? dir : "";
+	/* The last non-empty path component: "/src/My Project/" -> "My Project". */
+	const char *end = dir ? dir + strlen(dir) : NULL;
+	while (end && end > dir && end[-1] == '/')
+		end--;
+	const char *base = dir ? dir : "";
+	for (const char *p = dir; p && p < end; p++)
+		if (*p == '/')
+			base = p + 1;
 	char out[PAUDE_SESSION_NAME_MAX + 1];
 	size_t n = 0;
 	bool dash = false;
-	for (const char *p = base; *p && n < PAUDE_SESSION_NAME_MAX; p++) {
+	for (const char *p = base; p < end && n < PAUDE_SESSION_NAME_MAX; p++) {
 		unsigned char c = (unsigned char)tolower((unsigned char)*p);
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
 			if (n == 0 && !(c >= 'a' && c <= 'z'))
@@ -206,12 +213,17 @@ decode_list(struct paude_strvec *out, const char *key, const char *v, struct pau
 	if (!v || !*v)
 		return 0;
 	_cleanup_json_ struct json_object *arr = NULL;
-	int r = paude_json_parse(&arr, v, strlen(v), key, err);
+	_cleanup_free_ char *what = NULL;
+	if (asprintf(&what, "label '%s'", key) < 0)
+		abort();
+	int r = paude_json_parse(&arr, v, strlen(v), what, err);
 	if (r < 0)
 		return r;
 	r = paude_json_array_to_strvec(out, arr, err);
-	if (r < 0)
-		return paude_error_wrap(err, "label '%s'", key);
+	if (r < 0) {
+		paude_error_wrap(err, "label '%s'", key);
+		return r;
+	}
 	return 0;
 }
 
@@ -265,7 +277,7 @@ paude_now_rfc3339(void)
 	time_t t = time(NULL);
 	struct tm tm;
 	char buf[32];
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return dup_or_null("1970-01-01T00:00:00Z");
 	return dup_or_null(buf);
 }

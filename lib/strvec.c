@@ -40,12 +40,19 @@ paude_strvec_push_nodup(struct paude_strvec *sv, char *s)
 	sv->v[sv->nr] = NULL;
 }
 
-const char *
-paude_strvec_push(struct paude_strvec *sv, const char *s)
+static char *
+xstrdup(const char *s)
 {
 	char *d = strdup(s);
 	if (!d)
 		abort();
+	return d;
+}
+
+const char *
+paude_strvec_push(struct paude_strvec *sv, const char *s)
+{
+	char *d = xstrdup(s);
 	paude_strvec_push_nodup(sv, d);
 	return d;
 }
@@ -71,7 +78,7 @@ paude_strvec_pushl(struct paude_strvec *sv, ...)
 	va_start(ap, sv);
 	const char *s;
 	while ((s = va_arg(ap, const char *)))
-		paude_strvec_push(sv, s);
+		paude_strvec_push_nodup(sv, xstrdup(s));
 	va_end(ap);
 }
 
@@ -79,7 +86,7 @@ void
 paude_strvec_pushv(struct paude_strvec *sv, const char *const *v)
 {
 	for (; v && *v; v++)
-		paude_strvec_push(sv, *v);
+		paude_strvec_push_nodup(sv, xstrdup(*v));
 }
 
 void

@@ -28,15 +28,21 @@ paude_words_split(struct paude_strvec *out, const char *s, struct paude_error **
 			}
 			continue;
 		}
-		in_word = true;
 		if (c == '\\') {
 			if (!p[1])
 				return paude_error_set(err, PAUDE_EUSAGE, 0,
 						       "trailing backslash in '%s'", s);
 			p++;
-			if (*p != '\n')
+			/* Backslash-newline is a line continuation: it neither
+			 * adds a character nor starts a word. */
+			if (*p != '\n') {
 				paude_buf_addch(&w, *p, NULL);
-		} else if (c == '\'') {
+				in_word = true;
+			}
+			continue;
+		}
+		in_word = true;
+		if (c == '\'') {
 			const char *end = strchr(p + 1, '\'');
 			if (!end)
 				return paude_error_set(err, PAUDE_EUSAGE, 0,

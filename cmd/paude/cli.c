@@ -197,12 +197,10 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 		paude_strvec_push(&tar.args, ".claude");
 	if (have_file)
 		paude_strvec_push(&tar.args, ".claude.json");
-	tar.out = -1;
-	tar.err = -1;
+	tar.out = -1; /* its stderr is ours: warnings reach the user as they happen */
 	int r = paude_child_start(b->runner, &tar, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int tar_err = tar.err;
 
 	_cleanup_child_ struct paude_child x;
 	paude_child_init(&x);
@@ -218,15 +216,14 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 	_cleanup_buf_ struct paude_buf xerr = PAUDE_BUF_INIT_MAX(1 << 16);
 	int xst = 0, tst = 0;
 	r = paude_run_capture(b->runner, &x, NULL, 0, NULL, &xerr, &xst, err);
-	_cleanup_buf_ struct paude_buf terr = PAUDE_BUF_INIT_MAX(1 << 16);
-	paude_buf_read_fd(&terr, tar_err, NULL);
 	int fr = paude_child_finish(b->runner, &tar, &tst, r < 0 ? NULL : err);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);
 	if (fr < 0)
 		return fr;
 	if (tst != 0)
-		return paude_child_error(err, &tar, tst, terr.buf, terr.len);
+		return paude_error_set(err, PAUDE_ECHILD, 0,
+				       "cannot read Claude config from '%s' (tar: exit %d)", home, tst);
 	if (xst != 0) {
 		paude_child_error(err, &x, xst, xerr.buf, xerr.len);
 		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);

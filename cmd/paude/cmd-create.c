@@ -72,7 +72,10 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
-	printf("Image:      %s\n", setup->image_ref ? setup->image_ref : "(to be built)");
+	printf("Image:      %s%s\n", setup->image_ref ? setup->image_ref : "(to be built)",
+	       setup->recipe ? " (built from the recipe below if missing)" : "");
+	if (setup->proxy_image_ref)
+		printf("Proxy:      %s\n", setup->proxy_image_ref);
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		printf("Mount:      %s -> %s%s\n", spec->mounts[i].host, spec->mounts[i].target,
 		       spec->mounts[i].read_only ? " (read-only)" : "");
@@ -85,10 +88,14 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	printf("  podman volume create --label app=paude --label %s=%s %s\n", PAUDE_LABEL_NAME,
 	       m->name, vol);
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	paude_podman_create_argv(spec, &argv);
+	paude_podman_create_argv(spec, NULL, &argv);
 	paude_buf_reset(&b);
 	paude_quote_argv(&b, (const char *const *)argv.v);
 	printf("  %s\n", b.buf);
+	if (paude_strvec_find(&m->allowed_domains, "all") < 0)
+		printf("  (with network options for paude-net-%s: an internal network without "
+		       "DNS, and its proxy container paude-proxy-%s)\n",
+		       m->name, m->name);
 	if (setup->recipe) {
 		printf("\nImage recipe (Containerfile):\n");
 		fputs(setup->recipe, stdout);
@@ -161,9 +168,10 @@ PAUDE_CMD(create)
 		return r;
 
 	if (dry_run) {
-		if ((r = paude_setup_image(b->runner, &setup, rebuild, true, err)) < 0)
+		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0)
 			return r;
 		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
+		spec.proxy_image = setup.proxy_image_ref;
 		print_plan(&spec, &setup);
 		return 0;
 	}
@@ -183,9 +191,10 @@ PAUDE_CMD(create)
 		return r;
 	}
 
-	if ((r = paude_setup_image(b->runner, &setup, rebuild, false, err)) < 0)
+	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0)
 		return r;
 	spec.meta.image = strdup(setup.image_ref);
+	spec.proxy_image = setup.proxy_image_ref;
 	paude_setup_warn_network(&spec.meta);
 	if ((r = paude_backend_create(b, &spec, err)) < 0)
 		return r;

@@ -25,6 +25,7 @@ PAUDE_CMD(create);
 PAUDE_CMD(delete);
 PAUDE_CMD(doctor);
 PAUDE_CMD(list);
+PAUDE_CMD(network);
 PAUDE_CMD(start);
 PAUDE_CMD(stop);
 

@@ -19,6 +19,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "doctor", cmd_doctor, "check that this host can run sessions" },
 	{ "help", cmd_help, "show help for paude or a command" },
 	{ "list", cmd_list, "list sessions" },
+	{ "network", cmd_network, "show a session's network policy and proxy log" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
 };

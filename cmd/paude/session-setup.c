@@ -11,7 +11,10 @@
 #include "session-setup.h"
 #include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/net.h"
 #include "paude/podman.h"
+#include "paude/image.h"
+#include "paude/run.h"
 
 extern char **environ;
 
@@ -21,6 +24,7 @@ paude_setup_release(struct paude_setup *s)
 	free(s->image_ref);
 	free(s->recipe);
 	free(s->ca_bundle);
+	free(s->proxy_image_ref);
 	paude_strvec_clear(&s->strings);
 	free(s->mounts);
 	memset(s, 0, sizeof(*s));
@@ -51,7 +55,8 @@ add_mount(struct paude_setup *s, const char *host, const char *target, bool is_d
 static const char *const pass_exact[] = {
 	"CLAUDE_CODE_USE_VERTEX", "ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT",
 	"CLOUD_ML_REGION",	  "ANTHROPIC_MODEL",		 "ANTHROPIC_SMALL_FAST_MODEL",
-	"DISABLE_TELEMETRY",	  "DISABLE_ERROR_REPORTING",
+	"DISABLE_TELEMETRY",	  "DISABLE_ERROR_REPORTING",	 "DISABLE_AUTOUPDATER",
+	"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
 };
 static const char *const pass_prefix[] = { "CLOUDSDK_", "VERTEX_REGION_" };
 
@@ -68,30 +73,12 @@ passes(const char *kv)
 	return false;
 }
 
-static char *
-detect_ca_bundle(void)
-{
-	const char *env = getenv("PAUDE_CA_BUNDLE");
-	if (env)
-		return *env && paude_is_file(env) ? strdup(env) : NULL;
-	static const char *const candidates[] = {
-		"/etc/ssl/certs/ca-certificates.crt",
-		"/etc/pki/tls/certs/ca-bundle.crt",
-		"/etc/ssl/cert.pem",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
-		if (paude_is_file(candidates[i]))
-			return strdup(candidates[i]);
-	return NULL;
-}
-
 #define CA_TARGET "/etc/paude/ca-bundle.crt"
 
 int
 paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 			struct paude_error **err)
 {
-	(void)err;
 	const char *home = paude_home_dir();
 	static const struct {
 		const char *rel, *target;
@@ -105,7 +92,13 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 		_cleanup_free_ char *p = paude_path_join(home, files[i].rel);
 		add_mount(s, p, files[i].target, files[i].dir);
 	}
-	s->ca_bundle = detect_ca_bundle();
+	const char *ca = paude_ca_bundle_detect();
+	if (ca && !paude_is_file(ca))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "CA bundle '%s' is not a file (fix PAUDE_CA_BUNDLE, or set it "
+				       "empty for none)",
+				       ca);
+	s->ca_bundle = ca ? strdup(ca) : NULL;
 	if (s->ca_bundle) {
 		add_mount(s, s->ca_bundle, CA_TARGET, false);
 		static const char *const vars[] = { "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS",
@@ -134,27 +127,23 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 int
 paude_setup_network(struct paude_session *m, struct paude_error **err)
 {
-	for (size_t i = 0; i < m->allowed_domains.nr; i++) {
-		const char *d = m->allowed_domains.v[i];
-		if (!*d || strpbrk(d, " \t\n/:*,;'\"\\"))
-			return paude_error_set(err, PAUDE_EUSAGE, 0,
-					       "invalid --allowed-domains value '%s' (use an alias "
-					       "such as default, or a domain like .example.com)",
-					       d);
-	}
-	if (m->allowed_domains.nr == 0)
-		paude_strvec_push(&m->allowed_domains, "default");
+	/* Validate, then keep the normalised request (aliases kept, lower case,
+	 * no duplicates): that is what the label stores and list shows. */
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	int r = paude_allowlist_parse(&al, (const char *const *)m->allowed_domains.v, err);
+	if (r < 0)
+		return r;
+	paude_strvec_clear(&m->allowed_domains);
+	paude_strvec_pushv(&m->allowed_domains, (const char *const *)al.requested.v);
 	return 0;
 }
 
 char *
 paude_setup_describe_network(const struct paude_session *m)
 {
-	if (paude_strvec_find(&m->allowed_domains, "all") >= 0)
-		return strdup("unrestricted");
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	for (size_t i = 0; i < m->allowed_domains.nr; i++)
-		paude_buf_addf(&b, NULL, "%s%s", i ? ", " : "", m->allowed_domains.v[i]);
+	paude_allowlist_describe(&b, (const char *const *)m->allowed_domains.v);
 	return paude_buf_detach(&b);
 }
 
@@ -172,19 +161,70 @@ paude_setup_warn_network(const struct paude_session *m)
 			   "the agent reads from the web with care (prompt injection)");
 }
 
-int
-paude_setup_image(struct paude_runner *r, struct paude_setup *s, bool rebuild, bool dry_run,
-		  struct paude_error **err)
+static void
+image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 {
-	(void)r;
-	(void)rebuild;
+	(void)ctx;
+	switch (ev) {
+	case PAUDE_IMAGE_EV_PULL_BASE:
+		paude_info("Pulling base image %s...", detail);
+		break;
+	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE:
+		paude_info("The base image cannot be pulled: building an equivalent one, %s, from "
+			   "the Debian package mirror with debootstrap (about a minute)...",
+			   detail);
+		break;
+	case PAUDE_IMAGE_EV_BUILD:
+		paude_info("Building image %s (the first time takes a few minutes; later runs "
+			   "reuse it)...",
+			   detail);
+		break;
+	case PAUDE_IMAGE_EV_BUILT:
+		paude_info("Built image %s", detail);
+		break;
+	}
+}
+
+static bool
+network_filtered(const struct paude_session *m)
+{
+	return paude_strvec_find(&m->allowed_domains, "all") < 0;
+}
+
+int
+paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct paude_setup *s,
+		  bool rebuild, bool dry_run, struct paude_error **err)
+{
+	struct paude_image_opts o = {
+		.rebuild = rebuild,
+		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.notify = image_progress,
+	};
+	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
+	int ret;
 	const char *img = getenv("PAUDE_IMAGE");
 	if (img && *img) {
+		if (paude_looks_like_option(img))
+			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid PAUDE_IMAGE '%s'", img);
 		s->image_ref = strdup(img);
+	} else if (dry_run) {
+		if ((ret = paude_image_recipe(&o, &s->recipe, err)) < 0 ||
+		    (ret = paude_image_agent_tag(&o, &s->image_ref, err)) < 0)
+			return ret;
+	} else if ((ret = paude_image_ensure(r, &o, &s->image_ref, err)) < 0) {
+		return ret;
+	}
+	if (!network_filtered(m))
+		return 0;
+	const char *pimg = getenv("PAUDE_PROXY_IMAGE");
+	if (pimg && *pimg) {
+		if (paude_looks_like_option(pimg))
+			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid PAUDE_PROXY_IMAGE '%s'",
+					       pimg);
+		s->proxy_image_ref = strdup(pimg);
 		return 0;
 	}
 	if (dry_run)
-		return 0;
-	return paude_error_set(err, PAUDE_ENOTSUP, 0,
-			       "no agent image (set PAUDE_IMAGE to an image to use)");
+		return paude_image_tag(&proxy, &o, &s->proxy_image_ref, NULL, err);
+	return paude_image_build_dir(r, &proxy, &o, &s->proxy_image_ref, err);
 }

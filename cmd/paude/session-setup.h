@@ -13,6 +13,7 @@
 struct paude_setup {
 	char *image_ref; /* image the session runs */
 	char *recipe; /* Containerfile text, for --dry-run */
+	char *proxy_image_ref; /* the proxy's image (filtered networks only) */
 	char *ca_bundle; /* host CA bundle passed in, or NULL */
 	struct paude_strvec strings; /* owns the mount paths */
 	struct paude_mount *mounts;
@@ -29,8 +30,12 @@ int paude_setup_network(struct paude_session *m, struct paude_error **err);
 char *paude_setup_describe_network(const struct paude_session *m);
 /* Print the warnings an unrestricted network deserves. */
 void paude_setup_warn_network(const struct paude_session *m);
-/* Find or build the image (dry_run: only compute its name and recipe). */
-int paude_setup_image(struct paude_runner *r, struct paude_setup *s, bool rebuild, bool dry_run,
-		      struct paude_error **err);
+/*
+ * Find or build the agent image, and the proxy image when m's network is
+ * filtered (dry_run: only compute their names and the recipe).
+ * PAUDE_IMAGE and PAUDE_PROXY_IMAGE name images to use as they are.
+ */
+int paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct paude_setup *s,
+		      bool rebuild, bool dry_run, struct paude_error **err);
 
 #endif

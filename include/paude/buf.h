@@ -36,7 +36,8 @@ int paude_buf_addstr(struct paude_buf *b, const char *s, struct paude_error **er
 int paude_buf_addch(struct paude_buf *b, char c, struct paude_error **err);
 int paude_buf_addf(struct paude_buf *b, struct paude_error **err, const char *fmt, ...)
 	_printf_(3, 4);
-int paude_buf_vaddf(struct paude_buf *b, struct paude_error **err, const char *fmt, va_list ap);
+int paude_buf_vaddf(struct paude_buf *b, struct paude_error **err, const char *fmt, va_list ap)
+	_printf_(3, 0);
 void paude_buf_setlen(struct paude_buf *b, size_t len);
 /* Remove trailing whitespace. */
 void paude_buf_rtrim(struct paude_buf *b);

@@ -28,7 +28,7 @@ bool paude_log_enabled(enum paude_log_level level);
 /* ERROR: "paude: error: msg"; WARN: "paude: warning: msg"; INFO: "msg";
  * DEBUG/TRACE: "paude: debug: msg". A trailing newline is added. */
 void paude_log(enum paude_log_level level, const char *fmt, ...) _printf_(2, 3);
-void paude_vlog(enum paude_log_level level, const char *fmt, va_list ap);
+void paude_vlog(enum paude_log_level level, const char *fmt, va_list ap) _printf_(2, 0);
 /* True when stderr is a terminal and NO_COLOR is unset. */
 bool paude_log_color(void);
 

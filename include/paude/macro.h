@@ -53,25 +53,28 @@ static inline void
 paude_fclosep(FILE **f)
 {
 	if (*f)
-		fclose(*f);
+		(void)fclose(*f);
 }
 
 #define _cleanup_free_ _cleanup_(paude_freep)
 #define _cleanup_close_ _cleanup_(paude_closep)
 #define _cleanup_fclose_ _cleanup_(paude_fclosep)
 
-/* Defines static void NAMEp(TYPE *p) that calls FUNC(*p) when *p is not NULL. */
+/* Defines static void NAMEp(TYPE *p) that calls FUNC(*p) when *p is not NULL.
+ * `type` is a type name, which cannot be put in parentheses. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
 	static inline void func##p(type *p)                                                        \
 	{                                                                                          \
 		if (*p)                                                                            \
 			func(*p);                                                                  \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* Programmer error: print and abort. Never used for user input. */
 #define PAUDE_BUG(msg)                                                                             \
 	do {                                                                                       \
-		fprintf(stderr, "paude: BUG at %s:%d: %s\n", __FILE__, __LINE__, (msg));           \
+		(void)fprintf(stderr, "paude: BUG at %s:%d: %s\n", __FILE__, __LINE__, (msg));     \
 		abort();                                                                           \
 	} while (0)
 

@@ -72,6 +72,9 @@ struct paude_session_spec {
 	struct paude_strvec env; /* "K=V" for the agent container */
 	struct paude_mount *mounts;
 	size_t n_mounts;
+	/* Image of the network proxy (restricted sessions only); NULL:
+	 * $PAUDE_PROXY_IMAGE. Borrowed. */
+	const char *proxy_image;
 };
 
 void paude_session_init(struct paude_session *s);
@@ -100,7 +103,9 @@ void paude_session_agent_argv(const struct paude_session *s, struct paude_strvec
  * unknown keys and fails with PAUDE_EPROTO on malformed values.
  */
 void paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out);
-/* lookup(ctx, key) returns the label's value or NULL. */
+/* lookup(ctx, key) returns the label's value or NULL. *out must be
+ * initialised; on success it is released and replaced (so set state, status
+ * and backend after the call), on failure it is left untouched. */
 int paude_session_from_labels(struct paude_session *out,
 			      const char *(*lookup)(void *ctx, const char *key), void *ctx,
 			      struct paude_error **err);

@@ -16,8 +16,13 @@ mkdir -p "$HOME"
 export XDG_CACHE_HOME="$HOME/.cache" XDG_STATE_HOME="$HOME/.local/state"
 # The offline base image (tests/integration/ensure-base.sh builds it).
 export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
-# Keep the shared image cache: images are keyed by content, tests share them.
-unset XDG_RUNTIME_DIR 2>/dev/null || true
+# Claude Code set up for Vertex AI with a made-up project, so that it stays
+# on its first screen instead of exiting for want of an Anthropic account.
+# Nothing it tries reaches Google: see the egress network below.
+export CLAUDE_CODE_USE_VERTEX=1 ANTHROPIC_VERTEX_PROJECT_ID=paude-test-project
+export GOOGLE_CLOUD_PROJECT=paude-test-project CLOUD_ML_REGION=us-east5
+export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+unset PAUDE_IMAGE PAUDE_PROXY_IMAGE
 
 test_count=0
 test_failed=0
@@ -28,18 +33,27 @@ test_session_name() {
 	echo "it$$-$1"
 }
 
+# Register a cleanup command; they run at exit, last registered first.
 test_on_exit() {
 	_cleanups+=("$1")
 }
 
 _run_cleanups() {
-	local c
-	for c in "${_cleanups[@]}"; do
-		eval "$c" >/dev/null 2>&1 || true
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
 	done
 	rm -rf "$TRASH"
 }
 trap _run_cleanups EXIT
+
+# The proxies' way out: an internal network of this test file's own, so no
+# session a test starts can reach beyond this machine, whatever it allows.
+# (Network tests replace it with their own "internet", see lib-net.sh.)
+TEST_EGRESS="paude-t-egress-$$"
+podman network create --internal --disable-dns "$TEST_EGRESS" >/dev/null || exit 1
+test_on_exit "podman network rm -f $TEST_EGRESS"
+export PAUDE_PROXY_NETWORK="$TEST_EGRESS"
 
 test_expect_success() {
 	local desc="$1" body="$2"

@@ -24,11 +24,8 @@ pane_dead() { [ "$($T display-message -p -t "$1" '#{pane_dead}')" = 1 ]; }
 pane_text() { $T capture-pane -p -t "$1" -S -200; }
 agent_running() { podman exec "$ctr" paude-session status >/dev/null 2>&1; }
 claude_pid() {
-	# The agent's node process: its cmdline names the claude entry point.
-	podman exec "$ctr" sh -c 'for p in /proc/[0-9]*; do
-		if tr "\0" "\n" <"$p/cmdline" 2>/dev/null | grep -q "claude"; then
-			case "$(tr "\0" " " <"$p/cmdline")" in *paude-session*|*tmux*|*sh\ -c*) ;;
-			*) echo "${p#/proc/}"; fi; done' | head -n 1
+	# Claude Code is a native binary: its process is named claude.
+	podman exec "$ctr" pgrep -o -x claude
 }
 
 test_expect_success 'create builds the image (first time) and the session' '

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include "fake-runner.h"
 
 /*
- * The fake "child" keeps its reply in pipes so that callers reading
+ * The fake "child" keeps its reply in memfds so that callers reading
  * c->out/c->err see real file descriptors, and what they write to c->in is
  * collected at finish.
  */
@@ -39,10 +40,32 @@ record(struct fake_runner *f, const struct paude_child *c)
 	paude_strvec_push_nodup(&f->calls, paude_buf_detach(&b));
 }
 
+/*
+ * The reply's stdout/stderr as a readable fd at offset 0. A memfd rather
+ * than a pipe, so replies of any size fit without a reader on the other end.
+ */
+static int
+reply_fd(const char *s)
+{
+	int fd = memfd_create("fake-reply", MFD_CLOEXEC);
+	if (fd < 0)
+		abort();
+	size_t n = s ? strlen(s) : 0;
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w <= 0)
+			abort();
+		s += w;
+		n -= (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		abort();
+	return fd;
+}
+
 static int
 feed(int fd, const char *s)
 {
-	/* Replies are small; a pipe holds 64 KiB. */
 	size_t n = s ? strlen(s) : 0;
 	while (n) {
 		ssize_t w = write(fd, s, n);
@@ -97,21 +120,13 @@ fake_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		close(c->in);
 	}
 	if (c->out < 0) {
-		if (pipe2(p, O_CLOEXEC) < 0)
-			abort();
-		feed(p[1], r ? r->out : NULL);
-		close(p[1]);
-		c->out = p[0];
+		c->out = reply_fd(r ? r->out : NULL);
 	} else if (c->out > 0) {
 		feed(c->out, r ? r->out : NULL);
 		close(c->out);
 	}
 	if (c->err < 0) {
-		if (pipe2(p, O_CLOEXEC) < 0)
-			abort();
-		feed(p[1], r ? r->errout : NULL);
-		close(p[1]);
-		c->err = p[0];
+		c->err = reply_fd(r ? r->errout : NULL);
 	} else if (c->err > 0) {
 		close(c->err);
 	}

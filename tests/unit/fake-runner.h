@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A scripted stand-in for the process runner: it records the argv of every
- * child "run" and answers from a list of replies matched by argv prefix.
- * Nothing is executed. Unmatched commands succeed with empty output.
+ * child "run" and answers from a list of replies matched by argv prefix
+ * (the first reply whose prefix matches wins). Nothing is executed.
+ * Unmatched commands succeed with empty output.
+ *
+ * Replies of any size are served from memfds. What a caller writes to a
+ * child's stdin goes into a pipe enlarged to 1 MiB and is collected at
+ * finish, so stdin beyond 1 MiB would block. stdin_data gets one entry per
+ * finished child (and per failed start or exec), in that order.
  */
 #ifndef FAKE_RUNNER_H
 #define FAKE_RUNNER_H

@@ -54,12 +54,14 @@ test_create_runs_exact_podman_commands(void **state)
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_backend *b = open_podman(&f);
 	struct paude_session_spec spec;
 	make_spec(&spec);
+	spec.proxy_image = "localhost/paude-proxy:abc";
 	struct paude_mount m = { "/home/u/.gitconfig", "/home/paude/.gitconfig", true };
 	spec.mounts = &m;
 	spec.n_mounts = 1;
@@ -67,14 +69,23 @@ test_create_runs_exact_podman_commands(void **state)
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_backend_create(b, &spec, &err), 0);
 	assert_null(err);
-	assert_int_equal(f.calls.nr, 4);
+	assert_int_equal(f.calls.nr, 7);
 	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-demo");
 	assert_string_equal(fake_runner_call(&f, 1), "podman volume exists paude-demo-workspace");
 	assert_string_equal(fake_runner_call(&f, 2),
 			    "podman volume create --label app=paude --label "
 			    "paude.io/session-name=demo paude-demo-workspace");
+	/* The network and its proxy (their argv: test-net-podman.c), then the agent on it. */
+	assert_string_equal(fake_runner_call(&f, 3), "podman network ls --format json");
+	assert_string_equal(fake_runner_call(&f, 4),
+			    "podman network create --internal --disable-dns --subnet 10.98.0.0/24 "
+			    "--label app=paude --label paude.io/session-name=demo paude-net-demo");
+	assert_int_equal(strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ",
+				 38),
+			 0);
+	assert_non_null(strstr(fake_runner_call(&f, 5), " -- localhost/paude-proxy:abc"));
 	assert_string_equal(
-		fake_runner_call(&f, 3),
+		fake_runner_call(&f, 6),
 		"podman create --pull=never --name paude-demo --hostname demo --label app=paude --label "
 		"paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
 		"paude.io/created=2026-11-27T10:00:00Z --label "
@@ -85,7 +96,11 @@ test_create_runs_exact_podman_commands(void **state)
 		"--security-opt=no-new-privileges --pids-limit=2048 "
 		"--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
 		"--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
-		"readonly=true --env CLAUDE_CODE_USE_VERTEX=1 localhost/paude-agent:abc claude "
+		"readonly=true --env CLAUDE_CODE_USE_VERTEX=1 --network paude-net-demo --add-host "
+		"paude-proxy:10.98.0.10 --env HTTP_PROXY=http://paude-proxy:3128 --env "
+		"HTTPS_PROXY=http://paude-proxy:3128 --env http_proxy=http://paude-proxy:3128 --env "
+		"https_proxy=http://paude-proxy:3128 --env NO_PROXY=localhost,127.0.0.1,::1 --env "
+		"no_proxy=localhost,127.0.0.1,::1 localhost/paude-agent:abc claude "
 		"--dangerously-skip-permissions -p 'explain this code'");
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
@@ -144,7 +159,8 @@ test_create_failure_removes_what_it_made(void **state)
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
-		{ .prefix = FAKE_ARGV("podman", "create"),
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
+		{ .prefix = FAKE_ARGV("podman", "create", "--pull=never"),
 		  .errout = "Error: localhost/nope: image not known\n",
 		  .status = 125 },
 	};
@@ -153,14 +169,18 @@ test_create_failure_removes_what_it_made(void **state)
 	struct paude_backend *b = open_podman(&f);
 	struct paude_session_spec spec;
 	make_spec(&spec);
+	spec.proxy_image = "localhost/paude-proxy:abc";
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_ECHILD);
 	assert_string_equal(err->msg, "cannot create container 'paude-demo': podman create: exit "
 				      "125: Error: localhost/nope: image not known");
 	assert_int_equal(err->child_status, 125);
-	assert_int_equal(f.calls.nr, 6);
-	assert_string_equal(fake_runner_call(&f, 4), "podman rm --force --ignore paude-demo");
-	assert_string_equal(fake_runner_call(&f, 5),
+	assert_int_equal(f.calls.nr, 11);
+	assert_string_equal(fake_runner_call(&f, 7), "podman rm --force --ignore paude-demo");
+	assert_string_equal(fake_runner_call(&f, 8),
+			    "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 9), "podman network rm paude-net-demo");
+	assert_string_equal(fake_runner_call(&f, 10),
 			    "podman volume rm --force paude-demo-workspace");
 	paude_error_free(err);
 	paude_session_spec_release(&spec);
@@ -208,14 +228,24 @@ test_start_stop_remove_argv(void **state)
 	assert_int_equal(paude_backend_start(b, "demo", NULL), 0);
 	assert_int_equal(paude_backend_stop(b, "demo", NULL), 0);
 	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
-	assert_string_equal(fake_runner_call(&f, 0), "podman start paude-demo");
-	assert_string_equal(fake_runner_call(&f, 1), "podman stop --time 10 paude-demo");
-	assert_string_equal(fake_runner_call(&f, 2),
+	/* The proxy starts before the agent and stops after it; the network goes
+	 * after the agent is removed. */
+	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 1), "podman start paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 2), "podman exec paude-proxy-demo paude-proxy-ready");
+	assert_string_equal(fake_runner_call(&f, 3), "podman start paude-demo");
+	assert_string_equal(fake_runner_call(&f, 4), "podman stop --time 10 paude-demo");
+	assert_string_equal(fake_runner_call(&f, 5),
+			    "podman stop --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 6),
 			    "podman rm --force --ignore --time 10 paude-demo");
-	assert_string_equal(fake_runner_call(&f, 3), "podman volume exists paude-demo-workspace");
-	assert_string_equal(fake_runner_call(&f, 4),
+	assert_string_equal(fake_runner_call(&f, 7),
+			    "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(fake_runner_call(&f, 8), "podman network rm paude-net-demo");
+	assert_string_equal(fake_runner_call(&f, 9), "podman volume exists paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 10),
 			    "podman volume rm --force paude-demo-workspace");
-	assert_int_equal(f.calls.nr, 5);
+	assert_int_equal(f.calls.nr, 11);
 	paude_backend_free(b);
 	fake_runner_release(&f);
 }
@@ -231,7 +261,8 @@ test_remove_without_volume_skips_volume_rm(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_backend *b = open_podman(&f);
 	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
-	assert_int_equal(f.calls.nr, 2);
+	assert_int_equal(f.calls.nr, 4);
+	assert_string_equal(fake_runner_call(&f, 3), "podman volume exists paude-demo-workspace");
 	paude_backend_free(b);
 	fake_runner_release(&f);
 }
@@ -340,7 +371,7 @@ test_podman_failure_carries_stderr(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
-		{ .prefix = FAKE_ARGV("podman", "start"),
+		{ .prefix = FAKE_ARGV("podman", "start", "paude-demo"),
 		  .errout = "Error: crun: cgroups in hybrid mode not supported\n",
 		  .status = 125 },
 	};

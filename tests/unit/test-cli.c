@@ -21,6 +21,8 @@ setup(void **state)
 		return -1;
 	setenv("HOME", tmpdir, 1);
 	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
+	setenv("PAUDE_PROXY_IMAGE", "localhost/paude-proxy:test", 1);
+	unsetenv("PAUDE_PROXY_NETWORK");
 	setenv("PAUDE_CA_BUNDLE", "", 1);
 	unsetenv("CLAUDE_CODE_USE_VERTEX");
 	return 0;
@@ -72,6 +74,7 @@ test_create_keeps_agent_argument_quoting(void **state)
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
 		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -79,7 +82,7 @@ test_create_keeps_agent_argument_quoting(void **state)
 	int r = run(&f, &err, "create", "proj", "--yolo", "-a", "-p \"explain this code\"", NULL);
 	assert_null(err);
 	assert_int_equal(r, 0);
-	long i = fake_runner_find(&f, "podman create");
+	long i = fake_runner_find(&f, "podman create --pull=never");
 	assert_true(i >= 0);
 	const char *call = fake_runner_call(&f, (size_t)i);
 	assert_non_null(strstr(call, "'paude.io/agent-args=[\"-p\",\"explain this code\"]'"));
@@ -97,6 +100,7 @@ test_create_options_may_follow_the_name(void **state)
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
 		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -104,7 +108,7 @@ test_create_options_may_follow_the_name(void **state)
 	assert_int_equal(run(&f, &err, "create", "--allowed-domains", "pypi", "p2",
 			     "--allowed-domains", ".example.com", NULL),
 			 0);
-	long i = fake_runner_find(&f, "podman create");
+	long i = fake_runner_find(&f, "podman create --pull=never");
 	assert_true(i >= 0);
 	assert_non_null(strstr(fake_runner_call(&f, (size_t)i),
 			       "'paude.io/allowed-domains=[\"pypi\",\".example.com\"]'"));

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session network: what `--allowed-domains` means, the squid
+ * configuration that enforces it, and the Podman objects that carry it.
+ *
+ * Allowlist values (repeatable, and each may hold several values separated
+ * by commas):
+ *   default    vertexai + pypi (also what an empty list means)
+ *   vertexai   Vertex AI and Google OAuth: .googleapis.com, .google.com
+ *   pypi       .pypi.org, .pythonhosted.org
+ *   all        no proxy at all (unrestricted); cannot be combined
+ *   .x.com     x.com and every name under it
+ *   x.com      exactly that host
+ * Custom values replace the default unless `default` is given too. Names
+ * are case-insensitive (stored in lower case). Rejected: URLs, paths, ports,
+ * wildcards (`*.x.com`: write `.x.com`), IP addresses, single-label names
+ * (`localhost`, `.com`), anything that is not hostname syntax, more than
+ * PAUDE_ALLOWLIST_MAX values.
+ */
+#ifndef PAUDE_NET_H
+#define PAUDE_NET_H
+
+#include <stdbool.h>
+#include "buf.h"
+#include "error.h"
+#include "run.h"
+#include "strvec.h"
+
+#define PAUDE_ALLOWLIST_MAX 128 /* values after splitting on commas */
+#define PAUDE_DOMAIN_MAX 253 /* characters in one name, leading dot excluded */
+
+/* Squid listens here inside the session network. */
+#define PAUDE_PROXY_PORT 3128
+/* The proxy's name in the agent's /etc/hosts (there is no DNS to ask). */
+#define PAUDE_PROXY_HOST "paude-proxy"
+/* Where squid writes its logs inside the proxy container. */
+#define PAUDE_PROXY_ACCESS_LOG "/var/log/squid/access.log"
+#define PAUDE_PROXY_CACHE_LOG "/var/log/squid/cache.log"
+/* In the proxy image: exits 0 once squid accepts connections (waits ~10 s). */
+#define PAUDE_PROXY_READY "paude-proxy-ready"
+/* The environment variable the proxy image's entrypoint reads its config from. */
+#define PAUDE_PROXY_CONF_ENV "PAUDE_SQUID_CONF"
+
+struct paude_allowlist {
+	bool unrestricted; /* "all": no proxy, domains is empty */
+	/*
+	 * What was asked for, normalised: aliases kept as words ("vertexai",
+	 * "pypi"; "default" becomes those two), then custom entries, lower
+	 * case, duplicates dropped. Suitable for the session's label and for
+	 * parsing again (parse(requested) gives the same allowlist).
+	 */
+	struct paude_strvec requested;
+	/*
+	 * The expanded squid dstdomain entries: sorted, unique, and with every
+	 * entry covered by a ".x" entry removed (squid refuses a list where
+	 * "x.com" or ".a.x.com" sits next to ".x.com").
+	 */
+	struct paude_strvec domains;
+};
+
+void paude_allowlist_init(struct paude_allowlist *al);
+void paude_allowlist_release(struct paude_allowlist *al);
+
+/*
+ * Parse and expand the values of --allowed-domains (a NULL-terminated
+ * array; NULL or empty means "default"). On failure returns PAUDE_EUSAGE
+ * with a message naming the bad value, and *out is left untouched.
+ * On success *out (initialised or released by the caller) is replaced.
+ */
+int paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
+			  struct paude_error **err);
+
+/*
+ * Validate one custom entry (not an alias): PAUDE_EUSAGE with a message
+ * that says what is wrong and how to write it instead.
+ */
+int paude_allowlist_check_domain(const char *value, struct paude_error **err);
+
+/*
+ * The policy in words, appended to out: "unrestricted" for all, otherwise
+ * the requested words joined with ", " ("vertexai, pypi", "pypi,
+ * .example.com"). For stored labels that no longer parse (written by
+ * another version), "custom (N entries)" or "unknown" rather than failing.
+ */
+void paude_allowlist_describe(struct paude_buf *out, const char *const *values);
+
+/* squid ----------------------------------------------------------------- */
+
+struct paude_squid_opts {
+	const char *session; /* named in a comment only; may be NULL */
+	const char *listen_addr; /* IPv4 address to bind, NULL = all addresses */
+	unsigned port; /* 0 = PAUDE_PROXY_PORT */
+};
+
+/*
+ * Append a complete squid.conf that lets HTTP to port 80 and CONNECT to
+ * port 443 through for the allowlist's domains only, denies everything
+ * else without a DNS lookup (dstdomain -n, so denials log HIER_NONE),
+ * caches nothing and logs to PAUDE_PROXY_ACCESS_LOG. PAUDE_EUSAGE if the
+ * allowlist is unrestricted or empty (there is nothing for squid to do),
+ * PAUDE_EUSAGE for a listen address that is not dotted-quad IPv4.
+ */
+int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
+		       const struct paude_squid_opts *opts, struct paude_error **err);
+
+/* Podman --------------------------------------------------------------- */
+
+/*
+ * Per session NAME (already validated with paude_session_name_validate):
+ *   network  paude-net-NAME   --internal --disable-dns, subnet 10.98.K.0/24
+ *                             picked free (PAUDE_NET_SUBNET_PREFIX), no gateway
+ *   proxy    paude-proxy-NAME on paude-net-NAME at 10.98.K.10 (fixed MAC
+ *                             02:70:61:75:KK:0a) and on the
+ *                             egress network (default "podman"); labels
+ *                             app=paude, paude.io/session-name=NAME,
+ *                             paude.io/role=proxy; runs as squid's own
+ *                             non-root user with all capabilities dropped
+ *   agent    joins paude-net-NAME only, gets "paude-proxy" in /etc/hosts and
+ *            HTTP(S)_PROXY/http(s)_proxy=http://paude-proxy:3128 plus
+ *            NO_PROXY/no_proxy for loopback.
+ * An unrestricted allowlist creates nothing and adds no agent arguments:
+ * the agent uses Podman's default network.
+ *
+ * Order the backend must keep:
+ *   create: paude_net_podman_create, then `podman create` of the agent with
+ *           the arguments it returned (before the image argument); if that
+ *           fails, paude_net_podman_remove.
+ *   start:  paude_net_podman_start, then start the agent.
+ *   stop:   stop the agent, then paude_net_podman_stop.
+ *   remove: remove the agent, then paude_net_podman_remove (a network with a
+ *           container attached cannot be removed).
+ * Every function goes through the runner; errors from podman are
+ * PAUDE_ECHILD carrying podman's stderr tail.
+ */
+#define PAUDE_NET_SUBNET_PREFIX "10.98."
+#define PAUDE_NET_PROXY_HOST_PART 10
+/* The proxy's MAC on the session network: this prefix, then K and the host part. */
+#define PAUDE_NET_PROXY_MAC_PREFIX "02:70:61:75:"
+
+struct paude_net_podman_opts {
+	const char *proxy_image; /* required unless the allowlist is unrestricted */
+	const char *egress_network; /* NULL = "podman" */
+	const char *podman; /* program, NULL = "podman" */
+};
+
+/*
+ * Create the session's network and proxy container (not started), and
+ * append to agent_args the `podman create` options the agent container
+ * needs. A free /24 is chosen from the networks podman lists; if podman
+ * still reports it taken (a race, or a host route), the next one is tried.
+ * On failure everything this call created is removed again and agent_args
+ * is unchanged. PAUDE_EEXISTS if paude-net-NAME or paude-proxy-NAME
+ * already exists.
+ */
+int paude_net_podman_create(struct paude_runner *r, const char *name,
+			    const struct paude_allowlist *al,
+			    const struct paude_net_podman_opts *opts,
+			    struct paude_strvec *agent_args, struct paude_error **err);
+
+/* Start the proxy and wait until squid listens (PAUDE_PROXY_READY); does
+ * nothing (returns 0) when the session has none. */
+int paude_net_podman_start(struct paude_runner *r, const char *name,
+			   const struct paude_net_podman_opts *opts, struct paude_error **err);
+
+/* Stop the proxy; a missing proxy is not an error. */
+int paude_net_podman_stop(struct paude_runner *r, const char *name,
+			  const struct paude_net_podman_opts *opts, struct paude_error **err);
+
+/* Remove the proxy and then the network; missing parts are not errors. */
+int paude_net_podman_remove(struct paude_runner *r, const char *name,
+			    const struct paude_net_podman_opts *opts, struct paude_error **err);
+
+/*
+ * Append the last `lines` lines of the proxy's access log (one line per
+ * request; denials read "TCP_DENIED/403 ... HIER_NONE"). PAUDE_ENOTFOUND
+ * when the session has no proxy (unrestricted), PAUDE_ESTATE when the proxy
+ * is not running.
+ */
+int paude_net_podman_proxy_log(struct paude_runner *r, const char *name, unsigned lines,
+			       const struct paude_net_podman_opts *opts, struct paude_buf *out,
+			       struct paude_error **err);
+
+/*
+ * Pick a free subnet given the `podman network ls --format json` output:
+ * writes the third octet K of the first 10.98.K.0/24 that overlaps no
+ * listed subnet and is >= start. PAUDE_EPROTO on malformed JSON,
+ * PAUDE_ENOTFOUND when all 256 are taken. Exposed for tests.
+ */
+int paude_net_pick_subnet(unsigned *out, const char *networks_json, size_t len, unsigned start,
+			  struct paude_error **err);
+
+#endif

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --allowed-domains: aliases, validation, expansion and merging into the
+ * list of squid dstdomain entries. See include/paude/net.h for the rules.
+ */
+#include <string.h>
+#include <ctype.h>
+#include "paude/net.h"
+#include "banned.h"
+
+struct alias {
+	const char *name;
+	const char *const *domains;
+};
+
+/*
+ * vertexai: the Vertex AI endpoints ({region}-aiplatform.googleapis.com,
+ * aiplatform.googleapis.com) and everything Google auth uses from a
+ * session: oauth2.googleapis.com (token refresh for gcloud ADC),
+ * sts.googleapis.com and iamcredentials.googleapis.com (workload identity,
+ * impersonation), accounts.google.com and www.google.com (OAuth). All are
+ * under these two entries.
+ */
+static const char *const vertexai_domains[] = { ".googleapis.com", ".google.com", NULL };
+static const char *const pypi_domains[] = { ".pypi.org", ".pythonhosted.org", NULL };
+
+static const struct alias aliases[] = {
+	{ "vertexai", vertexai_domains },
+	{ "pypi", pypi_domains },
+};
+
+void
+paude_allowlist_init(struct paude_allowlist *al)
+{
+	al->unrestricted = false;
+	paude_strvec_init(&al->requested);
+	paude_strvec_init(&al->domains);
+}
+
+void
+paude_allowlist_release(struct paude_allowlist *al)
+{
+	paude_strvec_clear(&al->requested);
+	paude_strvec_clear(&al->domains);
+	al->unrestricted = false;
+}
+
+static void
+allowlist_releasep(struct paude_allowlist *al)
+{
+	paude_allowlist_release(al);
+}
+
+/* Append s for an error message: printable ASCII kept, the rest as \xNN, capped. */
+static void
+add_shown(struct paude_buf *b, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n < 80; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\'')
+			paude_buf_addch(b, (char)c, NULL);
+		else
+			paude_buf_addf(b, NULL, "\\x%02x", c);
+	}
+	if (*s)
+		paude_buf_addstr(b, "...", NULL);
+}
+
+static int
+bad_value(struct paude_error **err, const char *value, const char *why)
+{
+	_cleanup_buf_ struct paude_buf shown = PAUDE_BUF_INIT;
+	add_shown(&shown, value);
+	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid allowed domain '%s': %s", shown.buf,
+			       why);
+}
+
+static bool
+label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-';
+}
+
+int
+paude_allowlist_check_domain(const char *value, struct paude_error **err)
+{
+	if (!value || !*value)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "empty allowed domain (give a name such as 'example.com' "
+				       "or '.example.com')");
+	if (strstr(value, "://"))
+		return bad_value(err, value,
+				 "a URL is not a domain (give just the host name, e.g. "
+				 "'example.com')");
+	if (strchr(value, '*'))
+		return bad_value(err, value,
+				 "wildcards are not supported (write '.example.com' for a domain "
+				 "and all its subdomains)");
+	if (strchr(value, '/'))
+		return bad_value(err, value, "a path is not allowed (give just the host name)");
+	if (strchr(value, '@'))
+		return bad_value(err, value,
+				 "user names are not allowed (give just the host name)");
+	if (strchr(value, ':'))
+		return bad_value(err, value,
+				 "ports and IPv6 addresses are not supported (the proxy allows "
+				 "HTTP on port 80 and HTTPS on port 443)");
+
+	const char *body = value[0] == '.' ? value + 1 : value;
+	size_t len = strlen(body);
+	if (len > PAUDE_DOMAIN_MAX)
+		return bad_value(err, value, "the name is longer than 253 characters");
+	if (len >= 2 && body[len - 1] == '.' && body[len - 2] != '.')
+		return bad_value(err, value, "remove the trailing dot");
+
+	size_t labels = 0;
+	bool last_numeric = false;
+	const char *p = body;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (n == 0)
+			return bad_value(err, value,
+					 "empty label (two dots in a row, or a "
+					 "dot where none belongs)");
+		if (n > 63)
+			return bad_value(err, value, "a label is longer than 63 characters");
+		last_numeric = true;
+		for (size_t i = 0; i < n; i++) {
+			if (!label_char(p[i]))
+				return bad_value(err, value,
+						 "only letters, digits, '-' and '.' are allowed "
+						 "in a domain name");
+			if (!isdigit((unsigned char)p[i]))
+				last_numeric = false;
+		}
+		if (p[0] == '-' || p[n - 1] == '-')
+			return bad_value(err, value, "a label cannot start or end with '-'");
+		labels++;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	if (last_numeric)
+		return bad_value(err, value,
+				 "IP addresses are not supported (allow the server's domain name)");
+	if (labels < 2)
+		return bad_value(err, value,
+				 "a single label is not allowed (give a full name such as "
+				 "'example.com' or '.example.com')");
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* True if entry is matched by the wildcard w (".x.com") and is not w itself. */
+static bool
+covered_by(const char *entry, const char *w)
+{
+	if (w[0] != '.' || !strcmp(entry, w))
+		return false;
+	if (!strcmp(entry, w + 1))
+		return true;
+	size_t ne = strlen(entry), nw = strlen(w);
+	return ne > nw && !strcmp(entry + ne - nw, w);
+}
+
+/* Sort, drop duplicates, drop entries covered by a wildcard entry. */
+static void
+merge_domains(struct paude_strvec *sv)
+{
+	if (sv->nr > 1)
+		qsort(sv->v, sv->nr, sizeof(*sv->v), cmp_str);
+	for (size_t i = 0; i < sv->nr;) {
+		bool drop = i > 0 && !strcmp(sv->v[i], sv->v[i - 1]);
+		for (size_t j = 0; !drop && j < sv->nr; j++)
+			drop = j != i && covered_by(sv->v[i], sv->v[j]);
+		if (drop)
+			paude_strvec_remove(sv, i);
+		else
+			i++;
+	}
+}
+
+static void
+push_unique(struct paude_strvec *sv, const char *s)
+{
+	if (paude_strvec_find(sv, s) < 0)
+		paude_strvec_push(sv, s);
+}
+
+/* Split values on commas into lower-case words, spaces around them trimmed. */
+static int
+split_values(struct paude_strvec *out, const char *const *values, struct paude_error **err)
+{
+	for (size_t i = 0; values && values[i]; i++) {
+		const char *p = values[i];
+		for (;;) {
+			const char *comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+			while (n && (*p == ' ' || *p == '\t')) {
+				p++;
+				n--;
+			}
+			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			if (n == 0)
+				return paude_error_set(err, PAUDE_EUSAGE, 0,
+						       "empty value in --allowed-domains (give "
+						       "an alias such as 'default' or a domain "
+						       "such as '.example.com')");
+			if (out->nr >= PAUDE_ALLOWLIST_MAX)
+				return paude_error_set(err, PAUDE_EUSAGE, 0,
+						       "too many allowed domains (at most %d)",
+						       PAUDE_ALLOWLIST_MAX);
+			char *w = strndup(p, n);
+			if (!w)
+				abort();
+			for (char *c = w; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			paude_strvec_push_nodup(out, w);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	return 0;
+}
+
+int
+paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
+		      struct paude_error **err)
+{
+	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec custom = PAUDE_STRVEC_INIT;
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	bool want[ARRAY_SIZE(aliases)] = { false };
+	bool all = false;
+	int r;
+
+	paude_allowlist_init(&al);
+	r = split_values(&words, values, err);
+	if (r < 0)
+		return r;
+	if (words.nr == 0)
+		paude_strvec_push(&words, "default");
+
+	for (size_t i = 0; i < words.nr; i++) {
+		const char *w = words.v[i];
+		bool alias = false;
+		if (!strcmp(w, "all")) {
+			all = true;
+			continue;
+		}
+		if (!strcmp(w, "default")) {
+			for (size_t a = 0; a < ARRAY_SIZE(aliases); a++)
+				want[a] = true;
+			continue;
+		}
+		for (size_t a = 0; a < ARRAY_SIZE(aliases); a++) {
+			if (!strcmp(w, aliases[a].name)) {
+				want[a] = alias = true;
+				break;
+			}
+		}
+		if (alias)
+			continue;
+		r = paude_allowlist_check_domain(w, err);
+		if (r < 0)
+			return r;
+		push_unique(&custom, w);
+	}
+
+	if (all) {
+		if (words.nr > 1)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "'all' cannot be combined with other allowed "
+					       "domains (it turns the proxy off; drop either "
+					       "'all' or the other values)");
+		al.unrestricted = true;
+		paude_strvec_push(&al.requested, "all");
+	} else {
+		for (size_t a = 0; a < ARRAY_SIZE(aliases); a++) {
+			if (!want[a])
+				continue;
+			paude_strvec_push(&al.requested, aliases[a].name);
+			paude_strvec_pushv(&al.domains, aliases[a].domains);
+		}
+		for (size_t i = 0; i < custom.nr; i++) {
+			paude_strvec_push(&al.requested, custom.v[i]);
+			paude_strvec_push(&al.domains, custom.v[i]);
+		}
+		merge_domains(&al.domains);
+	}
+
+	paude_allowlist_release(out);
+	*out = al;
+	paude_allowlist_init(&al);
+	return 0;
+}
+
+void
+paude_allowlist_describe(struct paude_buf *out, const char *const *values)
+{
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	_cleanup_error_ struct paude_error *e = NULL;
+
+	paude_allowlist_init(&al);
+	if (paude_allowlist_parse(&al, values, &e) < 0) {
+		size_t n = 0;
+		while (values && values[n])
+			n++;
+		if (n)
+			paude_buf_addf(out, NULL, "custom (%zu entr%s)", n, n == 1 ? "y" : "ies");
+		else
+			paude_buf_addstr(out, "unknown", NULL);
+		return;
+	}
+	if (al.unrestricted) {
+		paude_buf_addstr(out, "unrestricted", NULL);
+		return;
+	}
+	for (size_t i = 0; i < al.requested.nr; i++)
+		paude_buf_addf(out, NULL, "%s%s", i ? ", " : "", al.requested.v[i]);
+}

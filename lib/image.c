@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Building paude's images with podman: the files of containers/<dir>, a
+ * content hash that names the tag, the base image (pulled, or built with
+ * debootstrap when no registry can be reached), and the build itself.
+ */
+#include <string.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include "paude/image.h"
+#include "paude/embedded.h"
+#include "paude/fs.h"
+#include "paude/log.h"
+#include "paude/buf.h"
+#include "paude/strvec.h"
+#include "banned.h"
+
+#ifndef PAUDE_VERSION
+#define PAUDE_VERSION "0.0.0"
+#endif
+
+/* Caps for what we read: context files, podman's stderr, log tails. */
+#define FILE_MAX (4u << 20)
+#define CAPTURE_MAX (1u << 20)
+#define LOG_TAIL 2048
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static const char *const ca_candidates[] = {
+	"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Arch, Gentoo */
+	"/etc/pki/tls/certs/ca-bundle.crt", /* Fedora, RHEL, CentOS */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem", /* openSUSE */
+	"/etc/ssl/cert.pem", /* Alpine, macOS, BSDs */
+	"/usr/local/etc/openssl/cert.pem", /* Homebrew */
+	NULL,
+};
+
+const char *
+paude_ca_bundle_first(const char *const *candidates)
+{
+	for (size_t i = 0; candidates[i]; i++)
+		if (paude_is_file(candidates[i]))
+			return candidates[i];
+	return NULL;
+}
+
+const char *
+paude_ca_bundle_detect(void)
+{
+	const char *env = getenv("PAUDE_CA_BUNDLE");
+	if (env)
+		return *env ? env : NULL;
+	return paude_ca_bundle_first(ca_candidates);
+}
+
+static const char *
+env_or(const char *set, const char *var, const char *fallback)
+{
+	if (set)
+		return set;
+	const char *v = getenv(var);
+	return v && *v ? v : fallback;
+}
+
+const char *
+paude_image_base(const struct paude_image_opts *o)
+{
+	return env_or(o ? o->base : NULL, "PAUDE_BASE_IMAGE", PAUDE_IMAGE_DEFAULT_BASE);
+}
+
+const char *
+paude_image_agent_version(const struct paude_image_opts *o)
+{
+	return env_or(o ? o->agent_version : NULL, "PAUDE_CLAUDE_CODE_VERSION", "latest");
+}
+
+static const char *
+ca_bundle(const struct paude_image_opts *o)
+{
+	if (o && o->ca_bundle)
+		return *o->ca_bundle ? o->ca_bundle : NULL;
+	return paude_ca_bundle_detect();
+}
+
+/* --- validation of what lands in argv and in the Containerfile --- */
+
+static bool
+valid_image_ref(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 255 ||
+	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:/@") ==
+	       n;
+}
+
+/* A build argument value: printable, and nothing a Containerfile or a
+ * shell would expand or split ($, quotes, backslash, whitespace). */
+static bool
+valid_arg_value(const char *s)
+{
+	if (!*s || strlen(s) > 255 || *s == '-')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p >= 127 || strchr("$'\"\\`", *p))
+			return false;
+	return true;
+}
+
+static bool
+valid_arg_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n && n < 64 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static bool
+valid_dir(const char *s)
+{
+	size_t n = strlen(s);
+	return n && n < 64 && s[0] != '-' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static int
+check_target(const struct paude_image_target *t, const char *base, struct paude_error **err)
+{
+	if (!valid_dir(t->dir))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'",
+				       t->dir);
+	if (!valid_image_ref(t->repo))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image repository '%s'",
+				       t->repo);
+	if (!valid_image_ref(base))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid base image '%s' (expected a reference such as %s)",
+				       base, PAUDE_IMAGE_DEFAULT_BASE);
+	for (size_t i = 0; i < t->nargs; i++) {
+		if (!valid_arg_name(t->args[i].name))
+			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid build argument '%s'",
+					       t->args[i].name);
+		if (!valid_arg_value(t->args[i].value))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "invalid value '%s' for build argument '%s'",
+					       t->args[i].value, t->args[i].name);
+	}
+	return 0;
+}
+
+/* --- the files of containers/<dir> --- */
+
+void
+paude_image_files_release(struct paude_image_files *f)
+{
+	for (size_t i = 0; i < f->nr; i++) {
+		free(f->v[i].path);
+		free(f->v[i].data);
+	}
+	free(f->v);
+	f->v = NULL;
+	f->nr = 0;
+}
+
+static void
+files_add(struct paude_image_files *f, const char *path, const void *data, size_t size,
+	  unsigned mode)
+{
+	struct paude_image_file *v = realloc(f->v, (f->nr + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	f->v = v;
+	struct paude_image_file *e = &v[f->nr++];
+	e->path = strdup(path);
+	e->data = malloc(size + 1);
+	if (!e->path || !e->data)
+		abort();
+	memcpy(e->data, data, size);
+	e->data[size] = '\0';
+	e->size = size;
+	e->mode = mode;
+}
+
+static int
+cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct paude_image_file *)a)->path,
+		      ((const struct paude_image_file *)b)->path);
+}
+
+static int
+files_from_dir(const char *root, const char *dir, struct paude_image_files *out,
+	       struct paude_error **err)
+{
+	_cleanup_free_ char *path = paude_path_join(root, dir);
+	DIR *d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT)
+			return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
+					       "no directory '%s' (check PAUDE_CONTAINERS_DIR)",
+					       path);
+		return paude_error_errno(err, errno, "cannot open '%s'", path);
+	}
+	int r = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		/* Hidden files and editor backups are not part of an image. */
+		if (de->d_name[0] == '.' || de->d_name[n - 1] == '~')
+			continue;
+		_cleanup_free_ char *fp = paude_path_join(path, de->d_name);
+		struct stat st;
+		if (stat(fp, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(FILE_MAX);
+		r = paude_buf_read_file(&b, fp, err);
+		if (r < 0)
+			break;
+		files_add(out, de->d_name, b.buf, b.len, (st.st_mode & 0111) ? 0755 : 0644);
+	}
+	closedir(d);
+	return r;
+}
+
+static void
+files_from_embedded(const char *dir, struct paude_image_files *out)
+{
+	size_t dl = strlen(dir);
+	for (const struct paude_embedded_file *e = paude_embedded_files; e->path; e++) {
+		if (strncmp(e->path, dir, dl) != 0 || e->path[dl] != '/' ||
+		    strchr(e->path + dl + 1, '/'))
+			continue;
+		files_add(out, e->path + dl + 1, e->data, e->size, e->mode);
+	}
+}
+
+int
+paude_image_files_load(const char *dir, const struct paude_image_opts *o,
+		       struct paude_image_files *out, struct paude_error **err)
+{
+	if (!valid_dir(dir))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'", dir);
+	const char *root = env_or(o ? o->containers_dir : NULL, "PAUDE_CONTAINERS_DIR", NULL);
+	struct paude_image_files f = { 0 };
+	if (root) {
+		int r = files_from_dir(root, dir, &f, err);
+		if (r < 0) {
+			paude_image_files_release(&f);
+			return r;
+		}
+	} else {
+		files_from_embedded(dir, &f);
+	}
+	if (f.nr)
+		qsort(f.v, f.nr, sizeof(*f.v), cmp_file);
+	bool has_containerfile = false;
+	for (size_t i = 0; i < f.nr; i++)
+		has_containerfile |= !strcmp(f.v[i].path, "Containerfile");
+	if (!has_containerfile) {
+		paude_image_files_release(&f);
+		return paude_error_set(err, PAUDE_ENOTFOUND, 0, "no Containerfile for image '%s'%s",
+				       dir, root ? " (check PAUDE_CONTAINERS_DIR)" : "");
+	}
+	*out = f;
+	return 0;
+}
+
+static const struct paude_image_file *
+files_find(const struct paude_image_files *f, const char *path)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		if (!strcmp(f->v[i].path, path))
+			return &f->v[i];
+	return NULL;
+}
+
+/* --- the content hash --- */
+
+/* Each field is "NAME LENGTH\n" followed by its bytes: no two different
+ * input sets can produce the same byte stream. */
+static void
+hash_field(struct paude_sha256 *h, const char *name, const void *data, size_t n)
+{
+	char head[96];
+	int k = snprintf(head, sizeof(head), "%s %zu\n", name, n);
+	paude_sha256_update(h, head, (size_t)k);
+	paude_sha256_update(h, data, n);
+}
+
+static void
+hash_str(struct paude_sha256 *h, const char *name, const char *s)
+{
+	hash_field(h, name, s, strlen(s));
+}
+
+void
+paude_image_hash(const struct paude_image_inputs *in, char out[PAUDE_SHA256_HEX_LEN + 1])
+{
+	struct paude_sha256 h;
+	paude_sha256_init(&h);
+	hash_str(&h, "paude-image", "1");
+	hash_str(&h, "paude-version", in->paude_version);
+	hash_str(&h, "dir", in->dir);
+	hash_str(&h, "base", in->base);
+	for (size_t i = 0; i < in->nargs; i++) {
+		hash_str(&h, "arg", in->args[i].name);
+		hash_str(&h, "value", in->args[i].value);
+	}
+	for (size_t i = 0; i < in->files->nr; i++) {
+		const struct paude_image_file *f = &in->files->v[i];
+		char mode[16];
+		(void)snprintf(mode, sizeof(mode), "%04o", f->mode);
+		hash_str(&h, "file", f->path);
+		hash_str(&h, "mode", mode);
+		hash_field(&h, "data", f->data, f->size);
+	}
+	paude_sha256_final_hex(&h, out);
+}
+
+/* Everything about one build, resolved once. */
+struct plan {
+	const struct paude_image_target *t;
+	const char *base;
+	struct paude_image_files files;
+	char hash[PAUDE_SHA256_HEX_LEN + 1];
+	char *ref;
+};
+
+static void
+plan_release(struct plan *p)
+{
+	paude_image_files_release(&p->files);
+	free(p->ref);
+}
+
+static int
+plan_init(struct plan *p, const struct paude_image_target *t, const struct paude_image_opts *o,
+	  struct paude_error **err)
+{
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->base = paude_image_base(o);
+	int r = check_target(t, p->base, err);
+	if (r < 0)
+		return r;
+	r = paude_image_files_load(t->dir, o, &p->files, err);
+	if (r < 0)
+		return r;
+	struct paude_image_inputs in = {
+		.paude_version = PAUDE_VERSION,
+		.dir = t->dir,
+		.base = p->base,
+		.args = t->args,
+		.nargs = t->nargs,
+		.files = &p->files,
+	};
+	paude_image_hash(&in, p->hash);
+	if (asprintf(&p->ref, "%s:%.*s", t->repo, PAUDE_IMAGE_TAG_HEX, p->hash) < 0)
+		abort();
+	return 0;
+}
+
+int
+paude_image_tag(const struct paude_image_target *t, const struct paude_image_opts *o, char **out,
+		char hash[PAUDE_SHA256_HEX_LEN + 1], struct paude_error **err)
+{
+	struct plan p = { 0 };
+	int r = plan_init(&p, t, o, err);
+	if (r == 0) {
+		if (hash)
+			memcpy(hash, p.hash, sizeof(p.hash));
+		*out = TAKE_PTR(p.ref);
+	}
+	plan_release(&p);
+	return r;
+}
+
+/* --- the recipe (--dry-run) --- */
+
+/* If line is "ARG NAME[=...]" for a name we set, return the value. */
+static const char *
+arg_override(const struct plan *p, const char *line, size_t len, size_t *name_len,
+	     const char **name)
+{
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len - i < 4 || strncasecmp(line + i, "ARG", 3) != 0 ||
+	    (line[i + 3] != ' ' && line[i + 3] != '\t'))
+		return NULL;
+	i += 3;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	size_t start = i;
+	while (i < len && line[i] != '=' && line[i] != ' ' && line[i] != '\t')
+		i++;
+	*name = line + start;
+	*name_len = i - start;
+	if (*name_len == strlen("BASE_IMAGE") && !strncmp(*name, "BASE_IMAGE", *name_len))
+		return p->base;
+	for (size_t k = 0; k < p->t->nargs; k++)
+		if (strlen(p->t->args[k].name) == *name_len &&
+		    !strncmp(*name, p->t->args[k].name, *name_len))
+			return p->t->args[k].value;
+	return NULL;
+}
+
+static int
+recipe(const struct plan *p, struct paude_buf *out, struct paude_error **err)
+{
+	const struct paude_image_file *cf = files_find(&p->files, "Containerfile");
+	paude_buf_addf(out, err, "# paude image %s (paude %s, containers/%s)\n", p->ref,
+		       PAUDE_VERSION, p->t->dir);
+	paude_buf_addstr(out, "# build context:", err);
+	for (size_t i = 0; i < p->files.nr; i++)
+		paude_buf_addf(out, err, " %s", p->files.v[i].path);
+	paude_buf_addstr(out, "\n", err);
+	const char *s = (const char *)cf->data, *end = s + cf->size;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		const char *name;
+		size_t name_len;
+		const char *v = arg_override(p, s, len, &name_len, &name);
+		if (v)
+			paude_buf_addf(out, err, "ARG %.*s=%s\n", (int)name_len, name, v);
+		else
+			paude_buf_addf(out, err, "%.*s\n", (int)len, s);
+		s += len + 1;
+	}
+	return 0;
+}
+
+int
+paude_image_recipe_dir(const struct paude_image_target *t, const struct paude_image_opts *o,
+		       char **out, struct paude_error **err)
+{
+	struct plan p = { 0 };
+	int r = plan_init(&p, t, o, err);
+	if (r == 0) {
+		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+		r = recipe(&p, &b, err);
+		if (r == 0)
+			*out = paude_buf_detach(&b);
+	}
+	plan_release(&p);
+	return r;
+}
+
+/* --- running podman --- */
+
+static void
+notify(const struct paude_image_opts *o, enum paude_image_event ev, const char *detail)
+{
+	if (o && o->notify)
+		o->notify(o->notify_ctx, ev, detail);
+}
+
+/* Run argv, capture stderr, report the exit status (no error for non-zero). */
+static int
+run_status(struct paude_runner *r, const char *const *argv, int *status, struct paude_buf *errout,
+	   struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	paude_strvec_pushv(&c.args, argv);
+	return paude_run_capture(r, &c, NULL, 0, &out, errout, status, err);
+}
+
+/* `podman image exists REF`: 0 and *yes set, or an error if podman fails. */
+static int
+image_exists(struct paude_runner *r, const char *ref, bool *yes, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	int status = 0;
+	const char *const argv[] = { "podman", "image", "exists", ref, NULL };
+	int ret = run_status(r, argv, &status, &errout, err);
+	if (ret < 0)
+		return ret;
+	if (status > 1) {
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+		paude_strvec_pushv(&c.args, argv);
+		return paude_child_error(err, &c, status, errout.buf, errout.len);
+	}
+	*yes = status == 0;
+	return 0;
+}
+
+/* The ID of a local image, or NULL (missing, or podman failed: both only
+ * mean there is nothing to clean up). */
+static char *
+image_id(struct paude_runner *r, const char *ref)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	paude_strvec_pushl(&c.args, "podman", "image", "inspect", "--format", "{{.Id}}", ref, NULL);
+	int status = 0;
+	if (paude_run_capture(r, &c, NULL, 0, &out, &errout, &status, NULL) < 0 || status != 0)
+		return NULL;
+	paude_buf_rtrim(&out);
+	return out.len && !strchr(out.buf, '\n') ? paude_buf_detach(&out) : NULL;
+}
+
+/*
+ * After a rebuild the old image has lost its tag: remove it, or every
+ * rebuild would leave a dangling image of a gigabyte or more behind. If a
+ * session still uses it (or another tag names it), podman refuses, and it
+ * stays; that is fine.
+ */
+static void
+remove_replaced(struct paude_runner *r, const char *old_id, const char *ref)
+{
+	_cleanup_free_ char *new_id = image_id(r, ref);
+	if (!new_id || !strcmp(new_id, old_id))
+		return;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	paude_strvec_pushl(&c.args, "podman", "rmi", old_id, NULL);
+	c.no_stdout = 1;
+	int status = 0;
+	if (paude_run_capture(r, &c, NULL, 0, NULL, &errout, &status, NULL) == 0 && status != 0)
+		paude_debug("old image '%s' kept: %s", old_id, errout.buf);
+}
+
+/* Where the output of long steps goes when not verbose. */
+struct logfile {
+	char *path;
+	bool keep; /* in the cache dir: name it in errors */
+};
+
+static void
+logfile_init(struct logfile *l, const char *workdir, const char *name)
+{
+	_cleanup_free_ char *cache = paude_cache_dir();
+	_cleanup_free_ char *dir = paude_path_join(cache, "logs");
+	_cleanup_free_ char *file = NULL;
+	if (asprintf(&file, "%s.log", name) < 0)
+		abort();
+	if (paude_mkdir_p(dir, 0700, NULL) == 0) {
+		l->path = paude_path_join(dir, file);
+		l->keep = true;
+	} else {
+		l->path = paude_path_join(workdir, file);
+		l->keep = false;
+	}
+}
+
+/* The last lines of a log file (at most LOG_TAIL bytes, from a line start). */
+static void
+read_tail(const char *path, struct paude_buf *out)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return;
+	off_t from = end > LOG_TAIL ? end - LOG_TAIL : 0;
+	if (lseek(fd, from, SEEK_SET) < 0)
+		return;
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(LOG_TAIL + 1);
+	if (paude_buf_read_fd(&b, fd, NULL) < 0)
+		return;
+	paude_buf_rtrim(&b);
+	const char *s = b.buf;
+	if (from > 0) {
+		const char *nl = strchr(s, '\n');
+		if (nl)
+			s = nl + 1;
+	}
+	paude_buf_addstr(out, s, NULL);
+}
+
+/*
+ * Run a long step: its stdout and stderr go to our stderr when verbose,
+ * else to the log file. *status is its exit status.
+ */
+static int
+run_logged(struct paude_runner *r, struct paude_child *c, const struct paude_image_opts *o,
+	   const struct logfile *log, int *status, struct paude_error **err)
+{
+	int ret = 0;
+	c->no_stdin = c->in == 0;
+	if (o && o->verbose) {
+		c->out = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (c->out < 0)
+			ret = paude_error_errno(err, errno, "cannot duplicate stderr");
+	} else {
+		c->out = open(log->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (c->out < 0)
+			ret = paude_error_errno(err, errno, "cannot create '%s'", log->path);
+		else if ((c->err = fcntl(c->out, F_DUPFD_CLOEXEC, 3)) < 0)
+			ret = paude_error_errno(err, errno, "cannot duplicate a file descriptor");
+	}
+	if (ret < 0) {
+		/* As paude_child_start does on failure: the child's fds are ours to close. */
+		int *fds[3] = { &c->in, &c->out, &c->err };
+		for (size_t i = 0; i < 3; i++) {
+			if (*fds[i] > 0)
+				close(*fds[i]);
+			*fds[i] = 0;
+		}
+		return ret;
+	}
+	ret = paude_child_start(r, c, err);
+	if (ret < 0)
+		return ret;
+	return paude_child_finish(r, c, status, err);
+}
+
+/* PAUDE_ECHILD for a failed long step: what failed, where the log is, its tail. */
+static int
+step_error(struct paude_error **err, const char *what, const char *prog, int status,
+	   const struct paude_image_opts *o, const struct logfile *log)
+{
+	int r;
+	if (o && o->verbose) {
+		r = paude_error_set(err, PAUDE_ECHILD, 0, "%s: %s exited with status %d", what,
+				    prog, status);
+	} else {
+		_cleanup_buf_ struct paude_buf tail = PAUDE_BUF_INIT;
+		read_tail(log->path, &tail);
+		if (log->keep)
+			r = paude_error_set(
+			    err, PAUDE_ECHILD, 0, "%s: %s exited with status %d (full log: %s)%s%s",
+			    what, prog, status, log->path, tail.len ? "\n" : "", tail.buf);
+		else
+			r = paude_error_set(err, PAUDE_ECHILD, 0,
+					    "%s: %s exited with status %d (run with -v to see "
+					    "its output)%s%s",
+					    what, prog, status, tail.len ? "\n" : "", tail.buf);
+	}
+	if (err && *err && (*err)->code == PAUDE_ECHILD)
+		(*err)->child_status = status;
+	return r;
+}
+
+/* --- temporary directories --- */
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+static void
+rm_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct workdir {
+	char *path;
+};
+
+static void
+workdir_release(struct workdir *w)
+{
+	if (w->path) {
+		rm_tree(w->path);
+		free(w->path);
+		w->path = NULL;
+	}
+}
+
+static int
+workdir_create(struct workdir *w, struct paude_error **err)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || *tmp != '/')
+		tmp = "/var/tmp";
+	_cleanup_free_ char *tmpl = paude_path_join(tmp, "paude-build-XXXXXX");
+	if (!mkdtemp(tmpl))
+		return paude_error_errno(err, errno, "cannot create a directory in '%s'", tmp);
+	w->path = TAKE_PTR(tmpl);
+	return 0;
+}
+
+/* Write a file with exactly this mode (the umask must not decide what a
+ * COPY in the Containerfile gets). */
+static int
+write_file_mode(const char *path, const void *data, size_t n, unsigned mode,
+		struct paude_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return paude_error_errno(err, errno, "cannot create '%s'", path);
+	const char *p = data;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return paude_error_errno(err, errno, "cannot write '%s'", path);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0)
+		return paude_error_errno(err, errno, "cannot change the mode of '%s'", path);
+	if (close(TAKE_FD(fd)) < 0)
+		return paude_error_errno(err, errno, "cannot write '%s'", path);
+	return 0;
+}
+
+/* --- the base image --- */
+
+const char *
+paude_image_fallback_base(const struct paude_image_opts *o)
+{
+	return env_or(o ? o->fallback_base : NULL, "PAUDE_FALLBACK_BASE_IMAGE",
+		      PAUDE_IMAGE_FALLBACK_BASE);
+}
+
+static char *
+find_debootstrap(void)
+{
+	char *p = paude_which("debootstrap");
+	if (p)
+		return p;
+	/* Often in sbin, which a normal user's PATH lacks. */
+	static const char *const sbin[] = { "/usr/sbin/debootstrap", "/sbin/debootstrap" };
+	for (size_t i = 0; i < ARRAY_SIZE(sbin); i++)
+		if (access(sbin[i], X_OK) == 0)
+			return xstrdup(sbin[i]);
+	return NULL;
+}
+
+/* Prefix argv with `podman unshare` when we are not root, so that files
+ * owned by other (mapped) users can be created, read and removed. */
+static void
+push_maybe_unshare(struct paude_strvec *args)
+{
+	if (geteuid() != 0)
+		paude_strvec_pushl(args, "podman", "unshare", NULL);
+}
+
+static int
+bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const char *ref,
+	       struct paude_error **err)
+{
+	const char *mirror =
+	    env_or(o ? o->mirror : NULL, "PAUDE_DEBIAN_MIRROR", PAUDE_IMAGE_DEFAULT_MIRROR);
+	if (!valid_arg_value(mirror))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid Debian mirror '%s'", mirror);
+	_cleanup_free_ char *debootstrap = find_debootstrap();
+	if (!debootstrap)
+		return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
+				       "cannot build base image '%s': 'debootstrap' not found "
+				       "(install debootstrap, or set PAUDE_BASE_IMAGE to an image "
+				       "available locally)",
+				       ref);
+	_cleanup_(workdir_release) struct workdir w = { 0 };
+	int ret = workdir_create(&w, err);
+	if (ret < 0)
+		return ret;
+	_cleanup_free_ char *rootfs = paude_path_join(w.path, "rootfs");
+	if (mkdir(rootfs, 0755) < 0)
+		return paude_error_errno(err, errno, "cannot create '%s'", rootfs);
+	struct logfile log = { 0 };
+	logfile_init(&log, w.path, "base");
+	_cleanup_free_ char *logpath = log.path;
+
+	notify(o, PAUDE_IMAGE_EV_BOOTSTRAP_BASE, ref);
+	int status = 0;
+	{
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+		push_maybe_unshare(&c.args);
+		paude_strvec_pushl(&c.args, debootstrap, "--variant=minbase",
+				   PAUDE_IMAGE_FALLBACK_SUITE, rootfs, mirror, NULL);
+		ret = run_logged(r, &c, o, &log, &status, err);
+		if (ret == 0 && status != 0)
+			ret = step_error(err, "cannot build the base image with debootstrap",
+					 "debootstrap", status, o, &log);
+	}
+	if (ret == 0) {
+		/* tar -C ROOTFS -c . | podman import - REF */
+		_cleanup_child_ struct paude_child tar = PAUDE_CHILD_INIT;
+		_cleanup_child_ struct paude_child imp = PAUDE_CHILD_INIT;
+		push_maybe_unshare(&tar.args);
+		paude_strvec_pushl(&tar.args, "tar", "-C", rootfs, "-c", ".", NULL);
+		tar.out = -1;
+		tar.no_stdin = 1;
+		ret = paude_child_start(r, &tar, err);
+		if (ret == 0) {
+			paude_strvec_pushl(&imp.args, "podman", "import", "-", ref, NULL);
+			imp.in = TAKE_FD(tar.out);
+			int st_imp = 0, st_tar = 0;
+			ret = run_logged(r, &imp, o, &log, &st_imp, err);
+			int rt = paude_child_finish(r, &tar, &st_tar, ret < 0 ? NULL : err);
+			if (ret == 0 && rt < 0)
+				ret = rt;
+			if (ret == 0 && st_imp != 0)
+				ret = step_error(err, "cannot import the base image",
+						 "podman import", st_imp, o, &log);
+			if (ret == 0 && st_tar != 0) {
+				ret = paude_error_set(err, PAUDE_ECHILD, 0,
+						      "cannot import the base image: tar exited "
+						      "with status %d",
+						      st_tar);
+				if (err && *err)
+					(*err)->child_status = st_tar;
+			}
+		}
+	}
+	/* debootstrap's files belong to (mapped) root: remove them the same way. */
+	_cleanup_child_ struct paude_child rm = PAUDE_CHILD_INIT;
+	push_maybe_unshare(&rm.args);
+	paude_strvec_pushl(&rm.args, "rm", "-rf", "--", rootfs, NULL);
+	rm.no_stdout = rm.no_stderr = rm.no_stdin = 1;
+	if (paude_child_start(r, &rm, NULL) == 0) {
+		int st = 0;
+		paude_child_finish(r, &rm, &st, NULL);
+	}
+	return ret;
+}
+
+int
+paude_image_base_ensure(struct paude_runner *r, const char *base, const struct paude_image_opts *o,
+			char **out_ref, bool *out_fallback, struct paude_error **err)
+{
+	const char *fallback = paude_image_fallback_base(o);
+	if (!valid_image_ref(base))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid base image '%s'", base);
+	if (!valid_image_ref(fallback))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid fallback base image '%s'",
+				       fallback);
+	bool is_fallback = !strcmp(base, fallback);
+	bool yes = false;
+	int ret = image_exists(r, base, &yes, err);
+	if (ret < 0)
+		return ret;
+	if (yes) {
+		*out_ref = xstrdup(base);
+		*out_fallback = is_fallback;
+		return 0;
+	}
+	_cleanup_buf_ struct paude_buf why = PAUDE_BUF_INIT;
+	/* The fallback lives only in local storage: there is nothing to pull. */
+	if (!is_fallback) {
+		notify(o, PAUDE_IMAGE_EV_PULL_BASE, base);
+		_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+		int status = 0;
+		const char *const pull[] = { "podman", "pull", base, NULL };
+		ret = run_status(r, pull, &status, &errout, err);
+		if (ret < 0)
+			return ret;
+		if (status == 0) {
+			*out_ref = xstrdup(base);
+			*out_fallback = false;
+			return 0;
+		}
+		paude_buf_rtrim(&errout);
+		const char *nl = strrchr(errout.buf, '\n');
+		paude_buf_addstr(&why, nl ? nl + 1 : errout.buf, NULL);
+		paude_debug("cannot pull '%s': %s", base, why.buf);
+		/* Only the default has an equivalent we can build from packages. */
+		if (strcmp(base, PAUDE_IMAGE_DEFAULT_BASE) != 0)
+			return paude_error_set(err, PAUDE_ECHILD, 0,
+					       "cannot pull base image '%s': %s (set "
+					       "PAUDE_BASE_IMAGE to an image available locally)",
+					       base, why.len ? why.buf : "unknown error");
+		ret = image_exists(r, fallback, &yes, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (!yes) {
+		ret = bootstrap_base(r, o, fallback, err);
+		if (ret < 0)
+			return ret;
+	}
+	*out_ref = xstrdup(fallback);
+	*out_fallback = true;
+	return 0;
+}
+
+/* --- the build --- */
+
+static int
+write_context(const struct plan *p, const char *dir, struct paude_error **err)
+{
+	for (size_t i = 0; i < p->files.nr; i++) {
+		const struct paude_image_file *f = &p->files.v[i];
+		_cleanup_free_ char *path = paude_path_join(dir, f->path);
+		int ret = write_file_mode(path, f->data, f->size, f->mode, err);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+build(struct paude_runner *r, const struct plan *p, const char *base,
+      const struct paude_image_opts *o, struct paude_error **err)
+{
+	_cleanup_(workdir_release) struct workdir w = { 0 };
+	int ret = workdir_create(&w, err);
+	if (ret < 0)
+		return ret;
+	_cleanup_free_ char *ctx = paude_path_join(w.path, "context");
+	if (mkdir(ctx, 0755) < 0)
+		return paude_error_errno(err, errno, "cannot create '%s'", ctx);
+	ret = write_context(p, ctx, err);
+	if (ret < 0)
+		return ret;
+
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_free_ char *cf = paude_path_join(ctx, "Containerfile");
+	paude_strvec_pushl(&c.args, "podman", "build", "--pull=never", NULL);
+	/* A rebuild also refreshes what the layer cache cannot see change,
+	 * such as the Claude Code release that "latest" names. */
+	if (o && o->rebuild)
+		paude_strvec_push(&c.args, "--no-cache");
+	paude_strvec_pushl(&c.args, "-f", cf, "-t", p->ref, NULL);
+	paude_strvec_pushf(&c.args, "--label=paude.io/image=%s", p->t->dir);
+	paude_strvec_pushf(&c.args, "--label=paude.io/image-hash=%s", p->hash);
+	paude_strvec_pushf(&c.args, "--label=paude.io/version=%s", PAUDE_VERSION);
+	paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", base);
+	for (size_t i = 0; i < p->t->nargs; i++)
+		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", p->t->args[i].name,
+				   p->t->args[i].value);
+	const char *ca = ca_bundle(o);
+	if (ca) {
+		if (strchr(ca, ','))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "cannot use CA bundle '%s': a comma in its path "
+					       "(set PAUDE_CA_BUNDLE to another path)",
+					       ca);
+		if (!paude_is_file(ca))
+			return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+					       "CA bundle '%s' not found (set PAUDE_CA_BUNDLE to a "
+					       "file, or to an empty string for none)",
+					       ca);
+		paude_strvec_pushf(&c.args, "--secret=id=paude-ca,src=%s", ca);
+	}
+	paude_strvec_push(&c.args, ctx);
+
+	struct logfile log = { 0 };
+	_cleanup_free_ char *logname = NULL;
+	if (asprintf(&logname, "build-%s", p->t->dir) < 0)
+		abort();
+	logfile_init(&log, w.path, logname);
+	_cleanup_free_ char *logpath = log.path;
+
+	notify(o, PAUDE_IMAGE_EV_BUILD, p->ref);
+	int status = 0;
+	ret = run_logged(r, &c, o, &log, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0) {
+		_cleanup_free_ char *what = NULL;
+		if (asprintf(&what, "cannot build image '%s'", p->ref) < 0)
+			abort();
+		return step_error(err, what, "podman build", status, o, &log);
+	}
+	notify(o, PAUDE_IMAGE_EV_BUILT, p->ref);
+	return 0;
+}
+
+int
+paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t,
+		      const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
+{
+	_cleanup_(plan_release) struct plan p = { 0 };
+	int ret = plan_init(&p, t, o, err);
+	if (ret < 0)
+		return ret;
+	_cleanup_free_ char *old_id = NULL;
+	if (!(o && o->rebuild)) {
+		bool yes = false;
+		ret = image_exists(r, p.ref, &yes, err);
+		if (ret < 0)
+			return ret;
+		if (yes) {
+			paude_debug("image '%s' exists", p.ref);
+			*out_ref = TAKE_PTR(p.ref);
+			return 0;
+		}
+	} else {
+		old_id = image_id(r, p.ref);
+	}
+	_cleanup_free_ char *base = NULL;
+	bool fallback = false;
+	ret = paude_image_base_ensure(r, p.base, o, &base, &fallback, err);
+	if (ret < 0)
+		return ret;
+	if (fallback && strcmp(base, p.base) != 0)
+		paude_debug("building '%s' on '%s' instead of '%s'", p.ref, base, p.base);
+	ret = build(r, &p, base, o, err);
+	if (ret < 0)
+		return ret;
+	if (old_id)
+		remove_replaced(r, old_id, p.ref);
+	*out_ref = TAKE_PTR(p.ref);
+	return 0;
+}
+
+/* --- the agent image --- */
+
+static void
+agent_target(const struct paude_image_opts *o, struct paude_image_target *t,
+	     struct paude_image_arg *arg)
+{
+	arg->name = "CLAUDE_CODE_VERSION";
+	arg->value = paude_image_agent_version(o);
+	*t = (struct paude_image_target){
+		.dir = PAUDE_IMAGE_AGENT_DIR,
+		.repo = PAUDE_IMAGE_AGENT_REPO,
+		.args = arg,
+		.nargs = 1,
+	};
+}
+
+int
+paude_image_recipe(const struct paude_image_opts *o, char **out, struct paude_error **err)
+{
+	struct paude_image_target t;
+	struct paude_image_arg a;
+	agent_target(o, &t, &a);
+	return paude_image_recipe_dir(&t, o, out, err);
+}
+
+int
+paude_image_agent_tag(const struct paude_image_opts *o, char **out, struct paude_error **err)
+{
+	struct paude_image_target t;
+	struct paude_image_arg a;
+	agent_target(o, &t, &a);
+	return paude_image_tag(&t, o, out, NULL, err);
+}
+
+int
+paude_image_ensure(struct paude_runner *r, const struct paude_image_opts *o, char **out_ref,
+		   struct paude_error **err)
+{
+	struct paude_image_target t;
+	struct paude_image_arg a;
+	agent_target(o, &t, &a);
+	return paude_image_build_dir(r, &t, o, out_ref, err);
+}

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session's network on Podman: an internal network without DNS that the
+ * agent sits on alone with its squid proxy, which also has a leg on a
+ * normal network. The agent's only route anywhere is the proxy, and the
+ * proxy only says yes to the allowlist. See include/paude/net.h.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+#include "paude/net.h"
+#include "paude/json.h"
+#include "paude/session.h"
+#include "banned.h"
+
+#define MAX_SUBNET_TRIES 8
+
+static const char *
+podman_prog(const struct paude_net_podman_opts *opts)
+{
+	return opts && opts->podman ? opts->podman : "podman";
+}
+
+static const char *
+egress_network(const struct paude_net_podman_opts *opts)
+{
+	return opts && opts->egress_network ? opts->egress_network : "podman";
+}
+
+/*
+ * Run c; *status gets the exit status and errout podman's stderr. Only a
+ * failure to run at all is an error here: callers judge the status.
+ */
+static int
+run(struct paude_runner *r, struct paude_child *c, struct paude_buf *out, struct paude_buf *errout,
+    int *status, struct paude_error **err)
+{
+	if (!out)
+		c->no_stdout = 1; /* podman prints ids and names: not ours to show */
+	return paude_run_capture(r, c, NULL, 0, out, errout, status, err);
+}
+
+/* Run c and turn a non-zero exit into PAUDE_ECHILD. */
+static int
+run_checked(struct paude_runner *r, struct paude_child *c, struct paude_buf *out,
+	    struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	int status = 0;
+	int ret = run(r, c, out, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0)
+		return paude_child_error(err, c, status, errout.buf, errout.len);
+	return 0;
+}
+
+static void
+child_podman(struct paude_child *c, const struct paude_net_podman_opts *opts)
+{
+	paude_child_init(c);
+	paude_strvec_push(&c->args, podman_prog(opts));
+}
+
+/* Parse "A.B.C.D/P" into the first and last address (host order). */
+static bool
+parse_cidr(const char *s, uint32_t *first, uint32_t *last)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return false;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	struct in_addr a;
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		return false;
+	char *end = NULL;
+	errno = 0;
+	long p = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || p < 0 || p > 32)
+		return false;
+	uint32_t mask = p == 0 ? 0 : ~(uint32_t)0 << (32 - p);
+	uint32_t ip = ntohl(a.s_addr);
+	*first = ip & mask;
+	*last = *first | ~mask;
+	return true;
+}
+
+int
+paude_net_pick_subnet(unsigned *out, const char *networks_json, size_t len, unsigned start,
+		      struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	bool taken[256] = { false };
+	uint32_t base = 0;
+	int r;
+
+	r = paude_json_parse(&root, networks_json, len, "podman network ls", err);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_array))
+		return paude_error_set(err, PAUDE_EPROTO, 0,
+				       "podman network ls: expected a JSON array");
+	{
+		uint32_t l;
+		parse_cidr(PAUDE_NET_SUBNET_PREFIX "0.0/16", &base, &l);
+	}
+	for (size_t i = 0; i < json_object_array_length(root); i++) {
+		struct json_object *net = json_object_array_get_idx(root, i);
+		struct json_object *subnets = paude_json_get_array(net, "subnets");
+		for (size_t j = 0; subnets && j < json_object_array_length(subnets); j++) {
+			const char *cidr =
+			    paude_json_get_str(json_object_array_get_idx(subnets, j), "subnet");
+			uint32_t first, last;
+			if (!cidr || !parse_cidr(cidr, &first, &last))
+				continue; /* IPv6, or something we need not avoid */
+			for (unsigned k = 0; k < 256; k++) {
+				uint32_t cf = base | (uint32_t)k << 8, cl = cf | 0xff;
+				if (first <= cl && cf <= last)
+					taken[k] = true;
+			}
+		}
+	}
+	for (unsigned k = start; k < 256; k++) {
+		if (!taken[k]) {
+			*out = k;
+			return 0;
+		}
+	}
+	return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+			       "no free subnet left in " PAUDE_NET_SUBNET_PREFIX
+			       "0.0/16 (remove unused podman networks: podman network prune)");
+}
+
+static void
+push_labels(struct paude_strvec *args, const char *name, const char *role)
+{
+	paude_strvec_pushl(args, "--label", PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE, NULL);
+	paude_strvec_push(args, "--label");
+	paude_strvec_pushf(args, PAUDE_LABEL_NAME "=%s", name);
+	if (role) {
+		paude_strvec_push(args, "--label");
+		paude_strvec_pushf(args, PAUDE_LABEL_ROLE "=%s", role);
+	}
+}
+
+static int
+check_name(const char *name, struct paude_error **err)
+{
+	return paude_session_name_validate(name, err);
+}
+
+/* Create paude-net-NAME on a free subnet; *k gets the subnet's third octet. */
+static int
+create_network(struct paude_runner *r, const char *name, const struct paude_net_podman_opts *opts,
+	       unsigned *k, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf json = PAUDE_BUF_INIT_MAX(16 << 20);
+	_cleanup_child_ struct paude_child ls = PAUDE_CHILD_INIT;
+	unsigned next = 0;
+	int ret;
+
+	child_podman(&ls, opts);
+	paude_strvec_pushl(&ls.args, "network", "ls", "--format", "json", NULL);
+	ret = run_checked(r, &ls, &json, err);
+	if (ret < 0)
+		return ret;
+
+	for (int attempt = 0; attempt < MAX_SUBNET_TRIES; attempt++) {
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+		_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+		unsigned pick = 0;
+		int status = 0;
+
+		ret = paude_net_pick_subnet(&pick, json.buf, json.len, next, err);
+		if (ret < 0)
+			return ret;
+		child_podman(&c, opts);
+		paude_strvec_pushl(&c.args, "network", "create", "--internal", "--disable-dns",
+				   "--subnet", NULL);
+		paude_strvec_pushf(&c.args, PAUDE_NET_SUBNET_PREFIX "%u.0/24", pick);
+		push_labels(&c.args, name, NULL);
+		paude_strvec_pushf(&c.args, "paude-net-%s", name);
+		ret = run(r, &c, NULL, &errout, &status, err);
+		if (ret < 0)
+			return ret;
+		if (status == 0) {
+			*k = pick;
+			return 0;
+		}
+		if (strstr(errout.buf, "already exists"))
+			return paude_error_set(err, PAUDE_EEXISTS, 0,
+					       "network 'paude-net-%s' already exists (remove the "
+					       "old session first: paude delete %s --confirm)",
+					       name, name);
+		if (!strstr(errout.buf, "already used"))
+			return paude_child_error(err, &c, status, errout.buf, errout.len);
+		/* Taken after all (another session won the race, or a host route
+		 * covers it): try the next one. */
+		next = pick + 1;
+	}
+	return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+			       "could not find a free subnet for network 'paude-net-%s' after %d "
+			       "tries (see: podman network ls)",
+			       name, MAX_SUBNET_TRIES);
+}
+
+static int
+remove_network(struct paude_runner *r, const char *name, const struct paude_net_podman_opts *opts,
+	       struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	int status = 0;
+
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "network", "rm", NULL);
+	paude_strvec_pushf(&c.args, "paude-net-%s", name);
+	int ret = run(r, &c, NULL, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0 && !strstr(errout.buf, "network not found"))
+		return paude_child_error(err, &c, status, errout.buf, errout.len);
+	return 0;
+}
+
+static int
+remove_proxy(struct paude_runner *r, const char *name, const struct paude_net_podman_opts *opts,
+	     struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "rm", "--force", "--ignore", "--time", "5", NULL);
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	return run_checked(r, &c, NULL, err);
+}
+
+static int
+create_proxy(struct paude_runner *r, const char *name, const struct paude_allowlist *al,
+	     const struct paude_net_podman_opts *opts, unsigned k, const char *ip,
+	     struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	const struct paude_squid_opts sq = { .session = name, .listen_addr = ip };
+	int status = 0;
+	int ret;
+
+	ret = paude_squid_config(&conf, al, &sq, err);
+	if (ret < 0)
+		return ret;
+
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "create", "--name", NULL);
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	push_labels(&c.args, name, "proxy");
+	/*
+	 * A fixed MAC next to the fixed address: the agent keeps its ARP entry
+	 * for the proxy when only the proxy restarts, and a new random MAC would
+	 * leave it talking to nobody until the entry expires.
+	 */
+	paude_strvec_push(&c.args, "--network");
+	paude_strvec_pushf(&c.args,
+			   "paude-net-%s:ip=%s,mac=" PAUDE_NET_PROXY_MAC_PREFIX "%02x:%02x", name,
+			   ip, k, PAUDE_NET_PROXY_HOST_PART);
+	paude_strvec_pushl(&c.args, "--network", egress_network(opts), NULL);
+	paude_strvec_pushl(&c.args, "--hostname", PAUDE_PROXY_HOST, "--cap-drop=ALL",
+			   "--security-opt=no-new-privileges", "--pids-limit", "128", "--env",
+			   NULL);
+	paude_strvec_pushf(&c.args, PAUDE_PROXY_CONF_ENV "=%s", conf.buf);
+	paude_strvec_pushl(&c.args, "--", opts->proxy_image, NULL);
+	ret = run(r, &c, NULL, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status == 0)
+		return 0;
+	if (strstr(errout.buf, "already in use"))
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "container 'paude-proxy-%s' already exists (remove the old "
+				       "session first: paude delete %s --confirm)",
+				       name, name);
+	return paude_child_error(err, &c, status, errout.buf, errout.len);
+}
+
+int
+paude_net_podman_create(struct paude_runner *r, const char *name, const struct paude_allowlist *al,
+			const struct paude_net_podman_opts *opts, struct paude_strvec *agent_args,
+			struct paude_error **err)
+{
+	char ip[INET_ADDRSTRLEN];
+	unsigned k = 0;
+	int ret;
+
+	ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	if (al->unrestricted)
+		return 0;
+	if (!opts || !opts->proxy_image || !*opts->proxy_image ||
+	    paude_looks_like_option(opts->proxy_image))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "no valid proxy image given for session '%s'", name);
+	if (paude_looks_like_option(egress_network(opts)))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid egress network '%s'",
+				       egress_network(opts));
+
+	ret = create_network(r, name, opts, &k, err);
+	if (ret < 0)
+		return ret;
+	snprintf(ip, sizeof(ip), PAUDE_NET_SUBNET_PREFIX "%u.%d", k, PAUDE_NET_PROXY_HOST_PART);
+	ret = create_proxy(r, name, al, opts, k, ip, err);
+	if (ret < 0) {
+		/* Roll back; the first error is the one worth reporting. */
+		_cleanup_error_ struct paude_error *ignored = NULL;
+		if (ret != PAUDE_EEXISTS)
+			remove_proxy(r, name, opts, &ignored);
+		remove_network(r, name, opts, &ignored);
+		return ret;
+	}
+
+	paude_strvec_push(agent_args, "--network");
+	paude_strvec_pushf(agent_args, "paude-net-%s", name);
+	paude_strvec_push(agent_args, "--add-host");
+	paude_strvec_pushf(agent_args, PAUDE_PROXY_HOST ":%s", ip);
+	static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+						  "https_proxy" };
+	for (size_t i = 0; i < ARRAY_SIZE(proxy_vars); i++) {
+		paude_strvec_push(agent_args, "--env");
+		paude_strvec_pushf(agent_args, "%s=http://" PAUDE_PROXY_HOST ":%d", proxy_vars[i],
+				   PAUDE_PROXY_PORT);
+	}
+	paude_strvec_pushl(agent_args, "--env", "NO_PROXY=localhost,127.0.0.1,::1", "--env",
+			   "no_proxy=localhost,127.0.0.1,::1", NULL);
+	return 0;
+}
+
+int
+paude_net_podman_start(struct paude_runner *r, const char *name,
+		       const struct paude_net_podman_opts *opts, struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child exists = PAUDE_CHILD_INIT;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	int status = 0;
+	int ret;
+
+	ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	child_podman(&exists, opts);
+	paude_strvec_pushl(&exists.args, "container", "exists", NULL);
+	paude_strvec_pushf(&exists.args, "paude-proxy-%s", name);
+	ret = run(r, &exists, NULL, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status == 1)
+		return 0; /* unrestricted: no proxy */
+	if (status != 0)
+		return paude_child_error(err, &exists, status, errout.buf, errout.len);
+
+	child_podman(&c, opts);
+	paude_strvec_push(&c.args, "start");
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	ret = run_checked(r, &c, NULL, err);
+	if (ret < 0)
+		return ret;
+
+	/* squid needs a moment before it listens; the agent must not start
+	 * into a network with no way out. */
+	_cleanup_child_ struct paude_child ready = PAUDE_CHILD_INIT;
+	child_podman(&ready, opts);
+	paude_strvec_push(&ready.args, "exec");
+	paude_strvec_pushf(&ready.args, "paude-proxy-%s", name);
+	paude_strvec_push(&ready.args, PAUDE_PROXY_READY);
+	ret = run_checked(r, &ready, NULL, err);
+	if (ret < 0)
+		return paude_error_wrap(err,
+					"the proxy of session '%s' did not come up (see: "
+					"podman logs paude-proxy-%s)",
+					name, name);
+	return 0;
+}
+
+int
+paude_net_podman_stop(struct paude_runner *r, const char *name,
+		      const struct paude_net_podman_opts *opts, struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	int ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "stop", "--ignore", "--time", "5", NULL);
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	return run_checked(r, &c, NULL, err);
+}
+
+int
+paude_net_podman_remove(struct paude_runner *r, const char *name,
+			const struct paude_net_podman_opts *opts, struct paude_error **err)
+{
+	int ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	ret = remove_proxy(r, name, opts, err);
+	if (ret < 0)
+		return ret;
+	return remove_network(r, name, opts, err);
+}
+
+int
+paude_net_podman_proxy_log(struct paude_runner *r, const char *name, unsigned lines,
+			   const struct paude_net_podman_opts *opts, struct paude_buf *out,
+			   struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	_cleanup_buf_ struct paude_buf text = PAUDE_BUF_INIT_MAX(16 << 20);
+	int status = 0;
+	int ret;
+
+	ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "exec", NULL);
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	paude_strvec_pushl(&c.args, "tail", "-n", NULL);
+	paude_strvec_pushf(&c.args, "%u", lines ? lines : 50);
+	paude_strvec_push(&c.args, PAUDE_PROXY_ACCESS_LOG);
+	ret = run(r, &c, &text, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0) {
+		if (strstr(errout.buf, "no such container"))
+			return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+					       "session '%s' has no proxy (its network is "
+					       "unrestricted, or it does not exist)",
+					       name);
+		if (strstr(errout.buf, "running"))
+			return paude_error_set(err, PAUDE_ESTATE, 0,
+					       "the proxy of session '%s' is not running (start "
+					       "the session with: paude start %s)",
+					       name, name);
+		return paude_child_error(err, &c, status, errout.buf, errout.len);
+	}
+	return paude_buf_add(out, text.buf, text.len, err);
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for lib/allowlist.c: --allowed-domains aliases, validation, merging. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "paude/net.h"
+
+#define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void
+assert_strvec(const struct paude_strvec *sv, const char *const *want)
+{
+	size_t n = 0;
+	while (want[n])
+		n++;
+	for (size_t i = 0; i < sv->nr || i < n; i++) {
+		const char *got = i < sv->nr ? sv->v[i] : "(missing)";
+		const char *exp = i < n ? want[i] : "(extra)";
+		if (strcmp(got, exp))
+			fail_msg("element %zu: expected '%s', got '%s'", i, exp, got);
+	}
+	assert_null(sv->v[sv->nr]);
+}
+
+/* Parse values, expecting success; the caller releases al. */
+static void
+parse_ok(struct paude_allowlist *al, const char *const *values)
+{
+	_cleanup_error_ struct paude_error *e = NULL;
+	paude_allowlist_init(al);
+	int r = paude_allowlist_parse(al, values, &e);
+	if (r != 0)
+		fail_msg("parse failed: %s", e ? e->msg : "?");
+}
+
+/* Parse values expecting PAUDE_EUSAGE with a message containing `needle`. */
+static void
+parse_fails(const char *const *values, const char *needle)
+{
+	_cleanup_error_ struct paude_error *e = NULL;
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	paude_strvec_push(&al.requested, "untouched");
+	int r = paude_allowlist_parse(&al, values, &e);
+	assert_int_equal(r, PAUDE_EUSAGE);
+	assert_non_null(e);
+	if (!strstr(e->msg, needle))
+		fail_msg("error '%s' does not mention '%s'", e->msg, needle);
+	/* Output untouched on failure. */
+	assert_int_equal(al.requested.nr, 1);
+	assert_string_equal(al.requested.v[0], "untouched");
+	paude_allowlist_release(&al);
+}
+
+static void
+test_no_values_means_default(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, NULL);
+	assert_false(al.unrestricted);
+	assert_strvec(&al.requested, V("vertexai", "pypi"));
+	assert_strvec(&al.domains,
+		      V(".google.com", ".googleapis.com", ".pypi.org", ".pythonhosted.org"));
+	paude_allowlist_release(&al);
+
+	parse_ok(&al, V(NULL));
+	assert_strvec(&al.requested, V("vertexai", "pypi"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_default_is_vertexai_plus_pypi(void **state)
+{
+	(void)state;
+	struct paude_allowlist a, b;
+	parse_ok(&a, V("default"));
+	parse_ok(&b, V("pypi", "vertexai"));
+	assert_strvec(&a.domains, (const char *const *)b.domains.v);
+	assert_strvec(&a.requested, (const char *const *)b.requested.v);
+	paude_allowlist_release(&a);
+	paude_allowlist_release(&b);
+}
+
+static void
+test_single_alias_replaces_default(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("vertexai"));
+	assert_strvec(&al.requested, V("vertexai"));
+	assert_strvec(&al.domains, V(".google.com", ".googleapis.com"));
+	paude_allowlist_release(&al);
+
+	parse_ok(&al, V("pypi"));
+	assert_strvec(&al.domains, V(".pypi.org", ".pythonhosted.org"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_custom_domain_replaces_default(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V(".example.com"));
+	assert_strvec(&al.requested, V(".example.com"));
+	assert_strvec(&al.domains, V(".example.com"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_default_plus_custom_keeps_default(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("default", ".example.com", "api.other.org"));
+	assert_strvec(&al.requested, V("vertexai", "pypi", ".example.com", "api.other.org"));
+	assert_strvec(&al.domains, V(".example.com", ".google.com", ".googleapis.com", ".pypi.org",
+				     ".pythonhosted.org", "api.other.org"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_all_is_unrestricted(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("all"));
+	assert_true(al.unrestricted);
+	assert_int_equal(al.domains.nr, 0);
+	assert_strvec(&al.requested, V("all"));
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("ALL"));
+	assert_true(al.unrestricted);
+	paude_allowlist_release(&al);
+}
+
+static void
+test_all_cannot_be_combined(void **state)
+{
+	(void)state;
+	parse_fails(V("all", "pypi"), "'all' cannot be combined");
+	parse_fails(V("default", "all"), "'all' cannot be combined");
+	parse_fails(V("all,.x.com"), "'all' cannot be combined");
+	parse_fails(V("all", "all"), "'all' cannot be combined");
+}
+
+static void
+test_commas_split_and_spaces_are_trimmed(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("pypi, .Example.COM", "b.org"));
+	assert_strvec(&al.requested, V("pypi", ".example.com", "b.org"));
+	paude_allowlist_release(&al);
+	parse_fails(V("pypi,,b.org"), "empty value");
+	parse_fails(V(""), "empty value");
+	parse_fails(V("pypi,"), "empty value");
+}
+
+static void
+test_duplicates_are_dropped(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("x.org", "pypi", "X.org", "pypi", "default"));
+	assert_strvec(&al.requested, V("vertexai", "pypi", "x.org"));
+	assert_int_equal(paude_strvec_find(&al.domains, "x.org") >= 0, 1);
+	paude_allowlist_release(&al);
+}
+
+static void
+test_overlapping_entries_are_merged(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	/* x.com and .a.x.com and b.a.x.com are all inside .x.com. */
+	parse_ok(&al, V("x.com", ".a.x.com", ".x.com", "b.a.x.com", "ax.com", "x.com.au"));
+	assert_strvec(&al.domains, V(".x.com", "ax.com", "x.com.au"));
+	/* The request keeps what the user said. */
+	assert_strvec(&al.requested,
+		      V("x.com", ".a.x.com", ".x.com", "b.a.x.com", "ax.com", "x.com.au"));
+	paude_allowlist_release(&al);
+
+	/* A custom entry under an alias's domain disappears into it. */
+	parse_ok(&al, V("vertexai", "aiplatform.googleapis.com", ".storage.googleapis.com"));
+	assert_strvec(&al.domains, V(".google.com", ".googleapis.com"));
+	paude_allowlist_release(&al);
+
+	/* Without a wildcard nothing is merged. */
+	parse_ok(&al, V("a.x.com", "x.com"));
+	assert_strvec(&al.domains, V("a.x.com", "x.com"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_parse_of_requested_round_trips(void **state)
+{
+	(void)state;
+	struct paude_allowlist a, b;
+	parse_ok(&a, V("default", ".x.com", "y.org"));
+	parse_ok(&b, (const char *const *)a.requested.v);
+	assert_strvec(&b.requested, (const char *const *)a.requested.v);
+	assert_strvec(&b.domains, (const char *const *)a.domains.v);
+	paude_allowlist_release(&a);
+	paude_allowlist_release(&b);
+}
+
+static void
+test_invalid_domains_are_rejected_with_a_reason(void **state)
+{
+	(void)state;
+	parse_fails(V("https://example.com"), "a URL is not a domain");
+	parse_fails(V("*.example.com"), "wildcards are not supported");
+	parse_fails(V("example.com/path"), "a path is not allowed");
+	parse_fails(V("example.com:8443"), "ports");
+	parse_fails(V("user@example.com"), "user names");
+	parse_fails(V("::1"), "IPv6");
+	parse_fails(V("10.0.0.1"), "IP addresses are not supported");
+	parse_fails(V(".10.0.0.1"), "IP addresses are not supported");
+	parse_fails(V("localhost"), "a single label");
+	parse_fails(V(".com"), "a single label");
+	parse_fails(V("."), "empty label");
+	parse_fails(V(".."), "empty label");
+	parse_fails(V("a..b.com"), "empty label");
+	parse_fails(V("example.com."), "trailing dot");
+	parse_fails(V("-a.com"), "start or end with '-'");
+	parse_fails(V("a-.com"), "start or end with '-'");
+	parse_fails(V("a_b.com"), "only letters, digits");
+	parse_fails(V("exa mple.com"), "only letters, digits");
+	parse_fails(V("a.com\nhttp_access allow all"), "only letters, digits");
+	parse_fails(V("caf\xc3\xa9.com"), "only letters, digits");
+	parse_fails(V("a.com;b.com"), "only letters, digits");
+}
+
+static void
+test_error_shows_the_value_safely(void **state)
+{
+	(void)state;
+	_cleanup_error_ struct paude_error *e = NULL;
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	assert_int_equal(paude_allowlist_parse(&al, V("a'b\x01.com"), &e), PAUDE_EUSAGE);
+	assert_string_equal(e->msg, "invalid allowed domain 'a\\x27b\\x01.com': only letters, "
+				    "digits, '-' and '.' are allowed in a domain name");
+	paude_allowlist_release(&al);
+}
+
+static void
+test_length_limits(void **state)
+{
+	(void)state;
+	char label[70];
+	memset(label, 'a', 64);
+	strcpy(label + 64, ".com"); /* NOLINT: fixed sizes */
+	parse_fails(V(label), "longer than 63");
+
+	/* 253 characters is the most a name may have. */
+	char name[300];
+	size_t n = 0;
+	while (n + 4 <= 249) {
+		memcpy(name + n, "abc.", 4);
+		n += 4;
+	}
+	memcpy(name + n, "com", 4);
+	n += 3;
+	assert_int_equal(n, 251);
+	struct paude_allowlist al;
+	parse_ok(&al, V(name));
+	paude_allowlist_release(&al);
+	memmove(name + 3, name, n + 1);
+	memcpy(name, "ab.", 3);
+	assert_int_equal(strlen(name), 254);
+	parse_fails(V(name), "longer than 253");
+
+	/* Too many values. */
+	struct paude_strvec many = PAUDE_STRVEC_INIT;
+	for (int i = 0; i <= PAUDE_ALLOWLIST_MAX; i++)
+		paude_strvec_pushf(&many, "h%d.example.com", i);
+	parse_fails((const char *const *)many.v, "too many allowed domains");
+	paude_strvec_pop(&many);
+	parse_ok(&al, (const char *const *)many.v);
+	assert_int_equal(al.domains.nr, PAUDE_ALLOWLIST_MAX);
+	paude_allowlist_release(&al);
+	paude_strvec_clear(&many);
+}
+
+static void
+test_check_domain_accepts_plain_and_dotted_names(void **state)
+{
+	(void)state;
+	assert_int_equal(paude_allowlist_check_domain("example.com", NULL), 0);
+	assert_int_equal(paude_allowlist_check_domain(".example.com", NULL), 0);
+	assert_int_equal(paude_allowlist_check_domain("a-1.b2.example.co", NULL), 0);
+	assert_int_equal(paude_allowlist_check_domain("allowed.test", NULL), 0);
+	assert_int_equal(paude_allowlist_check_domain("1password.com", NULL), 0);
+	assert_int_equal(paude_allowlist_check_domain("", NULL), PAUDE_EUSAGE);
+	assert_int_equal(paude_allowlist_check_domain(NULL, NULL), PAUDE_EUSAGE);
+}
+
+static void
+assert_describe(const char *const *values, const char *want)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_allowlist_describe(&b, values);
+	assert_string_equal(b.buf, want);
+}
+
+static void
+test_describe_in_words(void **state)
+{
+	(void)state;
+	assert_describe(NULL, "vertexai, pypi");
+	assert_describe(V("default"), "vertexai, pypi");
+	assert_describe(V("all"), "unrestricted");
+	assert_describe(V("vertexai"), "vertexai");
+	assert_describe(V("pypi", ".example.com"), "pypi, .example.com");
+	assert_describe(V("default", ".Example.com"), "vertexai, pypi, .example.com");
+	/* A label from elsewhere that does not parse still gets words. */
+	assert_describe(V("bad value", "x"), "custom (2 entries)");
+	assert_describe(V("*.x.com"), "custom (1 entry)");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_values_means_default),
+		cmocka_unit_test(test_default_is_vertexai_plus_pypi),
+		cmocka_unit_test(test_single_alias_replaces_default),
+		cmocka_unit_test(test_custom_domain_replaces_default),
+		cmocka_unit_test(test_default_plus_custom_keeps_default),
+		cmocka_unit_test(test_all_is_unrestricted),
+		cmocka_unit_test(test_all_cannot_be_combined),
+		cmocka_unit_test(test_commas_split_and_spaces_are_trimmed),
+		cmocka_unit_test(test_duplicates_are_dropped),
+		cmocka_unit_test(test_overlapping_entries_are_merged),
+		cmocka_unit_test(test_parse_of_requested_round_trips),
+		cmocka_unit_test(test_invalid_domains_are_rejected_with_a_reason),
+		cmocka_unit_test(test_error_shows_the_value_safely),
+		cmocka_unit_test(test_length_limits),
+		cmocka_unit_test(test_check_domain_accepts_plain_and_dotted_names),
+		cmocka_unit_test(test_describe_in_words),
+	};
+	return cmocka_run_group_tests_name("allowlist", tests, NULL, NULL);
+}
