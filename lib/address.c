@@ -120,10 +120,11 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 				       forms);
 	}
 	if (nparts == 2 && cluster)
-		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "invalid session address: a cluster address needs a namespace "
-				       "(use %.*s/[CONTEXT/]NAMESPACE/NAME)",
-				       (int)plen[0], part[0]);
+		return paude_error_set(
+		    err, PAUDE_EUSAGE, 0,
+		    "invalid session address: a cluster address needs a namespace "
+		    "(use %.*s/[CONTEXT/]NAMESPACE/NAME)",
+		    (int)plen[0], part[0]);
 	if (nparts >= 3 && podman)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "invalid session address: a podman address has no namespace "

@@ -180,7 +180,8 @@ paude_remote_remove(const char *repo_dir, const char *session, struct paude_erro
 	r = git_remote_lookup(&rem, repo, name.buf);
 	if (r == GIT_ENOTFOUND || (r == 0 && !url_address(git_remote_url(rem))))
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
-				       "there is no paude remote '%s' in this repository", name.buf);
+				       "there is no paude remote '%s' in this repository",
+				       name.buf);
 	if (r < 0)
 		return git_fail(err, PAUDE_EGENERIC, "cannot read the git remotes");
 	if (git_remote_delete(repo, name.buf) < 0)
@@ -398,8 +399,8 @@ static int
 transport_new(git_transport **out, git_remote *owner, void *param)
 {
 	struct push_ctx *ctx = param;
-	ctx->def = (git_smart_subtransport_definition){ .callback = sub_new, .rpc = 0,
-							.param = ctx };
+	ctx->def =
+	    (git_smart_subtransport_definition){ .callback = sub_new, .rpc = 0, .param = ctx };
 	return git_transport_smart(out, owner, &ctx->def);
 }
 
@@ -476,7 +477,8 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 				       "first, then: git push %s %s)",
 				       branch, name.buf, branch);
 
-	struct push_ctx ctx = { .b = b, .session = session,
+	struct push_ctx ctx = { .b = b,
+				.session = session,
 				.remote_says = PAUDE_BUF_INIT_MAX(2048) };
 	git_push_options opts = GIT_PUSH_OPTIONS_INIT;
 	opts.callbacks.transport = transport_new;
@@ -500,11 +502,12 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 		ctx.err = NULL;
 	} else if (gr == GIT_ENONFASTFORWARD || gr == GIT_EEXISTS) {
 		const git_error *e = git_error_last();
-		r = paude_error_set(err, PAUDE_ESTATE, 0,
-				    "push of '%s' to session '%s' rejected: %s (get its work first: "
-				    "git pull %s %s)",
-				    branch, session, e && e->message ? e->message : "not a fast-forward",
-				    name.buf, branch);
+		r = paude_error_set(
+		    err, PAUDE_ESTATE, 0,
+		    "push of '%s' to session '%s' rejected: %s (get its work first: "
+		    "git pull %s %s)",
+		    branch, session, e && e->message ? e->message : "not a fast-forward", name.buf,
+		    branch);
 	} else if (gr < 0) {
 		r = git_fail(err, PAUDE_EGENERIC, "push failed");
 		paude_error_wrap(err, "cannot push '%s' to session '%s'", branch, session);

@@ -45,15 +45,15 @@ paude_tunnel_check(struct paude_backend *b, const char *name, struct paude_error
 	enum paude_session_state st = s.state;
 	paude_session_release(&s);
 	if (st != PAUDE_SESSION_RUNNING)
-		return paude_error_set(err, PAUDE_ESTATE, 0,
-				       "session '%s' is not running (start it with: paude start %s)",
-				       name, name);
+		return paude_error_set(
+		    err, PAUDE_ESTATE, 0,
+		    "session '%s' is not running (start it with: paude start %s)", name, name);
 	return 0;
 }
 
 static int
-prepare(struct paude_backend *b, const char *name, const char *const *argv,
-	struct paude_child *out, struct paude_error **err)
+prepare(struct paude_backend *b, const char *name, const char *const *argv, struct paude_child *out,
+	struct paude_error **err)
 {
 	int r = paude_session_name_validate(name, err);
 	if (r < 0)
@@ -71,4 +71,3 @@ paude_tunnel_prepare(struct paude_backend *b, const char *name, enum paude_git_s
 	const char *argv[] = { paude_git_service_name(service), PAUDE_WORKSPACE_DIR, NULL };
 	return prepare(b, name, argv, out, err);
 }
-

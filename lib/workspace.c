@@ -42,8 +42,13 @@ paude_workspace_probe(struct paude_backend *b, const char *name, enum paude_work
 	if (r < 0)
 		return r;
 	_cleanup_buf_ struct paude_buf refs = PAUDE_BUF_INIT_MAX(64 << 10);
-	const char *argv[] = { "git", "-C", PAUDE_WORKSPACE_DIR, "for-each-ref", "--count=1",
-			       "--format=%(refname)", NULL };
+	const char *argv[] = { "git",
+			       "-C",
+			       PAUDE_WORKSPACE_DIR,
+			       "for-each-ref",
+			       "--count=1",
+			       "--format=%(refname)",
+			       NULL };
 	int status = 0;
 	r = run_in(b, name, argv, &refs, &status, err);
 	if (r < 0)
@@ -91,16 +96,20 @@ paude_workspace_init(struct paude_backend *b, const char *name, const char *bran
 				       NULL };
 		r = run_in(b, name, init, NULL, NULL, err);
 		if (r < 0)
-			return paude_error_wrap(err, "cannot initialise the workspace repository of "
-						     "session '%s'",
+			return paude_error_wrap(err,
+						"cannot initialise the workspace repository of "
+						"session '%s'",
 						name);
 	}
-	const char *cfg[] = { "git", "-C", PAUDE_WORKSPACE_DIR, "config", "receive.denyCurrentBranch",
-			      "updateInstead", NULL };
+	const char *cfg[] = {
+		"git",           "-C", PAUDE_WORKSPACE_DIR, "config", "receive.denyCurrentBranch",
+		"updateInstead", NULL
+	};
 	r = run_in(b, name, cfg, NULL, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot configure the workspace repository of session "
-					     "'%s'",
+		return paude_error_wrap(err,
+					"cannot configure the workspace repository of session "
+					"'%s'",
 					name);
 	return 0;
 }

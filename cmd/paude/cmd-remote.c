@@ -16,36 +16,36 @@
 #include "paude/workspace.h"
 
 static const char usage[] =
-	"usage: paude remote [add [--push] [NAME] | list | remove [NAME]] [options]\n"
-	"\n"
-	"Manage the git remotes that connect this repository to sessions. A session's\n"
-	"remote is called paude-NAME and its URL is paude::NAME; git reaches the\n"
-	"session through git-remote-paude, so plain git push, fetch and pull work:\n"
-	"  git push paude-NAME main       send your branch to the session\n"
-	"  git pull paude-NAME main       get what the agent committed\n"
-	"\n"
-	"Commands:\n"
-	"  add [--push] [NAME]   prepare the session's workspace repository and add\n"
-	"                        the remote; --push also pushes the current branch\n"
-	"  list                  list the paude remotes of this repository (default)\n"
-	"  remove [NAME]         remove the session's remote\n"
-	"\n"
-	"Without NAME: the session of the current directory, or the only one.\n"
-	"'paude remote COMMAND --help' shows the options of a command.\n";
+    "usage: paude remote [add [--push] [NAME] | list | remove [NAME]] [options]\n"
+    "\n"
+    "Manage the git remotes that connect this repository to sessions. A session's\n"
+    "remote is called paude-NAME and its URL is paude::NAME; git reaches the\n"
+    "session through git-remote-paude, so plain git push, fetch and pull work:\n"
+    "  git push paude-NAME main       send your branch to the session\n"
+    "  git pull paude-NAME main       get what the agent committed\n"
+    "\n"
+    "Commands:\n"
+    "  add [--push] [NAME]   prepare the session's workspace repository and add\n"
+    "                        the remote; --push also pushes the current branch\n"
+    "  list                  list the paude remotes of this repository (default)\n"
+    "  remove [NAME]         remove the session's remote\n"
+    "\n"
+    "Without NAME: the session of the current directory, or the only one.\n"
+    "'paude remote COMMAND --help' shows the options of a command.\n";
 
 static const char usage_add[] =
-	"usage: paude remote add [--push] [NAME] [options]\n"
-	"\n"
-	"Prepare the workspace repository of running session NAME on the current\n"
-	"branch's name (git init, receive.denyCurrentBranch=updateInstead), and add\n"
-	"remote paude-NAME with URL paude::NAME to this repository.\n"
-	"\n"
-	"Options:\n"
-	"  --push           push the current branch to the session as well\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet      show only warnings and errors\n"
-	"  -h, --help       show this help\n";
+    "usage: paude remote add [--push] [NAME] [options]\n"
+    "\n"
+    "Prepare the workspace repository of running session NAME on the current\n"
+    "branch's name (git init, receive.denyCurrentBranch=updateInstead), and add\n"
+    "remote paude-NAME with URL paude::NAME to this repository.\n"
+    "\n"
+    "Options:\n"
+    "  --push           push the current branch to the session as well\n"
+    "  --backend NAME   look for the session in this backend only (podman)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      show only warnings and errors\n"
+    "  -h, --help       show this help\n";
 
 static const char usage_list[] = "usage: paude remote list [options]\n"
 				 "\n"
@@ -109,8 +109,7 @@ parse(int argc, char **argv, const char *verb, const char *use, const struct opt
 
 /* The address a remote for session s should carry ("x", or "openshift/ns/x"). */
 static int
-session_address(const struct paude_session *s, struct paude_address *out,
-		struct paude_error **err)
+session_address(const struct paude_session *s, struct paude_address *out, struct paude_error **err)
 {
 	if (!s->backend || !strcmp(s->backend, "podman") || !s->location)
 		return paude_address_parse(out, s->name, err);
@@ -139,9 +138,9 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (s.state != PAUDE_SESSION_RUNNING)
-		return paude_error_set(err, PAUDE_ESTATE, 0,
-				       "session '%s' is not running (start it with: paude start %s)",
-				       s.name, s.name);
+		return paude_error_set(
+		    err, PAUDE_ESTATE, 0,
+		    "session '%s' is not running (start it with: paude start %s)", s.name, s.name);
 	_cleanup_address_ struct paude_address addr = PAUDE_ADDRESS_INIT;
 	if ((r = session_address(&s, &addr, err)) < 0)
 		return r;
@@ -266,6 +265,6 @@ cmd_remote(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 			return subs[i].fn(argc - 1, argv + 1, ctx, err);
 	if (sub[0] == '-')
 		return remote_list(argc, argv, ctx, err);
-	return paude_cli_usage_error(err, "remote", "unknown command '%s' (use add, list or remove)",
-				     sub);
+	return paude_cli_usage_error(err, "remote",
+				     "unknown command '%s' (use add, list or remove)", sub);
 }

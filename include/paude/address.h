@@ -34,7 +34,10 @@ struct paude_address {
 	char *namespace; /* cluster forms only; NULL otherwise */
 	char *name; /* the session name; never NULL after a successful parse */
 };
-#define PAUDE_ADDRESS_INIT { 0 }
+#define PAUDE_ADDRESS_INIT                                                                         \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /*
  * Parse and validate s. On success fills *out (release it with

@@ -43,8 +43,7 @@ int paude_remote_list(const char *repo_dir, struct paude_remote_list *out,
  * the same URL: 0 (nothing changes). There with another URL: PAUDE_EEXISTS.
  * PAUDE_ENOTFOUND when repo_dir is not in a git repository.
  */
-int paude_remote_add(const char *repo_dir, const struct paude_address *a,
-		     struct paude_error **err);
+int paude_remote_add(const char *repo_dir, const struct paude_address *a, struct paude_error **err);
 
 /*
  * Remove remote paude-SESSION if it points at a paude:: URL (a remote of the

@@ -9,8 +9,7 @@
 #include "paude/session.h"
 
 static void
-parse_ok(const char *s, const char *backend, const char *context, const char *ns,
-	 const char *name)
+parse_ok(const char *s, const char *backend, const char *context, const char *ns, const char *name)
 {
 	struct paude_address a = PAUDE_ADDRESS_INIT;
 	struct paude_error *err = NULL;

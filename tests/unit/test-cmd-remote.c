@@ -93,7 +93,8 @@ run(struct fake_runner *f, struct paude_error **err, ...)
 #define PS_STOPPED                                                                                 \
 	"[{\"State\":\"exited\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":"          \
 	"\"proj\",\"paude.io/workspace\":\"/elsewhere\"}}]"
-#define PROBE FAKE_ARGV("podman", "exec", "paude-proj", "git", "-C", "/pvc/workspace", "for-each-ref")
+#define PROBE                                                                                      \
+	FAKE_ARGV("podman", "exec", "paude-proj", "git", "-C", "/pvc/workspace", "for-each-ref")
 
 static void
 test_remote_add_prepares_workspace_on_our_branch(void **state)
@@ -108,8 +109,9 @@ test_remote_add_prepares_workspace_on_our_branch(void **state)
 	struct paude_error *err = NULL;
 	assert_int_equal(run(&f, &err, "remote", "add", "proj", NULL), 0);
 	assert_null(err);
-	assert_true(fake_runner_find(&f, "podman exec paude-proj git -C /pvc/workspace for-each-ref "
-					 "--count=1 '--format=%(refname)'") >= 0);
+	assert_true(fake_runner_find(&f,
+				     "podman exec paude-proj git -C /pvc/workspace for-each-ref "
+				     "--count=1 '--format=%(refname)'") >= 0);
 	assert_true(fake_runner_find(&f, "podman exec paude-proj git init -q -b trunk -- "
 					 "/pvc/workspace") >= 0);
 	assert_true(fake_runner_find(&f, "podman exec paude-proj git -C /pvc/workspace config "
@@ -216,8 +218,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_add_outside_a_repository_runs_nothing,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remote_remove_defaults_to_the_only_paude_remote,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_remote_remove_defaults_to_the_only_paude_remote, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cmd-remote", tests, NULL, NULL);
 }

@@ -188,7 +188,8 @@ test_tunnel_backend_open_defaults_to_podman(void **state)
 	paude_address_release(&a);
 }
 
-#define PROBE_PREFIX FAKE_ARGV("engine", "exec", "up", "git", "-C", "/pvc/workspace", "for-each-ref")
+#define PROBE_PREFIX                                                                               \
+	FAKE_ARGV("engine", "exec", "up", "git", "-C", "/pvc/workspace", "for-each-ref")
 
 static void
 probe_gives(const char *out, int status, int want_ret, enum paude_workspace_state want)
@@ -277,7 +278,8 @@ test_workspace_init_reports_failing_git(void **state)
 	(void)state;
 	const struct fake_reply r[] = {
 		{ PROBE_PREFIX, "", "", 128, 0 },
-		{ FAKE_ARGV("engine", "exec", "up", "git", "init"), "", "fatal: cannot mkdir\n", 1, 0 },
+		{ FAKE_ARGV("engine", "exec", "up", "git", "init"), "", "fatal: cannot mkdir\n", 1,
+		  0 },
 	};
 	void *st;
 	setup_with(&st, r, 2);
@@ -305,7 +307,7 @@ main(void)
 		cmocka_unit_test(test_workspace_init_creates_repo_on_branch),
 		cmocka_unit_test(test_workspace_init_keeps_existing_repo),
 		cmocka_unit_test_setup_teardown(
-			test_workspace_init_refuses_bad_branch_and_stopped_session, setup, teardown),
+		    test_workspace_init_refuses_bad_branch_and_stopped_session, setup, teardown),
 		cmocka_unit_test(test_workspace_init_reports_failing_git),
 	};
 	return cmocka_run_group_tests_name("tunnel", tests, NULL, NULL);
