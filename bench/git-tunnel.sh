@@ -25,6 +25,7 @@ export PAUDE_IMAGE
 name="bench$$-git"
 ctr="paude-$name"
 work=$(mktemp -d "${TMPDIR:-/tmp}/paude-bench-git.XXXXXX")
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	paude delete "$name" --confirm >/dev/null 2>&1 || true
 	rm -rf "$work"

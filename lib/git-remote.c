@@ -202,7 +202,7 @@ paude_repo_current_branch(const char *repo_dir, char **out, struct paude_error *
 	if (git_reference_lookup(&head, repo, "HEAD") < 0)
 		return git_fail(err, PAUDE_EGENERIC, "cannot read HEAD");
 	const char *target = git_reference_symbolic_target(head);
-	if (!target || strncmp(target, "refs/heads/", 11))
+	if (!target || strncmp(target, "refs/heads/", 11) != 0)
 		return paude_error_set(err, PAUDE_ESTATE, 0,
 				       "HEAD is detached (check out a branch first: git switch "
 				       "BRANCH)");
@@ -241,7 +241,7 @@ static void
 tunnel_set_error(const char *what, const char *detail)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), "%s: %s", what, detail);
+	(void)snprintf(msg, sizeof(msg), "%s: %s", what, detail);
 	git_error_set_str(GIT_ERROR_NET, msg);
 }
 
@@ -491,7 +491,7 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 	/* A session that dies mid-push must be an error, not a signal. */
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
 	int gr = git_remote_push(rem, &refspecs, &opts);
-	signal(SIGPIPE, old_pipe);
+	(void)signal(SIGPIPE, old_pipe);
 
 	if (ctx.err) {
 		r = ctx.err->code;

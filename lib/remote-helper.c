@@ -46,7 +46,7 @@ static bool
 has_word(const char *line, size_t len, const char *word, const char **rest, size_t *restlen)
 {
 	size_t n = strlen(word);
-	if (len < n || memcmp(line, word, n))
+	if (len < n || memcmp(line, word, n) != 0)
 		return false;
 	if (len == n) {
 		*rest = NULL;

@@ -84,7 +84,7 @@ paude_workspace_init(struct paude_backend *b, const char *name, const char *bran
 				     branch ? strlen(branch) : 0);
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid branch name '%s'", shown);
 	}
-	enum paude_workspace_state st;
+	enum paude_workspace_state st = PAUDE_WORKSPACE_NO_REPO;
 	int r = paude_tunnel_check(b, name, err);
 	if (r < 0)
 		return r;

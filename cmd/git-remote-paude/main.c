@@ -61,7 +61,7 @@ trace_peak_rss(void)
 		}
 	}
 	if (f)
-		fclose(f);
+		(void)fclose(f);
 }
 
 /* Answer a connect: returns only on failure (the child replaced us otherwise). */
@@ -82,7 +82,7 @@ do_connect(const struct paude_address *addr, enum paude_git_service service,
 		return PAUDE_EOS;
 	trace_peak_rss();
 	/* git may have ignored SIGPIPE for us; the service expects the default. */
-	signal(SIGPIPE, SIG_DFL);
+	(void)signal(SIGPIPE, SIG_DFL);
 	return paude_child_exec(b->runner, &c, err);
 }
 
@@ -127,10 +127,10 @@ main(int argc, char **argv)
 
 	paude_log_init("git-remote-paude");
 	if (argc != 3) {
-		fprintf(stderr, "usage: git-remote-paude <remote> <address>\n"
-				"git runs this helper for paude::<address> URLs, e.g.\n"
-				"  git push paude::my-session main\n"
-				"(see git-remote-paude(1))\n");
+		(void)fprintf(stderr, "usage: git-remote-paude <remote> <address>\n"
+				      "git runs this helper for paude::<address> URLs, e.g.\n"
+				      "  git push paude::my-session main\n"
+				      "(see git-remote-paude(1))\n");
 		return 129;
 	}
 	/* Validate the address before reading a single command. */

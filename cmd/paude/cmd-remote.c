@@ -257,7 +257,7 @@ cmd_remote(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return remote_list(1, (char *[]){ (char *)"list", NULL }, ctx, err);
 	const char *sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
-		fputs(usage, stdout);
+		(void)fputs(usage, stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
