@@ -7,7 +7,8 @@
 # needs git in the session, not Claude Code.
 . "$(dirname "$0")/lib.sh"
 
-PAUDE_IMAGE=$("$SRC_DIR/tests/integration/git-agent.sh") || exit 1
+# PAUDE_TEST_AGENT_IMAGE: run against another agent image (e.g. the real one).
+PAUDE_IMAGE=${PAUDE_TEST_AGENT_IMAGE:-$("$SRC_DIR/tests/integration/git-agent.sh")} || exit 1
 export PAUDE_IMAGE
 name="h2-$$-tun"
 ctr="paude-$name"
