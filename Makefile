@@ -164,6 +164,7 @@ format-check:
 
 bench: all
 	bench/list.sh
+	bench/git-tunnel.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)

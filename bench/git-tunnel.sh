@@ -18,9 +18,8 @@ RUNS=${2:-5}
 export PATH="$PWD/bin:$PATH"
 export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
 tests/integration/ensure-base.sh
-# Any agent image with git works; by default the small git-only test image.
-PAUDE_IMAGE="${PAUDE_IMAGE:-$(tests/integration/git-agent.sh)}"
-export PAUDE_IMAGE
+# The real agent image (paude builds it, or reuses it by hash). The session
+# allows only a name that cannot exist, so nothing in it reaches any network.
 
 name="bench$$-git"
 ctr="paude-$name"
@@ -64,7 +63,7 @@ size=$(du -sm "$src/.git" | cut -f1)
 commits=$(git -C "$src" rev-list --count HEAD)
 echo "repository: $commits commits, $size MB in .git" >&2
 
-(cd "$work" && paude -q create "$name" --allowed-domains all >/dev/null 2>&1)
+(cd "$work" && paude -q create "$name" --allowed-domains bench.invalid >/dev/null 2>&1)
 paude -q start --detach "$name" </dev/null >/dev/null 2>&1
 
 reset_targets() {

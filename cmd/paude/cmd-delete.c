@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/git-remote.h"
 
 static const char usage[] =
 	"usage: paude delete NAME --confirm [options]\n"
@@ -72,5 +73,15 @@ PAUDE_CMD(delete)
 	if ((r = paude_backend_remove(b, name, err)) < 0)
 		return r;
 	paude_info("Deleted session '%s'.", name);
+	/* Its git remote in the repository it was created for goes too. */
+	if (s.workspace) {
+		_cleanup_error_ struct paude_error *rerr = NULL;
+		int rr = paude_remote_remove(s.workspace, name, &rerr);
+		if (rr == 0)
+			paude_info("Removed git remote 'paude-%s' from %s.", name, s.workspace);
+		else if (rr != PAUDE_ENOTFOUND)
+			paude_warn("could not remove git remote 'paude-%s' from %s: %s", name,
+				   s.workspace, rerr->msg);
+	}
 	return 0;
 }

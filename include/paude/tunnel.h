@@ -12,9 +12,6 @@
 #include "backend.h"
 #include "remote-helper.h"
 
-/* Where the session's repository lives (the workspace volume is at /pvc). */
-#define PAUDE_WORKSPACE_DIR "/pvc/workspace"
-
 /*
  * Open the backend an address names (podman when it names none). Cluster
  * backends fail with PAUDE_ENOTSUP until they exist. *out is the caller's.

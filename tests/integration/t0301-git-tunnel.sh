@@ -3,13 +3,13 @@
 # commit made inside the session pulled back, clone, tags, 1000 commits, a
 # 50 MB binary, two clones racing (non-fast-forward), all through
 # git-remote-paude with no ext:: and no protocol.ext.allow.
-# The agent image is a small git-only stand-in (git-agent.sh): the tunnel
-# needs git in the session, not Claude Code.
+# Sessions run the real agent image (paude builds it, or reuses it by hash).
 . "$(dirname "$0")/lib.sh"
 
-# PAUDE_TEST_AGENT_IMAGE: run against another agent image (e.g. the real one).
-PAUDE_IMAGE=${PAUDE_TEST_AGENT_IMAGE:-$("$SRC_DIR/tests/integration/git-agent.sh")} || exit 1
-export PAUDE_IMAGE
+# PAUDE_TEST_AGENT_IMAGE: run against another agent image.
+if [ -n "${PAUDE_TEST_AGENT_IMAGE:-}" ]; then
+	export PAUDE_IMAGE="$PAUDE_TEST_AGENT_IMAGE"
+fi
 name="h2-$$-tun"
 ctr="paude-$name"
 test_on_exit "paude delete $name --confirm; podman rm -f $ctr; podman volume rm -f $ctr-workspace"
