@@ -140,12 +140,12 @@ check-schema: $(B)/tests/test-backend-kube bin/paude
 check: check-unit check-fuzz check-schema check-integration
 
 asan:
-	$(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
 
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
 		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
-			--child-silent-after-fork=yes $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
+			--child-silent-after-fork=yes --suppressions=tests/valgrind.supp $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
@@ -182,6 +182,7 @@ format-check:
 
 bench: all
 	bench/list.sh
+	bench/git-tunnel.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)

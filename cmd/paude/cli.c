@@ -15,6 +15,7 @@
 #include "paude/kube.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/workspace.h"
 
 void
 paude_cli_getopt_reset(void)
@@ -594,6 +595,21 @@ paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error *
 		return paude_error_set(err, PAUDE_ECHILD, 0,
 				       "attaching to session '%s' failed (exit %d)", name, status);
 	return 0;
+}
+
+void
+paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name)
+{
+	enum paude_workspace_state st = PAUDE_WORKSPACE_NO_REPO;
+	_cleanup_error_ struct paude_error *err = NULL;
+	if (paude_workspace_probe(b, name, &st, &err) < 0) {
+		paude_debug("cannot look into the workspace of '%s': %s", name, err->msg);
+		return;
+	}
+	if (st != PAUDE_WORKSPACE_HAS_COMMITS)
+		paude_info("The workspace of '%s' has no code yet. From your repository, push it "
+			   "with: paude remote add --push %s",
+			   name, name);
 }
 
 const char *

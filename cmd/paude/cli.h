@@ -80,6 +80,9 @@ int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct pau
 /* Attach the terminal to the agent's tmux session; returns after detaching. */
 int paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err);
 
+/* Tell the user how to push code when the session's workspace has none. */
+void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);
+
 /* "3 minutes ago" style age of an RFC 3339 time; writes into buf. */
 const char *paude_cli_age(const char *rfc3339, char *buf, size_t n);
 

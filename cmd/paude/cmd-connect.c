@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cli.h"
 #include "paude/log.h"
+#include "paude/workspace.h"
 
 static const char usage[] =
 	"usage: paude connect [NAME] [options]\n"
@@ -60,6 +61,7 @@ PAUDE_CMD(connect)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
+	paude_cli_hint_empty_workspace(b, s.name);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
 	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/git-remote.h"
 #include "paude/index.h"
 
 static const char usage[] =
@@ -61,8 +62,8 @@ PAUDE_CMD(delete)
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_(paude_session_release) struct paude_session s;
 	paude_session_init(&s);
-	_cleanup_error_ struct paude_error *rerr = NULL;
-	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, &rerr)) < 0) {
+	_cleanup_error_ struct paude_error *lerr = NULL;
+	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, &lerr)) < 0) {
 		/* The index names a cluster session that is gone: forget it. */
 		_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 		if (r == PAUDE_ENOTFOUND && confirm && paude_index_load(&ix, NULL) == 0 &&
@@ -73,7 +74,7 @@ PAUDE_CMD(delete)
 				   name);
 			return 0;
 		}
-		*err = TAKE_PTR(rerr);
+		*err = TAKE_PTR(lerr);
 		return r;
 	}
 	bool cluster = s.backend && !strcmp(s.backend, "openshift");
@@ -102,5 +103,15 @@ PAUDE_CMD(delete)
 	if (cluster && paude_index_remove(name, &ierr) < 0)
 		paude_warn("%s", ierr->msg);
 	paude_info("Deleted session '%s'.", name);
+	/* Its git remote in the repository it was created for goes too. */
+	if (s.workspace) {
+		_cleanup_error_ struct paude_error *rerr = NULL;
+		int rr = paude_remote_remove(s.workspace, name, &rerr);
+		if (rr == 0)
+			paude_info("Removed git remote 'paude-%s' from %s.", name, s.workspace);
+		else if (rr != PAUDE_ENOTFOUND)
+			paude_warn("could not remove git remote 'paude-%s' from %s: %s", name,
+				   s.workspace, rerr->msg);
+	}
 	return 0;
 }

@@ -69,6 +69,7 @@ PAUDE_CMD(start)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
+	paude_cli_hint_empty_workspace(b, s.name);
 	if (detach || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		paude_info("Session '%s' is running. Connect with: paude connect %s", s.name,
 			   s.name);

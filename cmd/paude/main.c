@@ -7,6 +7,7 @@
 #include <string.h>
 #include <getopt.h>
 #include "cli.h"
+#include "cmd-remote.h"
 #include "paude/log.h"
 
 static PAUDE_CMD(help);
@@ -20,6 +21,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "help", cmd_help, "show help for paude or a command" },
 	{ "list", cmd_list, "list sessions" },
 	{ "network", cmd_network, "show a session's network policy and proxy log" },
+	{ "remote", cmd_remote, "connect this repository to a session with git" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
 };
