@@ -578,6 +578,8 @@ kube_run(struct paude_backend *b, struct paude_child *c, const char *in, struct 
 {
 	_cleanup_buf_ struct paude_buf errbuf = PAUDE_BUF_INIT_MAX(ERR_MAX);
 	int status = 0;
+	if (!out)
+		c->no_stdout = 1; /* "scaled", "configured": not for the user */
 	int r = paude_run_capture(b->runner, c, in, in ? strlen(in) : 0, out, &errbuf, &status,
 				  err);
 	if (r < 0) {
@@ -841,6 +843,7 @@ check_namespace(struct paude_backend *b, struct paude_error **err)
 	_cleanup_child_ struct paude_child c;
 	kube_child(b, &c, false);
 	paude_strvec_pushl(&c.args, "get", "namespace", ns, "--output=name", NULL);
+	c.no_stdout = 1;
 	_cleanup_buf_ struct paude_buf errbuf = PAUDE_BUF_INIT_MAX(ERR_MAX);
 	int status = 0;
 	if ((r = paude_run_capture(b->runner, &c, NULL, 0, NULL, &errbuf, &status, err)) < 0)
