@@ -144,8 +144,7 @@ pod_selector(const char *session, const char *role)
 }
 
 static struct json_object *
-object(const char *api, const char *kind, const char *name, const char *session,
-       const char *role)
+object(const char *api, const char *kind, const char *name, const char *session, const char *role)
 {
 	struct json_object *o = jobj();
 	put(o, "apiVersion", jstr(api));
@@ -454,8 +453,8 @@ valid_quantity(const char *s)
 	size_t n = strspn(s, "0123456789");
 	if (n == 0 || n > 12)
 		return false;
-	static const char *const suffixes[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi",
-						"k",  "M",  "G",  "T",	"P" };
+	static const char *const suffixes[] = { "",  "Ki", "Mi", "Gi", "Ti", "Pi",
+						"k", "M",  "G",  "T",  "P" };
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
 		if (!strcmp(s + n, suffixes[i]))
 			return true;
@@ -545,8 +544,7 @@ paude_kube_error(struct paude_error **err, const char *what, const struct paude_
 	if (!t)
 		abort();
 	const char *hint = NULL;
-	if (has(t, "Unauthorized") || has(t, "must be logged in") ||
-	    has(t, "provide credentials"))
+	if (has(t, "Unauthorized") || has(t, "must be logged in") || has(t, "provide credentials"))
 		hint = !strcmp(tool, "oc") ? "not logged in to the cluster (log in with: oc login)"
 					   : "not logged in to the cluster (check your kubeconfig)";
 	else if (has(t, "Unable to connect to the server") || has(t, "connection refused") ||
@@ -580,12 +578,13 @@ kube_run(struct paude_backend *b, struct paude_child *c, const char *in, struct 
 	int status = 0;
 	if (!out)
 		c->no_stdout = 1; /* "scaled", "configured": not for the user */
-	int r = paude_run_capture(b->runner, c, in, in ? strlen(in) : 0, out, &errbuf, &status,
-				  err);
+	int r =
+	    paude_run_capture(b->runner, c, in, in ? strlen(in) : 0, out, &errbuf, &status, err);
 	if (r < 0) {
 		if (r == PAUDE_ENOTFOUND)
-			return paude_error_wrap(err, "'%s' is not installed (install the OpenShift "
-						     "or Kubernetes command-line tools)",
+			return paude_error_wrap(err,
+						"'%s' is not installed (install the OpenShift "
+						"or Kubernetes command-line tools)",
 						c->args.v[0]);
 		return r;
 	}
@@ -756,8 +755,8 @@ get_statefulsets(struct paude_backend *b, const char *name, struct paude_session
 		 struct paude_error **err)
 {
 	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(GET_OUTPUT_MAX);
-	_cleanup_free_ char *sel = name ? selector(name)
-					: strdup(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE);
+	_cleanup_free_ char *sel =
+	    name ? selector(name) : strdup(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE);
 	if (!sel)
 		abort();
 	int r = kube_call(b, &buf, "cannot list sessions on the cluster", err, "get",
@@ -813,8 +812,7 @@ kube_get(struct paude_backend *b, const char *name, struct paude_session *out,
 /* Lifecycle ----------------------------------------------------------- */
 
 static int
-apply(struct paude_backend *b, struct json_object *obj, const char *what,
-      struct paude_error **err)
+apply(struct paude_backend *b, struct json_object *obj, const char *what, struct paude_error **err)
 {
 	_cleanup_buf_ struct paude_buf doc = PAUDE_BUF_INIT;
 	paude_json_write(&doc, obj, false);
@@ -829,8 +827,8 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 {
 	_cleanup_free_ char *sel = selector(name);
 	kube_call(b, NULL, NULL, err, "delete",
-		  "statefulset,deployment,service,networkpolicy,persistentvolumeclaim", "--selector",
-		  sel, "--ignore-not-found=true", "--wait=false", NULL);
+		  "statefulset,deployment,service,networkpolicy,persistentvolumeclaim",
+		  "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
 static int
@@ -907,10 +905,11 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_error_ struct paude_error *gerr = NULL;
 	r = kube_get(b, name, &existing, &gerr);
 	if (r == 0)
-		return paude_error_set(err, PAUDE_EEXISTS, 0,
-				       "session '%s' already exists in namespace '%s' (connect with: "
-				       "paude connect %s)",
-				       name, p->namespace, name);
+		return paude_error_set(
+		    err, PAUDE_EEXISTS, 0,
+		    "session '%s' already exists in namespace '%s' (connect with: "
+		    "paude connect %s)",
+		    name, p->namespace, name);
 	if (r != PAUDE_ENOTFOUND) {
 		*err = TAKE_PTR(gerr);
 		return r;
@@ -974,14 +973,14 @@ explain_pod(struct paude_backend *b, const char *pod, struct paude_error **err)
 	struct json_object *cs = paude_json_get_array(st, "containerStatuses");
 	for (size_t i = 0; cs && i < json_object_array_length(cs); i++) {
 		struct json_object *w = paude_json_get_obj(
-			paude_json_get_obj(json_object_array_get_idx(cs, i), "state"), "waiting");
+		    paude_json_get_obj(json_object_array_get_idx(cs, i), "state"), "waiting");
 		const char *reason = paude_json_get_str(w, "reason");
 		if (!reason)
 			continue;
 		const char *msg = paude_json_get_str(w, "message");
 		const char *what = strstr(reason, "Image") || !strcmp(reason, "ErrImagePull")
-					   ? "the image cannot be pulled"
-					   : "the container cannot start";
+				       ? "the image cannot be pulled"
+				       : "the container cannot start";
 		paude_error_wrap(err, "%s: %s: %s", what, reason, msg ? msg : "");
 		return;
 	}
@@ -999,8 +998,8 @@ explain_pod(struct paude_backend *b, const char *pod, struct paude_error **err)
 }
 
 static int
-scale(struct paude_backend *b, const char *kind, const char *obj, int replicas,
-      const char *what, struct paude_error **err)
+scale(struct paude_backend *b, const char *kind, const char *obj, int replicas, const char *what,
+      struct paude_error **err)
 {
 	_cleanup_free_ char *ref = NULL, *rep = NULL;
 	if (asprintf(&ref, "%s/%s", kind, obj) < 0 || asprintf(&rep, "--replicas=%d", replicas) < 0)
@@ -1135,9 +1134,8 @@ kube_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *out,
 	_cleanup_free_ char *ref = NULL;
 	if (asprintf(&ref, "deployment/paude-proxy-%s", name) < 0)
 		abort();
-	return kube_call(b, out, "cannot read the proxy log", err, "exec", ref,
-			 "--container=proxy", "--", "tail", "-n", "50", PAUDE_PROXY_ACCESS_LOG,
-			 NULL);
+	return kube_call(b, out, "cannot read the proxy log", err, "exec", ref, "--container=proxy",
+			 "--", "tail", "-n", "50", PAUDE_PROXY_ACCESS_LOG, NULL);
 }
 
 static void
@@ -1249,8 +1247,8 @@ paude_kube_build_manifests(const char *stream, const char *tag, const char *base
 {
 	if (paude_session_name_validate(stream, NULL) < 0 || !tag || !*tag ||
 	    strspn(tag, "0123456789abcdef") != strlen(tag))
-		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image stream '%s:%s'",
-				       stream, tag ? tag : "");
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image stream '%s:%s'", stream,
+				       tag ? tag : "");
 	_cleanup_json_ struct json_object *items = jarr();
 	struct json_object *is = push(items, jobj());
 	put(is, "apiVersion", jstr("image.openshift.io/v1"));
@@ -1359,8 +1357,8 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 	/* localhost/paude-agent:HASH -> stream paude-agent, tag HASH */
 	const char *colon = strrchr(local, ':');
 	const char *slash = strrchr(local, '/');
-	_cleanup_free_ char *stream = strndup(slash ? slash + 1 : local,
-					      (size_t)(colon - (slash ? slash + 1 : local)));
+	_cleanup_free_ char *stream =
+	    strndup(slash ? slash + 1 : local, (size_t)(colon - (slash ? slash + 1 : local)));
 	if (!stream)
 		abort();
 	const char *tag = colon + 1;
@@ -1373,8 +1371,8 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 			return r;
 	}
 	_cleanup_json_ struct json_object *items = NULL;
-	if ((r = paude_kube_build_manifests(stream, tag, paude_image_base(o), t, o->rebuild,
-					    &items, err)) < 0)
+	if ((r = paude_kube_build_manifests(stream, tag, paude_image_base(o), t, o->rebuild, &items,
+					    err)) < 0)
 		return r;
 	_cleanup_json_ struct json_object *list = jobj();
 	put(list, "apiVersion", jstr("v1"));
@@ -1390,8 +1388,8 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 	if ((r = paude_image_files_load(t->dir, o, &files, err)) < 0)
 		return r;
 	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *dir = paude_path_join(tmp && *tmp == '/' ? tmp : "/var/tmp",
-						   "paude-kube-build-XXXXXX");
+	_cleanup_free_ char *dir =
+	    paude_path_join(tmp && *tmp == '/' ? tmp : "/var/tmp", "paude-kube-build-XXXXXX");
 	if (!mkdtemp(dir))
 		return paude_error_errno(err, errno, "cannot create a build directory");
 	r = write_context(dir, &files, err);
@@ -1416,10 +1414,11 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 	if (r < 0)
 		return r;
 	if ((r = image_stream_tag(b, ist, out_ref, err)) == PAUDE_ENOTFOUND)
-		return paude_error_set(err, PAUDE_EPROTO, 0,
-				       "the build of '%s' finished but the image stream has no such "
-				       "tag",
-				       ist);
+		return paude_error_set(
+		    err, PAUDE_EPROTO, 0,
+		    "the build of '%s' finished but the image stream has no such "
+		    "tag",
+		    ist);
 	if (r == 0 && o->notify)
 		o->notify(o->notify_ctx, PAUDE_IMAGE_EV_BUILT, *out_ref);
 	return r;

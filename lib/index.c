@@ -51,8 +51,7 @@ add(struct paude_index *ix, const char *name, const char *backend, const char *c
 }
 
 int
-paude_index_parse(struct paude_index *out, const char *json, size_t len,
-		  struct paude_error **err)
+paude_index_parse(struct paude_index *out, const char *json, size_t len, struct paude_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	int r = paude_json_parse(&root, json, len, "session index", err);
@@ -98,8 +97,9 @@ paude_index_load(struct paude_index *out, struct paude_error **err)
 		return r;
 	r = paude_index_parse(out, b.buf, b.len, err);
 	if (r < 0)
-		return paude_error_wrap(err, "'%s' is damaged (remove it; sessions stay on the "
-					     "cluster)",
+		return paude_error_wrap(err,
+					"'%s' is damaged (remove it; sessions stay on the "
+					"cluster)",
 					path);
 	return 0;
 }
@@ -141,8 +141,8 @@ save(const struct paude_index *ix, struct paude_error **err)
 }
 
 int
-paude_index_put(const char *name, const char *backend, const char *context,
-		const char *namespace, struct paude_error **err)
+paude_index_put(const char *name, const char *backend, const char *context, const char *namespace,
+		struct paude_error **err)
 {
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 	int r = paude_index_load(&ix, err);

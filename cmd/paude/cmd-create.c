@@ -304,6 +304,11 @@ PAUDE_CMD(create)
 		*err = TAKE_PTR(gerr);
 		return r;
 	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, spec.meta.name))
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists on a cluster (see: paude list)",
+				       spec.meta.name);
 
 	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0)
 		return r;

@@ -29,7 +29,7 @@ valid_registry(const char *s)
 {
 	return *s && !paude_looks_like_option(s) && !strstr(s, "://") &&
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:/") ==
-		       strlen(s) &&
+		   strlen(s) &&
 	       s[strlen(s) - 1] != '/';
 }
 

@@ -75,9 +75,8 @@ char *paude_kube_pod_name(const char *session);
  * proxy_ip: the proxy Service's clusterIP for the agent's hostAliases, or
  * NULL (dry run: left out). spec must be valid. Caller puts.
  */
-int paude_kube_manifests(const struct paude_session_spec *spec,
-			 const struct paude_kube_opts *opts, const char *proxy_ip,
-			 struct json_object **out, struct paude_error **err);
+int paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_kube_opts *opts,
+			 const char *proxy_ip, struct json_object **out, struct paude_error **err);
 
 /* True if the cluster is OpenShift (it serves build.openshift.io). */
 int paude_kube_is_openshift(struct paude_backend *b, bool *out, struct paude_error **err);

@@ -141,11 +141,11 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_int_equal(json_object_array_length(path(ap, "spec", "ingress", NULL)), 0);
 	assert_int_equal(json_object_array_length(path(ap, "spec", "policyTypes", NULL)), 2);
 	assert_int_equal(json_object_array_length(path(ap, "spec", "egress", NULL)), 1);
-	assert_string_equal(STR(ap, "spec", "egress", "0", "to", "0", "podSelector",
-				"matchLabels", "paude.io/role"),
+	assert_string_equal(STR(ap, "spec", "egress", "0", "to", "0", "podSelector", "matchLabels",
+				"paude.io/role"),
 			    "proxy");
-	assert_string_equal(STR(ap, "spec", "egress", "0", "to", "0", "podSelector",
-				"matchLabels", "paude.io/session-name"),
+	assert_string_equal(STR(ap, "spec", "egress", "0", "to", "0", "podSelector", "matchLabels",
+				"paude.io/session-name"),
 			    "demo");
 	assert_int_equal(INT(ap, "spec", "egress", "0", "ports", "0", "port"), 3128);
 	assert_null(path(ap, "spec", "egress", "1", NULL));
@@ -234,8 +234,8 @@ test_manifests_on_openshift_leave_uids_to_the_scc(void **state)
 	assert_string_equal(STR(sts, "spec", "volumeClaimTemplates", "0", "spec", "resources",
 				"requests", "storage"),
 			    "10Gi");
-	assert_null(path(sts, "spec", "volumeClaimTemplates", "0", "spec", "storageClassName",
-			 NULL));
+	assert_null(
+	    path(sts, "spec", "volumeClaimTemplates", "0", "spec", "storageClassName", NULL));
 	save_manifest("openshift-statefulset", sts);
 	save_manifest("openshift-proxy-deployment", json_object_array_get_idx(items, 3));
 	json_object_put(items);
@@ -275,13 +275,11 @@ test_manifests_reject_bad_sizes_and_classes(void **state)
 	struct json_object *items = NULL;
 	struct paude_error *err = NULL;
 	const struct paude_kube_opts bad_size = { .pvc_size = "ten" };
-	assert_int_equal(paude_kube_manifests(&spec, &bad_size, NULL, &items, &err),
-			 PAUDE_EUSAGE);
+	assert_int_equal(paude_kube_manifests(&spec, &bad_size, NULL, &items, &err), PAUDE_EUSAGE);
 	assert_string_equal(err->msg, "invalid PVC size 'ten' (write a quantity such as 10Gi)");
 	paude_error_clear(&err);
 	const struct paude_kube_opts bad_class = { .storage_class = "--all" };
-	assert_int_equal(paude_kube_manifests(&spec, &bad_class, NULL, &items, &err),
-			 PAUDE_EUSAGE);
+	assert_int_equal(paude_kube_manifests(&spec, &bad_class, NULL, &items, &err), PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_null(items);
 	paude_session_spec_release(&spec);
@@ -292,8 +290,9 @@ test_build_manifests(void **state)
 {
 	(void)state;
 	const struct paude_image_arg a = { "CLAUDE_CODE_VERSION", "latest" };
-	const struct paude_image_target t = { .dir = "paude", .repo = "localhost/paude-agent",
-					      .args = &a, .nargs = 1 };
+	const struct paude_image_target t = {
+		.dir = "paude", .repo = "localhost/paude-agent", .args = &a, .nargs = 1
+	};
 	struct json_object *items = NULL;
 	assert_int_equal(paude_kube_build_manifests("paude-agent", "0123456789abcdef",
 						    "docker.io/library/debian:bookworm-slim", &t,
@@ -306,20 +305,19 @@ test_build_manifests(void **state)
 	assert_string_equal(STR(bc, "spec", "source", "type"), "Binary");
 	assert_string_equal(STR(bc, "spec", "strategy", "dockerStrategy", "dockerfilePath"),
 			    "Containerfile");
-	assert_string_equal(STR(bc, "spec", "strategy", "dockerStrategy", "buildArgs", "0",
-				"value"),
-			    "docker.io/library/debian:bookworm-slim");
-	assert_string_equal(STR(bc, "spec", "strategy", "dockerStrategy", "buildArgs", "1",
-				"name"),
+	assert_string_equal(
+	    STR(bc, "spec", "strategy", "dockerStrategy", "buildArgs", "0", "value"),
+	    "docker.io/library/debian:bookworm-slim");
+	assert_string_equal(STR(bc, "spec", "strategy", "dockerStrategy", "buildArgs", "1", "name"),
 			    "CLAUDE_CODE_VERSION");
 	assert_string_equal(STR(bc, "spec", "output", "to", "name"),
 			    "paude-agent:0123456789abcdef");
 	save_manifest("build-imagestream", is);
 	save_manifest("build-buildconfig", bc);
 	json_object_put(items);
-	assert_int_equal(paude_kube_build_manifests("paude-agent", "xyz;", "b", &t, false, &items,
-						    NULL),
-			 PAUDE_EUSAGE);
+	assert_int_equal(
+	    paude_kube_build_manifests("paude-agent", "xyz;", "b", &t, false, &items, NULL),
+	    PAUDE_EUSAGE);
 }
 
 static struct paude_backend *
@@ -340,8 +338,8 @@ test_create_applies_policies_proxy_then_agent(void **state)
 	struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("oc", "--context=c1", "--namespace=team", "api-resources"),
 		  .out = "buildconfigs.build.openshift.io\n" },
-		{ .prefix = FAKE_ARGV("oc", "--context=c1", "--namespace=team", "get",
-				      "statefulsets"),
+		{ .prefix =
+		      FAKE_ARGV("oc", "--context=c1", "--namespace=team", "get", "statefulsets"),
 		  .out = empty_list },
 		{ .prefix = FAKE_ARGV("oc", "--context=c1", "--namespace=team", "get", "service"),
 		  .out = "172.30.9.9" },
@@ -473,10 +471,10 @@ test_not_logged_in_is_one_clear_line(void **state)
 	struct paude_session_list l = { 0 };
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_backend_list(b, &l, &err), PAUDE_ECHILD);
-	assert_string_equal(err->msg,
-			    "cannot list sessions on the cluster: not logged in to the cluster (log "
-			    "in with: oc login): oc: exit 1: error: You must be logged in to the "
-			    "server (Unauthorized)");
+	assert_string_equal(
+	    err->msg, "cannot list sessions on the cluster: not logged in to the cluster (log "
+		      "in with: oc login): oc: exit 1: error: You must be logged in to the "
+		      "server (Unauthorized)");
 	paude_error_free(err);
 	paude_backend_free(b);
 	fake_runner_release(&f);
@@ -506,29 +504,29 @@ test_namespace_comes_from_the_context(void **state)
 }
 
 static const char sts_json[] =
-	"{\"kind\":\"List\",\"items\":["
-	"{\"metadata\":{\"name\":\"paude-demo\",\"labels\":{\"app\":\"paude\","
-	"\"paude.io/session-name\":\"demo\"},\"annotations\":{"
-	"\"paude.io/workspace\":\"/home/u/demo\",\"paude.io/yolo\":\"true\","
-	"\"paude.io/allowed-domains\":\"[\\\"default\\\"]\","
-	"\"paude.io/agent-args\":\"[\\\"-p\\\",\\\"x y\\\"]\"}},"
-	"\"spec\":{\"replicas\":1},\"status\":{\"readyReplicas\":1}},"
-	"{\"metadata\":{\"name\":\"paude-open\",\"labels\":{\"app\":\"paude\","
-	"\"paude.io/session-name\":\"open\"},\"annotations\":{"
-	"\"paude.io/allowed-domains\":\"[\\\"all\\\"]\"}},"
-	"\"spec\":{\"replicas\":0},\"status\":{}},"
-	"{\"metadata\":{\"name\":\"other\",\"labels\":{\"app\":\"web\"}}},"
-	"{\"metadata\":{\"name\":\"paude-bad\",\"labels\":{\"app\":\"paude\","
-	"\"paude.io/session-name\":\"-bad\"}}}"
-	"]}";
+    "{\"kind\":\"List\",\"items\":["
+    "{\"metadata\":{\"name\":\"paude-demo\",\"labels\":{\"app\":\"paude\","
+    "\"paude.io/session-name\":\"demo\"},\"annotations\":{"
+    "\"paude.io/workspace\":\"/home/u/demo\",\"paude.io/yolo\":\"true\","
+    "\"paude.io/allowed-domains\":\"[\\\"default\\\"]\","
+    "\"paude.io/agent-args\":\"[\\\"-p\\\",\\\"x y\\\"]\"}},"
+    "\"spec\":{\"replicas\":1},\"status\":{\"readyReplicas\":1}},"
+    "{\"metadata\":{\"name\":\"paude-open\",\"labels\":{\"app\":\"paude\","
+    "\"paude.io/session-name\":\"open\"},\"annotations\":{"
+    "\"paude.io/allowed-domains\":\"[\\\"all\\\"]\"}},"
+    "\"spec\":{\"replicas\":0},\"status\":{}},"
+    "{\"metadata\":{\"name\":\"other\",\"labels\":{\"app\":\"web\"}}},"
+    "{\"metadata\":{\"name\":\"paude-bad\",\"labels\":{\"app\":\"paude\","
+    "\"paude.io/session-name\":\"-bad\"}}}"
+    "]}";
 
 static void
 test_parse_statefulsets(void **state)
 {
 	(void)state;
 	struct paude_session_list l = { 0 };
-	assert_int_equal(paude_kube_parse_statefulsets(&l, sts_json, strlen(sts_json), "c/ns", NULL),
-			 0);
+	assert_int_equal(
+	    paude_kube_parse_statefulsets(&l, sts_json, strlen(sts_json), "c/ns", NULL), 0);
 	assert_int_equal(l.nr, 2);
 	assert_string_equal(l.v[0].name, "demo");
 	assert_int_equal(l.v[0].state, PAUDE_SESSION_RUNNING);
@@ -739,9 +737,8 @@ test_image_is_built_in_the_cluster_when_missing(void **state)
 			    "oc --namespace=team apply --filename=- --output=name");
 	assert_non_null(strstr(f.stdin_data.v[1], "\"BuildConfig\""));
 	const char *build = fake_runner_call(&f, 2);
-	assert_int_equal(strncmp(build, "oc --namespace=team start-build paude-proxy --from-dir=",
-				 55),
-			 0);
+	assert_int_equal(
+	    strncmp(build, "oc --namespace=team start-build paude-proxy --from-dir=", 55), 0);
 	assert_non_null(strstr(build, " --follow --wait"));
 	paude_error_free(err);
 	paude_backend_free(b);
