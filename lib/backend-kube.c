@@ -921,6 +921,8 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	/* Everything but the StatefulSet first: the policies are in force
 	 * before any pod exists, and the proxy's address is known. */
 	size_t n = json_object_array_length(items);
+	/* Declared before the first jump to rollback, which must find it set. */
+	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
 	_cleanup_json_ struct json_object *list = jobj();
 	put(list, "apiVersion", jstr("v1"));
 	put(list, "kind", jstr("List"));
@@ -931,7 +933,6 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 		goto rollback;
 
 	bool restricted = n > 2;
-	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
 	if (restricted) {
 		_cleanup_free_ char *svc = paude_kube_proxy_name(name);
 		r = kube_call(b, &ip, what, err, "get", "service", svc, "--output",
