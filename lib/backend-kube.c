@@ -354,7 +354,7 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 		_cleanup_free_ char *key = strndup(kv.v[i], k);
 		if (!key)
 			abort();
-		if (strcmp(key, PAUDE_LABEL_APP) && strcmp(key, PAUDE_LABEL_NAME))
+		if (strcmp(key, PAUDE_LABEL_APP) != 0 && strcmp(key, PAUDE_LABEL_NAME) != 0)
 			put(ann, key, jstr(kv.v[i] + k + 1));
 	}
 
@@ -407,7 +407,8 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	push(env, env_var("CLOUDSDK_CONFIG", PAUDE_KUBE_CREDENTIALS_DIR "/gcloud"));
 	if (restricted) {
 		char url[64];
-		snprintf(url, sizeof(url), "http://%s:%d", PAUDE_PROXY_HOST, PAUDE_PROXY_PORT);
+		(void)snprintf(url, sizeof(url), "http://%s:%d", PAUDE_PROXY_HOST,
+			       PAUDE_PROXY_PORT);
 		static const char *const pv[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
 						  "https_proxy" };
 		for (size_t i = 0; i < ARRAY_SIZE(pv); i++)
@@ -661,7 +662,7 @@ check_name(struct paude_backend *b, const char *name, struct paude_error **err)
 	int r = paude_session_name_validate(name, err);
 	if (r < 0)
 		return r;
-	const char *ns;
+	const char *ns = NULL;
 	return paude_kube_namespace(b, &ns, err);
 }
 
@@ -707,7 +708,7 @@ paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, 
 		struct meta_ctx mc = { paude_json_get_obj(md, "labels"),
 				       paude_json_get_obj(md, "annotations") };
 		const char *app = paude_json_get_str(mc.labels, PAUDE_LABEL_APP);
-		if (!app || strcmp(app, PAUDE_LABEL_APP_VALUE))
+		if (!app || strcmp(app, PAUDE_LABEL_APP_VALUE) != 0)
 			continue;
 		struct paude_session s;
 		paude_session_init(&s);
@@ -770,7 +771,7 @@ get_statefulsets(struct paude_backend *b, const char *name, struct paude_session
 static int
 kube_list(struct paude_backend *b, struct paude_session_list *out, struct paude_error **err)
 {
-	const char *ns;
+	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;
@@ -796,7 +797,7 @@ kube_get(struct paude_backend *b, const char *name, struct paude_session *out,
 	if ((r = get_statefulsets(b, name, &l, err)) < 0)
 		return r;
 	for (size_t i = 0; i < l.nr; i++) {
-		if (strcmp(l.v[i].name, name))
+		if (strcmp(l.v[i].name, name) != 0)
 			continue;
 		paude_session_release(out);
 		*out = l.v[i];
@@ -834,7 +835,7 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 static int
 check_namespace(struct paude_backend *b, struct paude_error **err)
 {
-	const char *ns;
+	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;
@@ -1199,7 +1200,7 @@ paude_kube_open(struct paude_backend **out, struct paude_runner *runner,
 		_cleanup_free_ char *oc = paude_which("oc");
 		tool = oc ? "oc" : "kubectl";
 	}
-	if (strcmp(tool, "oc") && strcmp(tool, "kubectl"))
+	if (strcmp(tool, "oc") != 0 && strcmp(tool, "kubectl") != 0)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "unknown cluster tool '%s' (use: oc or kubectl)", tool);
 	struct kube_priv *p = calloc(1, sizeof(*p));
@@ -1348,7 +1349,7 @@ int
 paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target *t,
 			const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
 {
-	const char *ns;
+	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;

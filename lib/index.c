@@ -170,7 +170,7 @@ paude_index_remove(const char *name, struct paude_error **err)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ix.nr; i++) {
-		if (strcmp(ix.v[i].name, name))
+		if (!ix.v[i].name || strcmp(ix.v[i].name, name) != 0)
 			continue;
 		free(ix.v[i].name);
 		free(ix.v[i].backend);
