@@ -832,8 +832,8 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 		  "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
-static int
-check_namespace(struct paude_backend *b, struct paude_error **err)
+int
+paude_kube_check_namespace(struct paude_backend *b, struct paude_error **err)
 {
 	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
@@ -888,7 +888,7 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if (!spec->meta.image || !*spec->meta.image || paude_looks_like_option(spec->meta.image))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image reference '%s'",
 				       spec->meta.image ? spec->meta.image : "");
-	if ((r = check_namespace(b, err)) < 0)
+	if ((r = paude_kube_check_namespace(b, err)) < 0)
 		return r;
 	if ((r = detect_openshift(b, &p->openshift, err)) < 0)
 		return r;

@@ -149,6 +149,9 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		return paude_kube_print_plan(spec, ko, err);
 	}
 
+	/* Before any build: a namespace that is not there is the first thing to say. */
+	if ((r = paude_kube_check_namespace(b, err)) < 0)
+		return r;
 	/* Names are unique across backends: commands find a session by name. */
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, name))

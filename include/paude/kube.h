@@ -78,6 +78,10 @@ char *paude_kube_pod_name(const char *session);
 int paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_kube_opts *opts,
 			 const char *proxy_ip, struct json_object **out, struct paude_error **err);
 
+/* PAUDE_ENOTFOUND with a clear message if the namespace does not exist (a
+ * user who may not read namespaces passes: the cluster will say more). */
+int paude_kube_check_namespace(struct paude_backend *b, struct paude_error **err);
+
 /* True if the cluster is OpenShift (it serves build.openshift.io). */
 int paude_kube_is_openshift(struct paude_backend *b, bool *out, struct paude_error **err);
 
