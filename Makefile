@@ -15,7 +15,7 @@ DEPS       := libgit2 libssh2 json-c libcurl
 CSTD       := -std=gnu17
 WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wwrite-strings \
-              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough \
+              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough -Wjump-misses-init \
               -Wno-missing-field-initializers -fno-common
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd-remote.h"
 #include "paude/log.h"
+#include "paude/signal.h"
 
 static PAUDE_CMD(help);
 
@@ -116,6 +117,22 @@ static const struct option global_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The one place errors are printed; returns the exit status. */
+static int
+report(int r, const struct paude_error *err)
+{
+	if (r >= 0)
+		return 0;
+	if (paude_signal_pending() && r != PAUDE_EINTR) {
+		/* A child the user interrupted failed: say what happened. */
+		paude_debug("%s", err ? err->msg : "failed");
+		paude_log(PAUDE_LOG_ERROR, "interrupted");
+		return 130;
+	}
+	paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
+	return paude_error_exit_code(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,6 +142,7 @@ main(int argc, char **argv)
 	int opt, r = 0;
 
 	paude_log_init("paude");
+	paude_signal_install();
 	opterr = 0;
 	/* '+': stop at the first non-option, the command. */
 	while ((opt = getopt_long(argc, argv, "+hVvq", global_opts, NULL)) != -1) {
@@ -147,7 +165,7 @@ main(int argc, char **argv)
 			break;
 		}
 		if (r < 0)
-			goto out;
+			return report(r, err);
 	}
 
 	int cargc = argc - optind;
@@ -160,13 +178,7 @@ main(int argc, char **argv)
 	const struct paude_cmd_spec *cmd = find_command(cargv[0]);
 	if (!cmd) {
 		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
-		goto out;
+		return report(r, err);
 	}
-	r = cmd->fn(cargc, cargv, &ctx, &err);
-out:
-	if (r < 0) {
-		paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
-		return paude_error_exit_code(r);
-	}
-	return 0;
+	return report(cmd->fn(cargc, cargv, &ctx, &err), err);
 }
