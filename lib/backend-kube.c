@@ -14,6 +14,7 @@
 #include "paude/json.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/signal.h"
 #include "banned.h"
 
 #define GET_OUTPUT_MAX (16u << 20)
@@ -876,6 +877,52 @@ detect_openshift(struct paude_backend *b, bool *out, struct paude_error **err)
 	return 0;
 }
 
+/*
+ * Everything but the StatefulSet first: the policies are in force before any
+ * pod exists, and the proxy's address is known. Interruptions are checked
+ * between steps; the caller deletes what was applied on any failure.
+ */
+static int
+apply_session(struct paude_backend *b, const struct paude_session_spec *spec,
+	      const struct paude_kube_opts *opts, struct json_object *items, const char *what,
+	      struct paude_error **err)
+{
+	const char *name = spec->meta.name;
+	size_t n = json_object_array_length(items);
+	_cleanup_json_ struct json_object *list = jobj();
+	put(list, "apiVersion", jstr("v1"));
+	put(list, "kind", jstr("List"));
+	struct json_object *li = put(list, "items", jarr());
+	for (size_t i = 0; i + 1 < n; i++)
+		push(li, json_object_get(json_object_array_get_idx(items, i)));
+	int r = paude_signal_check(err);
+	if (r == 0)
+		r = apply(b, list, what, err);
+	if (r < 0)
+		return r;
+
+	bool restricted = n > 2;
+	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
+	if (restricted) {
+		_cleanup_free_ char *svc = paude_kube_proxy_name(name);
+		r = kube_call(b, &ip, what, err, "get", "service", svc, "--output",
+			      "jsonpath={.spec.clusterIP}", NULL);
+		if (r < 0)
+			return r;
+		paude_buf_rtrim(&ip);
+		if (!ip.len || strspn(ip.buf, "0123456789.:abcdef") != ip.len)
+			return paude_error_set(err, PAUDE_EPROTO, 0,
+					       "%s: the proxy service has no cluster IP ('%s')",
+					       what, ip.buf);
+	}
+	_cleanup_json_ struct json_object *final = NULL;
+	if ((r = paude_kube_manifests(spec, opts, restricted ? ip.buf : NULL, &final, err)) < 0)
+		return r;
+	if ((r = paude_signal_check(err)) < 0)
+		return r;
+	return apply(b, json_object_array_get_idx(final, n - 1), what, err);
+}
+
 static int
 kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	    struct paude_error **err)
@@ -919,45 +966,10 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_free_ char *what = NULL;
 	if (asprintf(&what, "cannot create session '%s'", name) < 0)
 		abort();
-	/* Everything but the StatefulSet first: the policies are in force
-	 * before any pod exists, and the proxy's address is known. */
-	size_t n = json_object_array_length(items);
-	/* Declared before the first jump to rollback, which must find it set. */
-	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
-	_cleanup_json_ struct json_object *list = jobj();
-	put(list, "apiVersion", jstr("v1"));
-	put(list, "kind", jstr("List"));
-	struct json_object *li = put(list, "items", jarr());
-	for (size_t i = 0; i + 1 < n; i++)
-		push(li, json_object_get(json_object_array_get_idx(items, i)));
-	if ((r = apply(b, list, what, err)) < 0)
-		goto rollback;
-
-	bool restricted = n > 2;
-	if (restricted) {
-		_cleanup_free_ char *svc = paude_kube_proxy_name(name);
-		r = kube_call(b, &ip, what, err, "get", "service", svc, "--output",
-			      "jsonpath={.spec.clusterIP}", NULL);
-		if (r < 0)
-			goto rollback;
-		paude_buf_rtrim(&ip);
-		if (!ip.len || strspn(ip.buf, "0123456789.:abcdef") != ip.len) {
-			r = paude_error_set(err, PAUDE_EPROTO, 0,
-					    "%s: the proxy service has no cluster IP ('%s')", what,
-					    ip.buf);
-			goto rollback;
-		}
-	}
-	json_object_put(TAKE_PTR(items));
-	if ((r = paude_kube_manifests(spec, &opts, restricted ? ip.buf : NULL, &items, err)) < 0)
-		goto rollback;
-	if ((r = apply(b, json_object_array_get_idx(items, n - 1), what, err)) < 0)
-		goto rollback;
-	return 0;
-
-rollback:
-	/* Leave nothing half-created; keep the first error. */
-	delete_all(b, name, NULL);
+	r = apply_session(b, spec, &opts, items, what, err);
+	if (r < 0)
+		/* Leave nothing half-created; keep the first error. */
+		delete_all(b, name, NULL);
 	return r;
 }
 
