@@ -12,16 +12,26 @@
 #include "paude/json.h"
 #include "paude/log.h"
 
+/* ctx: where the build runs, "in the cluster" or "locally". */
 static void
 progress(void *ctx, enum paude_image_event ev, const char *detail)
 {
-	(void)ctx;
-	if (ev == PAUDE_IMAGE_EV_BUILD)
-		paude_info("Building image %s in the cluster (the first time takes a few minutes; "
-			   "the build log follows)...",
-			   detail);
-	else if (ev == PAUDE_IMAGE_EV_BUILT)
+	const char *where = ctx;
+	switch (ev) {
+	case PAUDE_IMAGE_EV_PULL_BASE:
+		paude_info("Pulling base image %s...", detail);
+		break;
+	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE:
+		paude_info("Building the base image %s with debootstrap...", detail);
+		break;
+	case PAUDE_IMAGE_EV_BUILD:
+		paude_info("Building image %s %s (the first time takes a few minutes)...", detail,
+			   where);
+		break;
+	case PAUDE_IMAGE_EV_BUILT:
 		paude_info("Built image %s", detail);
+		break;
+	}
 }
 
 static bool
@@ -72,6 +82,57 @@ filtered(const struct paude_session *m)
 	return paude_strvec_find(&m->allowed_domains, "all") < 0;
 }
 
+/* An image given by the user (PAUDE_IMAGE, PAUDE_PROXY_IMAGE), or NULL. */
+static int
+given_image(const char *var, char **out, struct paude_error **err)
+{
+	const char *v = getenv(var);
+	if (!v || !*v)
+		return 0;
+	if (paude_looks_like_option(v) || strchr(v, '\n'))
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid %s '%s'", var, v);
+	*out = strdup(v);
+	if (!*out)
+		abort();
+	return 1;
+}
+
+/*
+ * One image (the agent's, or the proxy's when t is set): given, or pushed
+ * to the registry after a local build, or built in the cluster.
+ */
+static int
+one_image(struct paude_backend *b, const struct paude_image_target *t, const char *var,
+	  const struct paude_kube_create_opts *o, bool openshift, char **out,
+	  struct paude_error **err)
+{
+	int r = given_image(var, out, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	struct paude_image_opts io = {
+		.rebuild = o->rebuild,
+		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.notify = progress,
+		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
+	};
+	struct paude_image_target agent;
+	struct paude_image_arg a;
+	paude_image_agent_target(&io, &agent, &a);
+	if (!t)
+		t = &agent;
+	if (openshift)
+		return paude_kube_image_ensure(b, t, &io, out, err);
+	_cleanup_free_ char *local = NULL;
+	paude_info("Building %s locally to push it to %s...", t->dir, o->registry);
+	if ((r = paude_image_build_dir(b->runner, t, &io, &local, err)) < 0)
+		return r;
+	_cleanup_free_ char *remote = remote_ref(o->registry, local);
+	if ((r = push(b->runner, local, remote, err)) < 0)
+		return r;
+	*out = TAKE_PTR(remote);
+	return 0;
+}
+
 int
 paude_kube_setup_images(struct paude_backend *b, const struct paude_session *m,
 			const struct paude_kube_create_opts *o, struct paude_setup *setup,
@@ -83,55 +144,46 @@ paude_kube_setup_images(struct paude_backend *b, const struct paude_session *m,
 				       "invalid registry '%s' (write HOST[:PORT]/PATH, e.g. "
 				       "quay.io/me)",
 				       o->registry);
-	const char *img = getenv("PAUDE_IMAGE"), *pimg = getenv("PAUDE_PROXY_IMAGE");
-	bool given = img && *img && (!filtered(m) || (pimg && *pimg));
-	if (given || o->registry || dry_run) {
-		/* Local names (or the given ones) first; pushed below. */
-		if (o->registry && !given && !dry_run)
-			paude_info("Building the images locally to push them to %s", o->registry);
-		if ((r = paude_setup_image(b->runner, m, setup, o->rebuild, dry_run || given,
-					   err)) < 0)
+	if (dry_run) {
+		/* Names only (the local ones, or as they would be pushed). */
+		if ((r = paude_setup_image(b->runner, m, setup, o->rebuild, true, err)) < 0)
 			return r;
-		if (given || !o->registry)
+		if (!o->registry)
 			return 0;
-		struct {
-			char **ref;
-		} refs[] = { { &setup->image_ref }, { &setup->proxy_image_ref } };
+		char **refs[] = { &setup->image_ref, &setup->proxy_image_ref };
+		const char *vars[] = { "PAUDE_IMAGE", "PAUDE_PROXY_IMAGE" };
 		for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
-			if (!*refs[i].ref)
+			const char *g = getenv(vars[i]);
+			if (!*refs[i] || (g && *g))
 				continue;
-			char *remote = remote_ref(o->registry, *refs[i].ref);
-			if (!dry_run && (r = push(b->runner, *refs[i].ref, remote, err)) < 0) {
-				free(remote);
-				return r;
-			}
-			free(*refs[i].ref);
-			*refs[i].ref = remote;
+			char *remote = remote_ref(o->registry, *refs[i]);
+			free(*refs[i]);
+			*refs[i] = remote;
 		}
 		return 0;
 	}
 
+	/* With a registry the cluster pulls from it; else OpenShift builds. */
 	bool openshift = false;
-	if ((r = paude_kube_is_openshift(b, &openshift, err)) < 0)
-		return r;
-	if (!openshift)
-		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "this cluster cannot build images and cannot pull the local "
-				       "ones (pass --registry REGISTRY to push them there, or set "
-				       "PAUDE_IMAGE and PAUDE_PROXY_IMAGE)");
-	struct paude_image_opts io = {
-		.rebuild = o->rebuild,
-		.notify = progress,
-	};
-	struct paude_image_target t;
-	struct paude_image_arg a;
-	paude_image_agent_target(&io, &t, &a);
-	if ((r = paude_kube_image_ensure(b, &t, &io, &setup->image_ref, err)) < 0)
+	const char *g = getenv("PAUDE_IMAGE"), *pg = getenv("PAUDE_PROXY_IMAGE");
+	bool all_given = g && *g && (!filtered(m) || (pg && *pg));
+	if (!o->registry && !all_given) {
+		if ((r = paude_kube_is_openshift(b, &openshift, err)) < 0)
+			return r;
+		if (!openshift)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "this cluster cannot build images and cannot pull "
+					       "the local ones (pass --registry REGISTRY to push "
+					       "them there, or set PAUDE_IMAGE and "
+					       "PAUDE_PROXY_IMAGE)");
+	}
+	if ((r = one_image(b, NULL, "PAUDE_IMAGE", o, openshift, &setup->image_ref, err)) < 0)
 		return r;
 	if (!filtered(m))
 		return 0;
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
-	return paude_kube_image_ensure(b, &proxy, &io, &setup->proxy_image_ref, err);
+	return one_image(b, &proxy, "PAUDE_PROXY_IMAGE", o, openshift, &setup->proxy_image_ref,
+			 err);
 }
 
 int

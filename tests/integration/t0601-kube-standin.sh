@@ -183,4 +183,27 @@ test_expect_success 'a session gone from the cluster is reported, and delete for
 	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
 '
 
+test_expect_success 'OpenShift: the proxy image is built in the cluster from the same files, once' '
+	cd "$TRASH/repo" &&
+	local_proxy=$(env -u PAUDE_PROXY_IMAGE paude create probe --dry-run 2>/dev/null | sed -n "s/^Proxy: *//p") &&
+	hash=${local_proxy##*:} &&
+	test -n "$hash" &&
+	test_on_exit "podman rmi -f localhost/kubefake-h6-team/paude-proxy:$hash" &&
+	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$name" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
+	test_grep "^paude-proxy:$hash Containerfile,paude-proxy-entrypoint,paude-proxy-ready\$" \
+		"$KUBE_FAKE_DIR/builds" &&
+	test_grep "start-build paude-proxy --from-dir=.* --follow --wait" "$KUBE_FAKE_DIR/calls" &&
+	test_grep "\"image\": \"localhost/kubefake-h6-team/paude-proxy:$hash\"" \
+		"$(obj "Deployment.paude-proxy-$name")" &&
+	test_must_fail grep -q runAsUser "$(obj "StatefulSet.paude-$name")" &&
+	test -f "$(obj "BuildConfig.paude-proxy")" &&
+	test -f "$(obj "ImageStream.paude-proxy")" &&
+	paude delete "$name" --confirm 2>err &&
+	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test "$(grep -c "" "$KUBE_FAKE_DIR/builds")" = 1 &&
+	paude delete "$name" --confirm 2>err
+'
+
 test_done
