@@ -15,6 +15,9 @@ name=$(test_session_name kube)
 pod="kubefake-h6-team-paude-$name-0"
 vol="kubefake-h6-team-workspace-paude-$name-0"
 test_on_exit "podman rm -f -t 0 $pod; podman volume rm -f $vol"
+# What the stand-in's in-cluster build tagged (a tag only: the layers are
+# the local proxy image's).
+test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-proxy | xargs -r podman rmi"
 
 # The real agent image paude builds (reused by hash when present).
 agent_image() {
@@ -188,7 +191,6 @@ test_expect_success 'OpenShift: the proxy image is built in the cluster from the
 	local_proxy=$(env -u PAUDE_PROXY_IMAGE paude create probe --dry-run 2>/dev/null | sed -n "s/^Proxy: *//p") &&
 	hash=${local_proxy##*:} &&
 	test -n "$hash" &&
-	test_on_exit "podman rmi -f localhost/kubefake-h6-team/paude-proxy:$hash" &&
 	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
 		paude create "$name" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
 	test_grep "^paude-proxy:$hash Containerfile,paude-proxy-entrypoint,paude-proxy-ready\$" \
