@@ -347,9 +347,9 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 	assert_int_equal(run(&f, &err, "list", "--backend=podman", "--openshift-namespace=n", NULL),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "x", "--backend=openshift", "--pvc-size=big",
-			     NULL),
-			 PAUDE_EUSAGE);
+	assert_int_equal(
+	    run(&f, &err, "create", "x", "--backend=openshift", "--pvc-size=big", NULL),
+	    PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "invalid PVC size 'big'"));
 	paude_error_clear(&err);
 	assert_int_equal(f.calls.nr, 0);
