@@ -176,5 +176,8 @@ main(int argc, char **argv)
 		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
 		return report(r, err);
 	}
-	return report(cmd->fn(cargc, cargv, &ctx, &err), err);
+	/* Two statements: the order in which arguments are evaluated is
+	 * unspecified, and err must be read after the command filled it. */
+	r = cmd->fn(cargc, cargv, &ctx, &err);
+	return report(r, err);
 }
