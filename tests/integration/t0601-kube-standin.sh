@@ -186,6 +186,14 @@ test_expect_success 'a session gone from the cluster is reported, and delete for
 	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
 '
 
+test_expect_success 'doctor checks the cluster: ok, then not logged in' '
+	{ paude doctor --backend=openshift --openshift-namespace=h6-team >out 2>&1 || :; } &&
+	test_grep "^ok    cluster: oc answers in namespace h6-team" out &&
+	{ KUBE_FAKE_FAIL="*:error: You must be logged in to the server (Unauthorized)" \
+		paude doctor --backend=openshift >out 2>&1 || :; } &&
+	test_grep "^FAIL  cluster: .*(log in with: oc login)" out
+'
+
 test_expect_success 'OpenShift: the proxy image is built in the cluster from the same files, once' '
 	cd "$TRASH/repo" &&
 	local_proxy=$(env -u PAUDE_PROXY_IMAGE paude create probe --dry-run 2>/dev/null | sed -n "s/^Proxy: *//p") &&
