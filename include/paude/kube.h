@@ -12,8 +12,8 @@
  *   Deployment    paude-proxy-NAME    squid (restricted networks only)
  *   Service       paude-proxy-NAME    port 3128 of the proxy pod
  *   NetworkPolicy paude-NAME-agent    agent: no ingress; egress only to its
- *                                     proxy pod on 3128 (none at all... see
- *                                     docs/OPENSHIFT.md for "all")
+ *                                     proxy pod on 3128 (unrestricted
+ *                                     sessions: no egress rules, no proxy)
  *   NetworkPolicy paude-proxy-NAME    proxy: ingress only from its agent on
  *                                     3128; egress DNS and 80/443
  * Every object carries app=paude and paude.io/session-name=NAME labels
