@@ -10,6 +10,12 @@ ctr="paude-$name"
 mkdir -p "$TRASH/ws"
 cd "$TRASH/ws" || exit 1
 T="tmux -L paude-test-$$ -f /dev/null"
+# Host configuration the session must receive (and must not be able to change).
+mkdir -p "$HOME/.claude"
+echo '{"theme": "host-setting"}' >"$HOME/.claude/settings.json"
+echo '{"history": "host only"}' >"$HOME/.claude/history.jsonl"
+echo '{}' >"$HOME/.claude.json"
+git config --global user.email tester@example.invalid
 test_on_exit "$T kill-server; paude delete $name --confirm; podman rm -f $ctr; podman volume rm -f $ctr-workspace"
 
 # Run a paude command in a host tmux pane (a real terminal), keep the pane
@@ -68,6 +74,23 @@ test_expect_success 'the session runs hardened: non-root, no capabilities, no ne
 	test_grep "0000000000000000" caps &&
 	podman exec "$ctr" grep -E "^NoNewPrivs:" /proc/self/status >nnp &&
 	test_grep "1" nnp
+'
+
+test_expect_success 'host config: ~/.claude copied in (not mounted), ~/.gitconfig read-only, Vertex variables passed' '
+	podman exec "$ctr" cat /home/paude/.claude/settings.json >settings &&
+	test_grep "host-setting" settings &&
+	podman exec "$ctr" test -f /home/paude/.claude.json &&
+	! podman exec "$ctr" test -e /home/paude/.claude/history.jsonl &&
+	podman exec "$ctr" sh -c "echo changed-in-session >/home/paude/.claude/settings.json" &&
+	test_grep "host-setting" "$HOME/.claude/settings.json" &&
+	! podman exec "$ctr" grep -q " /home/paude/.claude" /proc/self/mountinfo &&
+	podman exec "$ctr" git config --global user.email >email &&
+	test_equal tester@example.invalid "$(cat email)" &&
+	test_must_fail podman exec "$ctr" sh -c "echo x >>/home/paude/.gitconfig" &&
+	test_equal paude-test-project "$(podman exec "$ctr" printenv ANTHROPIC_VERTEX_PROJECT_ID)" &&
+	test_equal 1 "$(podman exec "$ctr" printenv CLAUDE_CODE_USE_VERTEX)" &&
+	! podman exec "$ctr" test -e /home/paude/.ssh &&
+	! podman exec "$ctr" test -S /run/podman/podman.sock
 '
 
 test_expect_success 'Ctrl-b d detaches; the agent keeps running' '
