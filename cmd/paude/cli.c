@@ -105,6 +105,43 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 }
 
 int
+paude_cli_getopt(const struct paude_cli_opts *o, int argc, char **argv, struct paude_cmd_ctx *ctx,
+		 struct paude_error **err)
+{
+	bool help = false;
+	for (;;) {
+		int opt = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+		if (opt == -1)
+			return CLI_END;
+		if (opt == '?' || opt == ':')
+			return paude_cli_bad_option(err, o->verb, argv, o->shortopts);
+		int r = paude_cli_common_opt(opt, o->usage, ctx, &help, err);
+		if (r < 0)
+			return r;
+		if (help)
+			return CLI_HELP_DONE;
+		if (r == 0)
+			return opt;
+	}
+}
+
+int
+paude_cli_parse_name(const struct paude_cli_opts *o, int argc, char **argv,
+		     struct paude_cmd_ctx *ctx, const char **name, struct paude_error **err)
+{
+	paude_cli_getopt_reset();
+	int opt = paude_cli_getopt(o, argc, argv, ctx, err);
+	if (opt == CLI_HELP_DONE || opt < 0)
+		return opt;
+	if (opt != CLI_END)
+		return paude_cli_bad_option(err, o->verb, argv, o->shortopts);
+	if (argc - optind > 1)
+		return paude_cli_usage_error(err, o->verb, "too many arguments");
+	*name = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+int
 paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 		       struct paude_error **err)
 {

@@ -42,6 +42,30 @@ int paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv
 /* Reset getopt for a command's argv (argv[0] is the verb). */
 void paude_cli_getopt_reset(void);
 
+/* A command's options, for paude_cli_getopt. */
+struct paude_cli_opts {
+	const char *verb;
+	const char *usage; /* printed by --help */
+	const char *shortopts; /* CLI_COMMON_SHORT plus the command's own */
+	const struct option *longopts; /* starts with CLI_COMMON_LONG */
+};
+enum {
+	CLI_END = 0x10000, /* no more options: positional arguments start at optind */
+	CLI_HELP_DONE, /* --help was printed: the command returns 0 */
+};
+/*
+ * The option loop every command shares: common options are handled here,
+ * unknown ones become a usage error. Returns the next option of the
+ * command's own, CLI_END, CLI_HELP_DONE, or a negative error. Call
+ * paude_cli_getopt_reset() first.
+ */
+int paude_cli_getopt(const struct paude_cli_opts *o, int argc, char **argv,
+		     struct paude_cmd_ctx *ctx, struct paude_error **err);
+/* Parse options (the command has none of its own) and at most one NAME.
+ * Returns 0, CLI_HELP_DONE, or a negative error; *name is NULL if absent. */
+int paude_cli_parse_name(const struct paude_cli_opts *o, int argc, char **argv,
+			 struct paude_cmd_ctx *ctx, const char **name, struct paude_error **err);
+
 /* The backend named by ctx (or "podman"); openshift with ctx's context and namespace. */
 int paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 			   struct paude_error **err);

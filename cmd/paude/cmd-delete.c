@@ -37,22 +37,14 @@ static const struct option opts[] = {
 
 PAUDE_CMD(delete)
 {
-	bool help = false, confirm = false;
+	static const struct paude_cli_opts o = { "delete", usage, CLI_COMMON_SHORT, opts };
+	bool confirm = false;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
-		if (opt == OPT_CONFIRM)
-			confirm = true;
-		else
-			return paude_cli_bad_option(err, "delete", argv, CLI_COMMON_SHORT);
-	}
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_CONFIRM)
+		confirm = true;
+	if (opt != CLI_END)
+		return opt == CLI_HELP_DONE ? 0 : opt;
 	if (argc - optind != 1)
 		return paude_cli_usage_error(err, "delete", "name the session to delete");
 	const char *name = argv[optind];

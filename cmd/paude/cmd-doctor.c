@@ -213,22 +213,13 @@ check_cluster(struct paude_cmd_ctx *ctx)
 
 PAUDE_CMD(doctor)
 {
-	bool help = false;
-	int opt, r;
-	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
-		return paude_cli_bad_option(err, "doctor", argv, CLI_COMMON_SHORT);
-	}
-	if (optind < argc)
-		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'",
-					     argv[optind]);
+	static const struct paude_cli_opts o = { "doctor", usage, CLI_COMMON_SHORT, opts };
+	const char *arg = NULL;
+	int r = paude_cli_parse_name(&o, argc, argv, ctx, &arg, err);
+	if (r != 0)
+		return r == CLI_HELP_DONE ? 0 : r;
+	if (arg)
+		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'", arg);
 	failures = 0;
 	_cleanup_free_ char *podman = paude_which("podman");
 	if (!podman) {

@@ -34,22 +34,11 @@ static const struct option opts[] = {
 
 PAUDE_CMD(network)
 {
-	bool help = false;
-	int opt, r;
-	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
-		return paude_cli_bad_option(err, "network", argv, CLI_COMMON_SHORT);
-	}
-	if (argc - optind > 1)
-		return paude_cli_usage_error(err, "network", "too many arguments");
-	const char *name = optind < argc ? argv[optind] : NULL;
+	static const struct paude_cli_opts o = { "network", usage, CLI_COMMON_SHORT, opts };
+	const char *name = NULL;
+	int r = paude_cli_parse_name(&o, argc, argv, ctx, &name, err);
+	if (r != 0)
+		return r == CLI_HELP_DONE ? 0 : r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_(paude_session_release) struct paude_session s;

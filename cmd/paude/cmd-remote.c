@@ -85,23 +85,17 @@ static int
 parse(int argc, char **argv, const char *verb, const char *use, const struct option *opts,
       bool *push, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
-	bool help = false;
-	int opt, r;
+	const struct paude_cli_opts o = { verb, use, CLI_COMMON_SHORT, opts };
+	int opt;
 	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (opt == OPT_PUSH && push) {
-			*push = true;
-			continue;
-		}
-		if ((r = paude_cli_common_opt(opt, use, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 1;
-			continue;
-		}
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_PUSH && push)
+		*push = true;
+	if (opt == CLI_HELP_DONE)
+		return 1;
+	if (opt < 0)
+		return opt;
+	if (opt != CLI_END)
 		return paude_cli_bad_option(err, verb, argv, CLI_COMMON_SHORT);
-	}
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, verb, "too many arguments");
 	return 0;
