@@ -85,6 +85,11 @@ int
 paude_tunnel_prepare(struct paude_backend *b, const char *name, enum paude_git_service service,
 		     struct paude_child *out, struct paude_error **err)
 {
-	const char *argv[] = { paude_git_service_name(service), PAUDE_WORKSPACE_DIR, NULL };
+	/*
+	 * The image's paude-session runs the service on the workspace, or says
+	 * the workspace is no repository yet in words a user can act on.
+	 */
+	const char *argv[] = { "paude-session", "git", paude_git_service_name(service), name,
+			       NULL };
 	return prepare(b, name, argv, out, err);
 }

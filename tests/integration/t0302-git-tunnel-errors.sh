@@ -65,13 +65,15 @@ test_expect_success 'unknown session: clear error, repository untouched' '
 	snapshot >after && cmp before after
 '
 
-test_expect_success 'workspace without a repository: git says so, nothing changes' '
+test_expect_success 'workspace without a repository: paude says how to fix it, nothing changes' '
 	cd "$TRASH/repo" &&
 	session_git rev-parse --git-dir >/dev/null &&
 	podman exec "$ctr" mv /pvc/workspace/.git /pvc/workspace/.git-away &&
 	snapshot >before &&
 	test_must_fail git fetch s 2>err &&
-	test_grep "does not appear to be a git repository" err &&
+	test_grep "is not a git repository yet (from your repository, run: paude remote add --push" err &&
+	test_must_fail git push s main 2>err &&
+	test_grep "is not a git repository yet" err &&
 	snapshot >after && cmp before after &&
 	podman exec "$ctr" mv /pvc/workspace/.git-away /pvc/workspace/.git
 '

@@ -30,10 +30,11 @@ ps)
 		"$want" "$state" "$want"
 	;;
 exec)
-	[ "$2" = --interactive ] && [ "$3" = paude-up ] && [ "$5" = /pvc/workspace ] && [ $# -eq 5 ] ||
+	[ "$2" = --interactive ] && [ "$3" = paude-up ] && [ "$4" = paude-session ] &&
+		[ "$5" = git ] && [ "$7" = up ] && [ $# -eq 7 ] ||
 		{ echo "fake podman: unexpected exec: $*" >&2; exit 125; }
-	case "$4" in
-	git-upload-pack | git-receive-pack | git-upload-archive) exec "$4" "$SESSION_REPO" ;;
+	case "$6" in
+	git-upload-pack | git-receive-pack | git-upload-archive) exec "$6" "$SESSION_REPO" ;;
 	esac
 	exit 127
 	;;
@@ -61,7 +62,7 @@ test_expect_success 'push runs exactly one ps and one exec, nothing else' '
 	test_equal 2 "$(wc -l <"$CALLS")" &&
 	test_equal "ps --all --filter label=app=paude --filter label=paude.io/session-name=up --format json" \
 		"$(sed -n 1p "$CALLS")" &&
-	test_equal "exec --interactive paude-up git-receive-pack /pvc/workspace" "$(sed -n 2p "$CALLS")" &&
+	test_equal "exec --interactive paude-up paude-session git git-receive-pack up" "$(sed -n 2p "$CALLS")" &&
 	test_equal hello "$(cat "$SESSION_REPO/f.txt")"
 '
 
@@ -71,7 +72,7 @@ test_expect_success 'fetch and clone run git-upload-pack; the podman/NAME form i
 	(cd "$SESSION_REPO" && echo more >g.txt && git add g.txt && git commit -q -m two) &&
 	git pull -q --ff-only paude::podman/up main &&
 	test_equal more "$(cat g.txt)" &&
-	grep -qx "exec --interactive paude-up git-upload-pack /pvc/workspace" "$CALLS" &&
+	grep -qx "exec --interactive paude-up paude-session git git-upload-pack up" "$CALLS" &&
 	git clone -q paude::up "$TRASH/clone" &&
 	test_equal "$(git rev-parse HEAD)" "$(git -C "$TRASH/clone" rev-parse HEAD)"
 '
@@ -109,7 +110,7 @@ test_expect_success 'bytes after the connect line reach the service unchanged' '
 test_expect_success 'PAUDE_LOG=debug traces what runs, on stderr only' '
 	cd "$TRASH/repo" &&
 	PAUDE_LOG=debug git ls-remote paude::up >out 2>err &&
-	test_grep "+ exec podman exec --interactive paude-up git-upload-pack /pvc/workspace" err &&
+	test_grep "+ exec podman exec --interactive paude-up paude-session git git-upload-pack up" err &&
 	test_grep "peak RSS before exec" err &&
 	test_grep "refs/heads/main" out &&
 	! grep -q "debug" out

@@ -109,7 +109,7 @@ test_expect_success 'paude remote add --push goes through oc exec -i' '
 	paude remote add --push "$name" 2>err &&
 	test_equal "paude::openshift/fake-ctx/h6-team/$name" "$(git config --get "remote.paude-$name.url")" &&
 	test_equal "$(git rev-parse HEAD)" "$(in_pod git -C /pvc/workspace rev-parse HEAD)" &&
-	test_grep "exec --stdin paude-$name-0 --container=agent -- git-receive-pack" \
+	test_grep "exec --stdin paude-$name-0 --container=agent -- paude-session git git-receive-pack $name" \
 		"$KUBE_FAKE_DIR/calls"
 '
 

@@ -69,9 +69,12 @@ si_exec_prepare(struct paude_backend *b, const char *name, unsigned flags, const
 	(void)name;
 	(void)err;
 	assert_true(flags & PAUDE_EXEC_STDIN);
-	assert_string_equal(argv[1], "/pvc/workspace");
-	assert_null(argv[2]);
-	paude_strvec_pushl(&out->args, argv[0], session_repo, NULL);
+	/* paude-session git SERVICE NAME: run SERVICE on our local "workspace". */
+	assert_string_equal(argv[0], "paude-session");
+	assert_string_equal(argv[1], "git");
+	assert_string_equal(argv[3], name);
+	assert_null(argv[4]);
+	paude_strvec_pushl(&out->args, argv[2], session_repo, NULL);
 	return 0;
 }
 
