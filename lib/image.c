@@ -176,7 +176,7 @@ paude_image_files_release(struct paude_image_files *f)
 
 void
 paude_image__files_add(struct paude_image_files *f, const char *path, const void *data, size_t size,
-	  unsigned mode)
+		       unsigned mode)
 {
 	struct paude_image_file *v = realloc(f->v, (f->nr + 1) * sizeof(*v));
 	if (!v)
@@ -228,7 +228,8 @@ files_from_dir(const char *root, const char *dir, struct paude_image_files *out,
 		r = paude_buf_read_file(&b, fp, err);
 		if (r < 0)
 			break;
-		paude_image__files_add(out, de->d_name, b.buf, b.len, (st.st_mode & 0111) ? 0755 : 0644);
+		paude_image__files_add(out, de->d_name, b.buf, b.len,
+				       (st.st_mode & 0111) ? 0755 : 0644);
 	}
 	closedir(d);
 	return r;
@@ -950,8 +951,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	if (b->base)
 		paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", b->base);
 	for (size_t i = 0; i < b->nargs; i++)
-		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", b->args[i].name,
-				   b->args[i].value);
+		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", b->args[i].name, b->args[i].value);
 	for (size_t i = 0; b->raw_args && i < b->raw_args->nr; i++)
 		paude_strvec_pushf(&c.args, "--build-arg=%s", b->raw_args->v[i]);
 	const char *ca = b->ca_secret ? ca_bundle(o) : NULL;
