@@ -233,6 +233,17 @@ on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+static bool
+loopback_url(const char *url)
+{
+	const char *h = strstr(url, "://");
+	if (!h)
+		return false;
+	h += 3;
+	return (!strncmp(h, "localhost", 9) && (h[9] == ':' || h[9] == '/' || !h[9])) ||
+	       !strncmp(h, "127.", 4) || !strncmp(h, "[::1]", 5);
+}
+
 static int
 http_get(const char *url, const char *accept, const char *token, size_t max, struct response *out,
 	 struct paude_error **err)
@@ -279,6 +290,9 @@ http_get(const char *url, const char *accept, const char *token, size_t max, str
 	const char *ca = paude_ca_bundle_detect();
 	if (ca)
 		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+	/* A registry on this machine is never reached through a proxy. */
+	if (loopback_url(url))
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	paude_debug("+ GET %s", url);
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
