@@ -48,8 +48,7 @@ CONF
 	REGISTRY_PID=$!
 	test_on_exit "kill $REGISTRY_PID"
 	REGISTRY=127.0.0.1:$port
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		curl -fsS --noproxy '*' -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null && return 0
 		kill -0 "$REGISTRY_PID" 2>/dev/null || break
 		sleep 0.1

@@ -109,8 +109,8 @@ test_expect_success 'the session runs the image and the features ran in order' '
 	paude start --detach "$name" &&
 	podman exec "$ctr" hello >greeting &&
 	test_grep "^greeting=hi there loud=true second=two remote-user=paude$" greeting &&
-	podman exec "$ctr" sh -c "echo \$HELLO_HOME" >home &&
-	test_grep "^/opt/hello$" home &&
+	podman exec "$ctr" sh -c "echo \$HELLO_HOME" >hello-home &&
+	test_grep "^/opt/hello$" hello-home &&
 	podman exec "$ctr" cat /opt/order >order &&
 	printf "hello\nafter\n" >expected &&
 	cmp expected order &&
