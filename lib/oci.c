@@ -93,11 +93,12 @@ paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_err
 	*out = r;
 	return 0;
 bad:
-	return paude_error_set(
-	    err, PAUDE_EUSAGE, 0,
-	    "invalid feature reference '%s' (expected REGISTRY/PATH:TAG, such as "
-	    "ghcr.io/devcontainers/features/go:1)",
-	    ref);
+	/* Not `return paude_error_set(...)`: the analyzer cannot see it never returns 0. */
+	(void)paude_error_set(err, PAUDE_EUSAGE, 0,
+			      "invalid feature reference '%s' (expected REGISTRY/PATH:TAG, such as "
+			      "ghcr.io/devcontainers/features/go:1)",
+			      ref);
+	return PAUDE_EUSAGE;
 }
 
 char *
@@ -344,12 +345,12 @@ static int
 fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 {
 	_cleanup_free_ char *realm = NULL, *service = NULL, *scope = NULL;
-	if (paude_oci_parse_challenge(challenge, &realm, &service, &scope) < 0)
+	if (paude_oci_parse_challenge(challenge, &realm, &service, &scope) < 0 || !realm)
 		return paude_error_set(err, PAUDE_EPROTO, 0,
 				       "registry '%s' asks for authentication paude cannot do "
 				       "('%s'; only anonymous pulls are supported)",
 				       s->ref->registry, challenge);
-	if (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))
+	if (strncmp(realm, "https://", 8) != 0 && strncmp(realm, "http://", 7) != 0)
 		return paude_error_set(
 		    err, PAUDE_EPROTO, 0,
 		    "registry '%s' names a token service that is not http(s): '%s'",
