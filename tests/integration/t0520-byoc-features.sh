@@ -116,7 +116,7 @@ test_expect_success 'the session runs the image and the features ran in order' '
 	cmp expected order &&
 	podman exec "$ctr" id -u >uid &&
 	test_grep "^1000$" uid &&
-	podman exec "$ctr" sh -c "command -v claude git tmux" >tools &&
+	podman exec "$ctr" sh -c "for t in claude git tmux; do command -v \$t; done" >tools &&
 	test "$(wc -l <tools)" = 3
 '
 

@@ -37,7 +37,7 @@ test_expect_success 'create builds the image with the packages; the session has 
 	paude start --detach "$name" &&
 	podman exec "$ctr" jq --version >jq &&
 	test_grep "^jq-" jq &&
-	podman exec "$ctr" sh -c "command -v make claude tmux git" >tools &&
+	podman exec "$ctr" sh -c "for t in make claude tmux git; do command -v \$t; done" >tools &&
 	test "$(wc -l <tools)" = 4
 '
 
