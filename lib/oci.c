@@ -426,6 +426,13 @@ registry_get(struct session *s, const char *what, const char *accept, size_t max
 		if (r.status != 200) {
 			long st = r.status;
 			response_release(&r);
+			if (st == 401 || st == 403)
+				return paude_error_set(
+				    err, PAUDE_EPROTO, 0,
+				    "%s: access denied (HTTP %ld; paude pulls "
+				    "anonymously, so only public features can be "
+				    "used)",
+				    url, st);
 			if (st == 404)
 				return paude_error_set(err, PAUDE_ENOTFOUND, 0,
 						       "feature '%s/%s' not found in its registry "
