@@ -21,6 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Node.js and npm for the schema check of the cluster objects (tests/schema).
+# A Node that came from elsewhere (NodeSource bundles npm) is kept as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
 # Podman on hosts with hybrid cgroups and a capped nofile limit: use runc,
 # and ask for limits the host can grant. Only written when absent, so a
 # user's own configuration is never overwritten.
