@@ -38,7 +38,9 @@ struct paude_config {
 	char *workspace; /* the project directory the paths are checked against */
 	char *image; /* devcontainer "image" / paude "base"; NULL = paude's default base */
 	char *dockerfile; /* build.dockerfile, absolute; NULL if none */
-	char *context; /* build.context, absolute (default: the dockerfile's directory) */
+	/* build.context, absolute; default: the devcontainer.json's directory, or the
+	 * project for paude.json */
+	char *context;
 	struct paude_strvec build_args; /* build.args as "K=V" (only with a dockerfile) */
 	struct paude_strvec packages; /* paude.json "packages" */
 	struct paude_feature_ref *features; /* devcontainer "features", in file order */
