@@ -21,6 +21,10 @@ static const char usage[] =
 	"Create a session for the current directory (NAME defaults to the directory's\n"
 	"name). The session is not started: run 'paude start NAME' next.\n"
 	"\n"
+	"A project may bring its own environment: .devcontainer/devcontainer.json,\n"
+	".devcontainer.json or paude.json (the first found is used; see\n"
+	"docs/CONFIGURATION.md). Its image is built once and cached.\n"
+	"\n"
 	"Options:\n"
 	"  --yolo                  let Claude Code act without permission prompts\n"
 	"                          (passes --dangerously-skip-permissions)\n"
@@ -32,8 +36,11 @@ static const char usage[] =
 	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
 	"                          repeatable: -a '-p \"explain this code\"'\n"
 	"  --rebuild               rebuild the session image even if it is cached\n"
-	"  --dry-run               show what would be created and the image recipe;\n"
-	"                          change nothing\n"
+	"                          (after changing the configuration's Dockerfile base\n"
+	"                          or to get a newer Claude Code)\n"
+	"  --dry-run               show what would be created, the configuration found\n"
+	"                          (base, packages, features, setup command) and the\n"
+	"                          image recipe; build and change nothing\n"
 	"  --backend NAME          where the session runs: podman (default), or\n"
 	"                          openshift (alias kubernetes) on a cluster\n"
 	"\n"
@@ -118,7 +125,10 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		printf("  (with network options for paude-net-%s: an internal network without "
 		       "DNS, and its proxy container paude-proxy-%s)\n",
 		       m->name, m->name);
-	if (setup->recipe) {
+	if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE) {
+		printf("\nCustom environment (built if missing):\n");
+		fputs(setup->recipe, stdout);
+	} else if (setup->recipe) {
 		printf("\nImage recipe (Containerfile):\n");
 		fputs(setup->recipe, stdout);
 		if (setup->recipe[0] && setup->recipe[strlen(setup->recipe) - 1] != '\n')
