@@ -14,6 +14,13 @@ int
 paude_json_parse(struct json_object **out, const char *s, size_t n, const char *what,
 		 struct paude_error **err)
 {
+	return paude_json_parse_at(out, s, n, what, NULL, err);
+}
+
+int
+paude_json_parse_at(struct json_object **out, const char *s, size_t n, const char *what,
+		    size_t *bad_offset, struct paude_error **err)
+{
 	if (n >= (size_t)INT32_MAX)
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: document too large", what);
 	/*
@@ -38,24 +45,33 @@ paude_json_parse(struct json_object **out, const char *s, size_t n, const char *
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue || (jerr != json_tokener_success && off >= n)) {
 		json_object_put(obj);
+		if (bad_offset)
+			*bad_offset = n;
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: unexpected end of JSON", what);
 	}
 	if (jerr != json_tokener_success) {
 		json_object_put(obj);
+		if (bad_offset)
+			*bad_offset = off;
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: invalid JSON at offset %zu: %s",
 				       what, off, json_tokener_error_desc(jerr));
 	}
 	for (; off < n; off++) {
 		if (!is_json_space(s[off])) {
 			json_object_put(obj);
+			if (bad_offset)
+				*bad_offset = off;
 			return paude_error_set(err, PAUDE_EPROTO, 0,
 					       "%s: unexpected data after JSON at offset %zu", what,
 					       off);
 		}
 	}
-	if (!obj)
+	if (!obj) {
+		if (bad_offset)
+			*bad_offset = 0;
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: empty JSON document (null)",
 				       what);
+	}
 	*out = obj;
 	return 0;
 }

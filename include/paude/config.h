@@ -27,16 +27,19 @@ enum paude_venv_mode {
 
 struct paude_feature_ref {
 	char *ref; /* OCI reference, e.g. "ghcr.io/devcontainers/features/node:1" */
-	struct paude_strvec options; /* "name=value" as written in the config */
+	/* "name=value" as written in the config (booleans as "true"/"false";
+	 * the string shorthand "ref": "1.2" is "version=1.2") */
+	struct paude_strvec options;
 };
 
 struct paude_config {
 	enum paude_config_kind kind;
 	char *path; /* absolute path of the file used, NULL for NONE */
+	char *workspace; /* the project directory the paths are checked against */
 	char *image; /* devcontainer "image" / paude "base"; NULL = paude's default base */
 	char *dockerfile; /* build.dockerfile, absolute; NULL if none */
 	char *context; /* build.context, absolute (default: the dockerfile's directory) */
-	struct paude_strvec build_args; /* build.args as "K=V" */
+	struct paude_strvec build_args; /* build.args as "K=V" (only with a dockerfile) */
 	struct paude_strvec packages; /* paude.json "packages" */
 	struct paude_feature_ref *features; /* devcontainer "features", in file order */
 	size_t n_features;
@@ -59,8 +62,24 @@ void paude_config_release(struct paude_config *c);
  */
 int paude_config_load(struct paude_config *out, const char *workspace, struct paude_error **err);
 
-/* Parse one file's text (path is used for messages and relative paths). */
+/*
+ * Parse one file's text. path (absolute) is used for messages and to
+ * resolve relative paths: the project is the parent of a .devcontainer
+ * directory holding the file, else the file's directory. Paths (build.*)
+ * that leave the project are PAUDE_EUSAGE. Refused, unsupported and
+ * unknown properties become out->warnings (the caller prints them).
+ */
 int paude_config_parse(struct paude_config *out, enum paude_config_kind kind, const char *path,
 		       const char *text, size_t len, struct paude_error **err);
+
+/* "devcontainer.json", "paude.json" or "none". */
+const char *paude_config_kind_name(enum paude_config_kind k);
+
+/*
+ * JSONC to JSON in place: comments (outside strings) and trailing commas
+ * become spaces; newlines are kept, so offsets and line numbers still
+ * point at the original text. Returns n.
+ */
+size_t paude_jsonc_strip(char *s, size_t n);
 
 #endif

@@ -22,6 +22,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 /* Parse exactly one JSON value from s[0..n). `what` names the source in errors. */
 int paude_json_parse(struct json_object **out, const char *s, size_t n, const char *what,
 		     struct paude_error **err);
+/* The same; on failure *bad_offset (if not NULL) is the byte offset where
+ * the input stopped making sense (n for a document cut short). */
+int paude_json_parse_at(struct json_object **out, const char *s, size_t n, const char *what,
+			size_t *bad_offset, struct paude_error **err);
 
 /* Borrowed string member, or NULL if missing or not a string. */
 const char *paude_json_get_str(struct json_object *obj, const char *key);
