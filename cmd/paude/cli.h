@@ -53,6 +53,13 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 
 /* Copy ~/.claude and ~/.claude.json into a running session (never mounted). */
 int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
+/*
+ * Run the session's setup command if it never succeeded there (see
+ * setup-run.c); its output goes to stderr. PAUDE_ECHILD naming the command
+ * and its exit status when it fails.
+ */
+int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
+			struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent). */
 int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Attach the terminal to the agent's tmux session; returns after detaching. */

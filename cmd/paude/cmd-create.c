@@ -29,6 +29,10 @@ static const char usage[] =
 	"                          'default' is given too; 'all' disables filtering.\n"
 	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
 	"                          repeatable: -a '-p \"explain this code\"'\n"
+	"  --mount-workspace       mount this directory read-write in the session\n"
+	"                          instead of keeping the code in the session's volume\n"
+	"                          (the agent then changes your files directly; venv\n"
+	"                          directories are hidden behind empty ones)\n"
 	"  --rebuild               rebuild the session image even if it is cached\n"
 	"  --dry-run               show what would be created and the image recipe;\n"
 	"                          change nothing\n"
@@ -46,6 +50,7 @@ enum {
 	OPT_DOMAINS,
 	OPT_REBUILD,
 	OPT_DRY_RUN,
+	OPT_MOUNT_WORKSPACE,
 };
 
 static const struct option opts[] = {
@@ -55,6 +60,7 @@ static const struct option opts[] = {
 	{ "args", required_argument, NULL, 'a' },
 	{ "rebuild", no_argument, NULL, OPT_REBUILD },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "mount-workspace", no_argument, NULL, OPT_MOUNT_WORKSPACE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,7 +74,17 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	paude_quote_argv(&b, (const char *const *)agent.v);
 	printf("Session:    %s (not created: dry run)\n", m->name);
 	printf("Backend:    podman\n");
-	printf("Workspace:  %s\n", m->workspace);
+	printf("Workspace:  %s (%s)\n", m->workspace,
+	       m->workspace_mode == PAUDE_WORKSPACE_MOUNT
+		       ? "mounted read-write"
+		       : "copied into the session volume with git; never mounted");
+	for (size_t i = 0; i < m->venv_shadows.nr; i++)
+		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
+	if (m->setup.nr) {
+		_cleanup_buf_ struct paude_buf sb = PAUDE_BUF_INIT;
+		paude_quote_argv(&sb, (const char *const *)m->setup.v);
+		printf("Setup:      %s (runs once, at the first start)\n", sb.buf);
+	}
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
@@ -109,6 +125,8 @@ PAUDE_CMD(create)
 	bool help = false, dry_run = false, rebuild = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
+	_cleanup_(paude_config_release) struct paude_config cfg;
+	paude_config_init(&cfg);
 	paude_session_init(&spec.meta);
 	paude_strvec_init(&spec.env);
 	int opt, r;
@@ -139,6 +157,9 @@ PAUDE_CMD(create)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
+		case OPT_MOUNT_WORKSPACE:
+			spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
+			break;
 		default:
 			return paude_cli_bad_option(err, "create", argv, CLI_COMMON_SHORT "a:");
 		}
@@ -161,6 +182,14 @@ PAUDE_CMD(create)
 	spec.meta.agent = strdup("claude");
 	spec.meta.created = paude_now_rfc3339();
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
+		return r;
+	if ((r = paude_config_load(&cfg, spec.meta.workspace, err)) < 0)
+		return r;
+	if (cfg.path)
+		paude_info("Using %s", cfg.path);
+	for (size_t i = 0; i < cfg.warnings.nr; i++)
+		paude_warn("%s", cfg.warnings.v[i]);
+	if ((r = paude_setup_project(&spec, &cfg, &setup, err)) < 0)
 		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
@@ -200,7 +229,8 @@ PAUDE_CMD(create)
 		return r;
 
 	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
-	paude_info("Created session '%s' for %s", spec.meta.name, spec.meta.workspace);
+	paude_info("Created session '%s' for %s%s", spec.meta.name, spec.meta.workspace,
+		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)" : "");
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;

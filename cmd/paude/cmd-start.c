@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paude start: start a session (if it is not running), copy the Claude
- * config in, launch the agent inside tmux, and attach the terminal to it.
+ * config in, run the project's setup command the first time, launch the
+ * agent inside tmux, and attach the terminal to it.
  * Ctrl-b d detaches; the agent keeps running.
  */
 #include <stdio.h>
@@ -16,6 +17,10 @@ static const char usage[] =
 	"Start a session and connect to Claude Code inside it. Without NAME: the\n"
 	"session of the current directory, or the only one. Detach with Ctrl-b d;\n"
 	"the agent keeps running. Reconnect with 'paude connect'.\n"
+	"\n"
+	"The first start runs the project's setup command (paude.json \"setup\",\n"
+	"devcontainer.json \"postCreateCommand\") in the workspace, with its output\n"
+	"shown; once it has succeeded, later starts skip it.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --detach     start the session and the agent, but do not attach\n"
@@ -63,6 +68,8 @@ PAUDE_CMD(start)
 			return r;
 	}
 	if ((r = paude_cli_sync_config(b, s.name, err)) < 0)
+		return r;
+	if ((r = paude_cli_run_setup(b, &s, err)) < 0)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
