@@ -129,9 +129,10 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 
 /* Names paude itself sets in the agent container: a project may not change them. */
 static const char *const reserved_env[] = {
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",	     "http_proxy",     "https_proxy",
-	"no_proxy",   "HOME",	     "SSL_CERT_FILE",    "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO",
-	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+	"HTTP_PROXY",	  "HTTPS_PROXY",	"NO_PROXY",
+	"http_proxy",	  "https_proxy",	"no_proxy",
+	"HOME",		  "SSL_CERT_FILE",	"NODE_EXTRA_CA_CERTS",
+	"GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
 };
 
 static bool
