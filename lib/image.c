@@ -15,6 +15,7 @@
 #include "paude/log.h"
 #include "paude/buf.h"
 #include "paude/strvec.h"
+#include "image-internal.h"
 #include "banned.h"
 
 #ifndef PAUDE_VERSION
@@ -94,8 +95,8 @@ ca_bundle(const struct paude_image_opts *o)
 
 /* --- validation of what lands in argv and in the Containerfile --- */
 
-static bool
-valid_image_ref(const char *s)
+bool
+paude_image__valid_ref(const char *s)
 {
 	size_t n = strlen(s);
 	if (!n || n > 255 ||
@@ -140,10 +141,10 @@ check_target(const struct paude_image_target *t, const char *base, struct paude_
 	if (!valid_dir(t->dir))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'",
 				       t->dir);
-	if (!valid_image_ref(t->repo))
+	if (!paude_image__valid_ref(t->repo))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image repository '%s'",
 				       t->repo);
-	if (!valid_image_ref(base))
+	if (!paude_image__valid_ref(base))
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "invalid base image '%s' (expected a reference such as %s)",
 				       base, PAUDE_IMAGE_DEFAULT_BASE);
@@ -173,9 +174,9 @@ paude_image_files_release(struct paude_image_files *f)
 	f->nr = 0;
 }
 
-static void
-files_add(struct paude_image_files *f, const char *path, const void *data, size_t size,
-	  unsigned mode)
+void
+paude_image__files_add(struct paude_image_files *f, const char *path, const void *data, size_t size,
+		       unsigned mode)
 {
 	struct paude_image_file *v = realloc(f->v, (f->nr + 1) * sizeof(*v));
 	if (!v)
@@ -227,7 +228,8 @@ files_from_dir(const char *root, const char *dir, struct paude_image_files *out,
 		r = paude_buf_read_file(&b, fp, err);
 		if (r < 0)
 			break;
-		files_add(out, de->d_name, b.buf, b.len, (st.st_mode & 0111) ? 0755 : 0644);
+		paude_image__files_add(out, de->d_name, b.buf, b.len,
+				       (st.st_mode & 0111) ? 0755 : 0644);
 	}
 	closedir(d);
 	return r;
@@ -241,7 +243,7 @@ files_from_embedded(const char *dir, struct paude_image_files *out)
 		if (strncmp(e->path, dir, dl) != 0 || e->path[dl] != '/' ||
 		    strchr(e->path + dl + 1, '/'))
 			continue;
-		files_add(out, e->path + dl + 1, e->data, e->size, e->mode);
+		paude_image__files_add(out, e->path + dl + 1, e->data, e->size, e->mode);
 	}
 }
 
@@ -289,8 +291,8 @@ files_find(const struct paude_image_files *f, const char *path)
 
 /* Each field is "NAME LENGTH\n" followed by its bytes: no two different
  * input sets can produce the same byte stream. */
-static void
-hash_field(struct paude_sha256 *h, const char *name, const void *data, size_t n)
+void
+paude_image__hash_field(struct paude_sha256 *h, const char *name, const void *data, size_t n)
 {
 	char head[96];
 	int k = snprintf(head, sizeof(head), "%s %zu\n", name, n);
@@ -298,10 +300,10 @@ hash_field(struct paude_sha256 *h, const char *name, const void *data, size_t n)
 	paude_sha256_update(h, data, n);
 }
 
-static void
-hash_str(struct paude_sha256 *h, const char *name, const char *s)
+void
+paude_image__hash_str(struct paude_sha256 *h, const char *name, const char *s)
 {
-	hash_field(h, name, s, strlen(s));
+	paude_image__hash_field(h, name, s, strlen(s));
 }
 
 void
@@ -309,21 +311,21 @@ paude_image_hash(const struct paude_image_inputs *in, char out[PAUDE_SHA256_HEX_
 {
 	struct paude_sha256 h;
 	paude_sha256_init(&h);
-	hash_str(&h, "paude-image", "1");
-	hash_str(&h, "paude-version", in->paude_version);
-	hash_str(&h, "dir", in->dir);
-	hash_str(&h, "base", in->base);
+	paude_image__hash_str(&h, "paude-image", "1");
+	paude_image__hash_str(&h, "paude-version", in->paude_version);
+	paude_image__hash_str(&h, "dir", in->dir);
+	paude_image__hash_str(&h, "base", in->base);
 	for (size_t i = 0; i < in->nargs; i++) {
-		hash_str(&h, "arg", in->args[i].name);
-		hash_str(&h, "value", in->args[i].value);
+		paude_image__hash_str(&h, "arg", in->args[i].name);
+		paude_image__hash_str(&h, "value", in->args[i].value);
 	}
 	for (size_t i = 0; i < in->files->nr; i++) {
 		const struct paude_image_file *f = &in->files->v[i];
 		char mode[16];
 		(void)snprintf(mode, sizeof(mode), "%04o", f->mode);
-		hash_str(&h, "file", f->path);
-		hash_str(&h, "mode", mode);
-		hash_field(&h, "data", f->data, f->size);
+		paude_image__hash_str(&h, "file", f->path);
+		paude_image__hash_str(&h, "mode", mode);
+		paude_image__hash_field(&h, "data", f->data, f->size);
 	}
 	paude_sha256_final_hex(&h, out);
 }
@@ -479,8 +481,8 @@ run_status(struct paude_runner *r, const char *const *argv, int *status, struct 
 }
 
 /* `podman image exists REF`: 0 and *yes set, or an error if podman fails. */
-static int
-image_exists(struct paude_runner *r, const char *ref, bool *yes, struct paude_error **err)
+int
+paude_image__exists(struct paude_runner *r, const char *ref, bool *yes, struct paude_error **err)
 {
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
 	int status = 0;
@@ -499,8 +501,8 @@ image_exists(struct paude_runner *r, const char *ref, bool *yes, struct paude_er
 
 /* The ID of a local image, or NULL (missing, or podman failed: both only
  * mean there is nothing to clean up). */
-static char *
-image_id(struct paude_runner *r, const char *ref)
+char *
+paude_image__id(struct paude_runner *r, const char *ref)
 {
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
@@ -519,10 +521,10 @@ image_id(struct paude_runner *r, const char *ref)
  * session still uses it (or another tag names it), podman refuses, and it
  * stays; that is fine.
  */
-static void
-remove_replaced(struct paude_runner *r, const char *old_id, const char *ref)
+void
+paude_image__remove_replaced(struct paude_runner *r, const char *old_id, const char *ref)
 {
-	_cleanup_free_ char *new_id = image_id(r, ref);
+	_cleanup_free_ char *new_id = paude_image__id(r, ref);
 	if (!new_id || !strcmp(new_id, old_id))
 		return;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
@@ -836,14 +838,14 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 			char **out_ref, bool *out_fallback, struct paude_error **err)
 {
 	const char *fallback = paude_image_fallback_base(o);
-	if (!valid_image_ref(base))
+	if (!paude_image__valid_ref(base))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid base image '%s'", base);
-	if (!valid_image_ref(fallback))
+	if (!paude_image__valid_ref(fallback))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid fallback base image '%s'",
 				       fallback);
 	bool is_fallback = !strcmp(base, fallback);
 	bool yes = false;
-	int ret = image_exists(r, base, &yes, err);
+	int ret = paude_image__exists(r, base, &yes, err);
 	if (ret < 0)
 		return ret;
 	if (yes) {
@@ -876,7 +878,7 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 					       "cannot pull base image '%s': %s (set "
 					       "PAUDE_BASE_IMAGE to an image available locally)",
 					       base, why.len ? why.buf : "unknown error");
-		ret = image_exists(r, fallback, &yes, err);
+		ret = paude_image__exists(r, fallback, &yes, err);
 		if (ret < 0)
 			return ret;
 	}
@@ -893,10 +895,17 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 /* --- the build --- */
 
 static int
-write_context(const struct plan *p, const char *dir, struct paude_error **err)
+write_files(const struct paude_image_files *files, const char *dir, struct paude_error **err)
 {
-	for (size_t i = 0; i < p->files.nr; i++) {
-		const struct paude_image_file *f = &p->files.v[i];
+	for (size_t i = 0; i < files->nr; i++) {
+		const struct paude_image_file *f = &files->v[i];
+		if (strchr(f->path, '/')) {
+			_cleanup_free_ char *sub = paude_path_join(dir, f->path);
+			*strrchr(sub, '/') = '\0';
+			int ret = paude_mkdir_p(sub, 0755, err);
+			if (ret < 0)
+				return ret;
+		}
 		_cleanup_free_ char *path = paude_path_join(dir, f->path);
 		int ret = write_file_mode(path, f->data, f->size, f->mode, err);
 		if (ret < 0)
@@ -905,37 +914,47 @@ write_context(const struct plan *p, const char *dir, struct paude_error **err)
 	return 0;
 }
 
-static int
-build(struct paude_runner *r, const struct plan *p, const char *base,
-      const struct paude_image_opts *o, struct paude_error **err)
+int
+paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
+		   const struct paude_image_opts *o, struct paude_error **err)
 {
 	_cleanup_(workdir_release) struct workdir w = { 0 };
 	int ret = workdir_create(&w, err);
 	if (ret < 0)
 		return ret;
-	_cleanup_free_ char *ctx = paude_path_join(w.path, "context");
-	if (mkdir(ctx, 0755) < 0)
-		return paude_error_errno(err, errno, "cannot create '%s'", ctx);
-	ret = write_context(p, ctx, err);
-	if (ret < 0)
-		return ret;
+	_cleanup_free_ char *ctx = NULL, *cf = NULL;
+	if (b->context_dir) {
+		ctx = xstrdup(b->context_dir);
+		cf = xstrdup(b->containerfile);
+	} else {
+		ctx = paude_path_join(w.path, "context");
+		if (mkdir(ctx, 0755) < 0)
+			return paude_error_errno(err, errno, "cannot create '%s'", ctx);
+		ret = write_files(b->files, ctx, err);
+		if (ret < 0)
+			return ret;
+		cf = paude_path_join(ctx, "Containerfile");
+	}
 
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-	_cleanup_free_ char *cf = paude_path_join(ctx, "Containerfile");
-	paude_strvec_pushl(&c.args, "podman", "build", "--pull=never", NULL);
+	paude_strvec_pushl(&c.args, "podman", "build", NULL);
+	if (b->pull_never)
+		paude_strvec_push(&c.args, "--pull=never");
 	/* A rebuild also refreshes what the layer cache cannot see change,
 	 * such as the Claude Code release that "latest" names. */
 	if (o && o->rebuild)
 		paude_strvec_push(&c.args, "--no-cache");
-	paude_strvec_pushl(&c.args, "-f", cf, "-t", p->ref, NULL);
-	paude_strvec_pushf(&c.args, "--label=paude.io/image=%s", p->t->dir);
-	paude_strvec_pushf(&c.args, "--label=paude.io/image-hash=%s", p->hash);
+	paude_strvec_pushl(&c.args, "-f", cf, "-t", b->ref, NULL);
+	paude_strvec_pushf(&c.args, "--label=paude.io/image=%s", b->label);
+	paude_strvec_pushf(&c.args, "--label=paude.io/image-hash=%s", b->hash);
 	paude_strvec_pushf(&c.args, "--label=paude.io/version=%s", PAUDE_VERSION);
-	paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", base);
-	for (size_t i = 0; i < p->t->nargs; i++)
-		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", p->t->args[i].name,
-				   p->t->args[i].value);
-	const char *ca = ca_bundle(o);
+	if (b->base)
+		paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", b->base);
+	for (size_t i = 0; i < b->nargs; i++)
+		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", b->args[i].name, b->args[i].value);
+	for (size_t i = 0; b->raw_args && i < b->raw_args->nr; i++)
+		paude_strvec_pushf(&c.args, "--build-arg=%s", b->raw_args->v[i]);
+	const char *ca = b->ca_secret ? ca_bundle(o) : NULL;
 	if (ca) {
 		if (strchr(ca, ','))
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -949,28 +968,47 @@ build(struct paude_runner *r, const struct plan *p, const char *base,
 					       ca);
 		paude_strvec_pushf(&c.args, "--secret=id=paude-ca,src=%s", ca);
 	}
+	/* ctx is absolute: it cannot be taken for an option. */
 	paude_strvec_push(&c.args, ctx);
 
 	struct logfile log = { 0 };
 	_cleanup_free_ char *logname = NULL;
-	if (asprintf(&logname, "build-%s", p->t->dir) < 0)
+	if (asprintf(&logname, "build-%s", b->label) < 0)
 		abort();
 	logfile_init(&log, w.path, logname);
 	_cleanup_free_ char *logpath = log.path;
 
-	notify(o, PAUDE_IMAGE_EV_BUILD, p->ref);
+	notify(o, PAUDE_IMAGE_EV_BUILD, b->ref);
 	int status = 0;
 	ret = run_logged(r, &c, o, &log, &status, err);
 	if (ret < 0)
 		return ret;
 	if (status != 0) {
 		_cleanup_free_ char *what = NULL;
-		if (asprintf(&what, "cannot build image '%s'", p->ref) < 0)
+		if (asprintf(&what, "cannot build image '%s'", b->ref) < 0)
 			abort();
 		return step_error(err, what, "podman build", status, o, &log);
 	}
-	notify(o, PAUDE_IMAGE_EV_BUILT, p->ref);
+	notify(o, PAUDE_IMAGE_EV_BUILT, b->ref);
 	return 0;
+}
+
+static int
+build(struct paude_runner *r, const struct plan *p, const char *base,
+      const struct paude_image_opts *o, struct paude_error **err)
+{
+	const struct paude_image__build b = {
+		.ref = p->ref,
+		.hash = p->hash,
+		.label = p->t->dir,
+		.files = &p->files,
+		.base = base,
+		.args = p->t->args,
+		.nargs = p->t->nargs,
+		.pull_never = true,
+		.ca_secret = true,
+	};
+	return paude_image__build(r, &b, o, err);
 }
 
 int
@@ -984,7 +1022,7 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 	_cleanup_free_ char *old_id = NULL;
 	if (!(o && o->rebuild)) {
 		bool yes = false;
-		ret = image_exists(r, p.ref, &yes, err);
+		ret = paude_image__exists(r, p.ref, &yes, err);
 		if (ret < 0)
 			return ret;
 		if (yes) {
@@ -993,7 +1031,7 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 			return 0;
 		}
 	} else {
-		old_id = image_id(r, p.ref);
+		old_id = paude_image__id(r, p.ref);
 	}
 	_cleanup_free_ char *base = NULL;
 	bool fallback = false;
@@ -1006,7 +1044,7 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 	if (ret < 0)
 		return ret;
 	if (old_id)
-		remove_replaced(r, old_id, p.ref);
+		paude_image__remove_replaced(r, old_id, p.ref);
 	*out_ref = TAKE_PTR(p.ref);
 	return 0;
 }

@@ -14,36 +14,43 @@
 #include "session-setup.h"
 
 static const char usage[] =
-	"usage: paude create [NAME] [options]\n"
-	"\n"
-	"Create a session for the current directory (NAME defaults to the directory's\n"
-	"name). The session is not started: run 'paude start NAME' next.\n"
-	"\n"
-	"Options:\n"
-	"  --yolo                  let Claude Code act without permission prompts\n"
-	"                          (passes --dangerously-skip-permissions)\n"
-	"  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
-	"                          (default, vertexai, pypi, all), a host (example.com)\n"
-	"                          or a domain and its subdomains (.example.com).\n"
-	"                          Custom values replace the default list unless\n"
-	"                          'default' is given too; 'all' disables filtering.\n"
-	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
-	"                          repeatable: -a '-p \"explain this code\"'\n"
-	"  --mount-workspace       mount this directory read-write in the session\n"
-	"                          instead of keeping the code in the session's volume\n"
-	"                          (the agent then changes your files directly; venv\n"
-	"                          directories are hidden behind empty ones)\n"
-	"  --rebuild               rebuild the session image even if it is cached\n"
-	"  --dry-run               show what would be created and the image recipe;\n"
-	"                          change nothing\n"
-	"  --backend NAME          where the session runs: podman (default)\n"
-	"  -v, --verbose           show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet             show only warnings and errors\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
-	"image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
-	"disable).\n";
+    "usage: paude create [NAME] [options]\n"
+    "\n"
+    "Create a session for the current directory (NAME defaults to the directory's\n"
+    "name). The session is not started: run 'paude start NAME' next.\n"
+    "\n"
+    "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
+    ".devcontainer.json or paude.json (the first found is used; see\n"
+    "docs/CONFIGURATION.md). Its image is built once and cached.\n"
+    "\n"
+    "Options:\n"
+    "  --yolo                  let Claude Code act without permission prompts\n"
+    "                          (passes --dangerously-skip-permissions)\n"
+    "  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
+    "                          (default, vertexai, pypi, all), a host (example.com)\n"
+    "                          or a domain and its subdomains (.example.com).\n"
+    "                          Custom values replace the default list unless\n"
+    "                          'default' is given too; 'all' disables filtering.\n"
+    "  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
+    "                          repeatable: -a '-p \"explain this code\"'\n"
+    "  --mount-workspace       mount this directory read-write in the session\n"
+    "                          instead of keeping the code in the session's volume\n"
+    "                          (the agent then changes your files directly; venv\n"
+    "                          directories are hidden behind empty ones)\n"
+    "  --rebuild               rebuild the session image even if it is cached\n"
+    "                          (after changing the configuration's Dockerfile base\n"
+    "                          or to get a newer Claude Code)\n"
+    "  --dry-run               show what would be created, the configuration found\n"
+    "                          (base, packages, features, setup command) and the\n"
+    "                          image recipe; build and change nothing\n"
+    "  --backend NAME          where the session runs: podman (default)\n"
+    "  -v, --verbose           show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet             show only warnings and errors\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
+    "image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
+    "disable).\n";
 
 enum {
 	OPT_YOLO = CLI_OPT_FIRST_PRIVATE,
@@ -112,7 +119,10 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		printf("  (with network options for paude-net-%s: an internal network without "
 		       "DNS, and its proxy container paude-proxy-%s)\n",
 		       m->name, m->name);
-	if (setup->recipe) {
+	if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE) {
+		printf("\nCustom environment (built if missing):\n");
+		fputs(setup->recipe, stdout);
+	} else if (setup->recipe) {
 		printf("\nImage recipe (Containerfile):\n");
 		fputs(setup->recipe, stdout);
 		if (setup->recipe[0] && setup->recipe[strlen(setup->recipe) - 1] != '\n')
@@ -125,8 +135,6 @@ PAUDE_CMD(create)
 	bool help = false, dry_run = false, rebuild = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
-	_cleanup_(paude_config_release) struct paude_config cfg;
-	paude_config_init(&cfg);
 	paude_session_init(&spec.meta);
 	paude_strvec_init(&spec.env);
 	int opt, r;
@@ -183,21 +191,14 @@ PAUDE_CMD(create)
 	spec.meta.created = paude_now_rfc3339();
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
 		return r;
-	if ((r = paude_config_load(&cfg, spec.meta.workspace, err)) < 0)
-		return r;
-	if (cfg.path)
-		paude_info("Using %s", cfg.path);
-	for (size_t i = 0; i < cfg.warnings.nr; i++)
-		paude_warn("%s", cfg.warnings.v[i]);
-	if ((r = paude_setup_project(&spec, &cfg, &setup, err)) < 0)
-		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
 		return r;
 
 	if (dry_run) {
-		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0)
+		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0 ||
+		    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 			return r;
 		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
 		spec.proxy_image = setup.proxy_image_ref;
@@ -220,7 +221,8 @@ PAUDE_CMD(create)
 		return r;
 	}
 
-	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0)
+	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0 ||
+	    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 		return r;
 	spec.meta.image = strdup(setup.image_ref);
 	spec.proxy_image = setup.proxy_image_ref;

@@ -17,6 +17,7 @@
 #include "paude/net.h"
 #include "paude/podman.h"
 #include "paude/image.h"
+#include "paude/image-custom.h"
 #include "paude/run.h"
 
 extern char **environ;
@@ -28,6 +29,8 @@ paude_setup_release(struct paude_setup *s)
 	free(s->recipe);
 	free(s->ca_bundle);
 	free(s->proxy_image_ref);
+	paude_config_release(&s->config);
+	paude_feature_set_release(&s->features);
 	paude_strvec_clear(&s->strings);
 	free(s->mounts);
 	memset(s, 0, sizeof(*s));
@@ -56,10 +59,11 @@ add_mount(struct paude_setup *s, const char *host, const char *target, bool is_d
 
 /* Variables that configure Claude Code on Vertex AI and gcloud. */
 static const char *const pass_exact[] = {
-	"CLAUDE_CODE_USE_VERTEX", "ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT",
-	"CLOUD_ML_REGION",	  "ANTHROPIC_MODEL",		 "ANTHROPIC_SMALL_FAST_MODEL",
-	"DISABLE_TELEMETRY",	  "DISABLE_ERROR_REPORTING",	 "DISABLE_AUTOUPDATER",
-	"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+	"CLAUDE_CODE_USE_VERTEX", "ANTHROPIC_VERTEX_PROJECT_ID",
+	"GOOGLE_CLOUD_PROJECT",   "CLOUD_ML_REGION",
+	"ANTHROPIC_MODEL",        "ANTHROPIC_SMALL_FAST_MODEL",
+	"DISABLE_TELEMETRY",      "DISABLE_ERROR_REPORTING",
+	"DISABLE_AUTOUPDATER",    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
 };
 static const char *const pass_prefix[] = { "CLOUDSDK_", "VERTEX_REGION_" };
 
@@ -97,10 +101,11 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 	}
 	const char *ca = paude_ca_bundle_detect();
 	if (ca && !paude_is_file(ca))
-		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "CA bundle '%s' is not a file (fix PAUDE_CA_BUNDLE, or set it "
-				       "empty for none)",
-				       ca);
+		return paude_error_set(
+		    err, PAUDE_EUSAGE, 0,
+		    "CA bundle '%s' is not a file (fix PAUDE_CA_BUNDLE, or set it "
+		    "empty for none)",
+		    ca);
 	s->ca_bundle = ca ? strdup(ca) : NULL;
 	if (s->ca_bundle) {
 		add_mount(s, s->ca_bundle, CA_TARGET, false);
@@ -340,6 +345,45 @@ image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 	}
 }
 
+static int
+load_config(const struct paude_session *m, struct paude_setup *s, struct paude_error **err)
+{
+	paude_config_release(&s->config);
+	int ret = paude_config_load(&s->config, m->workspace, err);
+	if (ret < 0)
+		return ret;
+	if (s->config.kind == PAUDE_CONFIG_NONE)
+		return 0;
+	paude_info("Using configuration: %s", s->config.path);
+	for (size_t i = 0; i < s->config.warnings.nr; i++)
+		paude_warn("%s: %s", s->config.path, s->config.warnings.v[i]);
+	return 0;
+}
+
+static int
+custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_image_opts *o,
+	     bool dry_run, struct paude_error **err)
+{
+	int ret;
+	if (s->config.n_features) {
+		paude_info("Fetching %zu feature%s...", s->config.n_features,
+			   s->config.n_features == 1 ? "" : "s");
+		if ((ret = paude_features_resolve(&s->features, &s->config, NULL, err)) < 0)
+			return ret;
+	}
+	_cleanup_(paude_image_custom_release) struct paude_custom_plan plan = { 0 };
+	if ((ret = paude_image_custom_plan(&plan, &s->config, &s->features, o, err)) < 0)
+		return ret;
+	if (dry_run) {
+		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+		paude_image_custom_describe(&plan, &b);
+		s->recipe = paude_buf_detach(&b);
+		s->image_ref = strdup(plan.ref);
+		return 0;
+	}
+	return paude_image_custom_build(r, &plan, o, &s->image_ref, err);
+}
+
 static bool
 network_filtered(const struct paude_session *m)
 {
@@ -357,11 +401,17 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 	};
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
 	int ret;
+	if ((ret = load_config(m, s, err)) < 0)
+		return ret;
 	const char *img = getenv("PAUDE_IMAGE");
 	if (img && *img) {
 		if (paude_looks_like_option(img))
-			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid PAUDE_IMAGE '%s'", img);
+			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid PAUDE_IMAGE '%s'",
+					       img);
 		s->image_ref = strdup(img);
+	} else if (s->config.kind != PAUDE_CONFIG_NONE) {
+		if ((ret = custom_image(r, s, &o, dry_run, err)) < 0)
+			return ret;
 	} else if (dry_run) {
 		if ((ret = paude_image_recipe(&o, &s->recipe, err)) < 0 ||
 		    (ret = paude_image_agent_tag(&o, &s->image_ref, err)) < 0)
@@ -374,8 +424,8 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 	const char *pimg = getenv("PAUDE_PROXY_IMAGE");
 	if (pimg && *pimg) {
 		if (paude_looks_like_option(pimg))
-			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid PAUDE_PROXY_IMAGE '%s'",
-					       pimg);
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "invalid PAUDE_PROXY_IMAGE '%s'", pimg);
 		s->proxy_image_ref = strdup(pimg);
 		return 0;
 	}

@@ -7,13 +7,18 @@
 #ifndef PAUDE_SESSION_SETUP_H
 #define PAUDE_SESSION_SETUP_H
 
+#include "paude/config.h"
+#include "paude/features.h"
 #include "paude/session.h"
 #include "paude/run.h"
-#include "paude/config.h"
 
 struct paude_setup {
 	char *image_ref; /* image the session runs */
 	char *recipe; /* Containerfile text, for --dry-run */
+	/* The project's configuration (kind NONE without one): its setup
+	 * command, containerEnv and venv settings are for the session. */
+	struct paude_config config;
+	struct paude_feature_set features; /* resolved, in install order */
 	char *proxy_image_ref; /* the proxy's image (filtered networks only) */
 	char *ca_bundle; /* host CA bundle passed in, or NULL */
 	struct paude_strvec strings; /* owns the mount paths */
@@ -42,8 +47,12 @@ char *paude_setup_describe_network(const struct paude_session *m);
 /* Print the warnings an unrestricted network deserves. */
 void paude_setup_warn_network(const struct paude_session *m);
 /*
- * Find or build the agent image, and the proxy image when m's network is
- * filtered (dry_run: only compute their names and the recipe).
+ * Load the project's configuration from m->workspace into s->config
+ * (printing "Using configuration: FILE" and its warnings), then find or
+ * build the session's image: the project's own (see image-custom.h) when
+ * it has a configuration, else the agent image; and the proxy image when
+ * m's network is filtered. dry_run: fetch features but build nothing; the
+ * recipe then describes the configuration and the Containerfile.
  * PAUDE_IMAGE and PAUDE_PROXY_IMAGE name images to use as they are.
  */
 int paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct paude_setup *s,

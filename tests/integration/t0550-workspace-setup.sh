@@ -33,7 +33,7 @@ runs() { grep -c "setup ran" "$ws/setup.log"; }
 
 test_expect_success 'create --mount-workspace shadows the venv and says so' '
 	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
-	test_grep "Using $ws/paude.json" err &&
+	test_grep "Using configuration: $ws/paude.json" err &&
 	test_grep "^Shadowing venv: .venv$" err &&
 	test_grep "(mounted read-write)" err &&
 	paude list >list &&

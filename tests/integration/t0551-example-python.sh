@@ -28,7 +28,7 @@ fi
 
 test_expect_success 'create builds the example image on python:3.11-slim' '
 	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
-	test_grep "Using $ws/.devcontainer/devcontainer.json" err &&
+	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
 	podman container exists "$ctr"
 '
 

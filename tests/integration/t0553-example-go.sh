@@ -23,7 +23,7 @@ fi
 
 test_expect_success 'create builds the example image on golang:1.21' '
 	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
-	test_grep "Using $ws/.devcontainer/devcontainer.json" err &&
+	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
 	podman container exists "$ctr"
 '
 
