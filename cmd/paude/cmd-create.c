@@ -87,11 +87,7 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		       : "copied into the session volume with git; never mounted");
 	for (size_t i = 0; i < m->venv_shadows.nr; i++)
 		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
-	if (m->setup.nr) {
-		_cleanup_buf_ struct paude_buf sb = PAUDE_BUF_INIT;
-		paude_quote_argv(&sb, (const char *const *)m->setup.v);
-		printf("Setup:      %s (runs once, at the first start)\n", sb.buf);
-	}
+
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
