@@ -24,7 +24,12 @@ fi
 test_expect_success 'create builds the example image on node:20-slim' '
 	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
 	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
-	podman container exists "$ctr"
+	podman container exists "$ctr" &&
+	podman image exists docker.io/library/node:20-slim
+'
+
+test_expect_success 'the session runs on the stand-in base, pulled from the test registry' '
+	test_equal "paude test stand-in for node" "$(podman run --rm --network none --entrypoint cat "$(podman container inspect "$ctr" --format "{{.ImageName}}")" /etc/paude-test-standin)"
 '
 
 test_expect_success 'start needs no setup (the example has none)' '
