@@ -151,7 +151,7 @@ lint:
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB lib cmd
 	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
-		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-*)
+		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-*)
 
 FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)

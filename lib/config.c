@@ -210,7 +210,8 @@ inside(const char *path, const char *root)
 /* rel resolved against base; must stay inside the workspace (lexically and,
  * if it exists, after resolving symlinks). */
 static int
-project_path(struct ctx *x, const char *prop, const char *base, const char *rel, char **out)
+project_path(struct ctx *x, const char *prop, const char *base, const char *rel, bool is_file,
+	     char **out)
 {
 	if (!*rel || strchr(rel, '\n'))
 		return bad(x, prop, "an empty path or one with a newline");
@@ -218,6 +219,8 @@ project_path(struct ctx *x, const char *prop, const char *base, const char *rel,
 	if (!joined)
 		abort();
 	_cleanup_free_ char *norm = normalize(joined);
+	if (is_file && !strcmp(norm, x->workspace))
+		return bad(x, prop, "the project directory itself is not a file");
 	if (!inside(norm, x->workspace))
 		return paude_error_set(
 		    x->err, PAUDE_EUSAGE, 0,
@@ -253,14 +256,15 @@ decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
 		if (!strcmp(key, "dockerfile")) {
 			if (!is_str(v))
 				return bad(x, prop, "expected a string");
-			int r =
-			    project_path(x, prop, base, json_object_get_string(v), &c->dockerfile);
+			int r = project_path(x, prop, base, json_object_get_string(v), true,
+					     &c->dockerfile);
 			if (r < 0)
 				return r;
 		} else if (!strcmp(key, "context")) {
 			if (!is_str(v))
 				return bad(x, prop, "expected a string");
-			int r = project_path(x, prop, base, json_object_get_string(v), &c->context);
+			int r = project_path(x, prop, base, json_object_get_string(v), false,
+					     &c->context);
 			if (r < 0)
 				return r;
 		} else if (!strcmp(key, "args")) {

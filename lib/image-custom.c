@@ -255,7 +255,8 @@ walk_dir(struct walk *w, const char *dir, const char *rel, struct paude_error **
 	int r = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
-		if (r == 0 && strcmp(name, ".") && strcmp(name, "..") && strcmp(name, ".git")) {
+		if (r == 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+		    strcmp(name, ".git") != 0) {
 			_cleanup_free_ char *path = paude_path_join(dir, name);
 			_cleanup_free_ char *sub = *rel ? paude_path_join(rel, name) : strdup(name);
 			struct stat st;
@@ -335,13 +336,13 @@ paude_image_custom_plan(struct paude_custom_plan *out, const struct paude_config
 				       ver);
 	if (c->dockerfile) {
 		r = user_image(&p, err);
-		if (r == 0)
+		if (r == 0 && p.user_ref)
 			p.base = strdup(p.user_ref);
 	} else {
 		p.base = strdup(c->image ? c->image : paude_image_base(o));
 	}
 	if (r == 0 && !p.base)
-		abort();
+		abort(); /* out of memory */
 	if (r == 0 && !paude_image__valid_ref(p.base))
 		r = paude_error_set(err, PAUDE_EUSAGE, 0, "invalid base image '%s'", p.base);
 	if (r == 0)

@@ -10,7 +10,8 @@ SUDO=""
 
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev podman runc catatonit uidmap
-	git tmux squid debootstrap curl ca-certificates shellcheck valgrind)
+	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
+	docker-registry)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
