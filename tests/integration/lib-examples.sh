@@ -7,8 +7,9 @@
 #   from the Debian base (tests/integration/standins/*: Debian's python3 with
 #   pip and pytest, nodejs 18 and npm, golang-go 1.19): honest substitutes,
 #   not the real images, and the tests say so.
-# - A real OCI registry (Debian's docker-registry) is started on loopback
-#   with its own storage under $TRASH; the stand-ins are pushed into it
+# - A real OCI registry (Debian's docker-registry, lib-registry.sh) is
+#   started on loopback with its own storage under $TRASH; the stand-ins are
+#   pushed into it
 #   under the names the examples use (library/python:3.11-slim, ...).
 # - CONTAINERS_REGISTRIES_CONF points podman, for this test only, at a
 #   registries.conf that rewrites docker.io to that registry. It is a
@@ -16,48 +17,23 @@
 #   So the pulls are real pulls through real podman, and nothing leaves the
 #   machine.
 #
-# Source after lib.sh. Sets REG_PORT; cleanups are registered with
-# test_on_exit.
+# Source after lib.sh. Sets REGISTRY (127.0.0.1:PORT); cleanups are
+# registered with test_on_exit.
 
 EX_DIR="$SRC_DIR/tests/integration"
 
-# A free TCP port on loopback.
-ex_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$EX_DIR/lib-registry.sh"
 
-# Start the registry and point podman at it (as docker.io).
+# Start the registry (lib-registry.sh) and point podman at it as docker.io.
 ex_registry_start() {
-	command -v docker-registry >/dev/null || {
-		echo "docker-registry is not installed (apt-get install docker-registry)" >&2
-		return 1
-	}
-	REG_PORT=$(ex_free_port)
-	mkdir -p "$TRASH/registry/data"
-	cat >"$TRASH/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $TRASH/registry/data
-http:
-  addr: 127.0.0.1:$REG_PORT
-EOF
-	docker-registry serve "$TRASH/registry/config.yml" >"$TRASH/registry/log" 2>&1 &
-	REG_PID=$!
-	test_on_exit "kill $REG_PID"
-	test_wait_for 20 curl -fsS --noproxy '*' "http://127.0.0.1:$REG_PORT/v2/" || {
-		cat "$TRASH/registry/log" >&2
-		return 1
-	}
+	registry_start || return 1
 	cat >"$TRASH/registries.conf" <<EOF
 unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"
 
 [[registry]]
 prefix = "docker.io"
-location = "127.0.0.1:$REG_PORT"
+location = "$REGISTRY"
 insecure = true
 EOF
 	export CONTAINERS_REGISTRIES_CONF="$TRASH/registries.conf"
@@ -69,7 +45,7 @@ ex_publish_standin() {
 	local dir="$1" ref="$2" img
 	img=$("$EX_DIR/ensure-image-dir.sh" "$EX_DIR/standins/$dir" "localhost/paude-test-standin-$dir") ||
 		return 1
-	podman push -q --tls-verify=false "$img" "docker://127.0.0.1:$REG_PORT/library/$ref"
+	podman push -q --tls-verify=false "$img" "docker://$REGISTRY/library/$ref"
 }
 
 # Drop what a pull through docker.io left in local storage, so the next
