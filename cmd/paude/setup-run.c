@@ -72,15 +72,19 @@ paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 	const char *name = s->name;
 	int st = 0, r;
 	const char *const done[] = { "test", "-e", SETUP_DONE, NULL };
-	if ((r = exec_status(b, name, done, &st, err)) < 0)
-		return paude_error_wrap(err, "cannot check the setup state of session '%s'", name);
+	if ((r = exec_status(b, name, done, &st, err)) < 0) {
+		paude_error_wrap(err, "cannot check the setup state of session '%s'", name);
+		return r;
+	}
 	if (st == 0) {
 		paude_debug("setup of '%s' already ran", name);
 		return 0;
 	}
 	const char *const failed[] = { "test", "-e", SETUP_FAILED, NULL };
-	if ((r = exec_status(b, name, failed, &st, err)) < 0)
-		return paude_error_wrap(err, "cannot check the setup state of session '%s'", name);
+	if ((r = exec_status(b, name, failed, &st, err)) < 0) {
+		paude_error_wrap(err, "cannot check the setup state of session '%s'", name);
+		return r;
+	}
 	bool again = st == 0;
 
 	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
@@ -125,9 +129,10 @@ paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 				     "mkdir -p " SETUP_STATE_DIR " && : >" SETUP_DONE
 				     " && rm -f " SETUP_FAILED,
 				     NULL };
-	if ((r = exec_ok(b, name, mark, err)) < 0)
-		return paude_error_wrap(err, "cannot record that the setup of session '%s' ran",
-					name);
+	if ((r = exec_ok(b, name, mark, err)) < 0) {
+		paude_error_wrap(err, "cannot record that the setup of session '%s' ran", name);
+		return r;
+	}
 	paude_info("Setup command finished");
 	return 0;
 }
