@@ -66,6 +66,11 @@ PAUDE_CMD(start)
 		paude_info("Starting session '%s'...", s.name);
 		if ((r = paude_backend_start(b, s.name, err)) < 0)
 			return r;
+		/* Shadowed venvs are tmpfs: what the session put there is gone. */
+		for (size_t i = 0; s.state == PAUDE_SESSION_STOPPED && i < s.venv_shadows.nr; i++)
+			paude_info("Note: venv directory '%s' is empty again after the restart "
+				   "(recreate it in the session)",
+				   s.venv_shadows.v[i]);
 	}
 	if ((r = paude_cli_sync_config(b, s.name, err)) < 0)
 		return r;

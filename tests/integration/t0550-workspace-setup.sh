@@ -60,9 +60,12 @@ test_expect_success 'the next start says it runs the failed setup again, and it 
 '
 
 test_expect_success 'later starts do not run the setup again' '
+	podman exec "$ctr" touch /pvc/workspace/.venv/made-in-session &&
 	paude stop "$name" &&
 	paude start -d "$name" 2>err &&
 	! grep -q "setup command" err &&
+	test_grep "Note: venv directory .\.venv. is empty again after the restart" err &&
+	test -z "$(podman exec "$ctr" ls -A /pvc/workspace/.venv)" &&
 	paude start -d "$name" 2>err &&
 	test_equal 2 "$(runs)"
 '
