@@ -266,6 +266,13 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 	spec->workspace_uid = st.st_uid;
 	/* Rootless podman is podman run by anyone but root. */
 	spec->rootless = geteuid() != 0;
+	/* The backend refuses this too; saying it here covers --dry-run. */
+	if (!spec->rootless && st.st_uid == 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "cannot mount workspace '%s': it belongs to root, and the "
+				       "agent never runs as root (chown it to your user, or leave "
+				       "out --mount-workspace)",
+				       ws);
 	s->mounts = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
 	if (!s->mounts)
 		abort();

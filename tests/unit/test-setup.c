@@ -314,6 +314,27 @@ test_bad_venv_entry_is_refused(void **state)
 	fake_runner_release(&f);
 }
 
+static void
+test_root_owned_tree_is_not_mounted_by_rootful_podman(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* rootless maps the caller instead: nothing to refuse */
+	assert_int_equal(chown(project, 0, 0), 0);
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "rooty", "--mount-workspace", NULL),
+			 PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "it belongs to root, and the agent never runs as root"));
+	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
+	/* The default mode copies nothing from the tree: it does not care who owns it. */
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "rooty", NULL), 0);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
 int
 main(void)
 {
@@ -325,6 +346,8 @@ main(void)
 		cmocka_unit_test_setup(test_venv_setting_lists_or_disables_shadowing,
 				       fresh_project),
 		cmocka_unit_test_setup(test_bad_venv_entry_is_refused, fresh_project),
+		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
+				       fresh_project),
 		cmocka_unit_test(test_start_runs_setup_once_and_marks_it_done),
 		cmocka_unit_test(test_start_skips_setup_that_already_ran),
 		cmocka_unit_test(test_failed_setup_is_reported_and_runs_again),
