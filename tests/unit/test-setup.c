@@ -324,8 +324,7 @@ test_root_owned_tree_is_not_mounted_by_rootful_podman(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "rooty", "--mount-workspace", NULL),
-			 PAUDE_EUSAGE);
+	assert_int_equal(run(&f, &err, "create", "rooty", "--mount-workspace", NULL), PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "it belongs to root, and the agent never runs as root"));
 	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
 	/* The default mode copies nothing from the tree: it does not care who owns it. */
