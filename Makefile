@@ -15,7 +15,7 @@ DEPS       := libgit2 libssh2 json-c libcurl
 CSTD       := -std=gnu17
 WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wwrite-strings \
-              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough \
+              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough -Wjump-misses-init \
               -Wno-missing-field-initializers -fno-common
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
@@ -67,7 +67,7 @@ EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
 $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
 
-.PHONY: all check check-unit check-fuzz check-integration check-shell asan valgrind lint tidy \
+.PHONY: all check check-unit check-fuzz check-schema check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
 .DELETE_ON_ERROR:
 # Keep object files of test binaries: they are intermediates of a pattern rule.
@@ -119,15 +119,33 @@ check-fuzz: $(FUZZ_REPLAY)
 check-integration: all
 	$(Q)tests/integration/run.sh
 
-check: check-unit check-fuzz check-integration
+# Cluster objects against the official Kubernetes OpenAPI schemas (offline,
+# npm kubernetes-models): those the unit tests generate, and the --dry-run
+# output of the real binary.
+SCHEMA_DIR := $(B)/schema
+check-schema: $(B)/tests/test-backend-kube bin/paude
+	$(Q)rm -rf $(SCHEMA_DIR)/manifests $(SCHEMA_DIR)/ws && mkdir -p $(SCHEMA_DIR)/manifests $(SCHEMA_DIR)/ws/demo
+	$(Q)cp tests/schema/package.json tests/schema/package-lock.json tests/schema/validate.mjs $(SCHEMA_DIR)/
+	$(Q)cd $(SCHEMA_DIR) && (cmp -s package-lock.json node_modules/.paude-lock 2>/dev/null || \
+		(npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.paude-lock))
+	$(Q)PAUDE_TEST_MANIFEST_DIR=$(CURDIR)/$(SCHEMA_DIR)/manifests $(B)/tests/test-backend-kube >/dev/null
+	$(Q)cd $(SCHEMA_DIR)/ws/demo && for a in "filtered --allowed-domains default" \
+		"open --allowed-domains all --pvc-size 1Ti --storage-class gp3"; do \
+		set -- $$a; n=$$1; shift; \
+		HOME=$(CURDIR)/$(SCHEMA_DIR)/ws PAUDE_IMAGE=registry.example/agent:1 PAUDE_PROXY_IMAGE=registry.example/proxy:1 \
+		$(CURDIR)/bin/paude -q create --backend openshift --dry-run "$$@" >$(CURDIR)/$(SCHEMA_DIR)/manifests/dry-run-$$n.json || exit 1; \
+	done
+	$(Q)node $(SCHEMA_DIR)/validate.mjs $(SCHEMA_DIR)/manifests/*.json
+
+check: check-unit check-fuzz check-schema check-integration
 
 asan:
-	$(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) B=build-asan SANITIZE=address,undefined check-unit check-fuzz
 
 valgrind: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do \
 		valgrind -q --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite \
-			--child-silent-after-fork=yes $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
+			--child-silent-after-fork=yes --suppressions=tests/valgrind.supp $$t >/dev/null || exit 1; echo "  VALGRIND $$t: ok"; done
 
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
@@ -164,6 +182,7 @@ format-check:
 
 bench: all
 	bench/list.sh
+	bench/git-tunnel.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)

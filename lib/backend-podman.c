@@ -10,6 +10,7 @@
 #include "paude/podman.h"
 #include "paude/json.h"
 #include "paude/log.h"
+#include "paude/signal.h"
 #include "paude/net.h"
 #include "banned.h"
 
@@ -224,30 +225,41 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 				       "filtering)",
 				       name);
 
+	/* Declared before the first jump to rollback, which their cleanup outlives. */
+	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *lname = NULL;
 	if (asprintf(&lname, PAUDE_LABEL_NAME "=%s", name) < 0)
 		abort();
+	/*
+	 * From here on every step is undone if a later one fails or the user
+	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
+	 */
 	r = podman_run(b, NULL, err, "volume", "create", "--label", "app=paude", "--label", lname,
 		       vol, NULL);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot create volume '%s'", vol);
+	if (r < 0) {
+		paude_error_wrap(err, "cannot create volume '%s'", vol);
+		goto rollback;
+	}
+	if ((r = paude_signal_check(err)) < 0)
+		goto rollback;
 
-	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
 	r = paude_net_podman_create(b->runner, name, &al, &nopts, &net_args, err);
 	if (r < 0) {
 		paude_error_wrap(err, "cannot create the network of session '%s'", name);
-		podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
-		return r;
+		goto rollback;
 	}
+	if ((r = paude_signal_check(err)) < 0)
+		goto rollback;
 
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
 	paude_podman_create_argv(spec, (const char *const *)net_args.v, &c.args);
 	r = paude_run_output(b->runner, &c, NULL, err);
 	if (r < 0) {
 		paude_error_wrap(err, "cannot create container '%s'", ctr);
 		goto rollback;
 	}
+	if ((r = paude_signal_check(err)) < 0)
+		goto rollback;
 	return 0;
 
 rollback:

@@ -2,6 +2,7 @@
 /* Backend registry and dispatch. */
 #include <string.h>
 #include "paude/backend.h"
+#include "paude/kube.h"
 #include "banned.h"
 
 static const struct paude_backend_ops *const backends[] = {
@@ -23,11 +24,11 @@ paude_backend_open(struct paude_backend **out, const char *name, struct paude_ru
 		*out = b;
 		return 0;
 	}
+	/* "kubernetes" is the same backend: it drives oc or kubectl. */
 	if (!strcmp(name, "openshift") || !strcmp(name, "kubernetes"))
-		return paude_error_set(err, PAUDE_ENOTSUP, 0,
-				       "backend '%s' is not available in this version (use: podman)",
-				       name);
-	return paude_error_set(err, PAUDE_EUSAGE, 0, "unknown backend '%s' (use: podman)", name);
+		return paude_kube_open(out, runner, NULL, err);
+	return paude_error_set(err, PAUDE_EUSAGE, 0,
+			       "unknown backend '%s' (use: podman, openshift or kubernetes)", name);
 }
 
 void

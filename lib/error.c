@@ -84,5 +84,7 @@ paude_error_exit_code(int code)
 		return 0;
 	if (code == PAUDE_EUSAGE)
 		return 2;
+	if (code == PAUDE_EINTR)
+		return 130;
 	return 1;
 }

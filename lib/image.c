@@ -1051,9 +1051,9 @@ paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t
 
 /* --- the agent image --- */
 
-static void
-agent_target(const struct paude_image_opts *o, struct paude_image_target *t,
-	     struct paude_image_arg *arg)
+void
+paude_image_agent_target(const struct paude_image_opts *o, struct paude_image_target *t,
+			 struct paude_image_arg *arg)
 {
 	arg->name = "CLAUDE_CODE_VERSION";
 	arg->value = paude_image_agent_version(o);
@@ -1070,7 +1070,7 @@ paude_image_recipe(const struct paude_image_opts *o, char **out, struct paude_er
 {
 	struct paude_image_target t;
 	struct paude_image_arg a;
-	agent_target(o, &t, &a);
+	paude_image_agent_target(o, &t, &a);
 	return paude_image_recipe_dir(&t, o, out, err);
 }
 
@@ -1079,7 +1079,7 @@ paude_image_agent_tag(const struct paude_image_opts *o, char **out, struct paude
 {
 	struct paude_image_target t;
 	struct paude_image_arg a;
-	agent_target(o, &t, &a);
+	paude_image_agent_target(o, &t, &a);
 	return paude_image_tag(&t, o, out, NULL, err);
 }
 
@@ -1089,6 +1089,6 @@ paude_image_ensure(struct paude_runner *r, const struct paude_image_opts *o, cha
 {
 	struct paude_image_target t;
 	struct paude_image_arg a;
-	agent_target(o, &t, &a);
+	paude_image_agent_target(o, &t, &a);
 	return paude_image_build_dir(r, &t, o, out_ref, err);
 }

@@ -45,60 +45,53 @@ valid_digest(const char *d)
 	return !strncmp(d, "sha256:", 7) && is_hex64(d + 7);
 }
 
-int
-paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_error **err)
+static int
+bad_ref(const char *ref, struct paude_error **err)
 {
-	static const char repo_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789._-/";
-	static const char tag_chars[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
-	const char *slash = strchr(ref, '/');
-	if (!slash || slash == ref || strlen(ref) > 255)
-		goto bad;
-	struct paude_oci_ref r = { 0 };
-	r.registry = xstrndup(ref, (size_t)(slash - ref));
-	if (strspn(r.registry,
-		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
-		strlen(r.registry) ||
-	    r.registry[0] == '-') {
-		paude_oci_ref_release(&r);
-		goto bad;
-	}
-	const char *rest = slash + 1;
-	const char *at = strchr(rest, '@');
-	const char *colon = strrchr(rest, ':');
-	size_t repo_len;
-	if (at) {
-		if (!valid_digest(at + 1)) {
-			paude_oci_ref_release(&r);
-			goto bad;
-		}
-		r.digest = xstrndup(at + 1, strlen(at + 1));
-		repo_len = (size_t)(at - rest);
-	} else if (colon) {
-		r.tag = xstrndup(colon + 1, strlen(colon + 1));
-		repo_len = (size_t)(colon - rest);
-	} else {
-		r.tag = xstrndup("latest", 6);
-		repo_len = strlen(rest);
-	}
-	r.repository = xstrndup(rest, repo_len);
-	if (!repo_len || strspn(r.repository, repo_chars) != repo_len ||
-	    strstr(r.repository, "..") || strstr(r.repository, "//") || r.repository[0] == '/' ||
-	    r.repository[repo_len - 1] == '/' ||
-	    (r.tag &&
-	     (!*r.tag || strlen(r.tag) > 128 || strspn(r.tag, tag_chars) != strlen(r.tag)))) {
-		paude_oci_ref_release(&r);
-		goto bad;
-	}
-	*out = r;
-	return 0;
-bad:
 	/* Not `return paude_error_set(...)`: the analyzer cannot see it never returns 0. */
 	(void)paude_error_set(err, PAUDE_EUSAGE, 0,
 			      "invalid feature reference '%s' (expected REGISTRY/PATH:TAG, such as "
 			      "ghcr.io/devcontainers/features/go:1)",
 			      ref);
 	return PAUDE_EUSAGE;
+}
+
+int
+paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_error **err)
+{
+	static const char repo_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789._-/";
+	static const char tag_chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	static const char host_chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+	const char *slash = strchr(ref, '/');
+	if (!slash || slash == ref || strlen(ref) > 255 || ref[0] == '-')
+		return bad_ref(ref, err);
+	size_t host_len = (size_t)(slash - ref);
+	if (strspn(ref, host_chars) < host_len)
+		return bad_ref(ref, err);
+	const char *rest = slash + 1;
+	const char *at = strchr(rest, '@');
+	const char *colon = strrchr(rest, ':');
+	size_t repo_len = at ? (size_t)(at - rest) : colon ? (size_t)(colon - rest) : strlen(rest);
+	if (at && !valid_digest(at + 1))
+		return bad_ref(ref, err);
+	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = { 0 };
+	r.registry = xstrndup(ref, host_len);
+	r.repository = xstrndup(rest, repo_len);
+	if (at)
+		r.digest = xstrndup(at + 1, strlen(at + 1));
+	else
+		r.tag = colon ? xstrndup(colon + 1, strlen(colon + 1)) : xstrndup("latest", 6);
+	if (!repo_len || strspn(r.repository, repo_chars) != repo_len ||
+	    strstr(r.repository, "..") || strstr(r.repository, "//") || r.repository[0] == '/' ||
+	    r.repository[repo_len - 1] == '/' ||
+	    (r.tag &&
+	     (!*r.tag || strlen(r.tag) > 128 || strspn(r.tag, tag_chars) != strlen(r.tag))))
+		return bad_ref(ref, err);
+	*out = r;
+	memset(&r, 0, sizeof(r));
+	return 0;
 }
 
 char *
@@ -426,6 +419,13 @@ registry_get(struct session *s, const char *what, const char *accept, size_t max
 		if (r.status != 200) {
 			long st = r.status;
 			response_release(&r);
+			if (st == 401 || st == 403)
+				return paude_error_set(
+				    err, PAUDE_EPROTO, 0,
+				    "%s: access denied (HTTP %ld; paude pulls "
+				    "anonymously, so only public features can be "
+				    "used)",
+				    url, st);
 			if (st == 404)
 				return paude_error_set(err, PAUDE_ENOTFOUND, 0,
 						       "feature '%s/%s' not found in its registry "

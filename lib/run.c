@@ -195,7 +195,9 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	(void)ctx;
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	int notify[2] = { -1, -1 };
-	int r = 0;
+	int r = 0, child_errno = 0;
+	char **envp = NULL;
+	pid_t pid;
 	_cleanup_free_ char *path = NULL;
 	_cleanup_strvec_ struct paude_strvec envstore = PAUDE_STRVEC_INIT;
 	const char *prog = c->args.nr ? c->args.v[0] : NULL;
@@ -215,9 +217,9 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		r = paude_error_errno(err, errno, "cannot create pipe");
 		goto fail;
 	}
-	char **envp = build_env(c, &envstore);
+	envp = build_env(c, &envstore);
 	(void)fflush(NULL);
-	pid_t pid = fork();
+	pid = fork();
 	if (pid < 0) {
 		r = paude_error_errno(err, errno, "cannot fork");
 		goto fail;
@@ -257,7 +259,6 @@ posix_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	}
 	close(notify[1]);
 	notify[1] = -1;
-	int child_errno = 0;
 	ssize_t n;
 	do
 		n = read(notify[0], &child_errno, sizeof(child_errno));

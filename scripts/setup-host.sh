@@ -11,7 +11,7 @@ SUDO=""
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev podman runc catatonit uidmap
 	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
-	docker-registry)
+	docker-registry openssl python3)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +19,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js and npm for the schema check of the cluster objects (tests/schema).
+# A Node that came from elsewhere (NodeSource bundles npm) is kept as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
 # Podman on hosts with hybrid cgroups and a capped nofile limit: use runc,

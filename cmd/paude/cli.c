@@ -3,14 +3,19 @@
  * What the commands share: the common options, finding the session a
  * command is about, and getting the user's terminal into the agent's tmux.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <stdarg.h>
 #include "cli.h"
 #include "paude/fs.h"
+#include "paude/index.h"
+#include "paude/kube.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/workspace.h"
 
 void
 paude_cli_getopt_reset(void)
@@ -73,13 +78,27 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 			ctx->backend = "podman";
 			return 1;
 		}
-		if (!strcmp(optarg, "openshift") || !strcmp(optarg, "kubernetes"))
-			return paude_error_set(err, PAUDE_ENOTSUP, 0,
-					       "backend '%s' is not available in this version yet "
-					       "(use: --backend=podman)",
-					       optarg);
+		/* One backend for both: it drives oc, or kubectl without it. */
+		if (!strcmp(optarg, "openshift") || !strcmp(optarg, "kubernetes")) {
+			ctx->backend = "openshift";
+			return 1;
+		}
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "unknown backend '%s' (use: --backend=podman)", optarg);
+				       "unknown backend '%s' (use: --backend=podman, openshift or "
+				       "kubernetes)",
+				       optarg);
+	case CLI_OPT_KUBE_CONTEXT:
+	case CLI_OPT_KUBE_NAMESPACE:
+		if (opt == CLI_OPT_KUBE_CONTEXT)
+			ctx->kube_context = optarg;
+		else
+			ctx->kube_namespace = optarg;
+		if (ctx->backend && strcmp(ctx->backend, "openshift"))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "--openshift-context and --openshift-namespace need "
+					       "--backend=openshift");
+		ctx->backend = "openshift";
+		return 1;
 	default:
 		return 0;
 	}
@@ -89,7 +108,156 @@ int
 paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 		       struct paude_error **err)
 {
+	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+		const struct paude_kube_opts o = {
+			.context = ctx->kube_context,
+			.namespace = ctx->kube_namespace,
+		};
+		return paude_kube_open(out, ctx->runner, &o, err);
+	}
 	return paude_backend_open(out, ctx->backend ? ctx->backend : "podman", ctx->runner, err);
+}
+
+static int
+open_kube_at(struct paude_cmd_ctx *ctx, const char *context, const char *ns,
+	     struct paude_backend **out, struct paude_error **err)
+{
+	const struct paude_kube_opts o = { .context = context, .namespace = ns };
+	return paude_kube_open(out, ctx->runner, &o, err);
+}
+
+int
+paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
+			       struct paude_backend **out, struct paude_error **err)
+{
+	if (!s->backend || strcmp(s->backend, "openshift") || !s->location)
+		return paude_cli_open_backend(ctx, out, err);
+	/* location is "[CONTEXT/]NAMESPACE"; a namespace has no '/'. */
+	const char *slash = strrchr(s->location, '/');
+	if (!slash)
+		return open_kube_at(ctx, NULL, s->location, out, err);
+	_cleanup_free_ char *context = strndup(s->location, (size_t)(slash - s->location));
+	if (!context)
+		abort();
+	return open_kube_at(ctx, context, slash + 1, out, err);
+}
+
+static void
+take_all(struct paude_session_list *to, struct paude_session_list *from)
+{
+	for (size_t i = 0; i < from->nr; i++) {
+		*paude_session_list_add(to) = from->v[i];
+		paude_session_init(&from->v[i]);
+	}
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+int
+paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list *out,
+			   struct paude_error **err)
+{
+	int r;
+	if (ctx->backend) {
+		_cleanup_backend_ struct paude_backend *b = NULL;
+		if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
+			return r;
+		return paude_backend_list(b, out, err);
+	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (paude_index_load(&ix, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
+	size_t answered = 0;
+
+	_cleanup_(paude_session_list_release) struct paude_session_list all = { 0 };
+	_cleanup_error_ struct paude_error *perr = NULL;
+	_cleanup_backend_ struct paude_backend *pb = NULL;
+	r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
+	if (r == 0)
+		r = paude_backend_list(pb, &all, &perr);
+	if (r == 0)
+		answered++;
+	int podman_r = r;
+
+	for (size_t i = 0; i < ix.nr; i++) {
+		const struct paude_index_entry *e = &ix.v[i];
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			if (same_str(ix.v[j].context, e->context) &&
+			    same_str(ix.v[j].namespace, e->namespace))
+				seen = true;
+		if (seen || strcmp(e->backend, "openshift"))
+			continue;
+		_cleanup_backend_ struct paude_backend *kb = NULL;
+		_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+		_cleanup_error_ struct paude_error *kerr = NULL;
+		if (open_kube_at(ctx, e->context, e->namespace, &kb, &kerr) < 0 ||
+		    paude_backend_list(kb, &l, &kerr) < 0) {
+			paude_warn("cannot list the sessions in namespace '%s'%s%s%s: %s",
+				   e->namespace, e->context ? " (context '" : "",
+				   e->context ? e->context : "", e->context ? "')" : "",
+				   kerr ? kerr->msg : "unknown error");
+			continue;
+		}
+		answered++;
+		take_all(&all, &l);
+	}
+	if (podman_r < 0) {
+		if (answered == 0) {
+			*err = TAKE_PTR(perr);
+			return podman_r;
+		}
+		paude_warn("cannot list the podman sessions: %s", perr->msg);
+	}
+	paude_session_list_sort(&all);
+	take_all(out, &all);
+	return 0;
+}
+
+/* A named session found nowhere: a stale index entry deserves its own words. */
+static int
+find_named(struct paude_cmd_ctx *ctx, const char *name, struct paude_backend **b,
+	   struct paude_session *out, struct paude_error **err)
+{
+	_cleanup_backend_ struct paude_backend *pb = NULL;
+	_cleanup_error_ struct paude_error *perr = NULL;
+	int r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
+	if (r == 0)
+		r = paude_backend_get(pb, name, out, &perr);
+	if (r == 0) {
+		*b = TAKE_PTR(pb);
+		return 0;
+	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (paude_index_load(&ix, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
+	const struct paude_index_entry *e = paude_index_find(&ix, name);
+	if (!e || strcmp(e->backend, "openshift")) {
+		*err = TAKE_PTR(perr);
+		return r;
+	}
+	_cleanup_backend_ struct paude_backend *kb = NULL;
+	if ((r = open_kube_at(ctx, e->context, e->namespace, &kb, err)) < 0)
+		return r;
+	_cleanup_error_ struct paude_error *kerr = NULL;
+	r = paude_backend_get(kb, name, out, &kerr);
+	if (r == PAUDE_ENOTFOUND)
+		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+				       "session '%s' is recorded in namespace '%s' but is gone from "
+				       "the cluster (forget it with: paude delete %s --confirm)",
+				       name, e->namespace, name);
+	if (r < 0) {
+		*err = TAKE_PTR(kerr);
+		return r;
+	}
+	*b = TAKE_PTR(kb);
+	return 0;
 }
 
 static bool
@@ -105,11 +273,13 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 			  struct paude_error **err)
 {
 	_cleanup_backend_ struct paude_backend *be = NULL;
-	int r = paude_cli_open_backend(ctx, &be, err);
-	if (r < 0)
-		return r;
+	int r;
 	if (name_or_null) {
 		if ((r = paude_session_name_validate(name_or_null, err)) < 0)
+			return r;
+		if (!ctx->backend)
+			return find_named(ctx, name_or_null, b, out, err);
+		if ((r = paude_cli_open_backend(ctx, &be, err)) < 0)
 			return r;
 		if ((r = paude_backend_get(be, name_or_null, out, err)) < 0)
 			return r;
@@ -118,7 +288,7 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 	}
 
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
-	if ((r = paude_backend_list(be, &l, err)) < 0)
+	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
 	if (l.nr == 0)
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
@@ -156,6 +326,8 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 				       "several sessions could be meant: %s (name one of them)",
 				       names.buf);
 	}
+	if ((r = paude_cli_open_session_backend(ctx, &l.v[match], &be, err)) < 0)
+		return r;
 	paude_session_release(out);
 	*out = l.v[match];
 	paude_session_init(&l.v[match]);
@@ -171,32 +343,25 @@ static const char *const claude_excludes[] = {
 	".claude/ide",
 };
 
-int
-paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err)
+/*
+ * Stream `tar -C from -c ENTRIES` into `tar -x -C dest` inside the session.
+ * Copied, never mounted: whatever the agent writes to its config stays in
+ * the session. tar on both ends keeps modes and lets the receiving side own
+ * the files as the session user.
+ */
+static int
+copy_in(struct paude_backend *b, const char *name, const char *from,
+	const char *const *entries, size_t n, const char *const *excludes, size_t nex,
+	const char *dest, const char *what, struct paude_error **err)
 {
-	const char *home = paude_home_dir();
-	_cleanup_free_ char *dir = paude_path_join(home, ".claude");
-	_cleanup_free_ char *file = paude_path_join(home, ".claude.json");
-	bool have_dir = paude_is_dir(dir), have_file = paude_is_file(file);
-	if (!have_dir && !have_file) {
-		paude_debug("no ~/.claude or ~/.claude.json to copy");
-		return 0;
-	}
-	/*
-	 * Copied, never mounted: whatever the agent writes to its config stays
-	 * in the session. tar on both ends keeps modes and lets the receiving
-	 * side own the files as the session user.
-	 */
 	_cleanup_child_ struct paude_child tar;
 	paude_child_init(&tar);
-	paude_strvec_pushl(&tar.args, "tar", "-C", home, "-c", "-f", "-", NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(claude_excludes); i++)
-		paude_strvec_pushf(&tar.args, "--exclude=%s", claude_excludes[i]);
+	paude_strvec_pushl(&tar.args, "tar", "-C", from, "-c", "-f", "-", NULL);
+	for (size_t i = 0; i < nex; i++)
+		paude_strvec_pushf(&tar.args, "--exclude=%s", excludes[i]);
 	paude_strvec_push(&tar.args, "--");
-	if (have_dir)
-		paude_strvec_push(&tar.args, ".claude");
-	if (have_file)
-		paude_strvec_push(&tar.args, ".claude.json");
+	for (size_t i = 0; i < n; i++)
+		paude_strvec_push(&tar.args, entries[i]);
 	tar.out = -1; /* its stderr is ours: warnings reach the user as they happen */
 	int r = paude_child_start(b->runner, &tar, err);
 	if (r < 0)
@@ -204,7 +369,7 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 
 	_cleanup_child_ struct paude_child x;
 	paude_child_init(&x);
-	const char *const untar[] = { "tar", "-x", "-f", "-", "-C", PAUDE_AGENT_HOME, NULL };
+	const char *const untar[] = { "tar", "-x", "-f", "-", "-C", dest, NULL };
 	r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN, untar, &x, err);
 	if (r < 0) {
 		close(tar.out);
@@ -218,17 +383,170 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 	r = paude_run_capture(b->runner, &x, NULL, 0, NULL, &xerr, &xst, err);
 	int fr = paude_child_finish(b->runner, &tar, &tst, r < 0 ? NULL : err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);
+		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
 	if (fr < 0)
 		return fr;
 	if (tst != 0)
-		return paude_error_set(err, PAUDE_ECHILD, 0,
-				       "cannot read Claude config from '%s' (tar: exit %d)", home, tst);
+		return paude_error_set(err, PAUDE_ECHILD, 0, "cannot read %s from '%s' (tar: exit %d)",
+				       what, from, tst);
 	if (xst != 0) {
 		paude_child_error(err, &x, xst, xerr.buf, xerr.len);
-		return paude_error_wrap(err, "cannot copy Claude config into session '%s'", name);
+		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
 	}
 	return 0;
+}
+
+static int run_in_session(struct paude_backend *b, const char *name, const char *const *argv,
+			  struct paude_error **err);
+
+static void
+closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static bool
+on_cluster(struct paude_backend *b)
+{
+	return b->ops == &paude_backend_kube;
+}
+
+/*
+ * Plugin metadata names host paths ($HOME/.claude/plugins/...): copy those
+ * JSON files again with the session's home in their place.
+ */
+static int
+rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	const char *home = paude_home_dir();
+	_cleanup_free_ char *plugins = paude_path_join(home, ".claude/plugins");
+	_cleanup_(closedirp) DIR *d = opendir(plugins);
+	if (!d)
+		return 0;
+	_cleanup_free_ char *old = paude_path_join(home, ".claude");
+	const char *new = PAUDE_AGENT_HOME "/.claude";
+	char stage[] = "/tmp/paude-plugins-XXXXXX";
+	_cleanup_strvec_ struct paude_strvec entries = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec written = PAUDE_STRVEC_INIT;
+	bool staged = false;
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		_cleanup_free_ char *src = paude_path_join(plugins, de->d_name);
+		_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(8u << 20);
+		if (!paude_is_file(src) || paude_buf_read_file(&in, src, NULL) < 0 ||
+		    !strstr(in.buf, old))
+			continue;
+		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+		for (const char *p = in.buf, *q; *p; p = q + strlen(old)) {
+			if (!(q = strstr(p, old))) {
+				paude_buf_addstr(&out, p, NULL);
+				break;
+			}
+			paude_buf_add(&out, p, (size_t)(q - p), NULL);
+			paude_buf_addstr(&out, new, NULL);
+		}
+		if (!staged) {
+			if (!mkdtemp(stage))
+				return paude_error_errno(err, errno, "cannot create '%s'", stage);
+			staged = true;
+			_cleanup_free_ char *sub = paude_path_join(stage, ".claude/plugins");
+			if ((r = paude_mkdir_p(sub, 0700, err)) < 0)
+				break;
+		}
+		_cleanup_free_ char *rel = paude_path_join(".claude/plugins", de->d_name);
+		_cleanup_free_ char *dst = paude_path_join(stage, rel);
+		r = paude_write_file(dst, out.buf, out.len, 0600, err);
+		paude_strvec_push(&entries, rel);
+		paude_strvec_push(&written, dst);
+	}
+	if (r == 0 && entries.nr)
+		r = copy_in(b, name, stage, (const char *const *)entries.v, entries.nr, NULL, 0,
+			    PAUDE_AGENT_HOME, "plugin settings", err);
+	if (staged) {
+		for (size_t i = 0; i < written.nr; i++)
+			unlink(written.v[i]);
+		_cleanup_free_ char *sub = paude_path_join(stage, ".claude/plugins");
+		rmdir(sub);
+		_cleanup_free_ char *sub2 = paude_path_join(stage, ".claude");
+		rmdir(sub2);
+		rmdir(stage);
+	}
+	return r;
+}
+
+int
+paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	if (!on_cluster(b))
+		return 0; /* mounted read-only by podman */
+	const char *home = paude_home_dir();
+	_cleanup_free_ char *config = paude_path_join(home, ".config");
+	_cleanup_free_ char *gcloud = paude_path_join(config, "gcloud");
+	if (!paude_is_dir(gcloud)) {
+		paude_debug("no ~/.config/gcloud to copy");
+		return 0;
+	}
+	/* Into the memory-backed volume: never on the session's disk. */
+	const char *const entries[] = { "gcloud" };
+	static const char *const excludes[] = { "gcloud/logs" };
+	int r = copy_in(b, name, config, entries, 1, excludes, ARRAY_SIZE(excludes),
+			PAUDE_KUBE_CREDENTIALS_DIR, "gcloud credentials", err);
+	if (r < 0)
+		return r;
+	/*
+	 * CLOUDSDK_CONFIG (set in the pod) serves gcloud and Python; Node's
+	 * Google auth library only looks in ~/.config/gcloud: a link there.
+	 */
+	const char *const link[] = { "sh", "-c",
+				     "mkdir -p \"$HOME/.config\" && ln -sfn " PAUDE_KUBE_CREDENTIALS_DIR
+				     "/gcloud \"$HOME/.config/gcloud\"",
+				     NULL };
+	r = run_in_session(b, name, link, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot link the gcloud credentials in session '%s'",
+					name);
+	return 0;
+}
+
+int
+paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err)
+{
+	const char *home = paude_home_dir();
+	static const struct {
+		const char *rel;
+		bool dir, cluster_only; /* podman mounts these read-only instead */
+	} files[] = {
+		{ ".claude", true, false },
+		{ ".claude.json", false, false },
+		{ ".gitconfig", false, true },
+		{ ".config/git/ignore", false, true },
+	};
+	const char *entries[ARRAY_SIZE(files)];
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (files[i].cluster_only && !on_cluster(b))
+			continue;
+		_cleanup_free_ char *p = paude_path_join(home, files[i].rel);
+		if (files[i].dir ? paude_is_dir(p) : paude_is_file(p))
+			entries[n++] = files[i].rel;
+	}
+	int r = paude_cli_sync_credentials(b, name, err);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		paude_debug("no Claude or git config to copy");
+		return 0;
+	}
+	r = copy_in(b, name, home, entries, n, claude_excludes, ARRAY_SIZE(claude_excludes),
+		    PAUDE_AGENT_HOME, "Claude config", err);
+	if (r < 0)
+		return r;
+	return rewrite_plugin_paths(b, name, err);
 }
 
 static int
@@ -277,6 +595,21 @@ paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error *
 		return paude_error_set(err, PAUDE_ECHILD, 0,
 				       "attaching to session '%s' failed (exit %d)", name, status);
 	return 0;
+}
+
+void
+paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name)
+{
+	enum paude_workspace_state st = PAUDE_WORKSPACE_NO_REPO;
+	_cleanup_error_ struct paude_error *err = NULL;
+	if (paude_workspace_probe(b, name, &st, &err) < 0) {
+		paude_debug("cannot look into the workspace of '%s': %s", name, err->msg);
+		return;
+	}
+	if (st != PAUDE_WORKSPACE_HAS_COMMITS)
+		paude_info("The workspace of '%s' has no code yet. From your repository, push it "
+			   "with: paude remote add --push %s",
+			   name, name);
 }
 
 const char *

@@ -13,6 +13,8 @@ enum {
 	CLI_OPT_VERBOSE = 'v',
 	CLI_OPT_QUIET = 'q',
 	CLI_OPT_BACKEND = 0x100,
+	CLI_OPT_KUBE_CONTEXT,
+	CLI_OPT_KUBE_NAMESPACE,
 	CLI_OPT_FIRST_PRIVATE = 0x200,
 };
 #define CLI_COMMON_SHORT "hvq"
@@ -20,7 +22,9 @@ enum {
 	{ "help", no_argument, NULL, CLI_OPT_HELP },                                               \
 		{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                                 \
 		{ "quiet", no_argument, NULL, CLI_OPT_QUIET },                                     \
-		{ "backend", required_argument, NULL, CLI_OPT_BACKEND }
+		{ "backend", required_argument, NULL, CLI_OPT_BACKEND },                           \
+		{ "openshift-context", required_argument, NULL, CLI_OPT_KUBE_CONTEXT },            \
+		{ "openshift-namespace", required_argument, NULL, CLI_OPT_KUBE_NAMESPACE }
 
 /*
  * Handle a common option. Returns 1 if handled, 0 if not one of ours, or a
@@ -38,9 +42,19 @@ int paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv
 /* Reset getopt for a command's argv (argv[0] is the verb). */
 void paude_cli_getopt_reset(void);
 
-/* The backend named by ctx (or "podman"). */
+/* The backend named by ctx (or "podman"); openshift with ctx's context and namespace. */
 int paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 			   struct paude_error **err);
+/* The backend a listed session lives in (its backend and location). */
+int paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
+				   struct paude_backend **out, struct paude_error **err);
+/*
+ * The sessions ctx can see: with --backend, that backend's (an error is an
+ * error); without, Podman's and those in the namespaces the local index
+ * names (a backend that cannot be asked is a warning, unless none answers).
+ */
+int paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list *out,
+			       struct paude_error **err);
 
 /*
  * Find the session a command works on: NAME if given; otherwise the one
@@ -51,7 +65,11 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 			      struct paude_backend **b, struct paude_session *out,
 			      struct paude_error **err);
 
-/* Copy ~/.claude and ~/.claude.json into a running session (never mounted). */
+/*
+ * Copy ~/.claude (minus caches and history, plugin paths rewritten) and
+ * ~/.claude.json into a running session (never mounted); on a cluster also
+ * ~/.gitconfig, the global gitignore and the gcloud credentials.
+ */
 int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
 /*
  * Run the session's setup command if it never succeeded there (see
@@ -60,10 +78,17 @@ int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paud
  */
 int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 			struct paude_error **err);
+/* Cluster sessions: refresh the gcloud credentials in the memory-backed
+ * /credentials volume (podman mounts them; nothing to do there). */
+int paude_cli_sync_credentials(struct paude_backend *b, const char *name,
+			       struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent). */
 int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Attach the terminal to the agent's tmux session; returns after detaching. */
 int paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err);
+
+/* Tell the user how to push code when the session's workspace has none. */
+void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);
 
 /* "3 minutes ago" style age of an RFC 3339 time; writes into buf. */
 const char *paude_cli_age(const char *rfc3339, char *buf, size_t n);

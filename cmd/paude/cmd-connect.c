@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cli.h"
 #include "paude/log.h"
+#include "paude/workspace.h"
 
 static const char usage[] =
 	"usage: paude connect [NAME] [options]\n"
@@ -14,7 +15,10 @@ static const char usage[] =
 	"current directory, or the only one. Detach with Ctrl-b d.\n"
 	"\n"
 	"Options:\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  --backend NAME   look for the session in this backend only: podman or\n"
+	"                   openshift (alias kubernetes)\n"
+	"  --openshift-context CTX, --openshift-namespace NS\n"
+	"                   where on the cluster (imply --backend openshift)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -q, --quiet      show only warnings and errors\n"
 	"  -h, --help       show this help\n";
@@ -52,8 +56,13 @@ PAUDE_CMD(connect)
 		return paude_error_set(err, PAUDE_ESTATE, 0,
 				       "session '%s' is not running (start it with: paude start %s)",
 				       s.name, s.name);
+	/* Fresh tokens if the user logged in again since start (clusters only). */
+	if ((r = paude_cli_sync_credentials(b, s.name, err)) < 0)
+		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
+	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		paude_cli_hint_empty_workspace(b, s.name);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
 	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",

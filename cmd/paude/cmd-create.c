@@ -12,45 +12,61 @@
 #include "paude/podman.h"
 #include "paude/words.h"
 #include "session-setup.h"
+#include "kube-setup.h"
+#include "paude/index.h"
 
 static const char usage[] =
-    "usage: paude create [NAME] [options]\n"
-    "\n"
-    "Create a session for the current directory (NAME defaults to the directory's\n"
-    "name). The session is not started: run 'paude start NAME' next.\n"
-    "\n"
-    "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
-    ".devcontainer.json or paude.json (the first found is used; see\n"
-    "docs/CONFIGURATION.md). Its image is built once and cached.\n"
-    "\n"
-    "Options:\n"
-    "  --yolo                  let Claude Code act without permission prompts\n"
-    "                          (passes --dangerously-skip-permissions)\n"
-    "  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
-    "                          (default, vertexai, pypi, all), a host (example.com)\n"
-    "                          or a domain and its subdomains (.example.com).\n"
-    "                          Custom values replace the default list unless\n"
-    "                          'default' is given too; 'all' disables filtering.\n"
-    "  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
-    "                          repeatable: -a '-p \"explain this code\"'\n"
-    "  --mount-workspace       mount this directory read-write in the session\n"
-    "                          instead of keeping the code in the session's volume\n"
-    "                          (the agent then changes your files directly; venv\n"
-    "                          directories are hidden behind empty ones)\n"
-    "  --rebuild               rebuild the session image even if it is cached\n"
-    "                          (after changing the configuration's Dockerfile base\n"
-    "                          or to get a newer Claude Code)\n"
-    "  --dry-run               show what would be created, the configuration found\n"
-    "                          (base, packages, features, setup command) and the\n"
-    "                          image recipe; build and change nothing\n"
-    "  --backend NAME          where the session runs: podman (default)\n"
-    "  -v, --verbose           show more (repeat for debug traces of every command)\n"
-    "  -q, --quiet             show only warnings and errors\n"
-    "  -h, --help              show this help\n"
-    "\n"
-    "Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
-    "image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
-    "disable).\n";
+	"usage: paude create [NAME] [options]\n"
+	"\n"
+	"Create a session for the current directory (NAME defaults to the directory's\n"
+	"name). The session is not started: run 'paude start NAME' next.\n"
+	"\n"
+	"A project may bring its own environment: .devcontainer/devcontainer.json,\n"
+	".devcontainer.json or paude.json (the first found is used; see\n"
+	"docs/CONFIGURATION.md). Its image is built once and cached.\n"
+	"\n"
+	"Options:\n"
+	"  --yolo                  let Claude Code act without permission prompts\n"
+	"                          (passes --dangerously-skip-permissions)\n"
+	"  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
+	"                          (default, vertexai, pypi, all), a host (example.com)\n"
+	"                          or a domain and its subdomains (.example.com).\n"
+	"                          Custom values replace the default list unless\n"
+	"                          'default' is given too; 'all' disables filtering.\n"
+	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
+	"                          repeatable: -a '-p \"explain this code\"'\n"
+	"  --mount-workspace       mount this directory read-write in the session\n"
+	"                          instead of keeping the code in the session's volume\n"
+	"                          (the agent then changes your files directly; venv\n"
+	"                          directories are hidden behind empty ones; podman only)\n"
+	"  --rebuild               rebuild the session image even if it is cached\n"
+	"                          (after changing the configuration's Dockerfile base\n"
+	"                          or to get a newer Claude Code)\n"
+	"  --dry-run               show what would be created, the configuration found\n"
+	"                          (base, packages, features, setup command) and the\n"
+	"                          image recipe; build and change nothing\n"
+	"  --backend NAME          where the session runs: podman (default), or\n"
+	"                          openshift (alias kubernetes) on a cluster\n"
+	"\n"
+	"Cluster options (imply --backend openshift; see docs/OPENSHIFT.md):\n"
+	"  --openshift-context CTX kubeconfig context (default: the current one)\n"
+	"  --openshift-namespace NS\n"
+	"                          namespace, which must exist (default: the\n"
+	"                          context's)\n"
+	"  --pvc-size SIZE         workspace volume size (default 10Gi)\n"
+	"  --storage-class NAME    storage class of the workspace volume\n"
+	"  --registry REGISTRY     push the images there (plain Kubernetes; on\n"
+	"                          OpenShift they are built in the cluster)\n"
+	"  With --dry-run, the objects that would be applied are printed as JSON.\n"
+	"\n"
+	"Common options:\n"
+	"  -v, --verbose           show more (repeat for debug traces of every command)\n"
+	"  -q, --quiet             show only warnings and errors\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
+	"image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
+	"disable).\n";
 
 enum {
 	OPT_YOLO = CLI_OPT_FIRST_PRIVATE,
@@ -58,6 +74,9 @@ enum {
 	OPT_REBUILD,
 	OPT_DRY_RUN,
 	OPT_MOUNT_WORKSPACE,
+	OPT_PVC_SIZE,
+	OPT_STORAGE_CLASS,
+	OPT_REGISTRY,
 };
 
 static const struct option opts[] = {
@@ -68,6 +87,9 @@ static const struct option opts[] = {
 	{ "rebuild", no_argument, NULL, OPT_REBUILD },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "mount-workspace", no_argument, NULL, OPT_MOUNT_WORKSPACE },
+	{ "pvc-size", required_argument, NULL, OPT_PVC_SIZE },
+	{ "storage-class", required_argument, NULL, OPT_STORAGE_CLASS },
+	{ "registry", required_argument, NULL, OPT_REGISTRY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -87,7 +109,6 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		       : "copied into the session volume with git; never mounted");
 	for (size_t i = 0; i < m->venv_shadows.nr; i++)
 		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
-
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
@@ -126,8 +147,87 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	}
 }
 
+static int
+create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct paude_setup *setup,
+	    const struct paude_kube_create_opts *ko, bool dry_run, struct paude_error **err)
+{
+	const char *name = spec->meta.name;
+	const struct paude_kube_opts kopts = {
+		.context = ctx->kube_context,
+		.namespace = ctx->kube_namespace,
+		.pvc_size = ko->pvc_size,
+		.storage_class = ko->storage_class,
+	};
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	int r = paude_kube_open(&b, ctx->runner, &kopts, err);
+	if (r < 0)
+		return r;
+	if (dry_run) {
+		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0)
+			return r;
+		spec->meta.image = strdup(setup->image_ref ? setup->image_ref : "IMAGE");
+		spec->proxy_image = setup->proxy_image_ref;
+		return paude_kube_print_plan(spec, ko, err);
+	}
+
+	/* Before any build: a namespace that is not there is the first thing to say. */
+	if ((r = paude_kube_check_namespace(b, err)) < 0)
+		return r;
+	/* Names are unique across backends: commands find a session by name. */
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, name))
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists on a cluster (see: paude list)",
+				       name);
+	_cleanup_backend_ struct paude_backend *pb = NULL;
+	_cleanup_(paude_session_release) struct paude_session existing;
+	paude_session_init(&existing);
+	if (paude_backend_open(&pb, "podman", ctx->runner, NULL) == 0 &&
+	    paude_backend_get(pb, name, &existing, NULL) == 0)
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "a podman session named '%s' exists (pick another name)",
+				       name);
+	_cleanup_error_ struct paude_error *gerr = NULL;
+	r = paude_backend_get(b, name, &existing, &gerr);
+	if (r == 0)
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists in the namespace (connect "
+				       "with: paude connect %s)",
+				       name, name);
+	if (r != PAUDE_ENOTFOUND) {
+		*err = TAKE_PTR(gerr);
+		return r;
+	}
+
+	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0)
+		return r;
+	spec->meta.image = strdup(setup->image_ref);
+	spec->proxy_image = setup->proxy_image_ref;
+	paude_setup_warn_network(&spec->meta);
+	if ((r = paude_backend_create(b, spec, err)) < 0)
+		return r;
+
+	const char *ns = NULL;
+	_cleanup_free_ char *context = NULL;
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (paude_kube_namespace(b, &ns, &ierr) < 0 ||
+	    paude_kube_current_context(b, &context, &ierr) < 0 ||
+	    paude_index_put(name, "openshift", context, ns, &ierr) < 0)
+		paude_warn("session '%s' is created, but paude cannot record where (%s): name "
+			   "the namespace with --openshift-namespace in later commands",
+			   name, ierr ? ierr->msg : "unknown error");
+
+	_cleanup_free_ char *net = paude_setup_describe_network(&spec->meta);
+	paude_info("Created session '%s' in namespace '%s' for %s", name, ns ? ns : "?",
+		   spec->meta.workspace);
+	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
+	paude_info("Start it with: paude start %s", name);
+	return 0;
+}
+
 PAUDE_CMD(create)
 {
+	struct paude_kube_create_opts ko = { 0 };
 	bool help = false, dry_run = false, rebuild = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
@@ -164,6 +264,18 @@ PAUDE_CMD(create)
 		case OPT_MOUNT_WORKSPACE:
 			spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
 			break;
+		case OPT_PVC_SIZE:
+		case OPT_STORAGE_CLASS:
+		case OPT_REGISTRY:
+			if (ctx->backend && strcmp(ctx->backend, "openshift"))
+				return paude_cli_usage_error(err, "create",
+							     "--pvc-size, --storage-class and "
+							     "--registry need --backend=openshift");
+			ctx->backend = "openshift";
+			*(opt == OPT_PVC_SIZE	     ? &ko.pvc_size
+			  : opt == OPT_STORAGE_CLASS ? &ko.storage_class
+						     : &ko.registry) = optarg;
+			break;
 		default:
 			return paude_cli_bad_option(err, "create", argv, CLI_COMMON_SHORT "a:");
 		}
@@ -187,6 +299,14 @@ PAUDE_CMD(create)
 	spec.meta.created = paude_now_rfc3339();
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
 		return r;
+	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+		if (spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT)
+			return paude_cli_usage_error(err, "create",
+						     "--mount-workspace works with podman only (a "
+						     "cluster cannot mount this directory)");
+		ko.rebuild = rebuild;
+		return create_kube(ctx, &spec, &setup, &ko, dry_run, err);
+	}
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
@@ -216,6 +336,11 @@ PAUDE_CMD(create)
 		*err = TAKE_PTR(gerr);
 		return r;
 	}
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, spec.meta.name))
+		return paude_error_set(err, PAUDE_EEXISTS, 0,
+				       "session '%s' already exists on a cluster (see: paude list)",
+				       spec.meta.name);
 
 	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0 ||
 	    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)

@@ -4,9 +4,12 @@
  * workspace volume, network). Requires --confirm: the workspace is lost.
  */
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/git-remote.h"
+#include "paude/index.h"
 
 static const char usage[] =
 	"usage: paude delete NAME --confirm [options]\n"
@@ -16,7 +19,10 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  --confirm        really delete (required)\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  --backend NAME   look for the session in this backend only: podman or\n"
+	"                   openshift (alias kubernetes)\n"
+	"  --openshift-context CTX, --openshift-namespace NS\n"
+	"                   where on the cluster (imply --backend openshift)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -q, --quiet      show only warnings and errors\n"
 	"  -h, --help       show this help\n";
@@ -56,14 +62,36 @@ PAUDE_CMD(delete)
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_(paude_session_release) struct paude_session s;
 	paude_session_init(&s);
-	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
+	_cleanup_error_ struct paude_error *lerr = NULL;
+	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, &lerr)) < 0) {
+		/* The index names a cluster session that is gone: forget it. */
+		_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+		if (r == PAUDE_ENOTFOUND && confirm && paude_index_load(&ix, NULL) == 0 &&
+		    paude_index_find(&ix, name)) {
+			if ((r = paude_index_remove(name, err)) < 0)
+				return r;
+			paude_info("Session '%s' was already gone from the cluster; forgot it.",
+				   name);
+			return 0;
+		}
+		*err = TAKE_PTR(lerr);
 		return r;
+	}
+	bool cluster = s.backend && !strcmp(s.backend, "openshift");
 	if (!confirm) {
 		_cleanup_free_ char *vol = paude_podman_volume_name(name);
-		fprintf(stderr,
-			"This deletes session '%s' and everything in it: its containers and its\n"
-			"workspace volume '%s'. Work not pulled out with git is lost.\n",
-			name, vol);
+		if (cluster)
+			fprintf(stderr,
+				"This deletes session '%s' and everything in it: its StatefulSet,\n"
+				"proxy, network policies and workspace volume (PVC). Work not pulled\n"
+				"out with git is lost.\n",
+				name);
+		else
+			fprintf(stderr,
+				"This deletes session '%s' and everything in it: its containers and "
+				"its\n"
+				"workspace volume '%s'. Work not pulled out with git is lost.\n",
+				name, vol);
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "not deleting without --confirm (run: paude delete %s "
 				       "--confirm)",
@@ -71,6 +99,19 @@ PAUDE_CMD(delete)
 	}
 	if ((r = paude_backend_remove(b, name, err)) < 0)
 		return r;
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (cluster && paude_index_remove(name, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
 	paude_info("Deleted session '%s'.", name);
+	/* Its git remote in the repository it was created for goes too. */
+	if (s.workspace) {
+		_cleanup_error_ struct paude_error *rerr = NULL;
+		int rr = paude_remote_remove(s.workspace, name, &rerr);
+		if (rr == 0)
+			paude_info("Removed git remote 'paude-%s' from %s.", name, s.workspace);
+		else if (rr != PAUDE_ENOTFOUND)
+			paude_warn("could not remove git remote 'paude-%s' from %s: %s", name,
+				   s.workspace, rerr->msg);
+	}
 	return 0;
 }

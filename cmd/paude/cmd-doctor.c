@@ -8,6 +8,8 @@
 #include <string.h>
 #include "cli.h"
 #include "paude/fs.h"
+#include "paude/index.h"
+#include "paude/kube.h"
 #include "paude/json.h"
 #include "paude/log.h"
 
@@ -19,6 +21,9 @@ static const char usage[] =
 	"Prints a fix for each problem found. Exit status 1 if a check failed.\n"
 	"\n"
 	"Options:\n"
+	"  --backend openshift [--openshift-context CTX] [--openshift-namespace NS]\n"
+	"                   also check the cluster (done anyway when cluster sessions\n"
+	"                   were created from here)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -h, --help       show this help\n";
 
@@ -170,6 +175,42 @@ check_credentials(void)
 			       "ANTHROPIC_VERTEX_PROJECT_ID, GOOGLE_CLOUD_PROJECT)");
 }
 
+/*
+ * Clusters: checked when asked for (--backend openshift) or when the local
+ * index names cluster sessions. One list call shows that the tool is there,
+ * logged in, and may read the namespace.
+ */
+static void
+check_cluster(struct paude_cmd_ctx *ctx)
+{
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	bool recorded = paude_index_load(&ix, NULL) == 0 && ix.nr > 0;
+	bool asked = ctx->backend && !strcmp(ctx->backend, "openshift");
+	if (!asked && !recorded)
+		return;
+	_cleanup_free_ char *oc = paude_which("oc");
+	_cleanup_free_ char *kubectl = paude_which("kubectl");
+	if (!oc && !kubectl) {
+		report("FAIL", "neither oc nor kubectl is on PATH (needed for cluster sessions)");
+		return;
+	}
+	const struct paude_kube_opts o = {
+		.context = asked ? ctx->kube_context : (ix.nr ? ix.v[0].context : NULL),
+		.namespace = asked ? ctx->kube_namespace : (ix.nr ? ix.v[0].namespace : NULL),
+	};
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	_cleanup_error_ struct paude_error *e = NULL;
+	const char *ns = NULL;
+	if (paude_kube_open(&b, ctx->runner, &o, &e) < 0 || paude_backend_list(b, &l, &e) < 0 ||
+	    paude_kube_namespace(b, &ns, &e) < 0) {
+		report("FAIL", "cluster: %s", e ? e->msg : "unknown error");
+		return;
+	}
+	report("ok", "cluster: %s answers in namespace %s (%zu session%s)", paude_kube_tool(b), ns,
+	       l.nr, l.nr == 1 ? "" : "s");
+}
+
 PAUDE_CMD(doctor)
 {
 	bool help = false;
@@ -200,6 +241,7 @@ PAUDE_CMD(doctor)
 	check_tool("git", "needed to move code in and out of sessions");
 	check_tool("git-remote-paude", "git uses it for paude:: URLs; install paude fully");
 	check_credentials();
+	check_cluster(ctx);
 	if (failures)
 		return paude_error_set(err, PAUDE_EGENERIC, 0, "%d check%s failed", failures,
 				       failures == 1 ? "" : "s");

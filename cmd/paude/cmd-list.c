@@ -13,12 +13,18 @@
 static const char usage[] =
 	"usage: paude list [options]\n"
 	"\n"
-	"List sessions: name, state, network policy, workspace and age. A workspace\n"
-	"mounted read-write (create --mount-workspace) is marked \"(mounted)\".\n"
+	"List sessions: name, state, network policy, workspace and age. Without\n"
+	"--backend: Podman's sessions and those of the cluster namespaces where\n"
+	"'paude create --backend openshift' made sessions (an unreachable cluster is\n"
+	"a warning). A workspace mounted read-write (create --mount-workspace) is\n"
+	"marked \"(mounted)\".\n"
 	"\n"
 	"Options:\n"
 	"  --json           print a JSON array on stdout\n"
-	"  --backend NAME   list only this backend's sessions (podman)\n"
+	"  --backend NAME   list only this backend's sessions: podman, or openshift\n"
+	"                   (alias kubernetes; the current or given namespace)\n"
+	"  --openshift-context CTX    kubeconfig context (implies --backend openshift)\n"
+	"  --openshift-namespace NS   namespace (implies --backend openshift)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -q, --quiet      show only warnings and errors\n"
 	"  -h, --help       show this help\n";
@@ -40,6 +46,8 @@ print_json(const struct paude_session_list *l)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->name));
 		json_object_object_add(o, "backend", json_object_new_string(s->backend));
+		if (s->location)
+			json_object_object_add(o, "location", json_object_new_string(s->location));
 		json_object_object_add(o, "state",
 				       json_object_new_string(paude_session_state_str(s->state)));
 		json_object_object_add(o, "status", json_object_new_string(s->status ? s->status : ""));
@@ -85,14 +93,14 @@ print_table(const struct paude_session_list *l)
 	}
 	if (wnet > 40)
 		wnet = 40;
-	printf("%-*s  %-8s  %-7s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", "STATE", wnet,
+	printf("%-*s  %-9s  %-7s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", "STATE", wnet,
 	       "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
 		const struct paude_session *s = &l->v[i];
 		_cleanup_free_ char *net = paude_setup_describe_network(s);
 		char age[32];
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
-		printf("%-*s  %-8s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, s->name, s->backend,
+		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, s->name, s->backend,
 		       paude_session_state_str(s->state), wnet, wnet, net, s->yolo ? "yes" : "no",
 		       paude_cli_age(s->created, age, sizeof(age)),
 		       s->workspace ? s->workspace : "-",
@@ -121,11 +129,8 @@ PAUDE_CMD(list)
 	if (optind < argc)
 		return paude_cli_usage_error(err, "list", "unexpected argument '%s'", argv[optind]);
 
-	_cleanup_backend_ struct paude_backend *b = NULL;
-	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
-		return r;
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
-	if ((r = paude_backend_list(b, &l, err)) < 0)
+	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
 	if (json)
 		print_json(&l);

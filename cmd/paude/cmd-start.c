@@ -24,7 +24,10 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -d, --detach     start the session and the agent, but do not attach\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  --backend NAME   look for the session in this backend only: podman or\n"
+	"                   openshift (alias kubernetes)\n"
+	"  --openshift-context CTX, --openshift-namespace NS\n"
+	"                   where on the cluster (imply --backend openshift)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -q, --quiet      show only warnings and errors\n"
 	"  -h, --help       show this help\n";
@@ -78,6 +81,9 @@ PAUDE_CMD(start)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
+	/* A mounted workspace is the user's tree: nothing to push. */
+	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		paude_cli_hint_empty_workspace(b, s.name);
 	if (detach || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		paude_info("Session '%s' is running. Connect with: paude connect %s", s.name,
 			   s.name);

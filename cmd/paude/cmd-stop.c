@@ -14,7 +14,10 @@ static const char usage[] =
 	"NAME: the session of the current directory, or the only one.\n"
 	"\n"
 	"Options:\n"
-	"  --backend NAME   look for the session in this backend only (podman)\n"
+	"  --backend NAME   look for the session in this backend only: podman or\n"
+	"                   openshift (alias kubernetes)\n"
+	"  --openshift-context CTX, --openshift-namespace NS\n"
+	"                   where on the cluster (imply --backend openshift)\n"
 	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
 	"  -q, --quiet      show only warnings and errors\n"
 	"  -h, --help       show this help\n";

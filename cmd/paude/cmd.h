@@ -7,7 +7,10 @@
 #include "paude/error.h"
 
 struct paude_cmd_ctx {
-	const char *backend; /* --backend given, or NULL: wherever the session is */
+	const char *backend; /* --backend given ("podman", "openshift"), or NULL: wherever the
+			      * session is */
+	const char *kube_context; /* --openshift-context, or NULL: the current one */
+	const char *kube_namespace; /* --openshift-namespace, or NULL: the context's */
 	struct paude_runner *runner;
 };
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <getopt.h>
 #include "cli.h"
+#include "cmd-remote.h"
 #include "paude/log.h"
+#include "paude/signal.h"
 
 static PAUDE_CMD(help);
 
@@ -20,6 +22,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "help", cmd_help, "show help for paude or a command" },
 	{ "list", cmd_list, "list sessions" },
 	{ "network", cmd_network, "show a session's network policy and proxy log" },
+	{ "remote", cmd_remote, "connect this repository to a session with git" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
 };
@@ -42,7 +45,9 @@ static const char main_usage_tail[] =
 	"  -v, --verbose      show more; twice: trace every command paude runs\n"
 	"                     (also PAUDE_LOG=debug)\n"
 	"  -q, --quiet        show only warnings and errors\n"
-	"  --backend NAME     podman (default)\n"
+	"  --backend NAME     podman (default), or openshift (alias kubernetes): run\n"
+	"                     the session on a cluster with oc or kubectl\n"
+	"                     (see docs/OPENSHIFT.md)\n"
 	"\n"
 	"Examples:\n"
 	"  paude create                        session for this directory\n"
@@ -55,6 +60,8 @@ static const char main_usage_tail[] =
 	"  paude connect my-project            reattach\n"
 	"  paude stop my-project               stop, keep the workspace\n"
 	"  paude delete my-project --confirm   remove everything\n"
+	"  paude create --backend openshift --openshift-namespace team-a\n"
+	"                                      the same session on a cluster\n"
 	"\n"
 	"Security:\n"
 	"  The agent runs as a non-root user with no capabilities. By default its only\n"
@@ -111,6 +118,22 @@ static const struct option global_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The one place errors are printed; returns the exit status. */
+static int
+report(int r, const struct paude_error *err)
+{
+	if (r >= 0)
+		return 0;
+	if (paude_signal_pending() && r != PAUDE_EINTR) {
+		/* A child the user interrupted failed: say what happened. */
+		paude_debug("%s", err ? err->msg : "failed");
+		paude_log(PAUDE_LOG_ERROR, "interrupted");
+		return 130;
+	}
+	paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
+	return paude_error_exit_code(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,6 +143,7 @@ main(int argc, char **argv)
 	int opt, r = 0;
 
 	paude_log_init("paude");
+	paude_signal_install();
 	opterr = 0;
 	/* '+': stop at the first non-option, the command. */
 	while ((opt = getopt_long(argc, argv, "+hVvq", global_opts, NULL)) != -1) {
@@ -142,7 +166,7 @@ main(int argc, char **argv)
 			break;
 		}
 		if (r < 0)
-			goto out;
+			return report(r, err);
 	}
 
 	int cargc = argc - optind;
@@ -155,13 +179,10 @@ main(int argc, char **argv)
 	const struct paude_cmd_spec *cmd = find_command(cargv[0]);
 	if (!cmd) {
 		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
-		goto out;
+		return report(r, err);
 	}
+	/* Two statements: the order in which arguments are evaluated is
+	 * unspecified, and err must be read after the command filled it. */
 	r = cmd->fn(cargc, cargv, &ctx, &err);
-out:
-	if (r < 0) {
-		paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
-		return paude_error_exit_code(r);
-	}
-	return 0;
+	return report(r, err);
 }

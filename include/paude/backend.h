@@ -50,8 +50,10 @@ struct paude_backend {
 };
 
 extern const struct paude_backend_ops paude_backend_podman;
+/* paude_backend_kube: see kube.h. */
 
-/* Open a backend by name ("podman"; later "openshift"/"kubernetes"). */
+/* Open a backend by name: "podman", or "openshift" (alias "kubernetes") with
+ * the current context and namespace (paude_kube_open takes options). */
 int paude_backend_open(struct paude_backend **out, const char *name, struct paude_runner *runner,
 		       struct paude_error **err);
 void paude_backend_free(struct paude_backend *b);

@@ -26,6 +26,7 @@ enum {
 	PAUDE_ENOTSUP = -7, /* backend operation not provided */
 	PAUDE_ESTATE = -8, /* object in the wrong state (not running, ...) */
 	PAUDE_EOS = -9, /* a system call failed; sys_errno says why */
+	PAUDE_EINTR = -10, /* interrupted by a signal (Ctrl-C): exit status 130 */
 };
 
 struct paude_error {
@@ -48,7 +49,7 @@ int paude_error_wrap(struct paude_error **err, const char *fmt, ...) _printf_(2,
 void paude_error_free(struct paude_error *err);
 /* Release *err and set it to NULL (for code that recovers from an error). */
 void paude_error_clear(struct paude_error **err);
-/* The exit status for an error code: 0 ok, 2 usage, 1 anything else. */
+/* The exit status for an error code: 0 ok, 2 usage, 130 interrupted, 1 anything else. */
 int paude_error_exit_code(int code);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct paude_error *, paude_error_free)

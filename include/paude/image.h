@@ -170,7 +170,10 @@ int paude_image_base_ensure(struct paude_runner *r, const char *base,
 			    const struct paude_image_opts *o, char **out_ref, bool *out_fallback,
 			    struct paude_error **err);
 
-/* The agent image (containers/paude with CLAUDE_CODE_VERSION): */
+/* The agent image (containers/paude with CLAUDE_CODE_VERSION): its target
+ * (t->args points at *arg), */
+void paude_image_agent_target(const struct paude_image_opts *o, struct paude_image_target *t,
+			      struct paude_image_arg *arg);
 int paude_image_recipe(const struct paude_image_opts *o, char **out, struct paude_error **err);
 int paude_image_agent_tag(const struct paude_image_opts *o, char **out, struct paude_error **err);
 int paude_image_ensure(struct paude_runner *r, const struct paude_image_opts *o, char **out_ref,

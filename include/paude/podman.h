@@ -8,7 +8,6 @@
 
 #define PAUDE_AGENT_UID "1000"
 #define PAUDE_AGENT_HOME "/home/paude"
-#define PAUDE_WORKSPACE_DIR "/pvc/workspace"
 #define PAUDE_PIDS_LIMIT "2048"
 
 /* "paude-NAME" and "paude-NAME-workspace". Caller frees. */

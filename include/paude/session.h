@@ -18,6 +18,9 @@
  */
 #define PAUDE_SESSION_NAME_MAX 40
 
+/* Where a session's code lives, on every backend (its volume is at /pvc). */
+#define PAUDE_WORKSPACE_DIR "/pvc/workspace"
+
 /* Label keys. */
 #define PAUDE_LABEL_APP "app"
 #define PAUDE_LABEL_APP_VALUE "paude"

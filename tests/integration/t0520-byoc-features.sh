@@ -12,6 +12,9 @@
 name=$(test_session_name byoc)
 ctr="paude-$name"
 registry_start || exit 1
+# The image goes last: removing it first would take the container with it
+# and leave paude delete nothing to find (and the network behind).
+test_on_exit 'podman rmi -f "$(cat "$TRASH/image")"'
 test_on_exit "paude delete $name --confirm; podman rm -f $ctr; podman volume rm -f $ctr-workspace"
 
 # Feature "hello": writes its options and the build user to a file, puts a
@@ -90,8 +93,8 @@ test_expect_success 'dry run shows the configuration, features in order, builds 
 	! podman image exists "$image" &&
 	! podman container exists "$ctr"
 '
+# shellcheck disable=SC2034 # used by the test bodies (eval)
 image=$(cat "$TRASH/image" 2>/dev/null)
-test_on_exit "podman rmi -f $image"
 
 test_expect_success 'the feature layers are cached by digest' '
 	ls "$XDG_CACHE_HOME/paude/features" >cached &&

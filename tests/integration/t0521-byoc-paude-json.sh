@@ -6,6 +6,9 @@
 
 name=$(test_session_name pjson)
 ctr="paude-$name"
+# The image goes last: removing it first would take the container with it
+# and leave paude delete nothing to find (and the network behind).
+test_on_exit 'podman rmi -f "$(cat "$TRASH/image")"'
 test_on_exit "paude delete $name --confirm; podman rm -f $ctr; podman volume rm -f $ctr-workspace"
 mkdir -p "$TRASH/ws"
 cat >"$TRASH/ws/paude.json" <<'JSON'
@@ -28,8 +31,8 @@ test_expect_success 'dry run: paude.json, the default base, the packages' '
 	sed -n "s/^Image: *\(localhost\/paude-custom:[0-9a-f]*\)$/\1/p" out >image &&
 	test -s image
 '
+# shellcheck disable=SC2034 # used by the test bodies (eval)
 image=$(cat "$TRASH/image" 2>/dev/null)
-test_on_exit "podman rmi -f $image"
 
 test_expect_success 'create builds the image with the packages; the session has them' '
 	pw create "$name" 2>err &&

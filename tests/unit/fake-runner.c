@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include "fake-runner.h"
@@ -83,6 +84,8 @@ fake_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	struct fake_runner *f = ctx;
 	record(f, c);
 	const struct fake_reply *r = match(f, c);
+	if (r && r->raise_signal)
+		raise(r->raise_signal);
 	if (r && r->start_errno) {
 		paude_strvec_push(&f->stdin_data, "");
 		if (c->in > 0)

@@ -21,6 +21,8 @@ struct fake_reply {
 	const char *errout; /* stderr to give */
 	int status; /* exit status */
 	int start_errno; /* if non-zero, start fails as if exec failed (e.g. ENOENT) */
+	int raise_signal; /* if non-zero, raise() it in our process when the child starts
+			   * (a Ctrl-C arriving while this command runs) */
 };
 
 struct fake_runner {

@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include "paude/backend.h"
 #include "paude/podman.h"
+#include "paude/signal.h"
+#include <signal.h>
 #include "fake-runner.h"
 
 #define PS_PREFIX FAKE_ARGV("podman", "ps")
@@ -182,6 +184,36 @@ test_create_failure_removes_what_it_made(void **state)
 	assert_string_equal(fake_runner_call(&f, 9), "podman network rm paude-net-demo");
 	assert_string_equal(fake_runner_call(&f, 10),
 			    "podman volume rm --force paude-demo-workspace");
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_interrupted_removes_what_it_made(void **state)
+{
+	(void)state;
+	paude_signal_install();
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "create"), .raise_signal = SIGINT },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	free(spec.meta.allowed_domains.v[0]);
+	spec.meta.allowed_domains.v[0] = strdup("all");
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EINTR);
+	assert_string_equal(err->msg, "interrupted by INT");
+	assert_int_equal(paude_error_exit_code(PAUDE_EINTR), 130);
+	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
+	assert_true(fake_runner_find(&f, "podman volume rm --force paude-demo-workspace") >= 0);
+	paude_signal_reset();
 	paude_error_free(err);
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
@@ -546,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_create_refuses_existing_session),
 		cmocka_unit_test(test_create_refuses_leftover_volume),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),
+		cmocka_unit_test(test_create_interrupted_removes_what_it_made),
 		cmocka_unit_test(test_create_rejects_bad_name_and_comma_paths),
 		cmocka_unit_test(test_create_argv_mount_mode_binds_tree_and_shadows_venvs),
 		cmocka_unit_test(test_create_refuses_bad_venv_dirs_and_root_owned_tree),

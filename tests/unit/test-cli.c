@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "../../cmd/paude/cli.h"
 #include "paude/fs.h"
@@ -283,6 +285,83 @@ test_unknown_session_is_reported(void **state)
 	fake_runner_release(&f);
 }
 
+static void
+test_cluster_create_records_it_and_list_finds_it(void **state)
+{
+	(void)state;
+	/* oc on PATH (never run: the runner is fake), and a private index. */
+	char bin[256], oc[300], ws[256];
+	snprintf(bin, sizeof(bin), "%s/bin", tmpdir);
+	snprintf(oc, sizeof(oc), "%s/oc", bin);
+	assert_int_equal(paude_mkdir_p(bin, 0755, NULL), 0);
+	assert_int_equal(paude_write_file(oc, "", 0, 0755, NULL), 0);
+	const char *old_path = getenv("PATH");
+	char *saved_path = old_path ? strdup(old_path) : NULL;
+	setenv("PATH", bin, 1);
+	unsetenv("XDG_STATE_HOME");
+	snprintf(ws, sizeof(ws), "%s/proj", tmpdir);
+	assert_int_equal(paude_mkdir_p(ws, 0755, NULL), 0);
+	char *cwd = getcwd(NULL, 0);
+	assert_int_equal(chdir(ws), 0);
+
+	struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "get", "statefulsets"),
+		  .out = "{\"items\":[]}" },
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "get", "service"),
+		  .out = "172.30.0.5" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "demo", "--backend=kubernetes",
+			     "--openshift-namespace=team", "--pvc-size=20Gi", NULL),
+			 0);
+	assert_null(err);
+	assert_true(fake_runner_find(&f, "oc get namespace team --output=name") >= 0);
+	long apply = fake_runner_find(&f, "oc --namespace=team apply");
+	assert_true(apply >= 0);
+	/* The StatefulSet is the last thing applied. */
+	size_t last = 0;
+	for (size_t i = 0; i < f.calls.nr; i++)
+		if (!strncmp(fake_runner_call(&f, i), "oc --namespace=team apply", 25))
+			last = i;
+	const char *sts = f.stdin_data.v[last];
+	assert_non_null(strstr(sts, "\"kind\":\"StatefulSet\""));
+	assert_non_null(strstr(sts, "\"storage\":\"20Gi\""));
+	fake_runner_release(&f);
+
+	/* Without --backend, list asks podman and the recorded namespace. */
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(run(&f, &err, "list", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman ps") >= 0);
+	assert_true(fake_runner_find(&f, "oc --namespace=team get statefulsets --selector "
+					 "app=paude --output json") >= 0);
+	fake_runner_release(&f);
+
+	/* Cluster options do not mix with the podman backend. */
+	fake_runner_init(&f, NULL, 0);
+	assert_int_equal(run(&f, &err, "create", "x", "--backend=podman", "--pvc-size=1Gi", NULL),
+			 PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "list", "--backend=podman", "--openshift-namespace=n", NULL),
+			 PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(
+	    run(&f, &err, "create", "x", "--backend=openshift", "--pvc-size=big", NULL),
+	    PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "invalid PVC size 'big'"));
+	paude_error_clear(&err);
+	assert_int_equal(f.calls.nr, 0);
+	fake_runner_release(&f);
+
+	assert_int_equal(chdir(cwd), 0);
+	free(cwd);
+	if (saved_path)
+		setenv("PATH", saved_path, 1);
+	free(saved_path);
+}
+
 int
 main(void)
 {
@@ -296,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_only_session_is_the_default),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
 		cmocka_unit_test(test_unknown_session_is_reported),
+		cmocka_unit_test(test_cluster_create_records_it_and_list_finds_it),
 	};
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

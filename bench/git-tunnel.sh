@@ -1,0 +1,156 @@
+#!/bin/bash
+# Benchmark: the git tunnel. Push, then fetch, a generated repository of about
+# 200 MB (many commits, some large incompressible binaries) three ways:
+#   paude   git push paude::NAME                       (git-remote-paude)
+#   ext     git push "ext::podman exec -i CTR %S /pvc/workspace"
+#   file    git push file:///local/bare.git            (the floor: no container)
+# The two container targets are a bare repository at /pvc/workspace in the
+# same session, emptied before every push, so both do the same work.
+# Each figure is the best of RUNS rounds (the order rotates every round), which
+# keeps the noise of a shared machine out of the ratios. Also measures the
+# helper's peak RSS before it execs podman (PAUDE_LOG=debug reports VmHWM).
+# Goals: paude/ext <= 1.05, helper RSS < 4 MiB.
+# Usage: bench/git-tunnel.sh [SIZE_MB] [RUNS]      (defaults: 200, 5)
+set -eu
+cd "$(dirname "$0")/.."
+SIZE_MB=${1:-200}
+RUNS=${2:-5}
+export PATH="$PWD/bin:$PATH"
+export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
+tests/integration/ensure-base.sh
+# The real agent image (paude builds it, or reuses it by hash). The session
+# allows only a name that cannot exist, so nothing in it reaches any network.
+
+name="bench$$-git"
+ctr="paude-$name"
+work=$(mktemp -d "${TMPDIR:-/tmp}/paude-bench-git.XXXXXX")
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+	paude delete "$name" --confirm >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$HOME"
+git config --global user.name Bench
+git config --global user.email bench@paude.invalid
+git config --global init.defaultBranch main
+
+echo "generating a ~${SIZE_MB} MB repository..." >&2
+src="$work/src"
+git init -q "$src"
+# 3000 commits of text, then large random binaries spread over later commits
+# (random data does not compress: the pack is about as big as the files).
+nbin=$((SIZE_MB / 20))
+{
+	for i in $(seq 1 3000); do
+		printf 'commit refs/heads/main\ncommitter B <b@b> %d +0000\ndata <<EOF\ncommit %d\nEOF\n' \
+			$((1700000000 + i)) "$i"
+		printf 'M 100644 inline src/file%d.txt\ndata <<EOF\n' $((i % 200))
+		seq "$i" $((i + 40))
+		printf 'EOF\n\n'
+	done
+} | git -C "$src" fast-import --quiet
+git -C "$src" reset -q --hard main
+for i in $(seq 1 "$nbin"); do
+	head -c $((SIZE_MB * 1048576 / (nbin + 1))) /dev/urandom >"$src/blob$i.bin"
+	git -C "$src" add "blob$i.bin"
+	git -C "$src" commit -q -m "binary $i"
+done
+# One pack, as a real repository has: pushes then reuse its compressed data.
+git -C "$src" repack -a -d -q
+size=$(du -sm "$src/.git" | cut -f1)
+commits=$(git -C "$src" rev-list --count HEAD)
+echo "repository: $commits commits, $size MB in .git" >&2
+
+(cd "$work" && paude -q create "$name" --allowed-domains bench.invalid >/dev/null 2>&1)
+paude -q start --detach "$name" </dev/null >/dev/null 2>&1
+
+reset_targets() {
+	podman exec "$ctr" sh -c 'rm -rf /pvc/workspace/* /pvc/workspace/.[!.]* 2>/dev/null; git init -q --bare /pvc/workspace'
+	rm -rf "$work/bare.git" && git init -q --bare "$work/bare.git"
+}
+
+url_for() {
+	case "$1" in
+	paude) echo "paude::$name" ;;
+	ext) echo "ext::podman exec -i $ctr %S /pvc/workspace" ;;
+	file) echo "file://$work/bare.git" ;;
+	esac
+}
+
+ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+push_ms() {
+	local url t
+	url=$(url_for "$1")
+	t=$(date +%s%N)
+	git -C "$src" -c protocol.ext.allow=always push -q "$url" main 2>/dev/null
+	ms "$t"
+}
+
+fetch_ms() {
+	local url t dst="$work/fetch-$1"
+	url=$(url_for "$1")
+	rm -rf "$dst" && git init -q --bare "$dst"
+	t=$(date +%s%N)
+	git -C "$dst" -c protocol.ext.allow=always fetch -q "$url" "refs/heads/main:refs/heads/main" 2>/dev/null
+	local r
+	r=$(ms "$t")
+	[ "$(git -C "$dst" rev-parse main)" = "$(git -C "$src" rev-parse main)" ] ||
+		{ echo "fetch via $1 lost commits" >&2; exit 1; }
+	echo "$r"
+}
+
+declare -A best_push best_fetch
+order=(paude ext file)
+for ((round = 0; round < RUNS; round++)); do
+	for k in 0 1 2; do
+		how=${order[$(((round + k) % 3))]}
+		reset_targets
+		p=$(push_ms "$how")
+		f=$(fetch_ms "$how")
+		[ -z "${best_push[$how]:-}" ] || [ "$p" -lt "${best_push[$how]}" ] && best_push[$how]=$p
+		[ -z "${best_fetch[$how]:-}" ] || [ "$f" -lt "${best_fetch[$how]}" ] && best_fetch[$how]=$f
+		echo "round $((round + 1)) $how: push ${p} ms, fetch ${f} ms" >&2
+	done
+done
+
+# The fixed cost of one connection (session check, process start-up): the
+# median of 15 ls-remote round trips each way, on the repository just pushed.
+median_ls_ms() {
+	local url times=() i t
+	url=$(url_for "$1")
+	for ((i = 0; i < 15; i++)); do
+		t=$(date +%s%N)
+		git -c protocol.ext.allow=always ls-remote "$url" >/dev/null 2>&1
+		times+=("$(ms "$t")")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | sed -n 8p
+}
+ls_paude=$(median_ls_ms paude)
+ls_ext=$(median_ls_ms ext)
+
+# The helper's own footprint, before it becomes podman.
+rss=$(PAUDE_LOG=debug git -C "$src" ls-remote "paude::$name" 2>&1 >/dev/null |
+	sed -n 's/.*peak RSS before exec: \([0-9]*\) kB.*/\1/p')
+# Whole process (helper, then podman exec in the same pid) for comparison.
+whole=""
+if [ -x /usr/bin/time ]; then
+	whole=$( { /usr/bin/time -f '%M' git-remote-paude r "$name" <<<$'capabilities\nconnect git-upload-pack\n0000' >/dev/null; } 2>&1 | tail -n 1)
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+printf '\ngit tunnel, %s commits, %s MB, best of %s\n' "$commits" "$size" "$RUNS"
+printf '%-8s %10s %10s\n' "" "push ms" "fetch ms"
+for how in paude ext file; do
+	printf '%-8s %10s %10s\n' "$how" "${best_push[$how]}" "${best_fetch[$how]}"
+done
+printf 'paude/ext:  push %s  fetch %s   (goal <= 1.05)\n' \
+	"$(ratio "${best_push[paude]}" "${best_push[ext]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[ext]}")"
+printf 'paude/file: push %s  fetch %s\n' \
+	"$(ratio "${best_push[paude]}" "${best_push[file]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[file]}")"
+printf 'ls-remote median: paude %s ms, ext %s ms (fixed cost per connection)\n' "$ls_paude" "$ls_ext"
+printf 'git-remote-paude peak RSS before exec: %s KiB (goal < 4096)\n' "${rss:-?}"
+[ -n "$whole" ] && printf 'same pid after exec (podman exec itself): %s KiB\n' "$whole"
+exit 0

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local session index: where a cluster session lives (name -> backend,
+ * kubeconfig context, namespace), so commands without --backend find it.
+ * It is a hint, not the truth: the cluster's objects are. `create` adds an
+ * entry, `delete` removes it; a stale entry is reported, never trusted.
+ * Podman sessions are not recorded (the local engine is always asked).
+ *
+ * Stored as JSON in $XDG_STATE_HOME/paude/sessions.json (or
+ * ~/.local/state/paude/sessions.json), written atomically.
+ */
+#ifndef PAUDE_INDEX_H
+#define PAUDE_INDEX_H
+
+#include <stddef.h>
+#include "error.h"
+
+struct paude_index_entry {
+	char *name;
+	char *backend; /* "openshift" */
+	char *context; /* NULL: the current context when it was created */
+	char *namespace;
+};
+
+struct paude_index {
+	struct paude_index_entry *v;
+	size_t nr;
+};
+
+void paude_index_release(struct paude_index *ix);
+/* Read the index (missing file: empty). PAUDE_EPROTO if it is damaged. */
+int paude_index_load(struct paude_index *out, struct paude_error **err);
+/* Parse the index from text (exposed for tests and fuzzing). */
+int paude_index_parse(struct paude_index *out, const char *json, size_t len,
+		      struct paude_error **err);
+/* The entry for name, or NULL. Borrowed from ix. */
+const struct paude_index_entry *paude_index_find(const struct paude_index *ix, const char *name);
+/* Add or replace name's entry, and save. */
+int paude_index_put(const char *name, const char *backend, const char *context,
+		    const char *namespace, struct paude_error **err);
+/* Remove name's entry (absent: nothing to do), and save. */
+int paude_index_remove(const char *name, struct paude_error **err);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Session addresses (grammar in include/paude/address.h). The input comes
+ * from a git URL, that is from anyone who can put a URL in front of the
+ * user, so every part is checked against a small whitelist before it is
+ * kept, and error messages show it with control characters escaped.
+ */
+#include <string.h>
+#include <stdbool.h>
+#include "paude/address.h"
+#include "paude/session.h"
+#include "untrusted.h"
+#include "banned.h"
+
+#define SCHEME "paude://"
+
+static bool
+is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+int
+paude_address_namespace_validate(const char *ns, struct paude_error **err)
+{
+	static const char rule[] = "use 1-63 lowercase letters, digits and '-', starting and "
+				   "ending with a letter or digit";
+	size_t n = ns ? strlen(ns) : 0;
+	bool ok = n > 0 && n <= PAUDE_ADDRESS_NAMESPACE_MAX && is_lower_alnum(ns[0]) &&
+		  is_lower_alnum(ns[n - 1]);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = is_lower_alnum(ns[i]) || ns[i] == '-';
+	if (ok)
+		return 0;
+	if (n == 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "namespace is empty (%s)", rule);
+	char shown[96];
+	paude_show_untrusted(shown, sizeof(shown), ns, n);
+	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid namespace '%s' (%s)", shown, rule);
+}
+
+int
+paude_address_context_validate(const char *ctx, struct paude_error **err)
+{
+	static const char rule[] = "use letters, digits and '.', '_', ':', '@', '-', not "
+				   "starting with '-' or '.'";
+	size_t n = ctx ? strlen(ctx) : 0;
+	bool ok = n > 0 && n <= PAUDE_ADDRESS_CONTEXT_MAX && ctx[0] != '-' && ctx[0] != '.';
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = ctx[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     strchr("._:@-", c);
+	}
+	if (ok)
+		return 0;
+	if (n == 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "context is empty (%s)", rule);
+	char shown[96];
+	paude_show_untrusted(shown, sizeof(shown), ctx, n);
+	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid context '%s' (%s)", shown, rule);
+}
+
+static const char *const clusters[] = { "openshift", "kubernetes" };
+
+static bool
+is_cluster(const char *s, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(clusters); i++)
+		if (strlen(clusters[i]) == n && !memcmp(clusters[i], s, n))
+			return true;
+	return false;
+}
+
+int
+paude_address_parse(struct paude_address *out, const char *s, struct paude_error **err)
+{
+	static const char forms[] = "use NAME, podman/NAME or openshift/[CONTEXT/]NAMESPACE/NAME";
+	if (!s || !*s)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "session address is empty (%s)",
+				       forms);
+	size_t len = strnlen(s, PAUDE_ADDRESS_MAX + 1);
+	if (len > PAUDE_ADDRESS_MAX)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "session address is too long (at most %d characters)",
+				       PAUDE_ADDRESS_MAX);
+	if (!strncmp(s, SCHEME, strlen(SCHEME))) {
+		s += strlen(SCHEME);
+		len -= strlen(SCHEME);
+	}
+
+	/* Split on '/' into at most 4 parts; a 5th means the address is malformed. */
+	const char *part[5];
+	size_t plen[5], nparts = 0;
+	const char *p = s;
+	for (;;) {
+		const char *slash = memchr(p, '/', len - (size_t)(p - s));
+		size_t n = slash ? (size_t)(slash - p) : len - (size_t)(p - s);
+		if (nparts == ARRAY_SIZE(part) - 1 || n == 0) {
+			char shown[96];
+			paude_show_untrusted(shown, sizeof(shown), s, len);
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "invalid session address '%s' (%s)", shown, forms);
+		}
+		part[nparts] = p;
+		plen[nparts++] = n;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+
+	struct paude_address a = PAUDE_ADDRESS_INIT;
+	int r = 0;
+	bool podman = plen[0] == strlen("podman") && !memcmp(part[0], "podman", plen[0]);
+	bool cluster = is_cluster(part[0], plen[0]);
+	if (nparts >= 2 && !podman && !cluster) {
+		char shown[96];
+		paude_show_untrusted(shown, sizeof(shown), s, len);
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid session address '%s': unknown backend (%s)", shown,
+				       forms);
+	}
+	if (nparts == 2 && cluster)
+		return paude_error_set(
+		    err, PAUDE_EUSAGE, 0,
+		    "invalid session address: a cluster address needs a namespace "
+		    "(use %.*s/[CONTEXT/]NAMESPACE/NAME)",
+		    (int)plen[0], part[0]);
+	if (nparts >= 3 && podman)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid session address: a podman address has no namespace "
+				       "(use podman/NAME)");
+	if (nparts >= 2)
+		a.backend = strndup(part[0], plen[0]);
+	if (nparts == 4)
+		a.context = strndup(part[1], plen[1]);
+	if (nparts >= 3)
+		a.namespace = strndup(part[nparts - 2], plen[nparts - 2]);
+	a.name = strndup(part[nparts - 1], plen[nparts - 1]);
+	if ((nparts > 1 && !a.backend) || (nparts == 4 && !a.context) ||
+	    (nparts > 2 && !a.namespace) || !a.name)
+		abort();
+
+	r = paude_session_name_validate(a.name, err);
+	if (r == 0 && a.context)
+		r = paude_address_context_validate(a.context, err);
+	if (r == 0 && a.namespace)
+		r = paude_address_namespace_validate(a.namespace, err);
+	if (r < 0) {
+		paude_address_release(&a);
+		return r;
+	}
+	*out = a;
+	return 0;
+}
+
+void
+paude_address_release(struct paude_address *a)
+{
+	if (!a)
+		return;
+	free(a->backend);
+	free(a->context);
+	free(a->namespace);
+	free(a->name);
+	*a = (struct paude_address)PAUDE_ADDRESS_INIT;
+}
+
+void
+paude_address_format(const struct paude_address *a, struct paude_buf *out)
+{
+	if (a->backend) {
+		paude_buf_addstr(out, a->backend, NULL);
+		paude_buf_addch(out, '/', NULL);
+	}
+	if (a->context) {
+		paude_buf_addstr(out, a->context, NULL);
+		paude_buf_addch(out, '/', NULL);
+	}
+	if (a->namespace) {
+		paude_buf_addstr(out, a->namespace, NULL);
+		paude_buf_addch(out, '/', NULL);
+	}
+	paude_buf_addstr(out, a->name, NULL);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* The local index of cluster sessions (see include/paude/index.h). */
+#include <string.h>
+#include "paude/index.h"
+#include "paude/buf.h"
+#include "paude/fs.h"
+#include "paude/json.h"
+#include "paude/session.h"
+#include "banned.h"
+
+#define INDEX_MAX (4u << 20)
+
+static char *
+dup_or_null(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+void
+paude_index_release(struct paude_index *ix)
+{
+	for (size_t i = 0; i < ix->nr; i++) {
+		free(ix->v[i].name);
+		free(ix->v[i].backend);
+		free(ix->v[i].context);
+		free(ix->v[i].namespace);
+	}
+	free(ix->v);
+	ix->v = NULL;
+	ix->nr = 0;
+}
+
+static void
+add(struct paude_index *ix, const char *name, const char *backend, const char *context,
+    const char *namespace)
+{
+	ix->v = realloc(ix->v, (ix->nr + 1) * sizeof(*ix->v));
+	if (!ix->v)
+		abort();
+	ix->v[ix->nr++] = (struct paude_index_entry){
+		.name = dup_or_null(name),
+		.backend = dup_or_null(backend),
+		.context = dup_or_null(context),
+		.namespace = dup_or_null(namespace),
+	};
+}
+
+int
+paude_index_parse(struct paude_index *out, const char *json, size_t len, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	int r = paude_json_parse(&root, json, len, "session index", err);
+	if (r < 0)
+		return r;
+	struct json_object *sessions = paude_json_get_obj(root, "sessions");
+	if (!sessions)
+		return paude_error_set(err, PAUDE_EPROTO, 0,
+				       "session index: expected an object with 'sessions'");
+	struct paude_index ix = { 0 };
+	json_object_object_foreach(sessions, key, val)
+	{
+		const char *backend = paude_json_get_str(val, "backend");
+		const char *ns = paude_json_get_str(val, "namespace");
+		/* Entries that cannot be used are dropped, not fatal. */
+		if (paude_session_name_validate(key, NULL) < 0 || !backend || !ns)
+			continue;
+		add(&ix, key, backend, paude_json_get_str(val, "context"), ns);
+	}
+	paude_index_release(out);
+	*out = ix;
+	return 0;
+}
+
+static char *
+index_path(void)
+{
+	_cleanup_free_ char *dir = paude_state_dir();
+	return paude_path_join(dir, "sessions.json");
+}
+
+int
+paude_index_load(struct paude_index *out, struct paude_error **err)
+{
+	_cleanup_free_ char *path = index_path();
+	if (!paude_exists(path)) {
+		paude_index_release(out);
+		return 0;
+	}
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(INDEX_MAX);
+	int r = paude_buf_read_file(&b, path, err);
+	if (r < 0)
+		return r;
+	r = paude_index_parse(out, b.buf, b.len, err);
+	if (r < 0)
+		return paude_error_wrap(err,
+					"'%s' is damaged (remove it; sessions stay on the "
+					"cluster)",
+					path);
+	return 0;
+}
+
+const struct paude_index_entry *
+paude_index_find(const struct paude_index *ix, const char *name)
+{
+	for (size_t i = 0; i < ix->nr; i++)
+		if (!strcmp(ix->v[i].name, name))
+			return &ix->v[i];
+	return NULL;
+}
+
+static int
+save(const struct paude_index *ix, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = json_object_new_object();
+	struct json_object *sessions = json_object_new_object();
+	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "sessions", sessions);
+	for (size_t i = 0; i < ix->nr; i++) {
+		const struct paude_index_entry *e = &ix->v[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "backend", json_object_new_string(e->backend));
+		if (e->context)
+			json_object_object_add(o, "context", json_object_new_string(e->context));
+		json_object_object_add(o, "namespace", json_object_new_string(e->namespace));
+		json_object_object_add(sessions, e->name, o);
+	}
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_json_write(&b, root, true);
+	paude_buf_addch(&b, '\n', NULL);
+	_cleanup_free_ char *dir = paude_state_dir();
+	int r = paude_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *path = index_path();
+	return paude_write_file(path, b.buf, b.len, 0600, err);
+}
+
+int
+paude_index_put(const char *name, const char *backend, const char *context, const char *namespace,
+		struct paude_error **err)
+{
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	int r = paude_index_load(&ix, err);
+	if (r < 0)
+		return r;
+	struct paude_index_entry *e = (struct paude_index_entry *)paude_index_find(&ix, name);
+	if (e) {
+		free(e->backend);
+		free(e->context);
+		free(e->namespace);
+		e->backend = dup_or_null(backend);
+		e->context = dup_or_null(context);
+		e->namespace = dup_or_null(namespace);
+	} else {
+		add(&ix, name, backend, context, namespace);
+	}
+	return save(&ix, err);
+}
+
+int
+paude_index_remove(const char *name, struct paude_error **err)
+{
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	int r = paude_index_load(&ix, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ix.nr; i++) {
+		if (!ix.v[i].name || strcmp(ix.v[i].name, name) != 0)
+			continue;
+		free(ix.v[i].name);
+		free(ix.v[i].backend);
+		free(ix.v[i].context);
+		free(ix.v[i].namespace);
+		memmove(&ix.v[i], &ix.v[i + 1], (ix.nr - i - 1) * sizeof(*ix.v));
+		ix.nr--;
+		return save(&ix, err);
+	}
+	return 0;
+}

@@ -1,0 +1,219 @@
+#!/bin/bash
+# The cluster backend end to end against a stand-in oc/kubectl
+# (tests/integration/bin-kube/oc): paude's real argv, the objects it
+# applies, and a real podman container from the real agent image playing the
+# pod (no network at all), so config sync, git through `oc exec -i`, stop,
+# start and delete move real bytes. Then the cluster's errors: forbidden,
+# namespace not found, not logged in, a session gone behind paude's back.
+# No cluster is involved: what this cannot show is listed in docs/OPENSHIFT.md.
+. "$(dirname "$0")/lib.sh"
+
+export PATH="$SRC_DIR/tests/integration/bin-kube:$PATH"
+export KUBE_FAKE_DIR="$TRASH/kube"
+export KUBE_FAKE_NAMESPACES="paude-test,h6-team"
+name=$(test_session_name kube)
+pod="kubefake-h6-team-paude-$name-0"
+vol="kubefake-h6-team-workspace-paude-$name-0"
+test_on_exit "podman rm -f -t 0 $pod; podman volume rm -f $vol"
+# What the stand-in's in-cluster build tagged (a tag only: the layers are
+# the local proxy image's).
+test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-proxy | xargs -r podman rmi"
+
+# The real agent image paude builds (reused by hash when present).
+agent_image() {
+	(cd "$TRASH" && paude create probe --dry-run 2>/dev/null) |
+		sed -n 's/^Image: *\([^ ]*\).*/\1/p'
+}
+image=${PAUDE_TEST_AGENT_IMAGE:-$(agent_image)}
+if [ -z "$image" ]; then
+	echo "Bail out! cannot tell the agent image"
+	exit 1
+fi
+if ! podman image exists "$image"; then
+	tmp="h6-$$-build"
+	(cd "$TRASH" && paude create "$tmp" --allowed-domains all >/dev/null 2>&1)
+	paude delete "$tmp" --confirm >/dev/null 2>&1
+fi
+export PAUDE_IMAGE="$image"
+# Stored in the proxy Deployment only: the stand-in does not run the proxy.
+export PAUDE_PROXY_IMAGE="localhost/paude-proxy:standin"
+
+git config --global user.name "Paude Test"
+git config --global user.email "test@paude.invalid"
+git config --global init.defaultBranch main
+mkdir -p "$HOME/.claude/plugins" "$HOME/.config/gcloud" "$HOME/.config/git"
+echo '{"theme":"dark"}' >"$HOME/.claude/settings.json"
+echo "secret history" >"$HOME/.claude/history.jsonl"
+printf '{"plugins":{"p":{"installPath":"%s/.claude/plugins/p"}}}\n' "$HOME" \
+	>"$HOME/.claude/plugins/installed_plugins.json"
+echo '{"type":"authorized_user"}' >"$HOME/.config/gcloud/application_default_credentials.json"
+echo "*.swp" >"$HOME/.config/git/ignore"
+in_pod() { podman exec "$pod" "$@"; }
+obj() { echo "$KUBE_FAKE_DIR/objects/h6-team/$1.json"; }
+
+mkdir -p "$TRASH/repo"
+cd "$TRASH/repo" || exit 1
+git init -q
+echo "print('hello')" >main.py
+git add main.py
+git commit -q -m first
+
+test_expect_success 'create --backend=kubernetes applies the objects, records the session' '
+	paude create "$name" --backend=kubernetes --openshift-namespace=h6-team 2>err &&
+	test -f "$(obj "StatefulSet.paude-$name")" &&
+	test -f "$(obj "Deployment.paude-proxy-$name")" &&
+	test -f "$(obj "Service.paude-proxy-$name")" &&
+	test -f "$(obj "NetworkPolicy.paude-$name-agent")" &&
+	test -f "$(obj "NetworkPolicy.paude-proxy-$name")" &&
+	test_grep "10.96.0.10" "$(obj "StatefulSet.paude-$name")" &&
+	test_grep "\"namespace\": \"h6-team\"" "$HOME/.local/state/paude/sessions.json" &&
+	test_grep "^oc --namespace=h6-team apply --filename=- --output=name" "$KUBE_FAKE_DIR/calls"
+'
+
+test_expect_success 'list shows the cluster session without --backend' '
+	paude list >out &&
+	test_grep "^$name  *openshift  *stopped" out &&
+	paude list --json >json &&
+	test_grep "\"location\": \"fake-ctx/h6-team\"" json
+'
+
+test_expect_success 'start finds it through the index and runs the pod, hardened' '
+	paude start --detach "$name" </dev/null 2>err &&
+	test "$(podman inspect -f "{{.State.Running}}" "$pod")" = true &&
+	test "$(in_pod id -u)" = 1000 &&
+	in_pod grep -q "^CapEff:[[:space:]]*0000000000000000" /proc/self/status &&
+	in_pod grep -q "^NoNewPrivs:[[:space:]]*1" /proc/self/status &&
+	in_pod paude-session status
+'
+
+test_expect_success 'config sync: gcloud into tmpfs /credentials, the rest into home' '
+	test_equal "{\"type\":\"authorized_user\"}" \
+		"$(in_pod cat /credentials/gcloud/application_default_credentials.json)" &&
+	in_pod sh -c "grep -q \" /credentials tmpfs \" /proc/mounts" &&
+	test_equal /credentials/gcloud "$(in_pod readlink /home/paude/.config/gcloud)" &&
+	test_equal "{\"theme\":\"dark\"}" "$(in_pod cat /home/paude/.claude/settings.json)" &&
+	test_must_fail in_pod test -e /home/paude/.claude/history.jsonl &&
+	in_pod grep -q "/home/paude/.claude/plugins/p" \
+		/home/paude/.claude/plugins/installed_plugins.json &&
+	test_equal "*.swp" "$(in_pod cat /home/paude/.config/git/ignore)" &&
+	in_pod grep -q "Paude Test" /home/paude/.gitconfig
+'
+
+test_expect_success 'the pod has no network at all (stand-in rule)' '
+	test_equal lo "$(in_pod sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \"")" &&
+	test_must_fail in_pod bash -c "exec 3<>/dev/tcp/10.96.0.10/3128" 2>/dev/null
+'
+
+test_expect_success 'paude remote add --push goes through oc exec -i' '
+	cd "$TRASH/repo" &&
+	paude remote add --push "$name" 2>err &&
+	test_equal "paude::openshift/fake-ctx/h6-team/$name" "$(git config --get "remote.paude-$name.url")" &&
+	test_equal "$(git rev-parse HEAD)" "$(in_pod git -C /pvc/workspace rev-parse HEAD)" &&
+	test_grep "exec --stdin paude-$name-0 --container=agent -- git-receive-pack" \
+		"$KUBE_FAKE_DIR/calls"
+'
+
+test_expect_success 'a commit made in the pod comes back with git pull' '
+	in_pod sh -c "cd /pvc/workspace && echo agent >agent.txt && git add agent.txt &&
+		git -c user.name=Agent -c user.email=a@b.invalid commit -q -m by-agent" &&
+	cd "$TRASH/repo" &&
+	git pull -q "paude-$name" main 2>err &&
+	test_equal agent "$(cat agent.txt)"
+'
+
+test_expect_success 'stop scales to 0 (pod gone), start brings the workspace back' '
+	paude stop "$name" 2>err &&
+	test_must_fail podman container exists "$pod" &&
+	podman volume exists "$vol" &&
+	paude list >out && test_grep "^$name  *openshift  *stopped" out &&
+	paude start --detach "$name" </dev/null 2>err &&
+	test_equal agent "$(in_pod cat /pvc/workspace/agent.txt)" &&
+	test_equal "{\"type\":\"authorized_user\"}" \
+		"$(in_pod cat /credentials/gcloud/application_default_credentials.json)"
+'
+
+test_expect_success 'delete removes every object, the PVC and the index entry' '
+	paude delete "$name" --confirm 2>err &&
+	test -z "$(ls "$KUBE_FAKE_DIR/objects/h6-team")" &&
+	test_must_fail podman container exists "$pod" &&
+	test_must_fail podman volume exists "$vol" &&
+	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
+'
+
+test_expect_success 'forbidden: one clear line, nothing left behind' '
+	test_must_fail env KUBE_FAKE_FAIL="apply:Error from server (Forbidden): statefulsets.apps is forbidden: User \"dev\" cannot create resource" \
+		paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_grep "not allowed by the cluster" err &&
+	test_grep "cannot create resource" err &&
+	test "$(grep -c "" err)" = 1 &&
+	test -z "$(ls "$KUBE_FAKE_DIR/objects/h6-team")" &&
+	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
+'
+
+test_expect_success 'a namespace that does not exist is named, nothing applied' '
+	: >"$KUBE_FAKE_DIR/calls" &&
+	test_must_fail paude create "$name" --backend=openshift --openshift-namespace=nope 2>err &&
+	test_grep "namespace .nope. does not exist" err &&
+	test_must_fail grep -q " apply " "$KUBE_FAKE_DIR/calls"
+'
+
+test_expect_success 'kubectl is used when there is no oc' '
+	mkdir -p "$TRASH/kubectl-only" &&
+	ln -sf "$SRC_DIR/tests/integration/bin-kube/oc" "$TRASH/kubectl-only/kubectl" &&
+	: >"$KUBE_FAKE_DIR/calls" &&
+	PATH="$TRASH/kubectl-only:$SRC_DIR/bin:/usr/bin:/bin" paude list --backend=kubernetes \
+		--openshift-namespace=h6-team >out 2>err &&
+	test_grep "^kubectl --namespace=h6-team get statefulsets" "$KUBE_FAKE_DIR/calls"
+'
+
+test_expect_success 'not logged in: list warns and goes on; the cluster command fails clearly' '
+	paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	KUBE_FAKE_FAIL="*:error: You must be logged in to the server (Unauthorized)" \
+		paude list >out 2>err &&
+	test_grep "warning: cannot list the sessions in namespace .h6-team." err &&
+	test_grep "oc login" err &&
+	test_must_fail env KUBE_FAKE_FAIL="*:error: You must be logged in to the server (Unauthorized)" \
+		paude start --detach "$name" 2>err </dev/null &&
+	test_grep "not logged in to the cluster (log in with: oc login)" err
+'
+
+test_expect_success 'a session gone from the cluster is reported, and delete forgets it' '
+	rm -f "$KUBE_FAKE_DIR/objects/h6-team/"* &&
+	test_must_fail paude start --detach "$name" 2>err </dev/null &&
+	test_grep "is recorded in namespace .h6-team. but is gone from the cluster" err &&
+	paude delete "$name" --confirm 2>err &&
+	test_grep "forgot it" err &&
+	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
+'
+
+test_expect_success 'doctor checks the cluster: ok, then not logged in' '
+	{ paude doctor --backend=openshift --openshift-namespace=h6-team >out 2>&1 || :; } &&
+	test_grep "^ok    cluster: oc answers in namespace h6-team" out &&
+	{ KUBE_FAKE_FAIL="*:error: You must be logged in to the server (Unauthorized)" \
+		paude doctor --backend=openshift >out 2>&1 || :; } &&
+	test_grep "^FAIL  cluster: .*(log in with: oc login)" out
+'
+
+test_expect_success 'OpenShift: the proxy image is built in the cluster from the same files, once' '
+	cd "$TRASH/repo" &&
+	local_proxy=$(env -u PAUDE_PROXY_IMAGE paude create probe --dry-run 2>/dev/null | sed -n "s/^Proxy: *//p") &&
+	hash=${local_proxy##*:} &&
+	test -n "$hash" &&
+	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$name" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
+	test_grep "^paude-proxy:$hash Containerfile,paude-proxy-entrypoint,paude-proxy-ready\$" \
+		"$KUBE_FAKE_DIR/builds" &&
+	test_grep "start-build paude-proxy --from-dir=.* --follow --wait" "$KUBE_FAKE_DIR/calls" &&
+	test_grep "\"image\": \"localhost/kubefake-h6-team/paude-proxy:$hash\"" \
+		"$(obj "Deployment.paude-proxy-$name")" &&
+	test_must_fail grep -q runAsUser "$(obj "StatefulSet.paude-$name")" &&
+	test -f "$(obj "BuildConfig.paude-proxy")" &&
+	test -f "$(obj "ImageStream.paude-proxy")" &&
+	paude delete "$name" --confirm 2>err &&
+	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test "$(grep -c "" "$KUBE_FAKE_DIR/builds")" = 1 &&
+	paude delete "$name" --confirm 2>err
+'
+
+test_done
