@@ -106,16 +106,37 @@ paude_podman_create_argv(const struct paude_session_spec *spec, const char *cons
 	 * OpenShift convention); no capabilities, no privilege gain, bounded
 	 * process count.
 	 */
-	paude_strvec_pushl(out, "--init", "--user", PAUDE_AGENT_UID ":0", "--cap-drop=ALL",
-			   "--security-opt=no-new-privileges", "--pids-limit=" PAUDE_PIDS_LIMIT,
-			   NULL);
+	paude_strvec_push(out, "--init");
+	if (m->workspace_mode == PAUDE_WORKSPACE_MOUNT && spec->rootless) {
+		/* The calling user becomes the agent's uid: files the agent writes
+		 * in the mounted tree belong to the user, not to a subordinate uid. */
+		paude_strvec_pushl(out, "--userns=keep-id:uid=" PAUDE_AGENT_UID ",gid=0", "--user",
+				   PAUDE_AGENT_UID ":0", NULL);
+	} else if (m->workspace_mode == PAUDE_WORKSPACE_MOUNT) {
+		/* Rootful: run as the tree's owner (group 0 keeps HOME writable). */
+		paude_strvec_push(out, "--user");
+		paude_strvec_pushf(out, "%u:0", spec->workspace_uid);
+	} else {
+		paude_strvec_pushl(out, "--user", PAUDE_AGENT_UID ":0", NULL);
+	}
+	paude_strvec_pushl(out, "--cap-drop=ALL", "--security-opt=no-new-privileges",
+			   "--pids-limit=" PAUDE_PIDS_LIMIT, NULL);
 	paude_strvec_pushf(out, "--volume=%s:/pvc", vol);
 	paude_strvec_pushl(out, "--workdir", PAUDE_WORKSPACE_DIR, NULL);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct paude_mount *mt = &spec->mounts[i];
-		paude_strvec_pushf(out, "--mount=type=bind,source=%s,target=%s%s", mt->host,
-				   mt->target, mt->read_only ? ",readonly=true" : "");
+		paude_strvec_pushf(out, "--mount=type=bind,source=%s,target=%s%s%s", mt->host,
+				   mt->target, mt->read_only ? ",readonly=true" : "",
+				   mt->relabel ? ",relabel=shared" : "");
 	}
+	/* Empty, writable, executable directories over the host's venvs: the
+	 * session builds its own without touching (or running) the host's. */
+	for (size_t i = 0; m->workspace_mode == PAUDE_WORKSPACE_MOUNT && i < m->venv_shadows.nr;
+	     i++)
+		paude_strvec_pushf(out,
+				   "--mount=type=tmpfs,destination=" PAUDE_WORKSPACE_DIR
+				   "/%s,tmpfs-mode=0775,U=true,notmpcopyup",
+				   m->venv_shadows.v[i]);
 	for (size_t i = 0; i < spec->env.nr; i++)
 		paude_strvec_pushl(out, "--env", spec->env.v[i], NULL);
 	if (net_args)
@@ -144,6 +165,18 @@ validate_spec(const struct paude_session_spec *spec, struct paude_error **err)
 					       "contain no ',')",
 					       mt->host ? mt->host : "");
 	}
+	for (size_t i = 0; i < spec->meta.venv_shadows.nr; i++) {
+		int r2 = paude_workspace_subdir_validate(spec->meta.venv_shadows.v[i], err);
+		if (r2 < 0)
+			return r2;
+	}
+	if (spec->meta.workspace_mode == PAUDE_WORKSPACE_MOUNT && !spec->rootless &&
+	    spec->workspace_uid == 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "cannot mount workspace '%s': it belongs to root, and the "
+				       "agent never runs as root (chown it to your user, or leave "
+				       "out --mount-workspace)",
+				       spec->meta.workspace ? spec->meta.workspace : "");
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include <ctype.h>
+#include <stdio.h>
 #include "paude/session.h"
 #include "paude/json.h"
 #include "banned.h"
@@ -12,6 +13,8 @@ paude_session_init(struct paude_session *s)
 	memset(s, 0, sizeof(*s));
 	paude_strvec_init(&s->agent_args);
 	paude_strvec_init(&s->allowed_domains);
+	paude_strvec_init(&s->venv_shadows);
+	paude_strvec_init(&s->setup);
 }
 
 void
@@ -27,6 +30,8 @@ paude_session_release(struct paude_session *s)
 	free(s->agent);
 	paude_strvec_clear(&s->agent_args);
 	paude_strvec_clear(&s->allowed_domains);
+	paude_strvec_clear(&s->venv_shadows);
+	paude_strvec_clear(&s->setup);
 	paude_session_init(s);
 }
 
@@ -90,6 +95,59 @@ paude_session_state_str(enum paude_session_state st)
 		break;
 	}
 	return "unknown";
+}
+
+const char *
+paude_workspace_mode_str(enum paude_workspace_mode m)
+{
+	return m == PAUDE_WORKSPACE_MOUNT ? "mount" : "volume";
+}
+
+int
+paude_workspace_mode_parse(enum paude_workspace_mode *out, const char *s, struct paude_error **err)
+{
+	if (s && !strcmp(s, "volume"))
+		*out = PAUDE_WORKSPACE_VOLUME;
+	else if (s && !strcmp(s, "mount"))
+		*out = PAUDE_WORKSPACE_MOUNT;
+	else
+		return paude_error_set(err, PAUDE_EPROTO, 0, "unknown workspace mode '%s'",
+				       s ? s : "");
+	return 0;
+}
+
+int
+paude_workspace_subdir_validate(const char *rel, struct paude_error **err)
+{
+	static const char rule[] = "use a relative path inside the workspace, without '..' or ','";
+	if (!rel || !*rel)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "empty directory name (%s)", rule);
+	bool ok = rel[0] != '/' && strlen(rel) < 256;
+	for (const char *p = rel; ok && *p; p++)
+		ok = (unsigned char)*p >= 0x20 && *p != 0x7f && *p != ',';
+	/* Component by component: no "", ".", "..". */
+	for (const char *p = rel; ok;) {
+		size_t n = strcspn(p, "/");
+		ok = n > 0 && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	if (!ok) {
+		char shown[64];
+		size_t j = 0;
+		for (const char *p = rel; *p && j + 5 < sizeof(shown); p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c >= 0x20 && c < 0x7f && c != '\'')
+				shown[j++] = (char)c;
+			else
+				j += (size_t)snprintf(shown + j, sizeof(shown) - j, "\\x%02x", c);
+		}
+		shown[j] = '\0';
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid directory '%s' (%s)", shown,
+				       rule);
+	}
+	return 0;
 }
 
 int
@@ -205,6 +263,15 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 	push_label(out, PAUDE_LABEL_ARGS, args);
 	push_label(out, PAUDE_LABEL_DOMAINS, doms);
 	push_label(out, PAUDE_LABEL_VERSION, PAUDE_VERSION);
+	push_label(out, PAUDE_LABEL_WORKSPACE_MODE, paude_workspace_mode_str(s->workspace_mode));
+	if (s->venv_shadows.nr) {
+		_cleanup_free_ char *v = encode_list(&s->venv_shadows);
+		push_label(out, PAUDE_LABEL_VENVS, v);
+	}
+	if (s->setup.nr) {
+		_cleanup_free_ char *v = encode_list(&s->setup);
+		push_label(out, PAUDE_LABEL_SETUP, v);
+	}
 }
 
 static int
@@ -262,6 +329,18 @@ paude_session_from_labels(struct paude_session *out,
 	if (r >= 0)
 		r = decode_list(&s.allowed_domains, PAUDE_LABEL_DOMAINS,
 				lookup(ctx, PAUDE_LABEL_DOMAINS), err);
+	if (r >= 0)
+		r = decode_list(&s.venv_shadows, PAUDE_LABEL_VENVS, lookup(ctx, PAUDE_LABEL_VENVS),
+				err);
+	if (r >= 0)
+		r = decode_list(&s.setup, PAUDE_LABEL_SETUP, lookup(ctx, PAUDE_LABEL_SETUP), err);
+	/* Sessions from before the label existed kept their code in the volume. */
+	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
+	if (r >= 0 && mode) {
+		r = paude_workspace_mode_parse(&s.workspace_mode, mode, err);
+		if (r < 0)
+			paude_error_wrap(err, "label '%s'", PAUDE_LABEL_WORKSPACE_MODE);
+	}
 	if (r < 0) {
 		paude_session_release(&s);
 		return r;

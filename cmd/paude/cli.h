@@ -95,6 +95,13 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
  * ~/.gitconfig, the global gitignore and the gcloud credentials.
  */
 int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
+/*
+ * Run the session's setup command if it never succeeded there (see
+ * setup-run.c); its output goes to stderr. PAUDE_ECHILD naming the command
+ * and its exit status when it fails.
+ */
+int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
+			struct paude_error **err);
 /* Cluster sessions: refresh the gcloud credentials in the memory-backed
  * /credentials volume (podman mounts them; nothing to do there). */
 int paude_cli_sync_credentials(struct paude_backend *b, const char *name,

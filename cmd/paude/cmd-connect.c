@@ -50,7 +50,8 @@ PAUDE_CMD(connect)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
-	paude_cli_hint_empty_workspace(b, s.name);
+	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		paude_cli_hint_empty_workspace(b, s.name);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
 	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",

@@ -35,6 +35,10 @@ static const char usage[] =
 	"                          'default' is given too; 'all' disables filtering.\n"
 	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
 	"                          repeatable: -a '-p \"explain this code\"'\n"
+	"  --mount-workspace       mount this directory read-write in the session\n"
+	"                          instead of keeping the code in the session's volume\n"
+	"                          (the agent then changes your files directly; venv\n"
+	"                          directories are hidden behind empty ones; podman only)\n"
 	"  --rebuild               rebuild the session image even if it is cached\n"
 	"                          (after changing the configuration's Dockerfile base\n"
 	"                          or to get a newer Claude Code)\n"
@@ -69,6 +73,7 @@ enum {
 	OPT_DOMAINS,
 	OPT_REBUILD,
 	OPT_DRY_RUN,
+	OPT_MOUNT_WORKSPACE,
 	OPT_PVC_SIZE,
 	OPT_STORAGE_CLASS,
 	OPT_REGISTRY,
@@ -81,6 +86,7 @@ static const struct option opts[] = {
 	{ "args", required_argument, NULL, 'a' },
 	{ "rebuild", no_argument, NULL, OPT_REBUILD },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "mount-workspace", no_argument, NULL, OPT_MOUNT_WORKSPACE },
 	{ "pvc-size", required_argument, NULL, OPT_PVC_SIZE },
 	{ "storage-class", required_argument, NULL, OPT_STORAGE_CLASS },
 	{ "registry", required_argument, NULL, OPT_REGISTRY },
@@ -97,7 +103,12 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	paude_quote_argv(&b, (const char *const *)agent.v);
 	printf("Session:    %s (not created: dry run)\n", m->name);
 	printf("Backend:    podman\n");
-	printf("Workspace:  %s\n", m->workspace);
+	printf("Workspace:  %s (%s)\n", m->workspace,
+	       m->workspace_mode == PAUDE_WORKSPACE_MOUNT
+		       ? "mounted read-write"
+		       : "copied into the session volume with git; never mounted");
+	for (size_t i = 0; i < m->venv_shadows.nr; i++)
+		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
@@ -250,6 +261,9 @@ PAUDE_CMD(create)
 		case OPT_DRY_RUN:
 			dry_run = true;
 			break;
+		case OPT_MOUNT_WORKSPACE:
+			spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
+			break;
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
@@ -286,6 +300,10 @@ PAUDE_CMD(create)
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
 		return r;
 	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+		if (spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT)
+			return paude_cli_usage_error(err, "create",
+						     "--mount-workspace works with podman only (a "
+						     "cluster cannot mount this directory)");
 		ko.rebuild = rebuild;
 		return create_kube(ctx, &spec, &setup, &ko, dry_run, err);
 	}
@@ -295,7 +313,8 @@ PAUDE_CMD(create)
 		return r;
 
 	if (dry_run) {
-		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0)
+		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0 ||
+		    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 			return r;
 		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
 		spec.proxy_image = setup.proxy_image_ref;
@@ -323,7 +342,8 @@ PAUDE_CMD(create)
 				       "session '%s' already exists on a cluster (see: paude list)",
 				       spec.meta.name);
 
-	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0)
+	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0 ||
+	    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 		return r;
 	spec.meta.image = strdup(setup.image_ref);
 	spec.proxy_image = setup.proxy_image_ref;
@@ -332,7 +352,8 @@ PAUDE_CMD(create)
 		return r;
 
 	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
-	paude_info("Created session '%s' for %s", spec.meta.name, spec.meta.workspace);
+	paude_info("Created session '%s' for %s%s", spec.meta.name, spec.meta.workspace,
+		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)" : "");
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;

@@ -16,7 +16,8 @@ static const char usage[] =
 	"List sessions: name, state, network policy, workspace and age. Without\n"
 	"--backend: Podman's sessions and those of the cluster namespaces where\n"
 	"'paude create --backend openshift' made sessions (an unreachable cluster is\n"
-	"a warning).\n"
+	"a warning). A workspace mounted read-write (create --mount-workspace) is\n"
+	"marked \"(mounted)\".\n"
 	"\n"
 	"Options:\n"
 	"  --json           print a JSON array on stdout\n"
@@ -62,6 +63,12 @@ print_json(const struct paude_session_list *l)
 				       paude_json_array_from_strvec(&s->allowed_domains));
 		_cleanup_free_ char *net = paude_setup_describe_network(s);
 		json_object_object_add(o, "network", json_object_new_string(net));
+		json_object_object_add(
+			o, "workspace_mode",
+			json_object_new_string(paude_workspace_mode_str(s->workspace_mode)));
+		json_object_object_add(o, "venv_shadows",
+				       paude_json_array_from_strvec(&s->venv_shadows));
+		json_object_object_add(o, "setup", paude_json_array_from_strvec(&s->setup));
 		json_object_array_add(arr, o);
 	}
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
@@ -92,10 +99,12 @@ print_table(const struct paude_session_list *l)
 		const struct paude_session *s = &l->v[i];
 		_cleanup_free_ char *net = paude_setup_describe_network(s);
 		char age[32];
-		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s\n", wname, s->name, s->backend,
+		/* A mounted workspace is the user's real tree: say so where it is shown. */
+		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, s->name, s->backend,
 		       paude_session_state_str(s->state), wnet, wnet, net, s->yolo ? "yes" : "no",
 		       paude_cli_age(s->created, age, sizeof(age)),
-		       s->workspace ? s->workspace : "-");
+		       s->workspace ? s->workspace : "-",
+		       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
 	}
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paude start: start a session (if it is not running), copy the Claude
- * config in, launch the agent inside tmux, and attach the terminal to it.
+ * config in, run the project's setup command the first time, launch the
+ * agent inside tmux, and attach the terminal to it.
  * Ctrl-b d detaches; the agent keeps running.
  */
 #include <stdio.h>
@@ -16,6 +17,10 @@ static const char usage[] =
 	"Start a session and connect to Claude Code inside it. Without NAME: the\n"
 	"session of the current directory, or the only one. Detach with Ctrl-b d;\n"
 	"the agent keeps running. Reconnect with 'paude connect'.\n"
+	"\n"
+	"The first start runs the project's setup command (paude.json \"setup\",\n"
+	"devcontainer.json \"postCreateCommand\") in the workspace, with its output\n"
+	"shown; once it has succeeded, later starts skip it.\n"
 	"\n"
 	"Options:\n"
 	"  -d, --detach     start the session and the agent, but do not attach\n"
@@ -64,12 +69,21 @@ PAUDE_CMD(start)
 		paude_info("Starting session '%s'...", s.name);
 		if ((r = paude_backend_start(b, s.name, err)) < 0)
 			return r;
+		/* Shadowed venvs are tmpfs: what the session put there is gone. */
+		for (size_t i = 0; s.state == PAUDE_SESSION_STOPPED && i < s.venv_shadows.nr; i++)
+			paude_info("Note: venv directory '%s' is empty again after the restart "
+				   "(recreate it in the session)",
+				   s.venv_shadows.v[i]);
 	}
 	if ((r = paude_cli_sync_config(b, s.name, err)) < 0)
 		return r;
+	if ((r = paude_cli_run_setup(b, &s, err)) < 0)
+		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;
-	paude_cli_hint_empty_workspace(b, s.name);
+	/* A mounted workspace is the user's tree: nothing to push. */
+	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		paude_cli_hint_empty_workspace(b, s.name);
 	if (detach || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		paude_info("Session '%s' is running. Connect with: paude connect %s", s.name,
 			   s.name);

@@ -55,6 +55,7 @@ static const char main_usage_tail[] =
 	"  paude create --allowed-domains default --allowed-domains .example.com\n"
 	"  paude create -a '-p \"explain this code\"'   arguments for Claude Code\n"
 	"  paude create --dry-run              show the plan and image recipe only\n"
+	"  paude create --mount-workspace      work on this directory itself, not a copy\n"
 	"  paude start my-project              start and attach (detach: Ctrl-b d)\n"
 	"  paude connect my-project            reattach\n"
 	"  paude stop my-project               stop, keep the workspace\n"

@@ -6,8 +6,11 @@
  * mounted; SSH keys, gh config, git credentials and the engine socket never
  * go in. A missing optional file is skipped.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "session-setup.h"
 #include "paude/fs.h"
 #include "paude/log.h"
@@ -126,6 +129,165 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 	}
 	spec->mounts = s->mounts;
 	spec->n_mounts = s->n_mounts;
+	return 0;
+}
+
+/* Names paude itself sets in the agent container: a project may not change them. */
+static const char *const reserved_env[] = {
+	"HTTP_PROXY",	  "HTTPS_PROXY",	"NO_PROXY",
+	"http_proxy",	  "https_proxy",	"no_proxy",
+	"HOME",		  "SSL_CERT_FILE",	"NODE_EXTRA_CA_CERTS",
+	"GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+};
+
+static bool
+env_name_ok(const char *kv, size_t k)
+{
+	if (k == 0 || !(kv[0] == '_' || (kv[0] >= 'A' && kv[0] <= 'Z') ||
+			(kv[0] >= 'a' && kv[0] <= 'z')))
+		return false;
+	for (size_t i = 1; i < k; i++)
+		if (!(kv[i] == '_' || (kv[i] >= 'A' && kv[i] <= 'Z') ||
+		      (kv[i] >= 'a' && kv[i] <= 'z') || (kv[i] >= '0' && kv[i] <= '9')))
+			return false;
+	return true;
+}
+
+static int
+add_project_env(struct paude_session_spec *spec, const struct paude_config *cfg,
+		struct paude_error **err)
+{
+	for (size_t i = 0; i < cfg->env.nr; i++) {
+		const char *kv = cfg->env.v[i];
+		size_t k = strcspn(kv, "=");
+		if (!kv[k] || !env_name_ok(kv, k) || strchr(kv, '\n'))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "invalid containerEnv entry '%.*s' in '%s' (names are "
+					       "letters, digits and '_'; values are one line)",
+					       (int)k, kv, cfg->path ? cfg->path : "config");
+		bool reserved = false;
+		for (size_t j = 0; j < ARRAY_SIZE(reserved_env); j++)
+			reserved |= strlen(reserved_env[j]) == k && !strncmp(kv, reserved_env[j], k);
+		if (reserved) {
+			paude_warn("containerEnv '%.*s' is not applied: paude sets it itself (the "
+				   "network proxy, the CA bundle or the home directory)",
+				   (int)k, kv);
+			continue;
+		}
+		paude_strvec_push(&spec->env, kv);
+	}
+	return 0;
+}
+
+/* A directory inside the workspace that is a real directory (a symlink
+ * could point a mount anywhere). */
+static bool
+real_dir_in(const char *ws, const char *rel)
+{
+	_cleanup_free_ char *p = paude_path_join(ws, rel);
+	struct stat st;
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool
+is_venv(const char *ws, const char *rel)
+{
+	if (!real_dir_in(ws, rel))
+		return false;
+	_cleanup_free_ char *d = paude_path_join(ws, rel);
+	_cleanup_free_ char *cfg = paude_path_join(d, "pyvenv.cfg");
+	return paude_is_file(cfg);
+}
+
+static int
+find_venvs(struct paude_session *m, const struct paude_config *cfg, struct paude_error **err)
+{
+	static const char *const auto_dirs[] = { ".venv", "venv", ".virtualenv", "env", ".env" };
+	const char *ws = m->workspace;
+	switch (cfg->venv_mode) {
+	case PAUDE_VENV_NONE:
+		return 0;
+	case PAUDE_VENV_AUTO:
+		for (size_t i = 0; i < ARRAY_SIZE(auto_dirs); i++)
+			if (is_venv(ws, auto_dirs[i]))
+				paude_strvec_push(&m->venv_shadows, auto_dirs[i]);
+		return 0;
+	case PAUDE_VENV_LIST:
+		break;
+	}
+	for (size_t i = 0; i < cfg->venv_dirs.nr; i++) {
+		_cleanup_free_ char *d = strdup(cfg->venv_dirs.v[i]);
+		if (!d)
+			abort();
+		/* ".venv/" means ".venv". */
+		for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+			d[n - 1] = '\0';
+		int r = paude_workspace_subdir_validate(d, err);
+		if (r < 0) {
+			paude_error_wrap(err, "venv in '%s'", cfg->path ? cfg->path : "config");
+			return r;
+		}
+		if (paude_strvec_find(&m->venv_shadows, d) >= 0)
+			continue;
+		/* Mounting over a missing directory would create it in the host tree. */
+		if (!real_dir_in(ws, d)) {
+			paude_info("Not shadowing venv '%s': no such directory in the workspace", d);
+			continue;
+		}
+		paude_strvec_push(&m->venv_shadows, d);
+	}
+	return 0;
+}
+
+int
+paude_setup_project(struct paude_session_spec *spec, const struct paude_config *cfg,
+		    struct paude_setup *s, struct paude_error **err)
+{
+	struct paude_session *m = &spec->meta;
+	if (cfg->setup_shell)
+		paude_strvec_pushl(&m->setup, "sh", "-c", cfg->setup_shell, NULL);
+	else
+		paude_strvec_pushv(&m->setup, (const char *const *)cfg->setup_argv.v);
+	int r = add_project_env(spec, cfg, err);
+	if (r < 0)
+		return r;
+	if (m->workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		return 0;
+
+	const char *ws = m->workspace;
+	struct stat st;
+	if (stat(ws, &st) < 0)
+		return paude_error_set(err, PAUDE_EGENERIC, errno, "cannot read workspace '%s'", ws);
+	if (strchr(ws, ',') || strchr(ws, '\n'))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "cannot mount workspace '%s': paths with ',' cannot be "
+				       "mounted (rename it, or leave out --mount-workspace)",
+				       ws);
+	spec->workspace_uid = st.st_uid;
+	/* Rootless podman is podman run by anyone but root. */
+	spec->rootless = geteuid() != 0;
+	/* The backend refuses this too; saying it here covers --dry-run. */
+	if (!spec->rootless && st.st_uid == 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "cannot mount workspace '%s': it belongs to root, and the "
+				       "agent never runs as root (chown it to your user, or leave "
+				       "out --mount-workspace)",
+				       ws);
+	s->mounts = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*s->mounts));
+	if (!s->mounts)
+		abort();
+	s->mounts[s->n_mounts++] = (struct paude_mount){
+		.host = paude_strvec_push(&s->strings, ws),
+		.target = PAUDE_WORKSPACE_DIR,
+		.read_only = false,
+		.relabel = true,
+	};
+	spec->mounts = s->mounts;
+	spec->n_mounts = s->n_mounts;
+	if ((r = find_venvs(m, cfg, err)) < 0)
+		return r;
+	for (size_t i = 0; i < m->venv_shadows.nr; i++)
+		paude_info("Shadowing venv: %s", m->venv_shadows.v[i]);
 	return 0;
 }
 

@@ -30,6 +30,16 @@ void paude_setup_release(struct paude_setup *s);
 /* Mounts and env for the agent container (spec->mounts point into s). */
 int paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 			    struct paude_error **err);
+/*
+ * What the project's config (cfg, kind NONE for no file) and the workspace
+ * mode (spec->meta.workspace_mode, set by the caller) add to a new session:
+ * the setup command (kept in the labels), containerEnv (--env), and in
+ * MOUNT mode the read-write bind mount of the workspace, the uid the agent
+ * runs as, and the venv directories to shadow ("Shadowing venv: X" for
+ * each). Call after paude_setup_environment (spec->mounts point into s).
+ */
+int paude_setup_project(struct paude_session_spec *spec, const struct paude_config *cfg,
+			struct paude_setup *s, struct paude_error **err);
 /* Validate and normalise m->allowed_domains. */
 int paude_setup_network(struct paude_session *m, struct paude_error **err);
 /* The network policy in words. Caller frees. */

@@ -34,6 +34,19 @@
 #define PAUDE_LABEL_AGENT "paude.io/agent" /* "claude" */
 #define PAUDE_LABEL_IMAGE "paude.io/image"
 #define PAUDE_LABEL_VERSION "paude.io/version"
+#define PAUDE_LABEL_WORKSPACE_MODE "paude.io/workspace-mode" /* "volume" or "mount" */
+#define PAUDE_LABEL_VENVS "paude.io/venv-shadows" /* JSON array of workspace-relative dirs */
+#define PAUDE_LABEL_SETUP "paude.io/setup" /* JSON array: the setup command's argv */
+
+/*
+ * Where the session's code lives. VOLUME: in the session's volume, moved
+ * with git (the host tree is never touched). MOUNT: the host directory is
+ * bind-mounted read-write on /pvc/workspace (the volume still holds /pvc).
+ */
+enum paude_workspace_mode {
+	PAUDE_WORKSPACE_VOLUME = 0,
+	PAUDE_WORKSPACE_MOUNT,
+};
 
 enum paude_session_state {
 	PAUDE_SESSION_UNKNOWN = 0,
@@ -55,6 +68,12 @@ struct paude_session {
 	bool yolo;
 	struct paude_strvec agent_args; /* exact argv words for the agent, before --yolo's flag */
 	struct paude_strvec allowed_domains; /* as requested (aliases kept), "all" = unrestricted */
+	enum paude_workspace_mode workspace_mode;
+	/* MOUNT mode: workspace-relative directories hidden behind empty tmpfs mounts */
+	struct paude_strvec venv_shadows;
+	/* Run once in the workspace after the first start (a string setup is
+	 * "sh" "-c" TEXT); empty: none. */
+	struct paude_strvec setup;
 };
 
 struct paude_session_list {
@@ -68,6 +87,7 @@ struct paude_mount {
 	const char *host; /* absolute host path */
 	const char *target; /* path in the container */
 	bool read_only;
+	bool relabel; /* SELinux: relabel the source for sharing (podman relabel=shared, ":z") */
 };
 
 struct paude_session_spec {
@@ -75,6 +95,11 @@ struct paude_session_spec {
 	struct paude_strvec env; /* "K=V" for the agent container */
 	struct paude_mount *mounts;
 	size_t n_mounts;
+	/* MOUNT mode: the owner of the host workspace, whom the agent runs as
+	 * (rootful podman), and whether podman runs rootless (then the calling
+	 * user is mapped onto the agent's uid instead). */
+	unsigned workspace_uid;
+	bool rootless;
 	/* Image of the network proxy (restricted sessions only); NULL:
 	 * $PAUDE_PROXY_IMAGE. Borrowed. */
 	const char *proxy_image;
@@ -96,6 +121,19 @@ int paude_session_name_validate(const char *name, struct paude_error **err);
 /* A valid name derived from a directory's basename ("My Project" -> "my-project";
  * "session" when nothing usable is left). Caller frees. */
 char *paude_session_name_from_dir(const char *dir);
+
+const char *paude_workspace_mode_str(enum paude_workspace_mode m);
+/* "volume" or "mount"; PAUDE_EPROTO otherwise. */
+int paude_workspace_mode_parse(enum paude_workspace_mode *out, const char *s,
+			       struct paude_error **err);
+
+/*
+ * A directory inside the workspace named by a relative path (a venv to
+ * shadow): non-empty, relative, no "." or ".." or empty components, no
+ * control characters and no ',' (it lands in a podman --mount option).
+ * PAUDE_EUSAGE naming it otherwise.
+ */
+int paude_workspace_subdir_validate(const char *rel, struct paude_error **err);
 
 /* The argv the agent runs: "claude" [--dangerously-skip-permissions] args... */
 void paude_session_agent_argv(const struct paude_session *s, struct paude_strvec *out);

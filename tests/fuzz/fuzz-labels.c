@@ -76,7 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !same_str(s.created, t.created) || !same_str(s.image, t.image) ||
 	    !same_str(s.agent ? s.agent : "claude", t.agent) || s.yolo != t.yolo ||
 	    !same_vec(&s.agent_args, &t.agent_args) ||
-	    !same_vec(&s.allowed_domains, &t.allowed_domains))
+	    !same_vec(&s.allowed_domains, &t.allowed_domains) ||
+	    s.workspace_mode != t.workspace_mode || !same_vec(&s.venv_shadows, &t.venv_shadows) ||
+	    !same_vec(&s.setup, &t.setup))
 		abort();
 	paude_session_release(&s);
 	paude_session_release(&t);

@@ -94,7 +94,7 @@ test_create_runs_exact_podman_commands(void **state)
 		"paude.io/image=localhost/paude-agent:abc --label paude.io/agent=claude --label "
 		"paude.io/yolo=true --label 'paude.io/agent-args=[\"-p\",\"explain this code\"]' "
 		"--label 'paude.io/allowed-domains=[\"default\"]' --label paude.io/version=" PAUDE_VERSION
-		" --label paude.io/role=agent --init --user 1000:0 --cap-drop=ALL "
+		" --label paude.io/workspace-mode=volume --label paude.io/role=agent --init --user 1000:0 --cap-drop=ALL "
 		"--security-opt=no-new-privileges --pids-limit=2048 "
 		"--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
 		"--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
@@ -240,6 +240,105 @@ test_create_rejects_bad_name_and_comma_paths(void **state)
 	spec.mounts = &m;
 	spec.n_mounts = 1;
 	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+	assert_int_equal(f.calls.nr, 0);
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_argv_mount_mode_binds_tree_and_shadows_venvs(void **state)
+{
+	(void)state;
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
+	spec.workspace_uid = 1234;
+	paude_strvec_pushl(&spec.meta.venv_shadows, ".venv", "sub dir/env", NULL);
+	paude_strvec_pushl(&spec.meta.setup, "sh", "-c", "make deps", NULL);
+	struct paude_mount m[] = {
+		{ "/home/u/.gitconfig", "/home/paude/.gitconfig", true, false },
+		{ "/home/u/demo", "/pvc/workspace", false, true },
+	};
+	spec.mounts = m;
+	spec.n_mounts = 2;
+	struct paude_strvec argv = PAUDE_STRVEC_INIT;
+	paude_podman_create_argv(&spec, NULL, &argv);
+	assert_true(paude_strvec_find(&argv, "--label") >= 0);
+	assert_true(paude_strvec_find(&argv, "paude.io/workspace-mode=mount") >= 0);
+	assert_true(paude_strvec_find(&argv, "paude.io/venv-shadows=[\".venv\",\"sub dir/env\"]") >=
+		    0);
+	assert_true(paude_strvec_find(&argv, "paude.io/setup=[\"sh\",\"-c\",\"make deps\"]") >= 0);
+	/* Rootful: the agent runs as the tree's owner, in group 0. */
+	long u = paude_strvec_find(&argv, "--user");
+	assert_true(u >= 0);
+	assert_string_equal(argv.v[u + 1], "1234:0");
+	assert_true(paude_strvec_find(&argv, "--volume=paude-demo-workspace:/pvc") >= 0);
+	assert_true(paude_strvec_find(&argv, "--mount=type=bind,source=/home/u/.gitconfig,target="
+					     "/home/paude/.gitconfig,readonly=true") >= 0);
+	long w = paude_strvec_find(
+	    &argv, "--mount=type=bind,source=/home/u/demo,target=/pvc/workspace,relabel=shared");
+	assert_true(w >= 0);
+	/* The shadows come after the workspace they sit in. */
+	long v1 = paude_strvec_find(&argv, "--mount=type=tmpfs,destination=/pvc/workspace/.venv,"
+					   "tmpfs-mode=0775,U=true,notmpcopyup");
+	long v2 = paude_strvec_find(&argv, "--mount=type=tmpfs,destination=/pvc/workspace/sub "
+					   "dir/env,tmpfs-mode=0775,U=true,notmpcopyup");
+	assert_true(v1 > w && v2 > v1);
+	paude_strvec_clear(&argv);
+
+	/* Rootless: the caller is mapped onto the agent's uid instead. */
+	spec.rootless = true;
+	paude_podman_create_argv(&spec, NULL, &argv);
+	assert_true(paude_strvec_find(&argv, "--userns=keep-id:uid=1000,gid=0") >= 0);
+	u = paude_strvec_find(&argv, "--user");
+	assert_string_equal(argv.v[u + 1], "1000:0");
+	paude_strvec_clear(&argv);
+
+	/* The volume mode never shadows anything, whatever the list says. */
+	spec.meta.workspace_mode = PAUDE_WORKSPACE_VOLUME;
+	spec.n_mounts = 1;
+	paude_podman_create_argv(&spec, NULL, &argv);
+	for (size_t i = 0; i < argv.nr; i++)
+		assert_null(strstr(argv.v[i], "tmpfs"));
+	assert_int_equal(paude_strvec_find(&argv, "--userns=keep-id:uid=1000,gid=0"), -1);
+	u = paude_strvec_find(&argv, "--user");
+	assert_string_equal(argv.v[u + 1], "1000:0");
+	paude_strvec_clear(&argv);
+	paude_session_spec_release(&spec);
+}
+
+static void
+test_create_refuses_bad_venv_dirs_and_root_owned_tree(void **state)
+{
+	(void)state;
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
+	spec.workspace_uid = 1000;
+	static const char *const bad[] = { "../up", "/abs", "a,readonly=true",
+					   "a//b",  "./x",  "x/..",
+					   "",      "a\nb" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		paude_strvec_clear(&spec.meta.venv_shadows);
+		paude_strvec_push(&spec.meta.venv_shadows, bad[i]);
+		struct paude_error *err = NULL;
+		assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+		assert_non_null(strstr(err->msg, "directory"));
+		paude_error_free(err);
+	}
+	paude_strvec_clear(&spec.meta.venv_shadows);
+	spec.workspace_uid = 0;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+	assert_string_equal(err->msg,
+			    "cannot mount workspace '/home/u/demo': it belongs to root, and the "
+			    "agent never runs as root (chown it to your user, or leave out "
+			    "--mount-workspace)");
 	assert_int_equal(f.calls.nr, 0);
 	paude_error_free(err);
 	paude_session_spec_release(&spec);
@@ -481,6 +580,8 @@ main(void)
 		cmocka_unit_test(test_create_failure_removes_what_it_made),
 		cmocka_unit_test(test_create_interrupted_removes_what_it_made),
 		cmocka_unit_test(test_create_rejects_bad_name_and_comma_paths),
+		cmocka_unit_test(test_create_argv_mount_mode_binds_tree_and_shadows_venvs),
+		cmocka_unit_test(test_create_refuses_bad_venv_dirs_and_root_owned_tree),
 		cmocka_unit_test(test_start_stop_remove_argv),
 		cmocka_unit_test(test_remove_without_volume_skips_volume_rm),
 		cmocka_unit_test(test_list_parses_sessions_and_skips_others),

@@ -176,6 +176,9 @@ fill(struct paude_session *s)
 	paude_strvec_pushl(&s->agent_args, "-p", "explain \"this\" code", "it's", "",
 			   "caf\xc3\xa9 \xe2\x9c\x93", "a\\b", "--x=[1,2]", NULL);
 	paude_strvec_pushl(&s->allowed_domains, "default", ".example.com", NULL);
+	s->workspace_mode = PAUDE_WORKSPACE_MOUNT;
+	paude_strvec_pushl(&s->venv_shadows, ".venv", "sub dir/venv", NULL);
+	paude_strvec_pushl(&s->setup, "sh", "-c", "pip install --user \"pytest\" && echo ok", NULL);
 }
 
 static void
@@ -205,6 +208,12 @@ test_labels_round_trip(void **state)
 		assert_string_equal(back.agent_args.v[i], s.agent_args.v[i]);
 	assert_int_equal(back.allowed_domains.nr, 2);
 	assert_string_equal(back.allowed_domains.v[1], ".example.com");
+	assert_int_equal(back.workspace_mode, PAUDE_WORKSPACE_MOUNT);
+	assert_true(paude_strvec_find(&labels, "paude.io/workspace-mode=mount") >= 0);
+	assert_int_equal(back.venv_shadows.nr, 2);
+	assert_string_equal(back.venv_shadows.v[1], "sub dir/venv");
+	assert_int_equal(back.setup.nr, 3);
+	assert_string_equal(back.setup.v[2], "pip install --user \"pytest\" && echo ok");
 	paude_session_release(&s);
 	paude_session_release(&back);
 }
@@ -222,8 +231,11 @@ test_labels_round_trip_empty_lists_and_no_yolo(void **state)
 	assert_true(paude_strvec_find(&labels, "paude.io/allowed-domains=[]") >= 0);
 	assert_true(paude_strvec_find(&labels, "paude.io/yolo=false") >= 0);
 	assert_true(paude_strvec_find(&labels, "paude.io/agent=claude") >= 0);
-	/* Unset strings produce no label. */
+	assert_true(paude_strvec_find(&labels, "paude.io/workspace-mode=volume") >= 0);
+	/* Unset strings and empty optional lists produce no label. */
 	assert_null(lookup(&labels, PAUDE_LABEL_WORKSPACE));
+	assert_null(lookup(&labels, PAUDE_LABEL_SETUP));
+	assert_null(lookup(&labels, PAUDE_LABEL_VENVS));
 	struct paude_session back;
 	paude_session_init(&back);
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
@@ -248,6 +260,9 @@ test_from_labels_tolerates_missing_optional_labels(void **state)
 	assert_string_equal(back.name, "old");
 	assert_null(back.agent);
 	assert_int_equal(back.agent_args.nr, 0);
+	/* A session from before workspace modes existed lives in its volume. */
+	assert_int_equal(back.workspace_mode, PAUDE_WORKSPACE_VOLUME);
+	assert_int_equal(back.setup.nr, 0);
 	paude_session_release(&back);
 }
 
@@ -289,6 +304,13 @@ test_malformed_labels_are_eproto(void **state)
 	check_from_labels_fails((const char *const[]){ "paude.io/session-name=x",
 						       "paude.io/allowed-domains=[] x", NULL },
 				PAUDE_EPROTO, "label 'paude.io/allowed-domains'");
+	check_from_labels_fails((const char *const[]){ "paude.io/session-name=x",
+						       "paude.io/workspace-mode=host", NULL },
+				PAUDE_EPROTO,
+				"label 'paude.io/workspace-mode': unknown workspace mode 'host'");
+	check_from_labels_fails(
+	    (const char *const[]){ "paude.io/session-name=x", "paude.io/setup=\"ls\"", NULL },
+	    PAUDE_EPROTO, "label 'paude.io/setup'");
 }
 
 static void

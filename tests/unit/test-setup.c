@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a project's config adds to a session, driven through `paude create`
+ * and `paude start` with a fake runner: the setup command (stored in the
+ * labels, run once by start), containerEnv, and the mounted workspace with
+ * its venvs shadowed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "../../cmd/paude/cli.h"
+#include "paude/fs.h"
+#include "fake-runner.h"
+
+static char tmpdir[] = "/tmp/paude-test-setup.XXXXXX";
+static char project[600];
+static char oldcwd[4096];
+
+static void
+write_file(const char *rel, const char *text)
+{
+	char p[900];
+	snprintf(p, sizeof(p), "%s/%s", project, rel);
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	assert_int_equal(paude_mkdir_p(p, 0755, NULL), 0);
+	*slash = '/';
+	assert_int_equal(paude_write_file(p, text, strlen(text), 0644, NULL), 0);
+}
+
+static void
+make_dir(const char *rel)
+{
+	char p[900];
+	snprintf(p, sizeof(p), "%s/%s", project, rel);
+	assert_int_equal(paude_mkdir_p(p, 0755, NULL), 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir) || !getcwd(oldcwd, sizeof(oldcwd)))
+		return -1;
+	setenv("HOME", tmpdir, 1);
+	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
+	setenv("PAUDE_PROXY_IMAGE", "localhost/paude-proxy:test", 1);
+	unsetenv("PAUDE_PROXY_NETWORK");
+	setenv("PAUDE_CA_BUNDLE", "", 1);
+	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (chdir(oldcwd) < 0)
+		return -1;
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	struct paude_child c = PAUDE_CHILD_INIT;
+	paude_strvec_pushv(&c.args, (const char *const *)argv);
+	paude_run_output(paude_runner_default(), &c, NULL, NULL);
+	paude_child_release(&c);
+	return 0;
+}
+
+/* A fresh project directory per test, made the current directory. */
+static int
+fresh_project(void **state)
+{
+	(void)state;
+	static int n;
+	snprintf(project, sizeof(project), "%s/proj%d", tmpdir, ++n);
+	if (paude_mkdir_p(project, 0755, NULL) < 0 || chdir(project) < 0)
+		return -1;
+	/* As root, give the tree a user: the agent never runs as root. */
+	if (geteuid() == 0 && chown(project, 1000, 0) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+run(struct fake_runner *f, struct paude_error **err, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, err);
+	char *s;
+	while ((s = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = s;
+	va_end(ap);
+	argv[argc] = NULL;
+	struct paude_cmd_ctx ctx = { .runner = &f->runner };
+	if (!strcmp(argv[0], "create"))
+		return cmd_create(argc, argv, &ctx, err);
+	return cmd_start(argc, argv, &ctx, err);
+}
+
+static const struct fake_reply create_replies[] = {
+	{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+	{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+	{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
+};
+
+/* The agent's `podman create` call. */
+static const char *
+agent_create(const struct fake_runner *f)
+{
+	long i = fake_runner_find(f, "podman create --pull=never");
+	assert_true(i >= 0);
+	return fake_runner_call(f, (size_t)i);
+}
+
+static void
+test_devcontainer_setup_and_env_reach_the_session(void **state)
+{
+	(void)state;
+	write_file(".devcontainer/devcontainer.json",
+		   "{ // JSONC\n"
+		   "  \"image\": \"localhost/some-base:1\",\n"
+		   "  \"postCreateCommand\": [\"pip\", \"install\", \"--user\", \"py test\"],\n"
+		   "  \"containerEnv\": { \"APP_MODE\": \"dev mode\", \"HTTPS_PROXY\": \"x\" },\n"
+		   "}\n");
+	write_file(".venv/pyvenv.cfg", "home = /usr\n");
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "dc", NULL), 0);
+	assert_null(err);
+	const char *call = agent_create(&f);
+	assert_non_null(
+	    strstr(call, "'paude.io/setup=[\"pip\",\"install\",\"--user\",\"py test\"]'"));
+	assert_non_null(strstr(call, " --env 'APP_MODE=dev mode' "));
+	/* paude's own proxy variable wins over the project's. */
+	assert_null(strstr(call, "HTTPS_PROXY=x"));
+	/* The default mode keeps the code in the volume: nothing mounted, nothing shadowed. */
+	assert_non_null(strstr(call, "paude.io/workspace-mode=volume"));
+	assert_null(strstr(call, "target=/pvc/workspace"));
+	assert_null(strstr(call, "tmpfs"));
+	fake_runner_release(&f);
+}
+
+static void
+test_mount_workspace_shadows_detected_venvs(void **state)
+{
+	(void)state;
+	write_file("paude.json", "{ \"setup\": \"python -m venv .venv && echo ready\" }");
+	write_file(".venv/pyvenv.cfg", "home = /usr\n");
+	write_file("env/pyvenv.cfg", "home = /usr\n");
+	make_dir("venv"); /* no pyvenv.cfg: not a venv */
+	write_file(".env", "SECRET=1\n"); /* a dotenv file, not a directory */
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "mnt", "--mount-workspace", NULL), 0);
+	assert_null(err);
+	const char *call = agent_create(&f);
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 " --mount=type=bind,source=%s,target=/pvc/workspace,relabel=shared ", project);
+	assert_non_null(strstr(call, want));
+	assert_non_null(strstr(call, " --mount=type=tmpfs,destination=/pvc/workspace/.venv,"
+				     "tmpfs-mode=0775,U=true,notmpcopyup "));
+	assert_non_null(strstr(call, " --mount=type=tmpfs,destination=/pvc/workspace/env,"));
+	assert_null(strstr(call, "/pvc/workspace/venv,"));
+	assert_null(strstr(call, "/pvc/workspace/.env,"));
+	assert_non_null(strstr(call, "'paude.io/venv-shadows=[\".venv\",\"env\"]'"));
+	assert_non_null(strstr(call, "paude.io/workspace-mode=mount"));
+	assert_non_null(strstr(
+	    call, "'paude.io/setup=[\"sh\",\"-c\",\"python -m venv .venv && echo ready\"]'"));
+	/* As the tree's owner (rootful), or mapped onto the agent's uid (rootless). */
+	if (geteuid() == 0)
+		assert_non_null(strstr(call, " --init --user 1000:0 "));
+	else
+		assert_non_null(strstr(call, " --userns=keep-id:uid=1000,gid=0 --user 1000:0 "));
+	fake_runner_release(&f);
+}
+
+static void
+test_venv_setting_lists_or_disables_shadowing(void **state)
+{
+	(void)state;
+	write_file("paude.json", "{ \"venv\": [\"tools/venv/\", \"missing\"] }");
+	write_file(".venv/pyvenv.cfg", "home = /usr\n");
+	make_dir("tools/venv");
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "lst", "--mount-workspace", NULL), 0);
+	const char *call = agent_create(&f);
+	assert_non_null(strstr(call, "destination=/pvc/workspace/tools/venv,"));
+	/* Only the list: .venv is not in it; a missing directory is not created. */
+	assert_null(strstr(call, "/pvc/workspace/.venv,"));
+	assert_null(strstr(call, "/pvc/workspace/missing"));
+	fake_runner_release(&f);
+
+	write_file("paude.json", "{ \"venv\": \"none\" }");
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	assert_int_equal(run(&f, &err, "create", "none", "--mount-workspace", NULL), 0);
+	assert_null(strstr(agent_create(&f), "tmpfs"));
+	fake_runner_release(&f);
+}
+
+static const char running_with_setup[] =
+    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"st\","
+    "\"paude.io/setup\":\"[\\\"sh\\\",\\\"-c\\\",\\\"make deps\\\"]\"}}]";
+
+static void
+test_start_runs_setup_once_and_marks_it_done(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "start", "st", NULL), 0);
+	assert_null(err);
+	long i = fake_runner_find(&f, "podman exec paude-st test -e /pvc/.paude/setup-done");
+	assert_true(i >= 0);
+	assert_string_equal(fake_runner_call(&f, (size_t)i + 1),
+			    "podman exec paude-st test -e /pvc/.paude/setup-failed");
+	assert_string_equal(fake_runner_call(&f, (size_t)i + 2),
+			    "podman exec paude-st sh -c 'make deps'");
+	assert_string_equal(fake_runner_call(&f, (size_t)i + 3),
+			    "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && : "
+			    ">/pvc/.paude/setup-done && rm -f /pvc/.paude/setup-failed'");
+	/* Before the agent starts, so it starts in a prepared workspace. */
+	assert_string_equal(fake_runner_call(&f, (size_t)i + 4),
+			    "podman exec paude-st paude-session launch");
+	fake_runner_release(&f);
+}
+
+static void
+test_start_skips_setup_that_already_ran(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test", "-e",
+				      "/pvc/.paude/setup-done"),
+		  .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "start", "st", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman exec paude-st test -e /pvc/.paude/setup-done") >=
+		    0);
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st sh -c 'make deps'"), -1);
+	assert_true(fake_runner_find(&f, "podman exec paude-st paude-session launch") >= 0);
+	fake_runner_release(&f);
+}
+
+static void
+test_failed_setup_is_reported_and_runs_again(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test", "-e",
+				      "/pvc/.paude/setup-done"),
+		  .status = 1 },
+		/* It failed before: the failure marker is there. */
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test", "-e",
+				      "/pvc/.paude/setup-failed"),
+		  .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "sh", "-c", "make deps"),
+		  .status = 2 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "start", "st", NULL), PAUDE_ECHILD);
+	assert_string_equal(err->msg,
+			    "the setup command of session 'st' failed (exit 2): make deps (it runs "
+			    "again at the next 'paude start st'; to work in the session as it is: "
+			    "paude connect st)");
+	assert_true(fake_runner_find(&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && : "
+					 ">/pvc/.paude/setup-failed'") >= 0);
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude "
+					      "&& : >/pvc/.paude/setup-done"),
+			 -1);
+	/* The agent is not launched over a failed setup. */
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st paude-session launch"), -1);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+static void
+test_bad_venv_entry_is_refused(void **state)
+{
+	(void)state;
+	/* The config parser refuses most; what gets through is checked again here. */
+	write_file("paude.json", "{ \"venv\": [\"a,readonly=true\"] }");
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	int r = run(&f, &err, "create", "bad", "--mount-workspace", NULL);
+	assert_int_equal(r, PAUDE_EUSAGE);
+	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+static void
+test_root_owned_tree_is_not_mounted_by_rootful_podman(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* rootless maps the caller instead: nothing to refuse */
+	assert_int_equal(chown(project, 0, 0), 0);
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(run(&f, &err, "create", "rooty", "--mount-workspace", NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "it belongs to root, and the agent never runs as root"));
+	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
+	/* The default mode copies nothing from the tree: it does not care who owns it. */
+	paude_error_clear(&err);
+	assert_int_equal(run(&f, &err, "create", "rooty", NULL), 0);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+int
+main(void)
+{
+	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_devcontainer_setup_and_env_reach_the_session,
+				       fresh_project),
+		cmocka_unit_test_setup(test_mount_workspace_shadows_detected_venvs, fresh_project),
+		cmocka_unit_test_setup(test_venv_setting_lists_or_disables_shadowing,
+				       fresh_project),
+		cmocka_unit_test_setup(test_bad_venv_entry_is_refused, fresh_project),
+		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
+				       fresh_project),
+		cmocka_unit_test(test_start_runs_setup_once_and_marks_it_done),
+		cmocka_unit_test(test_start_skips_setup_that_already_ran),
+		cmocka_unit_test(test_failed_setup_is_reported_and_runs_again),
+	};
+	return cmocka_run_group_tests_name("setup", tests, setup, teardown);
+}
