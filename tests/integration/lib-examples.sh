@@ -27,7 +27,7 @@ EX_DIR="$SRC_DIR/tests/integration"
 # Start the registry (lib-registry.sh) and point podman at it as docker.io.
 ex_registry_start() {
 	# shellcheck disable=SC2119 # no arguments: an open registry
-	registry_start || return 1
+	registry_start anonymous || return 1
 	cat >"$TRASH/registries.conf" <<EOF
 unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"

@@ -77,7 +77,10 @@ registry_start() {
 	port=$(_registry_free_port) || return 1
 	mkdir -p "$dir/storage"
 	REGISTRY_TOKEN=
-	if [ "${1:-}" = token ]; then
+	# "anonymous" (pulls need no token) or "token REPO..." (token auth).
+	if [ "${1:-}" = anonymous ]; then
+		shift
+	elif [ "${1:-}" = token ]; then
 		shift
 		_token_service_start "$dir" "$@" || return 1
 		auth="auth:

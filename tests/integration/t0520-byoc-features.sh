@@ -11,7 +11,7 @@
 
 name=$(test_session_name byoc)
 ctr="paude-$name"
-registry_start || exit 1
+registry_start anonymous || exit 1
 # The image goes last: removing it first would take the container with it
 # and leave paude delete nothing to find (and the network behind).
 test_on_exit 'podman rmi -f "$(cat "$TRASH/image")"'
