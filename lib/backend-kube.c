@@ -1335,11 +1335,19 @@ write_context(const char *dir, const struct paude_image_files *files, struct pau
 {
 	for (size_t i = 0; i < files->nr; i++) {
 		const struct paude_image_file *f = &files->v[i];
-		if (strchr(f->path, '/'))
-			continue; /* the recipes are flat */
+		/* Generated paths: relative, no "..", but may have directories
+		 * (the features of a custom image). */
+		if (f->path[0] == '/' || strstr(f->path, ".."))
+			return paude_error_set(err, PAUDE_EPROTO, 0, "invalid build file '%s'",
+					       f->path);
 		_cleanup_free_ char *p = paude_path_join(dir, f->path);
-		int r = paude_write_file(p, f->data, f->size, f->mode & 0755, err);
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		int r = paude_mkdir_p(p, 0700, err);
+		*slash = '/';
 		if (r < 0)
+			return r;
+		if ((r = paude_write_file(p, f->data, f->size, f->mode & 0755, err)) < 0)
 			return r;
 		if (chmod(p, f->mode & 0755) < 0)
 			return paude_error_errno(err, errno, "cannot change the mode of '%s'", p);
@@ -1353,6 +1361,13 @@ rm_context(const char *dir, const struct paude_image_files *files)
 	for (size_t i = 0; i < files->nr; i++) {
 		_cleanup_free_ char *p = paude_path_join(dir, files->v[i].path);
 		unlink(p);
+		/* Then its directories, deepest first, while empty. */
+		size_t n = strlen(dir);
+		for (char *slash; (slash = strrchr(p, '/')) && (size_t)(slash - p) > n;) {
+			*slash = '\0';
+			if (rmdir(p) < 0)
+				break;
+		}
 	}
 	rmdir(dir);
 }
@@ -1361,18 +1376,39 @@ int
 paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target *t,
 			const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
 {
+	_cleanup_free_ char *local = NULL;
+	int r = paude_image_tag(t, o, &local, NULL, err);
+	if (r < 0)
+		return r;
+	_cleanup_(paude_image_files_release) struct paude_image_files files = { 0 };
+	if ((r = paude_image_files_load(t->dir, o, &files, err)) < 0)
+		return r;
+	const struct paude_kube_build kb = {
+		.local_ref = local,
+		.files = &files,
+		.base = paude_image_base(o),
+		.args = t->args,
+		.nargs = t->nargs,
+	};
+	return paude_kube_image_build(b, &kb, o, out_ref, err);
+}
+
+int
+paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *kb,
+		       const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
+{
 	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *local = NULL;
-	if ((r = paude_image_tag(t, o, &local, NULL, err)) < 0)
-		return r;
 	/* localhost/paude-agent:HASH -> stream paude-agent, tag HASH */
+	const char *local = kb->local_ref;
 	const char *colon = strrchr(local, ':');
 	const char *slash = strrchr(local, '/');
-	_cleanup_free_ char *stream =
-	    strndup(slash ? slash + 1 : local, (size_t)(colon - (slash ? slash + 1 : local)));
+	const char *start = slash ? slash + 1 : local;
+	if (!colon || colon < start)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image reference '%s'", local);
+	_cleanup_free_ char *stream = strndup(start, (size_t)(colon - start));
 	if (!stream)
 		abort();
 	const char *tag = colon + 1;
@@ -1384,9 +1420,10 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 		if (r != PAUDE_ENOTFOUND)
 			return r;
 	}
+	const struct paude_image_target t = { .args = kb->args, .nargs = kb->nargs };
 	_cleanup_json_ struct json_object *items = NULL;
-	if ((r = paude_kube_build_manifests(stream, tag, paude_image_base(o), t, o->rebuild, &items,
-					    err)) < 0)
+	if ((r = paude_kube_build_manifests(stream, tag, kb->base, &t, o->rebuild, &items, err)) <
+	    0)
 		return r;
 	_cleanup_json_ struct json_object *list = jobj();
 	put(list, "apiVersion", jstr("v1"));
@@ -1398,15 +1435,12 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 	if ((r = apply(b, list, what, err)) < 0)
 		return r;
 
-	_cleanup_(paude_image_files_release) struct paude_image_files files = { 0 };
-	if ((r = paude_image_files_load(t->dir, o, &files, err)) < 0)
-		return r;
 	const char *tmp = getenv("TMPDIR");
 	_cleanup_free_ char *dir =
 	    paude_path_join(tmp && *tmp == '/' ? tmp : "/var/tmp", "paude-kube-build-XXXXXX");
 	if (!mkdtemp(dir))
 		return paude_error_errno(err, errno, "cannot create a build directory");
-	r = write_context(dir, &files, err);
+	r = write_context(dir, kb->files, err);
 	if (r == 0) {
 		if (o->notify)
 			o->notify(o->notify_ctx, PAUDE_IMAGE_EV_BUILD, ist);
@@ -1424,7 +1458,7 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 					    "build log above, or: %s logs bc/%s)",
 					    ist, status, priv(b)->tool, stream);
 	}
-	rm_context(dir, &files);
+	rm_context(dir, kb->files);
 	if (r < 0)
 		return r;
 	if ((r = image_stream_tag(b, ist, out_ref, err)) == PAUDE_ENOTFOUND)

@@ -163,11 +163,22 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	if (r < 0)
 		return r;
 	if (dry_run) {
-		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0)
+		/* As podman's: the configuration, its setup command and containerEnv. */
+		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0 ||
+		    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
 			return r;
 		spec->meta.image = strdup(setup->image_ref ? setup->image_ref : "IMAGE");
 		spec->proxy_image = setup->proxy_image_ref;
-		return paude_kube_print_plan(spec, ko, err);
+		if ((r = paude_kube_print_plan(spec, ko, err)) < 0)
+			return r;
+		/* stdout is the objects (JSON); the recipe goes with the messages. */
+		if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE &&
+		    paude_log_enabled(PAUDE_LOG_INFO)) {
+			fprintf(stderr, "\nCustom environment (built %s if missing):\n",
+				ko->registry ? "here and pushed" : "in the cluster");
+			fputs(setup->recipe, stderr);
+		}
+		return 0;
 	}
 
 	/* Before any build: a namespace that is not there is the first thing to say. */
@@ -199,7 +210,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		return r;
 	}
 
-	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0)
+	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0 ||
+	    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
 		return r;
 	spec->meta.image = strdup(setup->image_ref);
 	spec->proxy_image = setup->proxy_image_ref;

@@ -103,6 +103,20 @@ int paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_ta
 			    const struct paude_image_opts *o, char **out_ref,
 			    struct paude_error **err);
 
+/* One in-cluster build from files already generated (a custom image). */
+struct paude_kube_build {
+	const char *local_ref; /* localhost/REPO:HASH: the stream REPO, its tag HASH */
+	const struct paude_image_files *files; /* the context; paths may have directories */
+	const char *base; /* the BASE_IMAGE build argument */
+	const struct paude_image_arg *args; /* further build arguments */
+	size_t nargs;
+};
+
+/* Like paude_kube_image_ensure, for the files of kb. */
+int paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *kb,
+			   const struct paude_image_opts *o, char **out_ref,
+			   struct paude_error **err);
+
 /* Decode `get statefulsets -o json` (a List) into sessions. */
 int paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, size_t len,
 				  const char *location, struct paude_error **err);

@@ -49,6 +49,22 @@ printf '{"plugins":{"p":{"installPath":"%s/.claude/plugins/p"}}}\n' "$HOME" \
 echo '{"type":"authorized_user"}' >"$HOME/.config/gcloud/application_default_credentials.json"
 echo "*.swp" >"$HOME/.config/git/ignore"
 in_pod() { podman exec "$pod" "$@"; }
+
+# A second session from a project with its own configuration.
+bname="${name}-byoc"
+bpod="kubefake-h6-team-paude-$bname-0"
+bvol="kubefake-h6-team-workspace-paude-$bname-0"
+test_on_exit "podman rm -f -t 0 $bpod; podman volume rm -f $bvol"
+mkdir -p "$TRASH/byoc/.devcontainer"
+cat >"$TRASH/byoc/.devcontainer/devcontainer.json" <<'EOF'
+{
+	// JSONC, as editors write it
+	"image": "docker.io/library/debian:bookworm-slim",
+	"containerEnv": { "PROJECT_MODE": "dev", "HTTPS_PROXY": "http://evil.invalid" },
+	"postCreateCommand": "echo ran >>/pvc/setup-count",
+	"runArgs": ["--privileged"],
+}
+EOF
 obj() { echo "$KUBE_FAKE_DIR/objects/h6-team/$1.json"; }
 
 mkdir -p "$TRASH/repo"
@@ -138,6 +154,38 @@ test_expect_success 'delete removes every object, the PVC and the index entry' '
 	test_must_fail podman container exists "$pod" &&
 	test_must_fail podman volume exists "$vol" &&
 	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
+'
+
+test_expect_success 'a project config on the cluster: --dry-run shows its env, setup and recipe' '
+	cd "$TRASH/byoc" &&
+	env -u PAUDE_IMAGE paude create "$bname" --backend=openshift --dry-run >out 2>err &&
+	test_grep "Using configuration: .*devcontainer.json" err &&
+	test_grep "runArgs. is not applied" err &&
+	test_grep "containerEnv .HTTPS_PROXY. is not applied" err &&
+	test_grep "^Custom environment (built in the cluster if missing):" err &&
+	test_grep "\"name\": \"PROJECT_MODE\"" out &&
+	test_grep "\"paude.io/setup\": .*echo ran" out &&
+	test_grep "\"image\": \"localhost/paude-custom:" out &&
+	test_must_fail grep -q evil.invalid out
+'
+
+test_expect_success 'a project config on the cluster: containerEnv in the pod, setup once' '
+	cd "$TRASH/byoc" &&
+	paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_grep "Using configuration: .*devcontainer.json" err &&
+	test_grep "paude.io/setup" "$(obj "StatefulSet.paude-$bname")" &&
+	paude start --detach "$bname" </dev/null 2>err &&
+	test_grep "Running the setup command (once, in /pvc/workspace): echo ran" err &&
+	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
+	test_equal http://paude-proxy:3128 "$(podman exec "$bpod" printenv HTTPS_PROXY)" &&
+	test_equal ran "$(podman exec "$bpod" cat /pvc/setup-count)" &&
+	paude stop "$bname" 2>err &&
+	paude start --detach "$bname" </dev/null 2>err &&
+	test_must_fail grep -q "Running the setup command" err &&
+	test_equal ran "$(podman exec "$bpod" cat /pvc/setup-count)" &&
+	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
+	paude delete "$bname" --confirm 2>err &&
+	test_must_fail podman volume exists "$bvol"
 '
 
 test_expect_success 'forbidden: one clear line, nothing left behind' '

@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "paude/kube.h"
 #include "paude/index.h"
@@ -114,6 +116,9 @@ test_manifests_of_a_filtered_session(void **state)
 	make_spec(&spec, "default");
 	spec.mounts = (struct paude_mount *)&ca_mount;
 	spec.n_mounts = 1;
+	/* A project's setup command and containerEnv (see session-setup.c). */
+	paude_strvec_pushl(&spec.meta.setup, "sh", "-c", "make deps", NULL);
+	paude_strvec_push(&spec.env, "PROJECT_MODE=dev");
 	const struct paude_kube_opts o = { .pvc_size = "50Gi", .storage_class = "fast-ssd" };
 	struct json_object *items = NULL;
 	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.4.5", &items, NULL), 0);
@@ -184,6 +189,7 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_string_equal(STR(ann, "paude.io/agent-args"), "[\"-p\",\"explain this code\"]");
 	assert_string_equal(STR(ann, "paude.io/allowed-domains"), "[\"default\"]");
 	assert_string_equal(STR(ann, "paude.io/yolo"), "true");
+	assert_string_equal(STR(ann, "paude.io/setup"), "[\"sh\",\"-c\",\"make deps\"]");
 	assert_null(path(sts, "metadata", "labels", "paude.io/workspace", NULL));
 	pod = path(sts, "spec", "template", "spec", NULL);
 	struct json_object *c = path(pod, "containers", "0", NULL);
@@ -200,6 +206,7 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_string_equal(STR(pod, "hostAliases", "0", "hostnames", "0"), "paude-proxy");
 	assert_string_equal(env_value(c, "HTTPS_PROXY"), "http://paude-proxy:3128");
 	assert_string_equal(env_value(c, "CLAUDE_CODE_USE_VERTEX"), "1");
+	assert_string_equal(env_value(c, "PROJECT_MODE"), "dev");
 	assert_string_equal(env_value(c, "CLOUDSDK_CONFIG"), "/credentials/gcloud");
 	/* Host files are not mounted on a cluster: no variable may name one. */
 	assert_null(env_value(c, "SSL_CERT_FILE"));
@@ -746,6 +753,85 @@ test_image_is_built_in_the_cluster_when_missing(void **state)
 }
 
 static void
+test_custom_image_is_built_in_the_cluster_from_its_files(void **state)
+{
+	(void)state;
+	struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "get", "imagestreamtag"),
+		  .errout = "Error from server (NotFound): imagestreamtags.image.openshift.io "
+			    "\"paude-custom:x\" not found\n",
+		  .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_kube(&f, "oc", NULL, "team");
+	/* A generated context with a feature in a directory, as image-custom makes. */
+	char cf[] = "Containerfile", feat[] = "features/01-demo/install.sh", bad[] = "../escape";
+	struct paude_image_file fv[] = {
+		{ .path = cf, .data = (unsigned char *)"FROM x\n", .size = 7, .mode = 0644 },
+		{ .path = feat, .data = (unsigned char *)"true\n", .size = 5, .mode = 0755 },
+	};
+	const struct paude_image_files files = { fv, ARRAY_SIZE(fv) };
+	const struct paude_image_arg arg = { "CLAUDE_CODE_VERSION", "2.0.1" };
+	const struct paude_kube_build kb = {
+		.local_ref = "localhost/paude-custom:0123456789abcdef",
+		.files = &files,
+		.base = "registry.example/project-base:3",
+		.args = &arg,
+		.nargs = 1,
+	};
+	char tmp[] = "/tmp/paude-test-kube-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	char *old_tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	setenv("TMPDIR", tmp, 1);
+	const struct paude_image_opts o = { 0 };
+	char *ref = NULL;
+	struct paude_error *err = NULL;
+	/* The fake build "succeeds" but no tag appears: a clear error. */
+	assert_int_equal(paude_kube_image_build(b, &kb, &o, &ref, &err), PAUDE_EPROTO);
+	assert_non_null(strstr(err->msg, "paude-custom:0123456789abcdef"));
+	if (old_tmp)
+		setenv("TMPDIR", old_tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old_tmp);
+	/* The context was written and is gone again, directories included. */
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(f.calls.nr, 4);
+	assert_string_equal(fake_runner_call(&f, 0), "oc --namespace=team get imagestreamtag "
+						     "paude-custom:0123456789abcdef --output "
+						     "'jsonpath={.image.dockerImageReference}'");
+	struct json_object *list = NULL;
+	const char *in = f.stdin_data.v[1];
+	assert_int_equal(paude_json_parse(&list, in, strlen(in), "stdin", NULL), 0);
+	struct json_object *bc = path(list, "items", "1", NULL);
+	assert_string_equal(STR(bc, "kind"), "BuildConfig");
+	assert_string_equal(STR(bc, "metadata", "name"), "paude-custom");
+	struct json_object *ds = path(bc, "spec", "strategy", "dockerStrategy", NULL);
+	assert_string_equal(STR(ds, "buildArgs", "0", "name"), "BASE_IMAGE");
+	assert_string_equal(STR(ds, "buildArgs", "0", "value"), "registry.example/project-base:3");
+	assert_string_equal(STR(ds, "buildArgs", "1", "name"), "CLAUDE_CODE_VERSION");
+	assert_string_equal(STR(ds, "buildArgs", "1", "value"), "2.0.1");
+	assert_string_equal(STR(bc, "spec", "output", "to", "name"),
+			    "paude-custom:0123456789abcdef");
+	json_object_put(list);
+	char expect[256];
+	snprintf(expect, sizeof(expect),
+		 "oc --namespace=team start-build paude-custom --from-dir=%s/", tmp);
+	assert_int_equal(strncmp(fake_runner_call(&f, 2), expect, strlen(expect)), 0);
+	paude_error_free(err);
+	err = NULL;
+
+	/* A path leaving the context is refused before anything is written. */
+	fv[1].path = bad;
+	assert_int_equal(paude_kube_image_build(b, &kb, &o, &ref, &err), PAUDE_EPROTO);
+	assert_non_null(strstr(err->msg, "invalid build file '../escape'"));
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
 test_index_put_find_remove(void **state)
 {
 	(void)state;
@@ -811,6 +897,7 @@ main(void)
 		cmocka_unit_test(test_open_rejects_bad_options),
 		cmocka_unit_test(test_image_stream_tag_is_reused),
 		cmocka_unit_test(test_image_is_built_in_the_cluster_when_missing),
+		cmocka_unit_test(test_custom_image_is_built_in_the_cluster_from_its_files),
 		cmocka_unit_test(test_index_put_find_remove),
 	};
 	return cmocka_run_group_tests_name("backend-kube", tests, NULL, NULL);
