@@ -337,9 +337,38 @@ is_mount_target(const struct paude_session_spec *spec, const char *value)
 	return false;
 }
 
+/* The host CA bundle's mount, if the session has one. */
+static const struct paude_mount *
+ca_mount(const struct paude_session_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (!strcmp(spec->mounts[i].target, PAUDE_CA_BUNDLE_TARGET))
+			return &spec->mounts[i];
+	return NULL;
+}
+
+static char *
+ca_config_map_name(const char *session)
+{
+	char *s = NULL;
+	if (asprintf(&s, "paude-%s-ca", session) < 0)
+		abort();
+	return s;
+}
+
+/* A CA bundle is public: a ConfigMap, not a Secret. */
+static struct json_object *
+ca_config_map(const char *session, const char *pem)
+{
+	_cleanup_free_ char *cm = ca_config_map_name(session);
+	struct json_object *o = object("v1", "ConfigMap", cm, session, NULL);
+	put(put(o, "data", jobj()), PAUDE_KUBE_CA_KEY, jstr(pem));
+	return o;
+}
+
 static struct json_object *
 agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube_opts *opts,
-		  bool restricted, const char *proxy_ip)
+		  bool restricted, const char *proxy_ip, bool with_ca)
 {
 	const struct paude_session *m = &spec->meta;
 	const char *name = m->name;
@@ -397,8 +426,9 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 		if (!e[k] || k == 0)
 			continue;
 		/* Host files are not mounted on a cluster: a variable naming one
-		 * (the CA bundle) would point at nothing. */
-		if (is_mount_target(spec, e + k + 1))
+		 * would point at nothing. The CA bundle comes from its ConfigMap. */
+		if (is_mount_target(spec, e + k + 1) &&
+		    !(with_ca && !strcmp(e + k + 1, PAUDE_CA_BUNDLE_TARGET)))
 			continue;
 		_cleanup_free_ char *key = strndup(e, k);
 		if (!key)
@@ -425,6 +455,13 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	v = push(vm, jobj());
 	put(v, "name", jstr("credentials"));
 	put(v, "mountPath", jstr(PAUDE_KUBE_CREDENTIALS_DIR));
+	if (with_ca) {
+		v = push(vm, jobj());
+		put(v, "name", jstr("ca-bundle"));
+		put(v, "mountPath", jstr(PAUDE_CA_BUNDLE_TARGET));
+		put(v, "subPath", jstr(PAUDE_KUBE_CA_KEY));
+		put(v, "readOnly", json_object_new_boolean(1));
+	}
 	put(c, "resources", resources("250m", "1Gi", "4Gi"));
 	put(c, "securityContext", container_security());
 
@@ -434,6 +471,14 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	struct json_object *ed = put(vol, "emptyDir", jobj());
 	put(ed, "medium", jstr("Memory"));
 	put(ed, "sizeLimit", jstr("64Mi"));
+	if (with_ca) {
+		_cleanup_free_ char *cm = ca_config_map_name(name);
+		vol = push(json_object_object_get(pod, "volumes"), jobj());
+		put(vol, "name", jstr("ca-bundle"));
+		struct json_object *cmv = put(vol, "configMap", jobj());
+		put(cmv, "name", jstr(cm));
+		put(cmv, "defaultMode", json_object_new_int(0444));
+	}
 
 	struct json_object *pvc = push(put(spec_o, "volumeClaimTemplates", jarr()), jobj());
 	struct json_object *pmd = put(pvc, "metadata", jobj());
@@ -512,7 +557,26 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 		push(items, proxy_service(name));
 		push(items, proxy_deployment(name, spec->proxy_image, conf.buf, opts));
 	}
-	push(items, agent_statefulset(spec, opts, !al.unrestricted, proxy_ip));
+	const struct paude_mount *cam = ca_mount(spec);
+	if (cam) {
+		_cleanup_buf_ struct paude_buf ca = PAUDE_BUF_INIT_MAX(PAUDE_KUBE_CA_MAX);
+		if ((r = paude_buf_read_file(&ca, cam->host, err)) < 0) {
+			paude_error_wrap(
+			    err,
+			    "cannot give CA bundle '%s' to session '%s' (its ConfigMap "
+			    "holds at most %d KiB; set PAUDE_CA_BUNDLE to another file, "
+			    "or empty for none)",
+			    cam->host, name, PAUDE_KUBE_CA_MAX / 1024);
+			return r;
+		}
+		if (strlen(ca.buf) != ca.len)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "CA bundle '%s' is not text (set PAUDE_CA_BUNDLE to "
+					       "a PEM file, or empty for none)",
+					       cam->host);
+		push(items, ca_config_map(name, ca.buf));
+	}
+	push(items, agent_statefulset(spec, opts, !al.unrestricted, proxy_ip, cam != NULL));
 	*out = TAKE_PTR(items);
 	return 0;
 }
@@ -829,7 +893,7 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 {
 	_cleanup_free_ char *sel = selector(name);
 	kube_call(b, NULL, NULL, err, "delete",
-		  "statefulset,deployment,service,networkpolicy,persistentvolumeclaim",
+		  "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
 		  "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
@@ -901,7 +965,10 @@ apply_session(struct paude_backend *b, const struct paude_session_spec *spec,
 	if (r < 0)
 		return r;
 
-	bool restricted = n > 2;
+	bool restricted = false;
+	for (size_t i = 0; i + 1 < n; i++)
+		restricted |= !strcmp(
+		    paude_json_get_str(json_object_array_get_idx(items, i), "kind"), "Service");
 	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
 	if (restricted) {
 		_cleanup_free_ char *svc = paude_kube_proxy_name(name);
@@ -1101,9 +1168,10 @@ kube_remove(struct paude_backend *b, const char *name, struct paude_error **err)
 		abort();
 	_cleanup_free_ char *sel = selector(name);
 	/* One call, by label: the PVC goes too (delete means delete). */
-	return kube_call(b, NULL, what, err, "delete",
-			 "statefulset,deployment,service,networkpolicy,persistentvolumeclaim",
-			 "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
+	return kube_call(
+	    b, NULL, what, err, "delete",
+	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
+	    "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
 static int

@@ -80,7 +80,7 @@ passes(const char *kv)
 	return false;
 }
 
-#define CA_TARGET "/etc/paude/ca-bundle.crt"
+#define CA_TARGET PAUDE_CA_BUNDLE_TARGET
 
 int
 paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,

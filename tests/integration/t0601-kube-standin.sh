@@ -35,6 +35,9 @@ if ! podman image exists "$image"; then
 	paude delete "$tmp" --confirm >/dev/null 2>&1
 fi
 export PAUDE_IMAGE="$image"
+# The "host" CA bundle: a file of the test's own, to find again in the pod.
+printf -- '-----BEGIN CERTIFICATE-----\nMIIBh7test\n-----END CERTIFICATE-----\n' >"$TRASH/ca.pem"
+export PAUDE_CA_BUNDLE="$TRASH/ca.pem"
 # Stored in the proxy Deployment only: the stand-in does not run the proxy.
 export PAUDE_PROXY_IMAGE="localhost/paude-proxy:standin"
 
@@ -115,6 +118,15 @@ test_expect_success 'config sync: gcloud into tmpfs /credentials, the rest into 
 	in_pod grep -q "Paude Test" /home/paude/.gitconfig
 '
 
+test_expect_success 'the host CA bundle: a ConfigMap, mounted read-only, the variables set' '
+	test_grep "BEGIN CERTIFICATE" "$(obj "ConfigMap.paude-$name-ca")" &&
+	test_equal "$(cat "$TRASH/ca.pem")" "$(in_pod cat /etc/paude/ca-bundle.crt)" &&
+	test_must_fail in_pod sh -c ": >>/etc/paude/ca-bundle.crt" 2>/dev/null &&
+	for v in SSL_CERT_FILE NODE_EXTRA_CA_CERTS GIT_SSL_CAINFO REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; do
+		test_equal /etc/paude/ca-bundle.crt "$(in_pod printenv $v)" || exit 1
+	done
+'
+
 test_expect_success 'the pod has no network at all (stand-in rule)' '
 	test_equal lo "$(in_pod sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \"")" &&
 	test_must_fail in_pod bash -c "exec 3<>/dev/tcp/10.96.0.10/3128" 2>/dev/null
@@ -186,6 +198,14 @@ test_expect_success 'a project config on the cluster: containerEnv in the pod, s
 	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
 	paude delete "$bname" --confirm 2>err &&
 	test_must_fail podman volume exists "$bvol"
+'
+
+test_expect_success 'PAUDE_CA_BUNDLE="": no ConfigMap, no CA variables' '
+	cd "$TRASH/byoc" &&
+	PAUDE_CA_BUNDLE= paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_must_fail test -f "$(obj "ConfigMap.paude-$bname-ca")" &&
+	test_must_fail grep -q SSL_CERT_FILE "$(obj "StatefulSet.paude-$bname")" &&
+	paude delete "$bname" --confirm 2>err
 '
 
 test_expect_success 'forbidden: one clear line, nothing left behind' '
