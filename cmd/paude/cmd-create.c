@@ -178,6 +178,9 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 				ko->registry ? "here and pushed" : "in the cluster");
 			fputs(setup->recipe, stderr);
 		}
+		if (setup->config.dockerfile && !ko->registry)
+			paude_info("Note: on OpenShift, a configuration with a Dockerfile needs "
+				   "--registry (paude cannot build it in the cluster yet)");
 		return 0;
 	}
 
