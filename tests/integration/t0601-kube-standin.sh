@@ -18,6 +18,7 @@ test_on_exit "podman rm -f -t 0 $pod; podman volume rm -f $vol"
 # What the stand-in's in-cluster build tagged (a tag only: the layers are
 # the local proxy image's).
 test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-proxy | xargs -r podman rmi"
+test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-custom | xargs -r podman rmi"
 
 # The real agent image paude builds (reused by hash when present).
 agent_image() {
@@ -282,6 +283,36 @@ test_expect_success 'OpenShift: the proxy image is built in the cluster from the
 		paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
 	test "$(grep -c "" "$KUBE_FAKE_DIR/builds")" = 1 &&
 	paude delete "$name" --confirm 2>err
+'
+
+test_expect_success 'OpenShift: a project image is built in the cluster from the generated context' '
+	mkdir -p "$TRASH/pjson" && cd "$TRASH/pjson" &&
+	printf "{ \"packages\": [\"jq\"], \"setup\": \"true\" }\n" >paude.json &&
+	local_custom=$(env -u PAUDE_IMAGE paude create probe --dry-run 2>/dev/null |
+		sed -n "s/^Image: *\(localhost\/paude-custom:[0-9a-f]*\).*/\1/p" | head -n 1) &&
+	hash=${local_custom##*:} &&
+	test -n "$hash" &&
+	: >"$KUBE_FAKE_DIR/builds" &&
+	env -u PAUDE_IMAGE KUBE_FAKE_OPENSHIFT=1 KUBE_FAKE_BUILD_AS="$image" \
+		paude create "$bname" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
+	test_grep "Using configuration: .*paude.json" err &&
+	test_grep "^paude-custom:$hash Containerfile,paude-entrypoint,paude-install-deps,paude-packages,paude-session,tmux.conf\$" \
+		"$KUBE_FAKE_DIR/builds" &&
+	test_grep "\"value\": \"$PAUDE_BASE_IMAGE\"" "$(obj "BuildConfig.paude-custom")" &&
+	test_grep "\"image\": \"localhost/kubefake-h6-team/paude-custom:$hash\"" \
+		"$(obj "StatefulSet.paude-$bname")" &&
+	paude delete "$bname" --confirm 2>err
+'
+
+test_expect_success 'OpenShift: a Dockerfile configuration needs --registry, said before anything is applied' '
+	mkdir -p "$TRASH/dfile" && cd "$TRASH/dfile" &&
+	echo "FROM $PAUDE_BASE_IMAGE" >Dockerfile &&
+	printf "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n" >paude.json &&
+	: >"$KUBE_FAKE_DIR/calls" &&
+	test_must_fail env -u PAUDE_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_grep "builds from a Dockerfile, which paude cannot build in the cluster yet (pass --registry" err &&
+	test_must_fail grep -q " apply " "$KUBE_FAKE_DIR/calls"
 '
 
 test_done
