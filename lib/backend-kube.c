@@ -337,9 +337,38 @@ is_mount_target(const struct paude_session_spec *spec, const char *value)
 	return false;
 }
 
+/* The host CA bundle's mount, if the session has one. */
+static const struct paude_mount *
+ca_mount(const struct paude_session_spec *spec)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (!strcmp(spec->mounts[i].target, PAUDE_CA_BUNDLE_TARGET))
+			return &spec->mounts[i];
+	return NULL;
+}
+
+static char *
+ca_config_map_name(const char *session)
+{
+	char *s = NULL;
+	if (asprintf(&s, "paude-%s-ca", session) < 0)
+		abort();
+	return s;
+}
+
+/* A CA bundle is public: a ConfigMap, not a Secret. */
+static struct json_object *
+ca_config_map(const char *session, const char *pem)
+{
+	_cleanup_free_ char *cm = ca_config_map_name(session);
+	struct json_object *o = object("v1", "ConfigMap", cm, session, NULL);
+	put(put(o, "data", jobj()), PAUDE_KUBE_CA_KEY, jstr(pem));
+	return o;
+}
+
 static struct json_object *
 agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube_opts *opts,
-		  bool restricted, const char *proxy_ip)
+		  bool restricted, const char *proxy_ip, bool with_ca)
 {
 	const struct paude_session *m = &spec->meta;
 	const char *name = m->name;
@@ -397,8 +426,9 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 		if (!e[k] || k == 0)
 			continue;
 		/* Host files are not mounted on a cluster: a variable naming one
-		 * (the CA bundle) would point at nothing. */
-		if (is_mount_target(spec, e + k + 1))
+		 * would point at nothing. The CA bundle comes from its ConfigMap. */
+		if (is_mount_target(spec, e + k + 1) &&
+		    !(with_ca && !strcmp(e + k + 1, PAUDE_CA_BUNDLE_TARGET)))
 			continue;
 		_cleanup_free_ char *key = strndup(e, k);
 		if (!key)
@@ -425,6 +455,13 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	v = push(vm, jobj());
 	put(v, "name", jstr("credentials"));
 	put(v, "mountPath", jstr(PAUDE_KUBE_CREDENTIALS_DIR));
+	if (with_ca) {
+		v = push(vm, jobj());
+		put(v, "name", jstr("ca-bundle"));
+		put(v, "mountPath", jstr(PAUDE_CA_BUNDLE_TARGET));
+		put(v, "subPath", jstr(PAUDE_KUBE_CA_KEY));
+		put(v, "readOnly", json_object_new_boolean(1));
+	}
 	put(c, "resources", resources("250m", "1Gi", "4Gi"));
 	put(c, "securityContext", container_security());
 
@@ -434,6 +471,14 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	struct json_object *ed = put(vol, "emptyDir", jobj());
 	put(ed, "medium", jstr("Memory"));
 	put(ed, "sizeLimit", jstr("64Mi"));
+	if (with_ca) {
+		_cleanup_free_ char *cm = ca_config_map_name(name);
+		vol = push(json_object_object_get(pod, "volumes"), jobj());
+		put(vol, "name", jstr("ca-bundle"));
+		struct json_object *cmv = put(vol, "configMap", jobj());
+		put(cmv, "name", jstr(cm));
+		put(cmv, "defaultMode", json_object_new_int(0444));
+	}
 
 	struct json_object *pvc = push(put(spec_o, "volumeClaimTemplates", jarr()), jobj());
 	struct json_object *pmd = put(pvc, "metadata", jobj());
@@ -512,7 +557,26 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 		push(items, proxy_service(name));
 		push(items, proxy_deployment(name, spec->proxy_image, conf.buf, opts));
 	}
-	push(items, agent_statefulset(spec, opts, !al.unrestricted, proxy_ip));
+	const struct paude_mount *cam = ca_mount(spec);
+	if (cam) {
+		_cleanup_buf_ struct paude_buf ca = PAUDE_BUF_INIT_MAX(PAUDE_KUBE_CA_MAX);
+		if ((r = paude_buf_read_file(&ca, cam->host, err)) < 0) {
+			paude_error_wrap(
+			    err,
+			    "cannot give CA bundle '%s' to session '%s' (its ConfigMap "
+			    "holds at most %d KiB; set PAUDE_CA_BUNDLE to another file, "
+			    "or empty for none)",
+			    cam->host, name, PAUDE_KUBE_CA_MAX / 1024);
+			return r;
+		}
+		if (strlen(ca.buf) != ca.len)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "CA bundle '%s' is not text (set PAUDE_CA_BUNDLE to "
+					       "a PEM file, or empty for none)",
+					       cam->host);
+		push(items, ca_config_map(name, ca.buf));
+	}
+	push(items, agent_statefulset(spec, opts, !al.unrestricted, proxy_ip, cam != NULL));
 	*out = TAKE_PTR(items);
 	return 0;
 }
@@ -829,7 +893,7 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 {
 	_cleanup_free_ char *sel = selector(name);
 	kube_call(b, NULL, NULL, err, "delete",
-		  "statefulset,deployment,service,networkpolicy,persistentvolumeclaim",
+		  "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
 		  "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
@@ -901,7 +965,10 @@ apply_session(struct paude_backend *b, const struct paude_session_spec *spec,
 	if (r < 0)
 		return r;
 
-	bool restricted = n > 2;
+	bool restricted = false;
+	for (size_t i = 0; i + 1 < n; i++)
+		restricted |= !strcmp(
+		    paude_json_get_str(json_object_array_get_idx(items, i), "kind"), "Service");
 	_cleanup_buf_ struct paude_buf ip = PAUDE_BUF_INIT_MAX(256);
 	if (restricted) {
 		_cleanup_free_ char *svc = paude_kube_proxy_name(name);
@@ -1101,9 +1168,10 @@ kube_remove(struct paude_backend *b, const char *name, struct paude_error **err)
 		abort();
 	_cleanup_free_ char *sel = selector(name);
 	/* One call, by label: the PVC goes too (delete means delete). */
-	return kube_call(b, NULL, what, err, "delete",
-			 "statefulset,deployment,service,networkpolicy,persistentvolumeclaim",
-			 "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
+	return kube_call(
+	    b, NULL, what, err, "delete",
+	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
+	    "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
 static int
@@ -1335,11 +1403,19 @@ write_context(const char *dir, const struct paude_image_files *files, struct pau
 {
 	for (size_t i = 0; i < files->nr; i++) {
 		const struct paude_image_file *f = &files->v[i];
-		if (strchr(f->path, '/'))
-			continue; /* the recipes are flat */
+		/* Generated paths: relative, no "..", but may have directories
+		 * (the features of a custom image). */
+		if (f->path[0] == '/' || strstr(f->path, ".."))
+			return paude_error_set(err, PAUDE_EPROTO, 0, "invalid build file '%s'",
+					       f->path);
 		_cleanup_free_ char *p = paude_path_join(dir, f->path);
-		int r = paude_write_file(p, f->data, f->size, f->mode & 0755, err);
+		char *slash = strrchr(p, '/');
+		*slash = '\0';
+		int r = paude_mkdir_p(p, 0700, err);
+		*slash = '/';
 		if (r < 0)
+			return r;
+		if ((r = paude_write_file(p, f->data, f->size, f->mode & 0755, err)) < 0)
 			return r;
 		if (chmod(p, f->mode & 0755) < 0)
 			return paude_error_errno(err, errno, "cannot change the mode of '%s'", p);
@@ -1353,6 +1429,13 @@ rm_context(const char *dir, const struct paude_image_files *files)
 	for (size_t i = 0; i < files->nr; i++) {
 		_cleanup_free_ char *p = paude_path_join(dir, files->v[i].path);
 		unlink(p);
+		/* Then its directories, deepest first, while empty. */
+		size_t n = strlen(dir);
+		for (char *slash; (slash = strrchr(p, '/')) && (size_t)(slash - p) > n;) {
+			*slash = '\0';
+			if (rmdir(p) < 0)
+				break;
+		}
 	}
 	rmdir(dir);
 }
@@ -1361,18 +1444,39 @@ int
 paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target *t,
 			const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
 {
+	_cleanup_free_ char *local = NULL;
+	int r = paude_image_tag(t, o, &local, NULL, err);
+	if (r < 0)
+		return r;
+	_cleanup_(paude_image_files_release) struct paude_image_files files = { 0 };
+	if ((r = paude_image_files_load(t->dir, o, &files, err)) < 0)
+		return r;
+	const struct paude_kube_build kb = {
+		.local_ref = local,
+		.files = &files,
+		.base = paude_image_base(o),
+		.args = t->args,
+		.nargs = t->nargs,
+	};
+	return paude_kube_image_build(b, &kb, o, out_ref, err);
+}
+
+int
+paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *kb,
+		       const struct paude_image_opts *o, char **out_ref, struct paude_error **err)
+{
 	const char *ns = NULL;
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *local = NULL;
-	if ((r = paude_image_tag(t, o, &local, NULL, err)) < 0)
-		return r;
 	/* localhost/paude-agent:HASH -> stream paude-agent, tag HASH */
+	const char *local = kb->local_ref;
 	const char *colon = strrchr(local, ':');
 	const char *slash = strrchr(local, '/');
-	_cleanup_free_ char *stream =
-	    strndup(slash ? slash + 1 : local, (size_t)(colon - (slash ? slash + 1 : local)));
+	const char *start = slash ? slash + 1 : local;
+	if (!colon || colon < start)
+		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image reference '%s'", local);
+	_cleanup_free_ char *stream = strndup(start, (size_t)(colon - start));
 	if (!stream)
 		abort();
 	const char *tag = colon + 1;
@@ -1384,9 +1488,10 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 		if (r != PAUDE_ENOTFOUND)
 			return r;
 	}
+	const struct paude_image_target t = { .args = kb->args, .nargs = kb->nargs };
 	_cleanup_json_ struct json_object *items = NULL;
-	if ((r = paude_kube_build_manifests(stream, tag, paude_image_base(o), t, o->rebuild, &items,
-					    err)) < 0)
+	if ((r = paude_kube_build_manifests(stream, tag, kb->base, &t, o->rebuild, &items, err)) <
+	    0)
 		return r;
 	_cleanup_json_ struct json_object *list = jobj();
 	put(list, "apiVersion", jstr("v1"));
@@ -1398,15 +1503,12 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 	if ((r = apply(b, list, what, err)) < 0)
 		return r;
 
-	_cleanup_(paude_image_files_release) struct paude_image_files files = { 0 };
-	if ((r = paude_image_files_load(t->dir, o, &files, err)) < 0)
-		return r;
 	const char *tmp = getenv("TMPDIR");
 	_cleanup_free_ char *dir =
 	    paude_path_join(tmp && *tmp == '/' ? tmp : "/var/tmp", "paude-kube-build-XXXXXX");
 	if (!mkdtemp(dir))
 		return paude_error_errno(err, errno, "cannot create a build directory");
-	r = write_context(dir, &files, err);
+	r = write_context(dir, kb->files, err);
 	if (r == 0) {
 		if (o->notify)
 			o->notify(o->notify_ctx, PAUDE_IMAGE_EV_BUILD, ist);
@@ -1424,7 +1526,7 @@ paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target
 					    "build log above, or: %s logs bc/%s)",
 					    ist, status, priv(b)->tool, stream);
 	}
-	rm_context(dir, &files);
+	rm_context(dir, kb->files);
 	if (r < 0)
 		return r;
 	if ((r = image_stream_tag(b, ist, out_ref, err)) == PAUDE_ENOTFOUND)

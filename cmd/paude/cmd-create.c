@@ -56,7 +56,10 @@ static const char usage[] =
 	"  --pvc-size SIZE         workspace volume size (default 10Gi)\n"
 	"  --storage-class NAME    storage class of the workspace volume\n"
 	"  --registry REGISTRY     push the images there (plain Kubernetes; on\n"
-	"                          OpenShift they are built in the cluster)\n"
+	"                          OpenShift they are built in the cluster, but for\n"
+	"                          a project's own Dockerfile, which needs it)\n"
+	"  A project's configuration applies as with podman (its image, containerEnv,\n"
+	"  setup command); the host CA bundle goes in a ConfigMap.\n"
 	"  With --dry-run, the objects that would be applied are printed as JSON.\n"
 	"\n"
 	"Common options:\n"
@@ -163,11 +166,25 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	if (r < 0)
 		return r;
 	if (dry_run) {
-		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0)
+		/* As podman's: the configuration, its setup command and containerEnv. */
+		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0 ||
+		    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
 			return r;
 		spec->meta.image = strdup(setup->image_ref ? setup->image_ref : "IMAGE");
 		spec->proxy_image = setup->proxy_image_ref;
-		return paude_kube_print_plan(spec, ko, err);
+		if ((r = paude_kube_print_plan(spec, ko, err)) < 0)
+			return r;
+		/* stdout is the objects (JSON); the recipe goes with the messages. */
+		if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE &&
+		    paude_log_enabled(PAUDE_LOG_INFO)) {
+			fprintf(stderr, "\nCustom environment (built %s if missing):\n",
+				ko->registry ? "here and pushed" : "in the cluster");
+			fputs(setup->recipe, stderr);
+		}
+		if (setup->config.dockerfile && !ko->registry)
+			paude_info("Note: on OpenShift, a configuration with a Dockerfile needs "
+				   "--registry (paude cannot build it in the cluster yet)");
+		return 0;
 	}
 
 	/* Before any build: a namespace that is not there is the first thing to say. */
@@ -199,7 +216,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		return r;
 	}
 
-	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0)
+	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0 ||
+	    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
 		return r;
 	spec->meta.image = strdup(setup->image_ref);
 	spec->proxy_image = setup->proxy_image_ref;

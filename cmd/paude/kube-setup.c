@@ -9,6 +9,7 @@
 #include <string.h>
 #include "kube-setup.h"
 #include "paude/image.h"
+#include "paude/image-custom.h"
 #include "paude/json.h"
 #include "paude/log.h"
 
@@ -133,6 +134,54 @@ one_image(struct paude_backend *b, const struct paude_image_target *t, const cha
 	return 0;
 }
 
+/*
+ * The project's own image (its configuration loaded): on OpenShift built in
+ * the cluster from the same generated context as podman builds here; with a
+ * registry built here and pushed.
+ */
+static int
+custom_image(struct paude_backend *b, struct paude_setup *s, const struct paude_kube_create_opts *o,
+	     bool openshift, struct paude_error **err)
+{
+	struct paude_image_opts io = {
+		.rebuild = o->rebuild,
+		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.notify = progress,
+		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
+	};
+	if (openshift && s->config.dockerfile)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "'%s' builds from a Dockerfile, which paude cannot build in "
+				       "the cluster yet (pass --registry REGISTRY to build it here "
+				       "and push it, or name an image instead)",
+				       s->config.path);
+	_cleanup_(paude_image_custom_release) struct paude_custom_plan plan = { 0 };
+	int r = paude_setup_custom_plan(s, &io, &plan, err);
+	if (r < 0)
+		return r;
+	if (openshift) {
+		const struct paude_image_arg arg = { "CLAUDE_CODE_VERSION",
+						     paude_image_agent_version(&io) };
+		const struct paude_kube_build kb = {
+			.local_ref = plan.ref,
+			.files = &plan.files,
+			.base = plan.base,
+			.args = &arg,
+			.nargs = 1,
+		};
+		return paude_kube_image_build(b, &kb, &io, &s->image_ref, err);
+	}
+	_cleanup_free_ char *local = NULL;
+	paude_info("Building the project's image locally to push it to %s...", o->registry);
+	if ((r = paude_image_custom_build(b->runner, &plan, &io, &local, err)) < 0)
+		return r;
+	_cleanup_free_ char *remote = remote_ref(o->registry, local);
+	if ((r = push(b->runner, local, remote, err)) < 0)
+		return r;
+	s->image_ref = TAKE_PTR(remote);
+	return 0;
+}
+
 int
 paude_kube_setup_images(struct paude_backend *b, const struct paude_session *m,
 			const struct paude_kube_create_opts *o, struct paude_setup *setup,
@@ -163,6 +212,8 @@ paude_kube_setup_images(struct paude_backend *b, const struct paude_session *m,
 		return 0;
 	}
 
+	if ((r = paude_setup_load_config(m, setup, err)) < 0)
+		return r;
 	/* With a registry the cluster pulls from it; else OpenShift builds. */
 	bool openshift = false;
 	const char *g = getenv("PAUDE_IMAGE"), *pg = getenv("PAUDE_PROXY_IMAGE");
@@ -177,7 +228,11 @@ paude_kube_setup_images(struct paude_backend *b, const struct paude_session *m,
 					       "them there, or set PAUDE_IMAGE and "
 					       "PAUDE_PROXY_IMAGE)");
 	}
-	if ((r = one_image(b, NULL, "PAUDE_IMAGE", o, openshift, &setup->image_ref, err)) < 0)
+	if (setup->config.kind != PAUDE_CONFIG_NONE && !(g && *g))
+		r = custom_image(b, setup, o, openshift, err);
+	else
+		r = one_image(b, NULL, "PAUDE_IMAGE", o, openshift, &setup->image_ref, err);
+	if (r < 0)
 		return r;
 	if (!filtered(m))
 		return 0;

@@ -80,7 +80,7 @@ passes(const char *kv)
 	return false;
 }
 
-#define CA_TARGET "/etc/paude/ca-bundle.crt"
+#define CA_TARGET PAUDE_CA_BUNDLE_TARGET
 
 int
 paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
@@ -352,8 +352,9 @@ image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 	}
 }
 
-static int
-load_config(const struct paude_session *m, struct paude_setup *s, struct paude_error **err)
+int
+paude_setup_load_config(const struct paude_session *m, struct paude_setup *s,
+			struct paude_error **err)
 {
 	paude_config_release(&s->config);
 	int ret = paude_config_load(&s->config, m->workspace, err);
@@ -367,9 +368,9 @@ load_config(const struct paude_session *m, struct paude_setup *s, struct paude_e
 	return 0;
 }
 
-static int
-custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_image_opts *o,
-	     bool dry_run, struct paude_error **err)
+int
+paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o,
+			struct paude_custom_plan *plan, struct paude_error **err)
 {
 	int ret;
 	if (s->config.n_features) {
@@ -378,8 +379,16 @@ custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_i
 		if ((ret = paude_features_resolve(&s->features, &s->config, NULL, err)) < 0)
 			return ret;
 	}
+	return paude_image_custom_plan(plan, &s->config, &s->features, o, err);
+}
+
+static int
+custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_image_opts *o,
+	     bool dry_run, struct paude_error **err)
+{
 	_cleanup_(paude_image_custom_release) struct paude_custom_plan plan = { 0 };
-	if ((ret = paude_image_custom_plan(&plan, &s->config, &s->features, o, err)) < 0)
+	int ret = paude_setup_custom_plan(s, o, &plan, err);
+	if (ret < 0)
 		return ret;
 	if (dry_run) {
 		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
@@ -408,7 +417,7 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 	};
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
 	int ret;
-	if ((ret = load_config(m, s, err)) < 0)
+	if ((ret = paude_setup_load_config(m, s, err)) < 0)
 		return ret;
 	const char *img = getenv("PAUDE_IMAGE");
 	if (img && *img) {

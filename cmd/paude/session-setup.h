@@ -9,6 +9,7 @@
 
 #include "paude/config.h"
 #include "paude/features.h"
+#include "paude/image-custom.h"
 #include "paude/session.h"
 #include "paude/run.h"
 
@@ -46,6 +47,14 @@ int paude_setup_network(struct paude_session *m, struct paude_error **err);
 char *paude_setup_describe_network(const struct paude_session *m);
 /* Print the warnings an unrestricted network deserves. */
 void paude_setup_warn_network(const struct paude_session *m);
+/* Load the project's configuration of m's workspace into s->config, saying
+ * which file is used and warning about what is not applied. */
+int paude_setup_load_config(const struct paude_session *m, struct paude_setup *s,
+			    struct paude_error **err);
+/* The custom image of s->config (loaded): features fetched and resolved
+ * into s->features, then planned. *plan must be zeroed. */
+int paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o,
+			    struct paude_custom_plan *plan, struct paude_error **err);
 /*
  * Load the project's configuration from m->workspace into s->config
  * (printing "Using configuration: FILE" and its warnings), then find or

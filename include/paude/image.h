@@ -116,6 +116,9 @@ const char *paude_image_base(const struct paude_image_opts *o);
 /* The Claude Code version in effect: o->agent_version, $PAUDE_CLAUDE_CODE_VERSION, "latest". */
 const char *paude_image_agent_version(const struct paude_image_opts *o);
 
+/* Where sessions find the host CA bundle (podman: mounted; clusters: a ConfigMap). */
+#define PAUDE_CA_BUNDLE_TARGET "/etc/paude/ca-bundle.crt"
+
 /*
  * The host CA bundle: $PAUDE_CA_BUNDLE if set (the empty string means
  * none: NULL), else the first existing well-known bundle file

@@ -16,6 +16,9 @@
  *                                     sessions: no egress rules, no proxy)
  *   NetworkPolicy paude-proxy-NAME    proxy: ingress only from its agent on
  *                                     3128; egress DNS and 80/443
+ *   ConfigMap     paude-NAME-ca       the host CA bundle (when the session
+ *                                     has one), mounted read-only at
+ *                                     PAUDE_CA_BUNDLE_TARGET
  * Every object carries app=paude and paude.io/session-name=NAME labels
  * (paude.io/role=agent|proxy on pods); the session's metadata sits in the
  * StatefulSet's annotations (label values cannot hold JSON), so discovery
@@ -36,6 +39,10 @@
 
 #define PAUDE_KUBE_DEFAULT_PVC_SIZE "10Gi"
 #define PAUDE_KUBE_CREDENTIALS_DIR "/credentials"
+/* The host CA bundle's key in the session's ConfigMap, and its size limit
+ * (a ConfigMap holds at most 1 MiB). */
+#define PAUDE_KUBE_CA_KEY "ca-bundle.crt"
+#define PAUDE_KUBE_CA_MAX (1000 * 1024)
 /* Longest wait for a pod to become ready, in seconds. */
 #define PAUDE_KUBE_READY_TIMEOUT "300s"
 
@@ -71,7 +78,9 @@ char *paude_kube_pod_name(const char *session);
 
 /*
  * The manifests of a session as a JSON array of objects, in apply order
- * (network policies, proxy Service and Deployment, StatefulSet).
+ * (network policies, proxy Service and Deployment, the CA bundle's
+ * ConfigMap, StatefulSet). A mount of spec on PAUDE_CA_BUNDLE_TARGET is
+ * the host CA bundle: its file is read into the ConfigMap.
  * proxy_ip: the proxy Service's clusterIP for the agent's hostAliases, or
  * NULL (dry run: left out). spec must be valid. Caller puts.
  */
@@ -102,6 +111,20 @@ int paude_kube_build_manifests(const char *stream, const char *tag, const char *
 int paude_kube_image_ensure(struct paude_backend *b, const struct paude_image_target *t,
 			    const struct paude_image_opts *o, char **out_ref,
 			    struct paude_error **err);
+
+/* One in-cluster build from files already generated (a custom image). */
+struct paude_kube_build {
+	const char *local_ref; /* localhost/REPO:HASH: the stream REPO, its tag HASH */
+	const struct paude_image_files *files; /* the context; paths may have directories */
+	const char *base; /* the BASE_IMAGE build argument */
+	const struct paude_image_arg *args; /* further build arguments */
+	size_t nargs;
+};
+
+/* Like paude_kube_image_ensure, for the files of kb. */
+int paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *kb,
+			   const struct paude_image_opts *o, char **out_ref,
+			   struct paude_error **err);
 
 /* Decode `get statefulsets -o json` (a List) into sessions. */
 int paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, size_t len,

@@ -18,6 +18,7 @@ test_on_exit "podman rm -f -t 0 $pod; podman volume rm -f $vol"
 # What the stand-in's in-cluster build tagged (a tag only: the layers are
 # the local proxy image's).
 test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-proxy | xargs -r podman rmi"
+test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-custom | xargs -r podman rmi"
 
 # The real agent image paude builds (reused by hash when present).
 agent_image() {
@@ -35,6 +36,9 @@ if ! podman image exists "$image"; then
 	paude delete "$tmp" --confirm >/dev/null 2>&1
 fi
 export PAUDE_IMAGE="$image"
+# The "host" CA bundle: a file of the test's own, to find again in the pod.
+printf -- '-----BEGIN CERTIFICATE-----\nMIIBh7test\n-----END CERTIFICATE-----\n' >"$TRASH/ca.pem"
+export PAUDE_CA_BUNDLE="$TRASH/ca.pem"
 # Stored in the proxy Deployment only: the stand-in does not run the proxy.
 export PAUDE_PROXY_IMAGE="localhost/paude-proxy:standin"
 
@@ -49,6 +53,22 @@ printf '{"plugins":{"p":{"installPath":"%s/.claude/plugins/p"}}}\n' "$HOME" \
 echo '{"type":"authorized_user"}' >"$HOME/.config/gcloud/application_default_credentials.json"
 echo "*.swp" >"$HOME/.config/git/ignore"
 in_pod() { podman exec "$pod" "$@"; }
+
+# A second session from a project with its own configuration.
+bname="${name}-byoc"
+bpod="kubefake-h6-team-paude-$bname-0"
+bvol="kubefake-h6-team-workspace-paude-$bname-0"
+test_on_exit "podman rm -f -t 0 $bpod; podman volume rm -f $bvol"
+mkdir -p "$TRASH/byoc/.devcontainer"
+cat >"$TRASH/byoc/.devcontainer/devcontainer.json" <<'EOF'
+{
+	// JSONC, as editors write it
+	"image": "docker.io/library/debian:bookworm-slim",
+	"containerEnv": { "PROJECT_MODE": "dev", "HTTPS_PROXY": "http://evil.invalid" },
+	"postCreateCommand": "echo ran >>/pvc/setup-count",
+	"runArgs": ["--privileged"],
+}
+EOF
 obj() { echo "$KUBE_FAKE_DIR/objects/h6-team/$1.json"; }
 
 mkdir -p "$TRASH/repo"
@@ -99,6 +119,15 @@ test_expect_success 'config sync: gcloud into tmpfs /credentials, the rest into 
 	in_pod grep -q "Paude Test" /home/paude/.gitconfig
 '
 
+test_expect_success 'the host CA bundle: a ConfigMap, mounted read-only, the variables set' '
+	test_grep "BEGIN CERTIFICATE" "$(obj "ConfigMap.paude-$name-ca")" &&
+	test_equal "$(cat "$TRASH/ca.pem")" "$(in_pod cat /etc/paude/ca-bundle.crt)" &&
+	test_must_fail in_pod sh -c ": >>/etc/paude/ca-bundle.crt" 2>/dev/null &&
+	for v in SSL_CERT_FILE NODE_EXTRA_CA_CERTS GIT_SSL_CAINFO REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; do
+		test_equal /etc/paude/ca-bundle.crt "$(in_pod printenv $v)" || exit 1
+	done
+'
+
 test_expect_success 'the pod has no network at all (stand-in rule)' '
 	test_equal lo "$(in_pod sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \"")" &&
 	test_must_fail in_pod bash -c "exec 3<>/dev/tcp/10.96.0.10/3128" 2>/dev/null
@@ -138,6 +167,46 @@ test_expect_success 'delete removes every object, the PVC and the index entry' '
 	test_must_fail podman container exists "$pod" &&
 	test_must_fail podman volume exists "$vol" &&
 	test_must_fail grep -q "\"$name\"" "$HOME/.local/state/paude/sessions.json"
+'
+
+test_expect_success 'a project config on the cluster: --dry-run shows its env, setup and recipe' '
+	cd "$TRASH/byoc" &&
+	env -u PAUDE_IMAGE paude create "$bname" --backend=openshift --dry-run >out 2>err &&
+	test_grep "Using configuration: .*devcontainer.json" err &&
+	test_grep "runArgs. is not applied" err &&
+	test_grep "containerEnv .HTTPS_PROXY. is not applied" err &&
+	test_grep "^Custom environment (built in the cluster if missing):" err &&
+	test_grep "\"name\": \"PROJECT_MODE\"" out &&
+	test_grep "\"paude.io/setup\": .*echo ran" out &&
+	test_grep "\"image\": \"localhost/paude-custom:" out &&
+	test_must_fail grep -q evil.invalid out
+'
+
+test_expect_success 'a project config on the cluster: containerEnv in the pod, setup once' '
+	cd "$TRASH/byoc" &&
+	paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_grep "Using configuration: .*devcontainer.json" err &&
+	test_grep "paude.io/setup" "$(obj "StatefulSet.paude-$bname")" &&
+	paude start --detach "$bname" </dev/null 2>err &&
+	test_grep "Running the setup command (once, in /pvc/workspace): echo ran" err &&
+	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
+	test_equal http://paude-proxy:3128 "$(podman exec "$bpod" printenv HTTPS_PROXY)" &&
+	test_equal ran "$(podman exec "$bpod" cat /pvc/setup-count)" &&
+	paude stop "$bname" 2>err &&
+	paude start --detach "$bname" </dev/null 2>err &&
+	test_must_fail grep -q "Running the setup command" err &&
+	test_equal ran "$(podman exec "$bpod" cat /pvc/setup-count)" &&
+	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
+	paude delete "$bname" --confirm 2>err &&
+	test_must_fail podman volume exists "$bvol"
+'
+
+test_expect_success 'PAUDE_CA_BUNDLE="": no ConfigMap, no CA variables' '
+	cd "$TRASH/byoc" &&
+	PAUDE_CA_BUNDLE= paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_must_fail test -f "$(obj "ConfigMap.paude-$bname-ca")" &&
+	test_must_fail grep -q SSL_CERT_FILE "$(obj "StatefulSet.paude-$bname")" &&
+	paude delete "$bname" --confirm 2>err
 '
 
 test_expect_success 'forbidden: one clear line, nothing left behind' '
@@ -214,6 +283,36 @@ test_expect_success 'OpenShift: the proxy image is built in the cluster from the
 		paude create "$name" --backend=openshift --openshift-namespace=h6-team 2>err &&
 	test "$(grep -c "" "$KUBE_FAKE_DIR/builds")" = 1 &&
 	paude delete "$name" --confirm 2>err
+'
+
+test_expect_success 'OpenShift: a project image is built in the cluster from the generated context' '
+	mkdir -p "$TRASH/pjson" && cd "$TRASH/pjson" &&
+	printf "{ \"packages\": [\"jq\"], \"setup\": \"true\" }\n" >paude.json &&
+	local_custom=$(env -u PAUDE_IMAGE paude create probe --dry-run 2>/dev/null |
+		sed -n "s/^Image: *\(localhost\/paude-custom:[0-9a-f]*\).*/\1/p" | head -n 1) &&
+	hash=${local_custom##*:} &&
+	test -n "$hash" &&
+	: >"$KUBE_FAKE_DIR/builds" &&
+	env -u PAUDE_IMAGE KUBE_FAKE_OPENSHIFT=1 KUBE_FAKE_BUILD_AS="$image" \
+		paude create "$bname" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
+	test_grep "Using configuration: .*paude.json" err &&
+	test_grep "^paude-custom:$hash Containerfile,paude-entrypoint,paude-install-deps,paude-packages,paude-session,tmux.conf\$" \
+		"$KUBE_FAKE_DIR/builds" &&
+	test_grep "\"value\": \"$PAUDE_BASE_IMAGE\"" "$(obj "BuildConfig.paude-custom")" &&
+	test_grep "\"image\": \"localhost/kubefake-h6-team/paude-custom:$hash\"" \
+		"$(obj "StatefulSet.paude-$bname")" &&
+	paude delete "$bname" --confirm 2>err
+'
+
+test_expect_success 'OpenShift: a Dockerfile configuration needs --registry, said before anything is applied' '
+	mkdir -p "$TRASH/dfile" && cd "$TRASH/dfile" &&
+	echo "FROM $PAUDE_BASE_IMAGE" >Dockerfile &&
+	printf "{ \"build\": { \"dockerfile\": \"Dockerfile\" } }\n" >paude.json &&
+	: >"$KUBE_FAKE_DIR/calls" &&
+	test_must_fail env -u PAUDE_IMAGE KUBE_FAKE_OPENSHIFT=1 \
+		paude create "$bname" --backend=openshift --openshift-namespace=h6-team 2>err &&
+	test_grep "builds from a Dockerfile, which paude cannot build in the cluster yet (pass --registry" err &&
+	test_must_fail grep -q " apply " "$KUBE_FAKE_DIR/calls"
 '
 
 test_done

@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "paude/kube.h"
 #include "paude/index.h"
@@ -53,8 +55,21 @@ make_spec(struct paude_session_spec *spec, const char *domains)
 	spec->proxy_image = "registry.example/paude-proxy:def";
 }
 
-static const struct paude_mount ca_mount = { "/etc/ssl/certs/ca-certificates.crt",
-					     "/etc/paude/ca-bundle.crt", true };
+static const char test_pem[] = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
+
+/* A CA bundle mount as session-setup.c makes it, of a file the test writes. */
+static char ca_host[64];
+static struct paude_mount ca_mount = { ca_host, PAUDE_CA_BUNDLE_TARGET, true };
+
+static void
+make_ca_file(const char *data)
+{
+	snprintf(ca_host, sizeof(ca_host), "/tmp/paude-test-ca-XXXXXX");
+	int fd = mkstemp(ca_host);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	close(fd);
+}
 
 static struct json_object *
 path(struct json_object *o, ...)
@@ -112,20 +127,24 @@ test_manifests_of_a_filtered_session(void **state)
 	(void)state;
 	struct paude_session_spec spec;
 	make_spec(&spec, "default");
-	spec.mounts = (struct paude_mount *)&ca_mount;
+	make_ca_file(test_pem);
+	spec.mounts = &ca_mount;
 	spec.n_mounts = 1;
+	/* A project's setup command and containerEnv (see session-setup.c). */
+	paude_strvec_pushl(&spec.meta.setup, "sh", "-c", "make deps", NULL);
+	paude_strvec_push(&spec.env, "PROJECT_MODE=dev");
 	const struct paude_kube_opts o = { .pvc_size = "50Gi", .storage_class = "fast-ssd" };
 	struct json_object *items = NULL;
 	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.4.5", &items, NULL), 0);
-	assert_int_equal(json_object_array_length(items), 5);
-	const char *kinds[] = { "NetworkPolicy", "NetworkPolicy", "Service", "Deployment",
-				"StatefulSet" };
+	assert_int_equal(json_object_array_length(items), 6);
+	const char *kinds[] = { "NetworkPolicy", "NetworkPolicy", "Service",
+				"Deployment",    "ConfigMap",     "StatefulSet" };
 	const char *names[] = { "paude-demo-agent", "paude-proxy-demo", "paude-proxy-demo",
-				"paude-proxy-demo", "paude-demo" };
-	const char *files[] = { "filtered-agent-policy", "filtered-proxy-policy",
+				"paude-proxy-demo", "paude-demo-ca",    "paude-demo" };
+	const char *files[] = { "filtered-agent-policy",  "filtered-proxy-policy",
 				"filtered-proxy-service", "filtered-proxy-deployment",
-				"filtered-statefulset" };
-	for (size_t i = 0; i < 5; i++) {
+				"filtered-ca-config-map", "filtered-statefulset" };
+	for (size_t i = 0; i < 6; i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);
 		assert_string_equal(STR(it, "kind"), kinds[i]);
 		assert_string_equal(STR(it, "metadata", "name"), names[i]);
@@ -176,14 +195,20 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_hardened(pod, pc);
 	assert_int_equal(INT(pod, "securityContext", "runAsUser"), 13);
 
+	/* The host CA bundle: public, so a ConfigMap. */
+	struct json_object *cm = json_object_array_get_idx(items, 4);
+	assert_string_equal(STR(cm, "apiVersion"), "v1");
+	assert_string_equal(STR(cm, "data", "ca-bundle.crt"), test_pem);
+
 	/* The agent. */
-	struct json_object *sts = json_object_array_get_idx(items, 4);
+	struct json_object *sts = json_object_array_get_idx(items, 5);
 	assert_int_equal(INT(sts, "spec", "replicas"), 0);
 	struct json_object *ann = path(sts, "metadata", "annotations", NULL);
 	assert_string_equal(STR(ann, "paude.io/workspace"), "/home/u/demo");
 	assert_string_equal(STR(ann, "paude.io/agent-args"), "[\"-p\",\"explain this code\"]");
 	assert_string_equal(STR(ann, "paude.io/allowed-domains"), "[\"default\"]");
 	assert_string_equal(STR(ann, "paude.io/yolo"), "true");
+	assert_string_equal(STR(ann, "paude.io/setup"), "[\"sh\",\"-c\",\"make deps\"]");
 	assert_null(path(sts, "metadata", "labels", "paude.io/workspace", NULL));
 	pod = path(sts, "spec", "template", "spec", NULL);
 	struct json_object *c = path(pod, "containers", "0", NULL);
@@ -200,17 +225,66 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_string_equal(STR(pod, "hostAliases", "0", "hostnames", "0"), "paude-proxy");
 	assert_string_equal(env_value(c, "HTTPS_PROXY"), "http://paude-proxy:3128");
 	assert_string_equal(env_value(c, "CLAUDE_CODE_USE_VERTEX"), "1");
+	assert_string_equal(env_value(c, "PROJECT_MODE"), "dev");
 	assert_string_equal(env_value(c, "CLOUDSDK_CONFIG"), "/credentials/gcloud");
-	/* Host files are not mounted on a cluster: no variable may name one. */
-	assert_null(env_value(c, "SSL_CERT_FILE"));
+	/* The CA bundle from its ConfigMap, read-only, where podman mounts it. */
+	assert_string_equal(env_value(c, "SSL_CERT_FILE"), "/etc/paude/ca-bundle.crt");
 	assert_string_equal(STR(c, "volumeMounts", "0", "mountPath"), "/pvc");
 	assert_string_equal(STR(c, "volumeMounts", "1", "mountPath"), "/credentials");
+	assert_string_equal(STR(c, "volumeMounts", "2", "mountPath"), "/etc/paude/ca-bundle.crt");
+	assert_string_equal(STR(c, "volumeMounts", "2", "subPath"), "ca-bundle.crt");
+	assert_true(BOOL(c, "volumeMounts", "2", "readOnly"));
 	assert_string_equal(STR(pod, "volumes", "0", "emptyDir", "medium"), "Memory");
+	assert_string_equal(STR(pod, "volumes", "1", "configMap", "name"), "paude-demo-ca");
+	assert_int_equal(INT(pod, "volumes", "1", "configMap", "defaultMode"), 0444);
 	struct json_object *vct = path(sts, "spec", "volumeClaimTemplates", "0", NULL);
 	assert_string_equal(STR(vct, "metadata", "name"), "workspace");
 	assert_string_equal(STR(vct, "spec", "resources", "requests", "storage"), "50Gi");
 	assert_string_equal(STR(vct, "spec", "storageClassName"), "fast-ssd");
 	assert_string_equal(STR(vct, "metadata", "labels", "paude.io/session-name"), "demo");
+	json_object_put(items);
+
+	/* Binary data cannot be a ConfigMap's text: refused, naming the file. */
+	unlink(ca_host);
+	make_ca_file("abc");
+	FILE *fp = fopen(ca_host, "ab");
+	assert_non_null(fp);
+	fputc(0, fp);
+	fclose(fp);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_kube_manifests(&spec, &o, NULL, &items, &err), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "is not text"));
+	paude_error_free(err);
+	err = NULL;
+	unlink(ca_host);
+	/* A missing one: the file is named, and how to do without. */
+	assert_true(paude_kube_manifests(&spec, &o, NULL, &items, &err) < 0);
+	assert_non_null(strstr(err->msg, ca_host));
+	assert_non_null(strstr(err->msg, "PAUDE_CA_BUNDLE"));
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+}
+
+static void
+test_manifests_without_ca_bundle_leave_its_variables_out(void **state)
+{
+	(void)state;
+	struct paude_session_spec spec;
+	make_spec(&spec, "all");
+	/* PAUDE_CA_BUNDLE="": session-setup.c adds neither the mount nor the
+	 * variables, so no ConfigMap and no CA volume. */
+	paude_strvec_clear(&spec.env);
+	paude_strvec_push(&spec.env, "CLAUDE_CODE_USE_VERTEX=1");
+	const struct paude_kube_opts o = { 0 };
+	struct json_object *items = NULL;
+	assert_int_equal(paude_kube_manifests(&spec, &o, NULL, &items, NULL), 0);
+	assert_int_equal(json_object_array_length(items), 2);
+	struct json_object *c = path(json_object_array_get_idx(items, 1), "spec", "template",
+				     "spec", "containers", "0", NULL);
+	assert_string_equal(STR(json_object_array_get_idx(items, 1), "kind"), "StatefulSet");
+	assert_string_equal(env_value(c, "CLAUDE_CODE_USE_VERTEX"), "1");
+	assert_null(env_value(c, "SSL_CERT_FILE"));
+	assert_null(path(c, "volumeMounts", "2", NULL));
 	json_object_put(items);
 	paude_session_spec_release(&spec);
 }
@@ -392,6 +466,40 @@ test_create_applies_policies_proxy_then_agent(void **state)
 }
 
 static void
+test_create_unrestricted_with_ca_applies_its_config_map_first(void **state)
+{
+	(void)state;
+	struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "get", "statefulsets"),
+		  .out = empty_list },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_kube(&f, "oc", NULL, "team");
+	struct paude_session_spec spec;
+	make_spec(&spec, "all");
+	make_ca_file(test_pem);
+	spec.mounts = &ca_mount;
+	spec.n_mounts = 1;
+	assert_int_equal(paude_backend_create(b, &spec, NULL), 0);
+	unlink(ca_host);
+	/* No proxy: no Service to ask for an address; policy and ConfigMap, then the agent. */
+	assert_int_equal(fake_runner_find(&f, "oc --namespace=team get service"), -1);
+	long first = fake_runner_find(&f, "oc --namespace=team apply");
+	assert_true(first >= 0);
+	struct json_object *list = NULL;
+	const char *in = f.stdin_data.v[first];
+	assert_int_equal(paude_json_parse(&list, in, strlen(in), "stdin", NULL), 0);
+	assert_int_equal(json_object_array_length(path(list, "items", NULL)), 2);
+	assert_string_equal(STR(list, "items", "1", "kind"), "ConfigMap");
+	json_object_put(list);
+	assert_non_null(strstr(f.stdin_data.v[f.calls.nr - 1], "\"StatefulSet\""));
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
 test_create_failure_deletes_what_it_applied(void **state)
 {
 	(void)state;
@@ -419,11 +527,12 @@ test_create_failure_deletes_what_it_applied(void **state)
 	assert_null(strchr(err->msg, '\n'));
 	long del = fake_runner_find(&f, "kubectl --namespace=team delete");
 	assert_true(del > 0);
-	assert_string_equal(fake_runner_call(&f, (size_t)del),
-			    "kubectl --namespace=team delete "
-			    "statefulset,deployment,service,networkpolicy,persistentvolumeclaim "
-			    "--selector app=paude,paude.io/session-name=demo "
-			    "--ignore-not-found=true --wait=false");
+	assert_string_equal(
+	    fake_runner_call(&f, (size_t)del),
+	    "kubectl --namespace=team delete "
+	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim "
+	    "--selector app=paude,paude.io/session-name=demo "
+	    "--ignore-not-found=true --wait=false");
 	paude_error_free(err);
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
@@ -581,11 +690,12 @@ test_start_stop_remove_argv(void **state)
 			    "oc --namespace=team scale statefulset/paude-open --replicas=1");
 
 	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
-	assert_string_equal(fake_runner_call(&f, 11),
-			    "oc --namespace=team delete "
-			    "statefulset,deployment,service,networkpolicy,persistentvolumeclaim "
-			    "--selector app=paude,paude.io/session-name=demo "
-			    "--ignore-not-found=true --wait=false");
+	assert_string_equal(
+	    fake_runner_call(&f, 11),
+	    "oc --namespace=team delete "
+	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim "
+	    "--selector app=paude,paude.io/session-name=demo "
+	    "--ignore-not-found=true --wait=false");
 	paude_backend_free(b);
 	fake_runner_release(&f);
 }
@@ -746,6 +856,85 @@ test_image_is_built_in_the_cluster_when_missing(void **state)
 }
 
 static void
+test_custom_image_is_built_in_the_cluster_from_its_files(void **state)
+{
+	(void)state;
+	struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "get", "imagestreamtag"),
+		  .errout = "Error from server (NotFound): imagestreamtags.image.openshift.io "
+			    "\"paude-custom:x\" not found\n",
+		  .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_kube(&f, "oc", NULL, "team");
+	/* A generated context with a feature in a directory, as image-custom makes. */
+	char cf[] = "Containerfile", feat[] = "features/01-demo/install.sh", bad[] = "../escape";
+	struct paude_image_file fv[] = {
+		{ .path = cf, .data = (unsigned char *)"FROM x\n", .size = 7, .mode = 0644 },
+		{ .path = feat, .data = (unsigned char *)"true\n", .size = 5, .mode = 0755 },
+	};
+	const struct paude_image_files files = { fv, ARRAY_SIZE(fv) };
+	const struct paude_image_arg arg = { "CLAUDE_CODE_VERSION", "2.0.1" };
+	const struct paude_kube_build kb = {
+		.local_ref = "localhost/paude-custom:0123456789abcdef",
+		.files = &files,
+		.base = "registry.example/project-base:3",
+		.args = &arg,
+		.nargs = 1,
+	};
+	char tmp[] = "/tmp/paude-test-kube-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	char *old_tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	setenv("TMPDIR", tmp, 1);
+	const struct paude_image_opts o = { 0 };
+	char *ref = NULL;
+	struct paude_error *err = NULL;
+	/* The fake build "succeeds" but no tag appears: a clear error. */
+	assert_int_equal(paude_kube_image_build(b, &kb, &o, &ref, &err), PAUDE_EPROTO);
+	assert_non_null(strstr(err->msg, "paude-custom:0123456789abcdef"));
+	if (old_tmp)
+		setenv("TMPDIR", old_tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old_tmp);
+	/* The context was written and is gone again, directories included. */
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(f.calls.nr, 4);
+	assert_string_equal(fake_runner_call(&f, 0), "oc --namespace=team get imagestreamtag "
+						     "paude-custom:0123456789abcdef --output "
+						     "'jsonpath={.image.dockerImageReference}'");
+	struct json_object *list = NULL;
+	const char *in = f.stdin_data.v[1];
+	assert_int_equal(paude_json_parse(&list, in, strlen(in), "stdin", NULL), 0);
+	struct json_object *bc = path(list, "items", "1", NULL);
+	assert_string_equal(STR(bc, "kind"), "BuildConfig");
+	assert_string_equal(STR(bc, "metadata", "name"), "paude-custom");
+	struct json_object *ds = path(bc, "spec", "strategy", "dockerStrategy", NULL);
+	assert_string_equal(STR(ds, "buildArgs", "0", "name"), "BASE_IMAGE");
+	assert_string_equal(STR(ds, "buildArgs", "0", "value"), "registry.example/project-base:3");
+	assert_string_equal(STR(ds, "buildArgs", "1", "name"), "CLAUDE_CODE_VERSION");
+	assert_string_equal(STR(ds, "buildArgs", "1", "value"), "2.0.1");
+	assert_string_equal(STR(bc, "spec", "output", "to", "name"),
+			    "paude-custom:0123456789abcdef");
+	json_object_put(list);
+	char expect[256];
+	snprintf(expect, sizeof(expect),
+		 "oc --namespace=team start-build paude-custom --from-dir=%s/", tmp);
+	assert_int_equal(strncmp(fake_runner_call(&f, 2), expect, strlen(expect)), 0);
+	paude_error_free(err);
+	err = NULL;
+
+	/* A path leaving the context is refused before anything is written. */
+	fv[1].path = bad;
+	assert_int_equal(paude_kube_image_build(b, &kb, &o, &ref, &err), PAUDE_EPROTO);
+	assert_non_null(strstr(err->msg, "invalid build file '../escape'"));
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
 test_index_put_find_remove(void **state)
 {
 	(void)state;
@@ -795,11 +984,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifests_of_a_filtered_session),
+		cmocka_unit_test(test_manifests_without_ca_bundle_leave_its_variables_out),
 		cmocka_unit_test(test_manifests_on_openshift_leave_uids_to_the_scc),
 		cmocka_unit_test(test_manifests_of_an_unrestricted_session),
 		cmocka_unit_test(test_manifests_reject_bad_sizes_and_classes),
 		cmocka_unit_test(test_build_manifests),
 		cmocka_unit_test(test_create_applies_policies_proxy_then_agent),
+		cmocka_unit_test(test_create_unrestricted_with_ca_applies_its_config_map_first),
 		cmocka_unit_test(test_create_failure_deletes_what_it_applied),
 		cmocka_unit_test(test_create_in_missing_namespace_applies_nothing),
 		cmocka_unit_test(test_not_logged_in_is_one_clear_line),
@@ -811,6 +1002,7 @@ main(void)
 		cmocka_unit_test(test_open_rejects_bad_options),
 		cmocka_unit_test(test_image_stream_tag_is_reused),
 		cmocka_unit_test(test_image_is_built_in_the_cluster_when_missing),
+		cmocka_unit_test(test_custom_image_is_built_in_the_cluster_from_its_files),
 		cmocka_unit_test(test_index_put_find_remove),
 	};
 	return cmocka_run_group_tests_name("backend-kube", tests, NULL, NULL);
