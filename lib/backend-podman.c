@@ -194,10 +194,11 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if ((r = podman_exists(b, "container", ctr, &exists, err)) < 0)
 		return r;
 	if (exists)
-		return paude_error_set(err, PAUDE_EEXISTS, 0,
-				       "session '%s' already exists (connect with: paude connect %s, "
-				       "or delete it with: paude delete %s --confirm)",
-				       name, name, name);
+		return paude_error_set(
+		    err, PAUDE_EEXISTS, 0,
+		    "session '%s' already exists (connect with: paude connect %s, "
+		    "or delete it with: paude delete %s --confirm)",
+		    name, name, name);
 	if ((r = podman_exists(b, "volume", vol, &exists, err)) < 0)
 		return r;
 	if (exists)
@@ -301,8 +302,7 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 		return paude_error_wrap(err, "cannot stop session '%s'", name);
 	r = paude_net_podman_stop(b->runner, name, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot stop the network proxy of session '%s'",
-					name);
+		return paude_error_wrap(err, "cannot stop the network proxy of session '%s'", name);
 	return 0;
 }
 

@@ -40,8 +40,7 @@ paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fm
 }
 
 int
-paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv,
-		     const char *optstring)
+paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv, const char *optstring)
 {
 	const char *arg = argv[optind - 1] ? argv[optind - 1] : "";
 	if (!strncmp(arg, "--", 2)) {
@@ -285,10 +284,11 @@ find_named(struct paude_cmd_ctx *ctx, const char *name, struct paude_backend **b
 	_cleanup_error_ struct paude_error *kerr = NULL;
 	r = paude_backend_get(kb, name, out, &kerr);
 	if (r == PAUDE_ENOTFOUND)
-		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
-				       "session '%s' is recorded in namespace '%s' but is gone from "
-				       "the cluster (forget it with: paude delete %s --confirm)",
-				       name, e->namespace, name);
+		return paude_error_set(
+		    err, PAUDE_ENOTFOUND, 0,
+		    "session '%s' is recorded in namespace '%s' but is gone from "
+		    "the cluster (forget it with: paude delete %s --confirm)",
+		    name, e->namespace, name);
 	if (r < 0) {
 		*err = TAKE_PTR(kerr);
 		return r;
@@ -374,10 +374,9 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 
 /* Host files under ~/.claude that belong to the host's own sessions. */
 static const char *const claude_excludes[] = {
-	".claude/history.jsonl", ".claude/tasks",	 ".claude/todos",
-	".claude/cache",	 ".claude/stats-cache.json", ".claude/debug",
-	".claude/file-history",	 ".claude/projects",	 ".claude/shell-snapshots",
-	".claude/ide",
+	".claude/history.jsonl",    ".claude/tasks", ".claude/todos",        ".claude/cache",
+	".claude/stats-cache.json", ".claude/debug", ".claude/file-history", ".claude/projects",
+	".claude/shell-snapshots",  ".claude/ide",
 };
 
 /*
@@ -387,9 +386,9 @@ static const char *const claude_excludes[] = {
  * the files as the session user.
  */
 static int
-copy_in(struct paude_backend *b, const char *name, const char *from,
-	const char *const *entries, size_t n, const char *const *excludes, size_t nex,
-	const char *dest, const char *what, struct paude_error **err)
+copy_in(struct paude_backend *b, const char *name, const char *from, const char *const *entries,
+	size_t n, const char *const *excludes, size_t nex, const char *dest, const char *what,
+	struct paude_error **err)
 {
 	_cleanup_child_ struct paude_child tar;
 	paude_child_init(&tar);
@@ -424,8 +423,8 @@ copy_in(struct paude_backend *b, const char *name, const char *from,
 	if (fr < 0)
 		return fr;
 	if (tst != 0)
-		return paude_error_set(err, PAUDE_ECHILD, 0, "cannot read %s from '%s' (tar: exit %d)",
-				       what, from, tst);
+		return paude_error_set(err, PAUDE_ECHILD, 0,
+				       "cannot read %s from '%s' (tar: exit %d)", what, from, tst);
 	if (xst != 0) {
 		paude_child_error(err, &x, xst, xerr.buf, xerr.len);
 		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
@@ -539,10 +538,12 @@ paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct pau
 	 * CLOUDSDK_CONFIG (set in the pod) serves gcloud and Python; Node's
 	 * Google auth library only looks in ~/.config/gcloud: a link there.
 	 */
-	const char *const link[] = { "sh", "-c",
-				     "mkdir -p \"$HOME/.config\" && ln -sfn " PAUDE_KUBE_CREDENTIALS_DIR
-				     "/gcloud \"$HOME/.config/gcloud\"",
-				     NULL };
+	const char *const link[] = {
+		"sh", "-c",
+		"mkdir -p \"$HOME/.config\" && ln -sfn " PAUDE_KUBE_CREDENTIALS_DIR
+		"/gcloud \"$HOME/.config/gcloud\"",
+		NULL
+	};
 	r = run_in_session(b, name, link, err);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot link the gcloud credentials in session '%s'",
@@ -619,8 +620,8 @@ paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error *
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
 	const char *const argv[] = { "paude-session", "attach", NULL };
-	int r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY, argv, &c,
-					   err);
+	int r =
+	    paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY, argv, &c, err);
 	if (r < 0)
 		return r;
 	if ((r = paude_child_start(b->runner, &c, err)) < 0)

@@ -20,11 +20,13 @@ enum {
 #define CLI_COMMON_SHORT "hvq"
 #define CLI_COMMON_LONG                                                                            \
 	{ "help", no_argument, NULL, CLI_OPT_HELP },                                               \
-		{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                                 \
-		{ "quiet", no_argument, NULL, CLI_OPT_QUIET },                                     \
-		{ "backend", required_argument, NULL, CLI_OPT_BACKEND },                           \
-		{ "openshift-context", required_argument, NULL, CLI_OPT_KUBE_CONTEXT },            \
-		{ "openshift-namespace", required_argument, NULL, CLI_OPT_KUBE_NAMESPACE }
+	    { "verbose", no_argument, NULL, CLI_OPT_VERBOSE },                                     \
+	    { "quiet", no_argument, NULL, CLI_OPT_QUIET },                                         \
+	    { "backend", required_argument, NULL, CLI_OPT_BACKEND },                               \
+	    { "openshift-context", required_argument, NULL, CLI_OPT_KUBE_CONTEXT },                \
+	{                                                                                          \
+		"openshift-namespace", required_argument, NULL, CLI_OPT_KUBE_NAMESPACE             \
+	}
 
 /*
  * Handle a common option. Returns 1 if handled, 0 if not one of ours, or a
@@ -35,7 +37,7 @@ int paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, 
 			 struct paude_error **err);
 /* Usage error: "VERB: message (try 'paude VERB --help')"; returns PAUDE_EUSAGE. */
 int paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fmt, ...)
-	_printf_(3, 4);
+    _printf_(3, 4);
 /* getopt's own complaint for the last option (unknown, missing argument). */
 int paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv,
 			 const char *optstring);
@@ -104,8 +106,7 @@ int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 			struct paude_error **err);
 /* Cluster sessions: refresh the gcloud credentials in the memory-backed
  * /credentials volume (podman mounts them; nothing to do there). */
-int paude_cli_sync_credentials(struct paude_backend *b, const char *name,
-			       struct paude_error **err);
+int paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent). */
 int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Attach the terminal to the agent's tmux session; returns after detaching. */

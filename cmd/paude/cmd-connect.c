@@ -9,19 +9,19 @@
 #include "paude/workspace.h"
 
 static const char usage[] =
-	"usage: paude connect [NAME] [options]\n"
-	"\n"
-	"Attach to Claude Code in a running session. Without NAME: the session of the\n"
-	"current directory, or the only one. Detach with Ctrl-b d.\n"
-	"\n"
-	"Options:\n"
-	"  --backend NAME   look for the session in this backend only: podman or\n"
-	"                   openshift (alias kubernetes)\n"
-	"  --openshift-context CTX, --openshift-namespace NS\n"
-	"                   where on the cluster (imply --backend openshift)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet      show only warnings and errors\n"
-	"  -h, --help       show this help\n";
+    "usage: paude connect [NAME] [options]\n"
+    "\n"
+    "Attach to Claude Code in a running session. Without NAME: the session of the\n"
+    "current directory, or the only one. Detach with Ctrl-b d.\n"
+    "\n"
+    "Options:\n"
+    "  --backend NAME   look for the session in this backend only: podman or\n"
+    "                   openshift (alias kubernetes)\n"
+    "  --openshift-context CTX, --openshift-namespace NS\n"
+    "                   where on the cluster (imply --backend openshift)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      show only warnings and errors\n"
+    "  -h, --help       show this help\n";
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
@@ -42,9 +42,9 @@ PAUDE_CMD(connect)
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (s.state != PAUDE_SESSION_RUNNING)
-		return paude_error_set(err, PAUDE_ESTATE, 0,
-				       "session '%s' is not running (start it with: paude start %s)",
-				       s.name, s.name);
+		return paude_error_set(
+		    err, PAUDE_ESTATE, 0,
+		    "session '%s' is not running (start it with: paude start %s)", s.name, s.name);
 	/* Fresh tokens if the user logged in again since start (clusters only). */
 	if ((r = paude_cli_sync_credentials(b, s.name, err)) < 0)
 		return r;

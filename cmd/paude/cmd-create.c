@@ -16,60 +16,60 @@
 #include "paude/index.h"
 
 static const char usage[] =
-	"usage: paude create [NAME] [options]\n"
-	"\n"
-	"Create a session for the current directory (NAME defaults to the directory's\n"
-	"name). The session is not started: run 'paude start NAME' next.\n"
-	"\n"
-	"A project may bring its own environment: .devcontainer/devcontainer.json,\n"
-	".devcontainer.json or paude.json (the first found is used; see\n"
-	"docs/CONFIGURATION.md). Its image is built once and cached.\n"
-	"\n"
-	"Options:\n"
-	"  --yolo                  let Claude Code act without permission prompts\n"
-	"                          (passes --dangerously-skip-permissions)\n"
-	"  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
-	"                          (default, vertexai, pypi, all), a host (example.com)\n"
-	"                          or a domain and its subdomains (.example.com).\n"
-	"                          Custom values replace the default list unless\n"
-	"                          'default' is given too; 'all' disables filtering.\n"
-	"  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
-	"                          repeatable: -a '-p \"explain this code\"'\n"
-	"  --mount-workspace       mount this directory read-write in the session\n"
-	"                          instead of keeping the code in the session's volume\n"
-	"                          (the agent then changes your files directly; venv\n"
-	"                          directories are hidden behind empty ones; podman only)\n"
-	"  --rebuild               rebuild the session image even if it is cached\n"
-	"                          (after changing the configuration's Dockerfile base\n"
-	"                          or to get a newer Claude Code)\n"
-	"  --dry-run               show what would be created, the configuration found\n"
-	"                          (base, packages, features, setup command) and the\n"
-	"                          image recipe; build and change nothing\n"
-	"  --backend NAME          where the session runs: podman (default), or\n"
-	"                          openshift (alias kubernetes) on a cluster\n"
-	"\n"
-	"Cluster options (imply --backend openshift; see docs/OPENSHIFT.md):\n"
-	"  --openshift-context CTX kubeconfig context (default: the current one)\n"
-	"  --openshift-namespace NS\n"
-	"                          namespace, which must exist (default: the\n"
-	"                          context's)\n"
-	"  --pvc-size SIZE         workspace volume size (default 10Gi)\n"
-	"  --storage-class NAME    storage class of the workspace volume\n"
-	"  --registry REGISTRY     push the images there (plain Kubernetes; on\n"
-	"                          OpenShift they are built in the cluster, but for\n"
-	"                          a project's own Dockerfile, which needs it)\n"
-	"  A project's configuration applies as with podman (its image, containerEnv,\n"
-	"  setup command); the host CA bundle goes in a ConfigMap.\n"
-	"  With --dry-run, the objects that would be applied are printed as JSON.\n"
-	"\n"
-	"Common options:\n"
-	"  -v, --verbose           show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet             show only warnings and errors\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
-	"image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
-	"disable).\n";
+    "usage: paude create [NAME] [options]\n"
+    "\n"
+    "Create a session for the current directory (NAME defaults to the directory's\n"
+    "name). The session is not started: run 'paude start NAME' next.\n"
+    "\n"
+    "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
+    ".devcontainer.json or paude.json (the first found is used; see\n"
+    "docs/CONFIGURATION.md). Its image is built once and cached.\n"
+    "\n"
+    "Options:\n"
+    "  --yolo                  let Claude Code act without permission prompts\n"
+    "                          (passes --dangerously-skip-permissions)\n"
+    "  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
+    "                          (default, vertexai, pypi, all), a host (example.com)\n"
+    "                          or a domain and its subdomains (.example.com).\n"
+    "                          Custom values replace the default list unless\n"
+    "                          'default' is given too; 'all' disables filtering.\n"
+    "  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
+    "                          repeatable: -a '-p \"explain this code\"'\n"
+    "  --mount-workspace       mount this directory read-write in the session\n"
+    "                          instead of keeping the code in the session's volume\n"
+    "                          (the agent then changes your files directly; venv\n"
+    "                          directories are hidden behind empty ones; podman only)\n"
+    "  --rebuild               rebuild the session image even if it is cached\n"
+    "                          (after changing the configuration's Dockerfile base\n"
+    "                          or to get a newer Claude Code)\n"
+    "  --dry-run               show what would be created, the configuration found\n"
+    "                          (base, packages, features, setup command) and the\n"
+    "                          image recipe; build and change nothing\n"
+    "  --backend NAME          where the session runs: podman (default), or\n"
+    "                          openshift (alias kubernetes) on a cluster\n"
+    "\n"
+    "Cluster options (imply --backend openshift; see docs/OPENSHIFT.md):\n"
+    "  --openshift-context CTX kubeconfig context (default: the current one)\n"
+    "  --openshift-namespace NS\n"
+    "                          namespace, which must exist (default: the\n"
+    "                          context's)\n"
+    "  --pvc-size SIZE         workspace volume size (default 10Gi)\n"
+    "  --storage-class NAME    storage class of the workspace volume\n"
+    "  --registry REGISTRY     push the images there (plain Kubernetes; on\n"
+    "                          OpenShift they are built in the cluster, but for\n"
+    "                          a project's own Dockerfile, which needs it)\n"
+    "  A project's configuration applies as with podman (its image, containerEnv,\n"
+    "  setup command); the host CA bundle goes in a ConfigMap.\n"
+    "  With --dry-run, the objects that would be applied are printed as JSON.\n"
+    "\n"
+    "Common options:\n"
+    "  -v, --verbose           show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet             show only warnings and errors\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
+    "image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
+    "disable).\n";
 
 enum {
 	OPT_YOLO = CLI_OPT_FIRST_PRIVATE,
@@ -108,8 +108,8 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	printf("Backend:    podman\n");
 	printf("Workspace:  %s (%s)\n", m->workspace,
 	       m->workspace_mode == PAUDE_WORKSPACE_MOUNT
-		       ? "mounted read-write"
-		       : "copied into the session volume with git; never mounted");
+		   ? "mounted read-write"
+		   : "copied into the session volume with git; never mounted");
 	for (size_t i = 0; i < m->venv_shadows.nr; i++)
 		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
 	printf("Agent:      %s\n", b.buf);
@@ -290,7 +290,7 @@ PAUDE_CMD(create)
 							     "--pvc-size, --storage-class and "
 							     "--registry need --backend=openshift");
 			ctx->backend = "openshift";
-			*(opt == OPT_PVC_SIZE	     ? &ko.pvc_size
+			*(opt == OPT_PVC_SIZE        ? &ko.pvc_size
 			  : opt == OPT_STORAGE_CLASS ? &ko.storage_class
 						     : &ko.registry) = optarg;
 			break;
@@ -331,7 +331,8 @@ PAUDE_CMD(create)
 		return r;
 
 	if (dry_run) {
-		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) < 0 ||
+		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) <
+			0 ||
 		    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 			return r;
 		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
@@ -371,7 +372,8 @@ PAUDE_CMD(create)
 
 	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
 	paude_info("Created session '%s' for %s%s", spec.meta.name, spec.meta.workspace,
-		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)" : "");
+		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)"
+								     : "");
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;

@@ -12,20 +12,20 @@
 #include "paude/index.h"
 
 static const char usage[] =
-	"usage: paude delete NAME --confirm [options]\n"
-	"\n"
-	"Delete a session and all its resources, including its workspace volume.\n"
-	"Work not pulled out of the session (git pull) is lost.\n"
-	"\n"
-	"Options:\n"
-	"  --confirm        really delete (required)\n"
-	"  --backend NAME   look for the session in this backend only: podman or\n"
-	"                   openshift (alias kubernetes)\n"
-	"  --openshift-context CTX, --openshift-namespace NS\n"
-	"                   where on the cluster (imply --backend openshift)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet      show only warnings and errors\n"
-	"  -h, --help       show this help\n";
+    "usage: paude delete NAME --confirm [options]\n"
+    "\n"
+    "Delete a session and all its resources, including its workspace volume.\n"
+    "Work not pulled out of the session (git pull) is lost.\n"
+    "\n"
+    "Options:\n"
+    "  --confirm        really delete (required)\n"
+    "  --backend NAME   look for the session in this backend only: podman or\n"
+    "                   openshift (alias kubernetes)\n"
+    "  --openshift-context CTX, --openshift-namespace NS\n"
+    "                   where on the cluster (imply --backend openshift)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      show only warnings and errors\n"
+    "  -h, --help       show this help\n";
 
 enum { OPT_CONFIRM = CLI_OPT_FIRST_PRIVATE };
 
@@ -73,17 +73,19 @@ PAUDE_CMD(delete)
 	if (!confirm) {
 		_cleanup_free_ char *vol = paude_podman_volume_name(name);
 		if (cluster)
-			fprintf(stderr,
-				"This deletes session '%s' and everything in it: its StatefulSet,\n"
-				"proxy, network policies and workspace volume (PVC). Work not pulled\n"
-				"out with git is lost.\n",
-				name);
+			fprintf(
+			    stderr,
+			    "This deletes session '%s' and everything in it: its StatefulSet,\n"
+			    "proxy, network policies and workspace volume (PVC). Work not pulled\n"
+			    "out with git is lost.\n",
+			    name);
 		else
-			fprintf(stderr,
-				"This deletes session '%s' and everything in it: its containers and "
-				"its\n"
-				"workspace volume '%s'. Work not pulled out with git is lost.\n",
-				name, vol);
+			fprintf(
+			    stderr,
+			    "This deletes session '%s' and everything in it: its containers and "
+			    "its\n"
+			    "workspace volume '%s'. Work not pulled out with git is lost.\n",
+			    name, vol);
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "not deleting without --confirm (run: paude delete %s "
 				       "--confirm)",

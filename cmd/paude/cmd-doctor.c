@@ -14,18 +14,18 @@
 #include "paude/log.h"
 
 static const char usage[] =
-	"usage: paude doctor [options]\n"
-	"\n"
-	"Check that this host can run paude sessions: podman works and can run a\n"
-	"container, git and git-remote-paude are installed, credentials are in place.\n"
-	"Prints a fix for each problem found. Exit status 1 if a check failed.\n"
-	"\n"
-	"Options:\n"
-	"  --backend openshift [--openshift-context CTX] [--openshift-namespace NS]\n"
-	"                   also check the cluster (done anyway when cluster sessions\n"
-	"                   were created from here)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -h, --help       show this help\n";
+    "usage: paude doctor [options]\n"
+    "\n"
+    "Check that this host can run paude sessions: podman works and can run a\n"
+    "container, git and git-remote-paude are installed, credentials are in place.\n"
+    "Prints a fix for each problem found. Exit status 1 if a check failed.\n"
+    "\n"
+    "Options:\n"
+    "  --backend openshift [--openshift-context CTX] [--openshift-namespace NS]\n"
+    "                   also check the cluster (done anyway when cluster sessions\n"
+    "                   were created from here)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -h, --help       show this help\n";
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
@@ -34,8 +34,7 @@ static const struct option opts[] = {
 
 static int failures;
 
-static void
-report(const char *status, const char *fmt, ...) _printf_(2, 3);
+static void report(const char *status, const char *fmt, ...) _printf_(2, 3);
 
 static void
 report(const char *status, const char *fmt, ...)
@@ -51,15 +50,16 @@ report(const char *status, const char *fmt, ...)
 }
 
 static const char conf_hint[] =
-	"containers.conf (/etc/containers/containers.conf, or ~/.config/containers/containers.conf "
-	"for rootless podman)";
+    "containers.conf (/etc/containers/containers.conf, or ~/.config/containers/containers.conf "
+    "for rootless podman)";
 
 /* Known host problems, recognised by podman's own words. */
 static void
 explain_run_failure(const char *text)
 {
 	if (strstr(text, "cgroups in hybrid mode") || strstr(text, "hybrid mode not supported"))
-		printf("      fix: crun cannot run on this host's hybrid cgroups; use runc: install it\n"
+		printf("      fix: crun cannot run on this host's hybrid cgroups; use runc: "
+		       "install it\n"
 		       "           and set [engine] runtime = \"runc\" in %s\n",
 		       conf_hint);
 	else if (strstr(text, "rlimit") || strstr(text, "RLIMIT"))

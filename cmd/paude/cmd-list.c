@@ -11,23 +11,23 @@
 #include "session-setup.h"
 
 static const char usage[] =
-	"usage: paude list [options]\n"
-	"\n"
-	"List sessions: name, state, network policy, workspace and age. Without\n"
-	"--backend: Podman's sessions and those of the cluster namespaces where\n"
-	"'paude create --backend openshift' made sessions (an unreachable cluster is\n"
-	"a warning). A workspace mounted read-write (create --mount-workspace) is\n"
-	"marked \"(mounted)\".\n"
-	"\n"
-	"Options:\n"
-	"  --json           print a JSON array on stdout\n"
-	"  --backend NAME   list only this backend's sessions: podman, or openshift\n"
-	"                   (alias kubernetes; the current or given namespace)\n"
-	"  --openshift-context CTX    kubeconfig context (implies --backend openshift)\n"
-	"  --openshift-namespace NS   namespace (implies --backend openshift)\n"
-	"  -v, --verbose    show more (repeat for debug traces of every command)\n"
-	"  -q, --quiet      show only warnings and errors\n"
-	"  -h, --help       show this help\n";
+    "usage: paude list [options]\n"
+    "\n"
+    "List sessions: name, state, network policy, workspace and age. Without\n"
+    "--backend: Podman's sessions and those of the cluster namespaces where\n"
+    "'paude create --backend openshift' made sessions (an unreachable cluster is\n"
+    "a warning). A workspace mounted read-write (create --mount-workspace) is\n"
+    "marked \"(mounted)\".\n"
+    "\n"
+    "Options:\n"
+    "  --json           print a JSON array on stdout\n"
+    "  --backend NAME   list only this backend's sessions: podman, or openshift\n"
+    "                   (alias kubernetes; the current or given namespace)\n"
+    "  --openshift-context CTX    kubeconfig context (implies --backend openshift)\n"
+    "  --openshift-namespace NS   namespace (implies --backend openshift)\n"
+    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      show only warnings and errors\n"
+    "  -h, --help       show this help\n";
 
 enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE };
 
@@ -50,12 +50,14 @@ print_json(const struct paude_session_list *l)
 			json_object_object_add(o, "location", json_object_new_string(s->location));
 		json_object_object_add(o, "state",
 				       json_object_new_string(paude_session_state_str(s->state)));
-		json_object_object_add(o, "status", json_object_new_string(s->status ? s->status : ""));
+		json_object_object_add(o, "status",
+				       json_object_new_string(s->status ? s->status : ""));
 		json_object_object_add(o, "workspace",
 				       s->workspace ? json_object_new_string(s->workspace) : NULL);
 		json_object_object_add(o, "created",
 				       s->created ? json_object_new_string(s->created) : NULL);
-		json_object_object_add(o, "image", s->image ? json_object_new_string(s->image) : NULL);
+		json_object_object_add(o, "image",
+				       s->image ? json_object_new_string(s->image) : NULL);
 		json_object_object_add(o, "yolo", json_object_new_boolean(s->yolo));
 		json_object_object_add(o, "agent_args",
 				       paude_json_array_from_strvec(&s->agent_args));
@@ -64,8 +66,8 @@ print_json(const struct paude_session_list *l)
 		_cleanup_free_ char *net = paude_setup_describe_network(s);
 		json_object_object_add(o, "network", json_object_new_string(net));
 		json_object_object_add(
-			o, "workspace_mode",
-			json_object_new_string(paude_workspace_mode_str(s->workspace_mode)));
+		    o, "workspace_mode",
+		    json_object_new_string(paude_workspace_mode_str(s->workspace_mode)));
 		json_object_object_add(o, "venv_shadows",
 				       paude_json_array_from_strvec(&s->venv_shadows));
 		json_object_object_add(o, "setup", paude_json_array_from_strvec(&s->setup));

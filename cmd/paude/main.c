@@ -28,51 +28,51 @@ static const struct paude_cmd_spec commands[] = {
 };
 
 static const char main_usage_head[] =
-	"usage: paude [-v|-q] [--backend NAME] [COMMAND [ARGS...]]\n"
-	"\n"
-	"paude runs Claude Code in an isolated, persistent session: a Podman container\n"
-	"with its own workspace volume, read-only cloud credentials, and a network that\n"
-	"reaches only allowlisted domains through a proxy. Code moves in and out with\n"
-	"git. Without a command, paude lists sessions.\n"
-	"\n"
-	"Commands:\n";
+    "usage: paude [-v|-q] [--backend NAME] [COMMAND [ARGS...]]\n"
+    "\n"
+    "paude runs Claude Code in an isolated, persistent session: a Podman container\n"
+    "with its own workspace volume, read-only cloud credentials, and a network that\n"
+    "reaches only allowlisted domains through a proxy. Code moves in and out with\n"
+    "git. Without a command, paude lists sessions.\n"
+    "\n"
+    "Commands:\n";
 
 static const char main_usage_tail[] =
-	"\n"
-	"Options:\n"
-	"  -h, --help         show this help ('paude COMMAND --help' for a command)\n"
-	"  -V, --version      show the version\n"
-	"  -v, --verbose      show more; twice: trace every command paude runs\n"
-	"                     (also PAUDE_LOG=debug)\n"
-	"  -q, --quiet        show only warnings and errors\n"
-	"  --backend NAME     podman (default), or openshift (alias kubernetes): run\n"
-	"                     the session on a cluster with oc or kubectl\n"
-	"                     (see docs/OPENSHIFT.md)\n"
-	"\n"
-	"Examples:\n"
-	"  paude create                        session for this directory\n"
-	"  paude create --yolo                 no permission prompts (network still filtered)\n"
-	"  paude create --allowed-domains default --allowed-domains .example.com\n"
-	"  paude create -a '-p \"explain this code\"'   arguments for Claude Code\n"
-	"  paude create --dry-run              show the plan and image recipe only\n"
-	"  paude create --mount-workspace      work on this directory itself, not a copy\n"
-	"  paude start my-project              start and attach (detach: Ctrl-b d)\n"
-	"  paude connect my-project            reattach\n"
-	"  paude stop my-project               stop, keep the workspace\n"
-	"  paude delete my-project --confirm   remove everything\n"
-	"  paude create --backend openshift --openshift-namespace team-a\n"
-	"                                      the same session on a cluster\n"
-	"\n"
-	"Security:\n"
-	"  The agent runs as a non-root user with no capabilities. By default its only\n"
-	"  way out is a proxy that allows Vertex AI and PyPI domains; there is no DNS.\n"
-	"  ~/.config/gcloud, ~/.gitconfig and ~/.config/git/ignore are mounted\n"
-	"  read-only; ~/.claude is copied in, never mounted. SSH keys, GitHub CLI\n"
-	"  config, git credentials and the container engine socket are never given to\n"
-	"  the session. --yolo is reasonably safe only while the network is filtered:\n"
-	"  do not combine it with --allowed-domains all unless you trust the task.\n"
-	"  The agent can change or delete anything in its workspace: push your work\n"
-	"  somewhere safe first.\n";
+    "\n"
+    "Options:\n"
+    "  -h, --help         show this help ('paude COMMAND --help' for a command)\n"
+    "  -V, --version      show the version\n"
+    "  -v, --verbose      show more; twice: trace every command paude runs\n"
+    "                     (also PAUDE_LOG=debug)\n"
+    "  -q, --quiet        show only warnings and errors\n"
+    "  --backend NAME     podman (default), or openshift (alias kubernetes): run\n"
+    "                     the session on a cluster with oc or kubectl\n"
+    "                     (see docs/OPENSHIFT.md)\n"
+    "\n"
+    "Examples:\n"
+    "  paude create                        session for this directory\n"
+    "  paude create --yolo                 no permission prompts (network still filtered)\n"
+    "  paude create --allowed-domains default --allowed-domains .example.com\n"
+    "  paude create -a '-p \"explain this code\"'   arguments for Claude Code\n"
+    "  paude create --dry-run              show the plan and image recipe only\n"
+    "  paude create --mount-workspace      work on this directory itself, not a copy\n"
+    "  paude start my-project              start and attach (detach: Ctrl-b d)\n"
+    "  paude connect my-project            reattach\n"
+    "  paude stop my-project               stop, keep the workspace\n"
+    "  paude delete my-project --confirm   remove everything\n"
+    "  paude create --backend openshift --openshift-namespace team-a\n"
+    "                                      the same session on a cluster\n"
+    "\n"
+    "Security:\n"
+    "  The agent runs as a non-root user with no capabilities. By default its only\n"
+    "  way out is a proxy that allows Vertex AI and PyPI domains; there is no DNS.\n"
+    "  ~/.config/gcloud, ~/.gitconfig and ~/.config/git/ignore are mounted\n"
+    "  read-only; ~/.claude is copied in, never mounted. SSH keys, GitHub CLI\n"
+    "  config, git credentials and the container engine socket are never given to\n"
+    "  the session. --yolo is reasonably safe only while the network is filtered:\n"
+    "  do not combine it with --allowed-domains all unless you trust the task.\n"
+    "  The agent can change or delete anything in its workspace: push your work\n"
+    "  somewhere safe first.\n";
 
 static void
 print_usage(FILE *f)
@@ -110,12 +110,9 @@ static PAUDE_CMD(help)
 }
 
 static const struct option global_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "backend", required_argument, NULL, 'b' },
-	{ NULL, 0, NULL, 0 },
+	{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },       { "quiet", no_argument, NULL, 'q' },
+	{ "backend", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 };
 
 /* The one place errors are printed; returns the exit status. */

@@ -134,17 +134,17 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 
 /* Names paude itself sets in the agent container: a project may not change them. */
 static const char *const reserved_env[] = {
-	"HTTP_PROXY",	  "HTTPS_PROXY",	"NO_PROXY",
-	"http_proxy",	  "https_proxy",	"no_proxy",
-	"HOME",		  "SSL_CERT_FILE",	"NODE_EXTRA_CA_CERTS",
+	"HTTP_PROXY",     "HTTPS_PROXY",        "NO_PROXY",
+	"http_proxy",     "https_proxy",        "no_proxy",
+	"HOME",           "SSL_CERT_FILE",      "NODE_EXTRA_CA_CERTS",
 	"GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
 };
 
 static bool
 env_name_ok(const char *kv, size_t k)
 {
-	if (k == 0 || !(kv[0] == '_' || (kv[0] >= 'A' && kv[0] <= 'Z') ||
-			(kv[0] >= 'a' && kv[0] <= 'z')))
+	if (k == 0 ||
+	    !(kv[0] == '_' || (kv[0] >= 'A' && kv[0] <= 'Z') || (kv[0] >= 'a' && kv[0] <= 'z')))
 		return false;
 	for (size_t i = 1; i < k; i++)
 		if (!(kv[i] == '_' || (kv[i] >= 'A' && kv[i] <= 'Z') ||
@@ -161,13 +161,15 @@ add_project_env(struct paude_session_spec *spec, const struct paude_config *cfg,
 		const char *kv = cfg->env.v[i];
 		size_t k = strcspn(kv, "=");
 		if (!kv[k] || !env_name_ok(kv, k) || strchr(kv, '\n'))
-			return paude_error_set(err, PAUDE_EUSAGE, 0,
-					       "invalid containerEnv entry '%.*s' in '%s' (names are "
-					       "letters, digits and '_'; values are one line)",
-					       (int)k, kv, cfg->path ? cfg->path : "config");
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "invalid containerEnv entry '%.*s' in '%s' (names are "
+			    "letters, digits and '_'; values are one line)",
+			    (int)k, kv, cfg->path ? cfg->path : "config");
 		bool reserved = false;
 		for (size_t j = 0; j < ARRAY_SIZE(reserved_env); j++)
-			reserved |= strlen(reserved_env[j]) == k && !strncmp(kv, reserved_env[j], k);
+			reserved |=
+			    strlen(reserved_env[j]) == k && !strncmp(kv, reserved_env[j], k);
 		if (reserved) {
 			paude_warn("containerEnv '%.*s' is not applied: paude sets it itself (the "
 				   "network proxy, the CA bundle or the home directory)",
@@ -231,7 +233,8 @@ find_venvs(struct paude_session *m, const struct paude_config *cfg, struct paude
 			continue;
 		/* Mounting over a missing directory would create it in the host tree. */
 		if (!real_dir_in(ws, d)) {
-			paude_info("Not shadowing venv '%s': no such directory in the workspace", d);
+			paude_info("Not shadowing venv '%s': no such directory in the workspace",
+				   d);
 			continue;
 		}
 		paude_strvec_push(&m->venv_shadows, d);
@@ -257,7 +260,8 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 	const char *ws = m->workspace;
 	struct stat st;
 	if (stat(ws, &st) < 0)
-		return paude_error_set(err, PAUDE_EGENERIC, errno, "cannot read workspace '%s'", ws);
+		return paude_error_set(err, PAUDE_EGENERIC, errno, "cannot read workspace '%s'",
+				       ws);
 	if (strchr(ws, ',') || strchr(ws, '\n'))
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "cannot mount workspace '%s': paths with ',' cannot be "

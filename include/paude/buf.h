@@ -21,8 +21,14 @@ struct paude_buf {
 };
 
 extern char paude_buf_empty[];
-#define PAUDE_BUF_INIT { .buf = paude_buf_empty }
-#define PAUDE_BUF_INIT_MAX(m) { .buf = paude_buf_empty, .max = (m) }
+#define PAUDE_BUF_INIT                                                                             \
+	{                                                                                          \
+		.buf = paude_buf_empty                                                             \
+	}
+#define PAUDE_BUF_INIT_MAX(m)                                                                      \
+	{                                                                                          \
+		.buf = paude_buf_empty, .max = (m)                                                 \
+	}
 
 void paude_buf_init(struct paude_buf *b, size_t max);
 /* Free the memory; b is ready for reuse (empty, same max). */
@@ -35,9 +41,9 @@ int paude_buf_add(struct paude_buf *b, const void *data, size_t n, struct paude_
 int paude_buf_addstr(struct paude_buf *b, const char *s, struct paude_error **err);
 int paude_buf_addch(struct paude_buf *b, char c, struct paude_error **err);
 int paude_buf_addf(struct paude_buf *b, struct paude_error **err, const char *fmt, ...)
-	_printf_(3, 4);
+    _printf_(3, 4);
 int paude_buf_vaddf(struct paude_buf *b, struct paude_error **err, const char *fmt, va_list ap)
-	_printf_(3, 0);
+    _printf_(3, 0);
 void paude_buf_setlen(struct paude_buf *b, size_t len);
 /* Remove trailing whitespace. */
 void paude_buf_rtrim(struct paude_buf *b);

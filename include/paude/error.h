@@ -38,10 +38,9 @@ struct paude_error {
 
 /* Fill *err (if err && !*err) and return code. */
 int paude_error_set(struct paude_error **err, int code, int sys_errno, const char *fmt, ...)
-	_printf_(4, 5);
+    _printf_(4, 5);
 /* Like paude_error_set with PAUDE_EOS and ": strerror(errno)" appended. */
-int paude_error_errno(struct paude_error **err, int sys_errno, const char *fmt, ...)
-	_printf_(3, 4);
+int paude_error_errno(struct paude_error **err, int sys_errno, const char *fmt, ...) _printf_(3, 4);
 /* Prefix the message of *err with context: "ctx: old message". Returns (*err)->code,
  * but PAUDE_EGENERIC when err or *err is NULL: where the caller may pass
  * err == NULL, keep the code (r = f(..., err); paude_error_wrap(err, ...); return r). */

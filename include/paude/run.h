@@ -31,7 +31,10 @@ struct paude_child {
 	unsigned no_stdin : 1, no_stdout : 1, no_stderr : 1; /* /dev/null */
 	pid_t pid; /* set by start */
 };
-#define PAUDE_CHILD_INIT { .args = PAUDE_STRVEC_INIT, .env = PAUDE_STRVEC_INIT }
+#define PAUDE_CHILD_INIT                                                                           \
+	{                                                                                          \
+		.args = PAUDE_STRVEC_INIT, .env = PAUDE_STRVEC_INIT                                \
+	}
 
 struct paude_runner;
 struct paude_runner_ops {

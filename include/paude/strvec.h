@@ -17,7 +17,10 @@ struct paude_strvec {
 };
 
 extern char *paude_strvec_empty[];
-#define PAUDE_STRVEC_INIT { .v = paude_strvec_empty }
+#define PAUDE_STRVEC_INIT                                                                          \
+	{                                                                                          \
+		.v = paude_strvec_empty                                                            \
+	}
 
 void paude_strvec_init(struct paude_strvec *sv);
 void paude_strvec_clear(struct paude_strvec *sv);

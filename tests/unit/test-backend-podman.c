@@ -82,28 +82,30 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_string_equal(fake_runner_call(&f, 4),
 			    "podman network create --internal --disable-dns --subnet 10.98.0.0/24 "
 			    "--label app=paude --label paude.io/session-name=demo paude-net-demo");
-	assert_int_equal(strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ",
-				 38),
-			 0);
+	assert_int_equal(
+	    strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ", 38), 0);
 	assert_non_null(strstr(fake_runner_call(&f, 5), " -- localhost/paude-proxy:abc"));
 	assert_string_equal(
-		fake_runner_call(&f, 6),
-		"podman create --pull=never --name paude-demo --hostname demo --label app=paude --label "
-		"paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
-		"paude.io/created=2026-11-27T10:00:00Z --label "
-		"paude.io/image=localhost/paude-agent:abc --label paude.io/agent=claude --label "
-		"paude.io/yolo=true --label 'paude.io/agent-args=[\"-p\",\"explain this code\"]' "
-		"--label 'paude.io/allowed-domains=[\"default\"]' --label paude.io/version=" PAUDE_VERSION
-		" --label paude.io/workspace-mode=volume --label paude.io/role=agent --init --user 1000:0 --cap-drop=ALL "
-		"--security-opt=no-new-privileges --pids-limit=2048 "
-		"--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
-		"--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
-		"readonly=true --env CLAUDE_CODE_USE_VERTEX=1 --network paude-net-demo --add-host "
-		"paude-proxy:10.98.0.10 --env HTTP_PROXY=http://paude-proxy:3128 --env "
-		"HTTPS_PROXY=http://paude-proxy:3128 --env http_proxy=http://paude-proxy:3128 --env "
-		"https_proxy=http://paude-proxy:3128 --env NO_PROXY=localhost,127.0.0.1,::1 --env "
-		"no_proxy=localhost,127.0.0.1,::1 localhost/paude-agent:abc claude "
-		"--dangerously-skip-permissions -p 'explain this code'");
+	    fake_runner_call(&f, 6),
+	    "podman create --pull=never --name paude-demo --hostname demo --label app=paude "
+	    "--label "
+	    "paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
+	    "paude.io/created=2026-11-27T10:00:00Z --label "
+	    "paude.io/image=localhost/paude-agent:abc --label paude.io/agent=claude --label "
+	    "paude.io/yolo=true --label 'paude.io/agent-args=[\"-p\",\"explain this code\"]' "
+	    "--label 'paude.io/allowed-domains=[\"default\"]' --label "
+	    "paude.io/version=" PAUDE_VERSION
+	    " --label paude.io/workspace-mode=volume --label paude.io/role=agent --init --user "
+	    "1000:0 --cap-drop=ALL "
+	    "--security-opt=no-new-privileges --pids-limit=2048 "
+	    "--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
+	    "--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
+	    "readonly=true --env CLAUDE_CODE_USE_VERTEX=1 --network paude-net-demo --add-host "
+	    "paude-proxy:10.98.0.10 --env HTTP_PROXY=http://paude-proxy:3128 --env "
+	    "HTTPS_PROXY=http://paude-proxy:3128 --env http_proxy=http://paude-proxy:3128 --env "
+	    "https_proxy=http://paude-proxy:3128 --env NO_PROXY=localhost,127.0.0.1,::1 --env "
+	    "no_proxy=localhost,127.0.0.1,::1 localhost/paude-agent:abc claude "
+	    "--dangerously-skip-permissions -p 'explain this code'");
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
 	fake_runner_release(&f);
@@ -363,7 +365,8 @@ test_start_stop_remove_argv(void **state)
 	 * after the agent is removed. */
 	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 1), "podman start paude-proxy-demo");
-	assert_string_equal(fake_runner_call(&f, 2), "podman exec paude-proxy-demo paude-proxy-ready");
+	assert_string_equal(fake_runner_call(&f, 2),
+			    "podman exec paude-proxy-demo paude-proxy-ready");
 	assert_string_equal(fake_runner_call(&f, 3), "podman start paude-demo");
 	assert_string_equal(fake_runner_call(&f, 4), "podman stop --time 10 paude-demo");
 	assert_string_equal(fake_runner_call(&f, 5),

@@ -123,8 +123,7 @@ static void
 test_create_rejects_bad_input_without_running_anything(void **state)
 {
 	(void)state;
-	static const char *const bad_names[] = { "../x", "a;b", "-x", "has space", "UPPER",
-						 "x-" };
+	static const char *const bad_names[] = { "../x", "a;b", "-x", "has space", "UPPER", "x-" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++) {
 		struct fake_runner f;
 		fake_runner_init(&f, NULL, 0);
@@ -178,10 +177,10 @@ test_create_refuses_existing_name_before_building(void **state)
 }
 
 static const char two_sessions[] =
-	"[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"one\","
-	"\"paude.io/workspace\":\"/nonexistent/one\"}},"
-	"{\"State\":\"exited\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"two\","
-	"\"paude.io/workspace\":\"%s\"}}]";
+    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"one\","
+    "\"paude.io/workspace\":\"/nonexistent/one\"}},"
+    "{\"State\":\"exited\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"two\","
+    "\"paude.io/workspace\":\"%s\"}}]";
 
 static void
 test_commands_pick_the_session_of_the_current_directory(void **state)
@@ -220,7 +219,8 @@ test_commands_without_name_refuse_to_guess_between_several(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
 	assert_int_equal(run(&f, &err, "stop", NULL), PAUDE_EUSAGE);
-	assert_string_equal(err->msg, "several sessions could be meant: one, two (name one of them)");
+	assert_string_equal(err->msg,
+			    "several sessions could be meant: one, two (name one of them)");
 	paude_error_free(err);
 	fake_runner_release(&f);
 }

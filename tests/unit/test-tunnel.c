@@ -113,8 +113,10 @@ test_tunnel_prepare_runs_service_on_workspace(void **state)
 		const char *argv;
 	} cases[] = {
 		{ PAUDE_GIT_UPLOAD_PACK, "engine exec -i up paude-session git git-upload-pack up" },
-		{ PAUDE_GIT_RECEIVE_PACK, "engine exec -i up paude-session git git-receive-pack up" },
-		{ PAUDE_GIT_UPLOAD_ARCHIVE, "engine exec -i up paude-session git git-upload-archive up" },
+		{ PAUDE_GIT_RECEIVE_PACK,
+		  "engine exec -i up paude-session git git-receive-pack up" },
+		{ PAUDE_GIT_UPLOAD_ARCHIVE,
+		  "engine exec -i up paude-session git git-upload-archive up" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct paude_child c = PAUDE_CHILD_INIT;
