@@ -46,38 +46,26 @@ paude_kube_statefulset_name(const char *session)
 char *
 paude_kube_proxy_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-proxy-%s", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-proxy-%s", session);
 }
 
 char *
 paude_kube_pod_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-%s-0", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-%s-0", session);
 }
 
 static char *
 agent_policy_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-%s-agent", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-%s-agent", session);
 }
 
 static char *
 selector(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE "," PAUDE_LABEL_NAME "=%s",
-		     session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE "," PAUDE_LABEL_NAME "=%s",
+			     session);
 }
 
 /* JSON building ------------------------------------------------------- */
@@ -350,10 +338,7 @@ ca_mount(const struct paude_session_spec *spec)
 static char *
 ca_config_map_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-%s-ca", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-%s-ca", session);
 }
 
 /* A CA bundle is public: a ConfigMap, not a Secret. */
@@ -809,11 +794,8 @@ static char *
 location_of(struct paude_backend *b)
 {
 	struct kube_priv *p = priv(b);
-	char *s = NULL;
-	if (asprintf(&s, "%s%s%s", p->context ? p->context : "", p->context ? "/" : "",
-		     p->namespace ? p->namespace : "") < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("%s%s%s", p->context ? p->context : "", p->context ? "/" : "",
+			     p->namespace ? p->namespace : "");
 }
 
 static int
@@ -1031,8 +1013,7 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	}
 
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "cannot create session '%s'", name) < 0)
-		abort();
+	what = paude_xstrfmt("cannot create session '%s'", name);
 	r = apply_session(b, spec, &opts, items, what, err);
 	if (r < 0)
 		/* Leave nothing half-created; keep the first error. */
@@ -1083,8 +1064,8 @@ scale(struct paude_backend *b, const char *kind, const char *obj, int replicas, 
       struct paude_error **err)
 {
 	_cleanup_free_ char *ref = NULL, *rep = NULL;
-	if (asprintf(&ref, "%s/%s", kind, obj) < 0 || asprintf(&rep, "--replicas=%d", replicas) < 0)
-		abort();
+	ref = paude_xstrfmt("%s/%s", kind, obj);
+	rep = paude_xstrfmt("--replicas=%d", replicas);
 	return kube_call(b, NULL, what, err, "scale", ref, rep, NULL);
 }
 
@@ -1093,8 +1074,7 @@ rollout_wait(struct paude_backend *b, const char *kind, const char *obj, const c
 	     struct paude_error **err)
 {
 	_cleanup_free_ char *ref = NULL;
-	if (asprintf(&ref, "%s/%s", kind, obj) < 0)
-		abort();
+	ref = paude_xstrfmt("%s/%s", kind, obj);
 	return kube_call(b, NULL, what, err, "rollout", "status", ref,
 			 "--timeout=" PAUDE_KUBE_READY_TIMEOUT, NULL);
 }
@@ -1116,8 +1096,7 @@ kube_start(struct paude_backend *b, const char *name, struct paude_error **err)
 	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
 	_cleanup_free_ char *proxy = paude_kube_proxy_name(name);
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "cannot start session '%s'", name) < 0)
-		abort();
+	what = paude_xstrfmt("cannot start session '%s'", name);
 	/* The proxy first: the agent's only way out must be there when it is. */
 	if (is_restricted(&s)) {
 		if ((r = scale(b, "deployment", proxy, 1, what, err)) < 0)
@@ -1145,8 +1124,7 @@ kube_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 		return r;
 	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "cannot stop session '%s'", name) < 0)
-		abort();
+	what = paude_xstrfmt("cannot stop session '%s'", name);
 	if ((r = scale(b, "statefulset", sts, 0, what, err)) < 0)
 		return r;
 	if (is_restricted(&s)) {
@@ -1164,8 +1142,7 @@ kube_remove(struct paude_backend *b, const char *name, struct paude_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "cannot delete session '%s'", name) < 0)
-		abort();
+	what = paude_xstrfmt("cannot delete session '%s'", name);
 	_cleanup_free_ char *sel = selector(name);
 	/* One call, by label: the PVC goes too (delete means delete). */
 	return kube_call(
@@ -1214,8 +1191,7 @@ kube_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *out,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *ref = NULL;
-	if (asprintf(&ref, "deployment/paude-proxy-%s", name) < 0)
-		abort();
+	ref = paude_xstrfmt("deployment/paude-proxy-%s", name);
 	return kube_call(b, out, "cannot read the proxy log", err, "exec", ref, "--container=proxy",
 			 "--", "tail", "-n", "50", PAUDE_PROXY_ACCESS_LOG, NULL);
 }
@@ -1365,8 +1341,7 @@ paude_kube_build_manifests(const char *stream, const char *tag, const char *base
 	struct json_object *to = put(put(spec, "output", jobj()), "to", jobj());
 	put(to, "kind", jstr("ImageStreamTag"));
 	_cleanup_free_ char *ist = NULL;
-	if (asprintf(&ist, "%s:%s", stream, tag) < 0)
-		abort();
+	ist = paude_xstrfmt("%s:%s", stream, tag);
 	put(to, "name", jstr(ist));
 	*out = TAKE_PTR(items);
 	return 0;
@@ -1481,8 +1456,7 @@ paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *k
 		abort();
 	const char *tag = colon + 1;
 	_cleanup_free_ char *ist = NULL;
-	if (asprintf(&ist, "%s:%s", stream, tag) < 0)
-		abort();
+	ist = paude_xstrfmt("%s:%s", stream, tag);
 	if (!o->rebuild) {
 		r = image_stream_tag(b, ist, out_ref, err);
 		if (r != PAUDE_ENOTFOUND)
@@ -1498,8 +1472,7 @@ paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *k
 	put(list, "kind", jstr("List"));
 	put(list, "items", json_object_get(items));
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "cannot set up the in-cluster build of '%s'", ist) < 0)
-		abort();
+	what = paude_xstrfmt("cannot set up the in-cluster build of '%s'", ist);
 	if ((r = apply(b, list, what, err)) < 0)
 		return r;
 

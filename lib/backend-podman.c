@@ -19,19 +19,13 @@
 char *
 paude_podman_container_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-%s", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-%s", session);
 }
 
 char *
 paude_podman_volume_name(const char *session)
 {
-	char *s = NULL;
-	if (asprintf(&s, "paude-%s-workspace", session) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("paude-%s-workspace", session);
 }
 
 static int
@@ -230,8 +224,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *lname = NULL;
-	if (asprintf(&lname, PAUDE_LABEL_NAME "=%s", name) < 0)
-		abort();
+	lname = paude_xstrfmt(PAUDE_LABEL_NAME "=%s", name);
 	/*
 	 * From here on every step is undone if a later one fails or the user
 	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
@@ -403,9 +396,8 @@ ps(struct paude_backend *b, const char *session, struct paude_session_list *out,
 {
 	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(PS_OUTPUT_MAX);
 	_cleanup_free_ char *filter = NULL;
-	if (asprintf(&filter, "label=" PAUDE_LABEL_NAME "%s%s", session ? "=" : "",
-		     session ? session : "") < 0)
-		abort();
+	filter = paude_xstrfmt("label=" PAUDE_LABEL_NAME "%s%s", session ? "=" : "",
+			       session ? session : "");
 	int r = podman_run(b, &buf, err, "ps", "--all", "--filter", "label=app=paude", "--filter",
 			   filter, "--format", "json", NULL);
 	if (r < 0)

@@ -217,3 +217,16 @@ paude_buf_add_shell_quoted(struct paude_buf *b, const char *s)
 	}
 	paude_buf_addch(b, '\'', NULL);
 }
+
+char *
+paude_xstrfmt(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return s;
+}

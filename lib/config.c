@@ -251,8 +251,7 @@ decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
 	json_object_object_foreach(build, key, v)
 	{
 		_cleanup_free_ char *prop = NULL;
-		if (asprintf(&prop, "build.%s", key) < 0)
-			abort();
+		prop = paude_xstrfmt("build.%s", key);
 		if (!strcmp(key, "dockerfile")) {
 			if (!is_str(v))
 				return bad(x, prop, "expected a string");
@@ -273,8 +272,7 @@ decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
 			json_object_object_foreach(v, ak, av)
 			{
 				_cleanup_free_ char *aprop = NULL;
-				if (asprintf(&aprop, "build.args.%s", ak) < 0)
-					abort();
+				aprop = paude_xstrfmt("build.args.%s", ak);
 				if (!is_str(av))
 					return bad(x, aprop, "expected a string");
 				const char *s = str_ok(x, aprop, av);
@@ -356,8 +354,7 @@ decode_env(struct ctx *x, struct json_object *v)
 	json_object_object_foreach(v, k, ev)
 	{
 		_cleanup_free_ char *prop = NULL;
-		if (asprintf(&prop, "containerEnv.%s", k) < 0)
-			abort();
+		prop = paude_xstrfmt("containerEnv.%s", k);
 		if (!is_str(ev))
 			return bad(x, prop, "expected a string");
 		if (!valid_env_name(k))
@@ -394,9 +391,9 @@ decode_packages(struct ctx *x, struct json_object *v)
 		struct json_object *e = json_object_array_get_idx(v, i);
 		if (!is_str(e) || !valid_package(json_object_get_string(e))) {
 			_cleanup_free_ char *why = NULL;
-			if (asprintf(&why, "'%s' is not a package name",
-				     is_str(e) ? json_object_get_string(e) : "(not a string)") < 0)
-				abort();
+			why =
+			    paude_xstrfmt("'%s' is not a package name",
+					  is_str(e) ? json_object_get_string(e) : "(not a string)");
 			return bad(x, "packages", why);
 		}
 		if (paude_strvec_find(&x->c->packages, json_object_get_string(e)) < 0)
@@ -489,8 +486,7 @@ decode_features(struct ctx *x, struct json_object *v)
 	json_object_object_foreach(v, ref, opts)
 	{
 		_cleanup_free_ char *prop = NULL;
-		if (asprintf(&prop, "features.%s", ref) < 0)
-			abort();
+		prop = paude_xstrfmt("features.%s", ref);
 		if (ref[0] == '.' || ref[0] == '/') {
 			warn(x, "'%s': local features are not supported yet: ignored", prop);
 			continue;
@@ -517,8 +513,7 @@ decode_features(struct ctx *x, struct json_object *v)
 			json_object_object_foreach(opts, ok, ov)
 			{
 				_cleanup_free_ char *oprop = NULL;
-				if (asprintf(&oprop, "%s.%s", prop, ok) < 0)
-					abort();
+				oprop = paude_xstrfmt("%s.%s", prop, ok);
 				if (!is_str(ov) && !json_object_is_type(ov, json_type_boolean) &&
 				    !json_object_is_type(ov, json_type_int) &&
 				    !json_object_is_type(ov, json_type_double)) {

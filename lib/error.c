@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "paude/error.h"
+#include "paude/buf.h"
 #include "banned.h"
 
 static _printf_(1, 0) char *vformat(const char *fmt, va_list ap)
@@ -52,8 +53,7 @@ paude_error_wrap(struct paude_error **err, const char *fmt, ...)
 	_cleanup_free_ char *ctx = vformat(fmt, ap);
 	va_end(ap);
 	char *msg = NULL;
-	if (asprintf(&msg, "%s: %s", ctx, (*err)->msg) < 0)
-		abort();
+	msg = paude_xstrfmt("%s: %s", ctx, (*err)->msg);
 	free((*err)->msg);
 	(*err)->msg = msg;
 	return (*err)->code;

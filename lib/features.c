@@ -232,9 +232,8 @@ paude_feature_untar(struct paude_feature *f, const void *data, size_t n, struct 
 			size_t nl = strnlen((const char *)h, 100);
 			size_t pl =
 			    !memcmp(h + 257, "ustar", 5) ? strnlen((const char *)h + 345, 155) : 0;
-			if (asprintf(&raw, "%.*s%s%.*s", (int)pl, (const char *)h + 345,
-				     pl ? "/" : "", (int)nl, (const char *)h) < 0)
-				abort();
+			raw = paude_xstrfmt("%.*s%s%.*s", (int)pl, (const char *)h + 345,
+					    pl ? "/" : "", (int)nl, (const char *)h);
 		}
 		if (type != '0' && type != '\0' && type != '7') {
 			paude_debug("feature '%s': skipping tar entry '%s' of type '%c'",
@@ -316,8 +315,7 @@ paude_feature_load_metadata(struct paude_feature *f, const struct paude_feature_
 		return paude_error_set(err, PAUDE_EPROTO, 0, "feature '%s' has no install.sh",
 				       f->ref);
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "feature '%s': devcontainer-feature.json", f->ref) < 0)
-		abort();
+	what = paude_xstrfmt("feature '%s': devcontainer-feature.json", f->ref);
 	_cleanup_free_ char *text = strndup((const char *)meta->data, meta->size);
 	if (!text)
 		abort();

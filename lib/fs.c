@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include "paude/fs.h"
+#include "paude/buf.h"
 #include "banned.h"
 
 const char *
@@ -22,8 +23,7 @@ paude_path_join(const char *a, const char *b)
 {
 	char *s = NULL;
 	size_t la = strlen(a);
-	if (asprintf(&s, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b) < 0)
-		abort();
+	s = paude_xstrfmt("%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
 	return s;
 }
 
@@ -101,8 +101,7 @@ paude_write_file(const char *path, const void *data, size_t n, unsigned mode,
 		 struct paude_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		abort();
+	tmp = paude_xstrfmt("%s.tmp.%ld", path, (long)getpid());
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return paude_error_errno(err, errno, "cannot create '%s'", tmp);

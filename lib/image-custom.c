@@ -88,8 +88,7 @@ feature_block(struct paude_buf *cf, struct paude_image_files *ctx, const struct 
 	      size_t i, size_t n)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "features/%02zu-%s", i + 1, f->id) < 0)
-		abort();
+	dir = paude_xstrfmt("features/%02zu-%s", i + 1, f->id);
 	for (size_t k = 0; k < f->n_files; k++) {
 		_cleanup_free_ char *p = paude_path_join(dir, f->files[k].path);
 		paude_image__files_add(ctx, p, f->files[k].data, f->files[k].size,
@@ -315,9 +314,8 @@ user_image(struct paude_custom_plan *p, struct paude_error **err)
 	if (r < 0)
 		return r;
 	paude_sha256_final_hex(&h, p->user_hash);
-	if (asprintf(&p->user_ref, "%s:%.*s", PAUDE_IMAGE_USER_REPO, PAUDE_IMAGE_TAG_HEX,
-		     p->user_hash) < 0)
-		abort();
+	p->user_ref =
+	    paude_xstrfmt("%s:%.*s", PAUDE_IMAGE_USER_REPO, PAUDE_IMAGE_TAG_HEX, p->user_hash);
 	return 0;
 }
 

@@ -368,8 +368,7 @@ plan_init(struct plan *p, const struct paude_image_target *t, const struct paude
 		.files = &p->files,
 	};
 	paude_image_hash(&in, p->hash);
-	if (asprintf(&p->ref, "%s:%.*s", t->repo, PAUDE_IMAGE_TAG_HEX, p->hash) < 0)
-		abort();
+	p->ref = paude_xstrfmt("%s:%.*s", t->repo, PAUDE_IMAGE_TAG_HEX, p->hash);
 	return 0;
 }
 
@@ -548,8 +547,7 @@ logfile_init(struct logfile *l, const char *workdir, const char *name)
 	_cleanup_free_ char *cache = paude_cache_dir();
 	_cleanup_free_ char *dir = paude_path_join(cache, "logs");
 	_cleanup_free_ char *file = NULL;
-	if (asprintf(&file, "%s.log", name) < 0)
-		abort();
+	file = paude_xstrfmt("%s.log", name);
 	if (paude_mkdir_p(dir, 0700, NULL) == 0) {
 		l->path = paude_path_join(dir, file);
 		l->keep = true;
@@ -973,8 +971,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 
 	struct logfile log = { 0 };
 	_cleanup_free_ char *logname = NULL;
-	if (asprintf(&logname, "build-%s", b->label) < 0)
-		abort();
+	logname = paude_xstrfmt("build-%s", b->label);
 	logfile_init(&log, w.path, logname);
 	_cleanup_free_ char *logpath = log.path;
 
@@ -985,8 +982,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		return ret;
 	if (status != 0) {
 		_cleanup_free_ char *what = NULL;
-		if (asprintf(&what, "cannot build image '%s'", b->ref) < 0)
-			abort();
+		what = paude_xstrfmt("cannot build image '%s'", b->ref);
 		return step_error(err, what, "podman build", status, o, &log);
 	}
 	notify(o, PAUDE_IMAGE_EV_BUILT, b->ref);

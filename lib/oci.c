@@ -97,10 +97,7 @@ paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_err
 char *
 paude_oci_ref_resource(const struct paude_oci_ref *r)
 {
-	char *s = NULL;
-	if (asprintf(&s, "%s/%s", r->registry, r->repository) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("%s/%s", r->registry, r->repository);
 }
 
 /* --- WWW-Authenticate --- */
@@ -253,13 +250,11 @@ http_get(const char *url, const char *accept, const char *token, size_t max, str
 	struct curl_slist *hdrs = NULL;
 	_cleanup_free_ char *acc = NULL, *auth = NULL;
 	if (accept) {
-		if (asprintf(&acc, "Accept: %s", accept) < 0)
-			abort();
+		acc = paude_xstrfmt("Accept: %s", accept);
 		hdrs = curl_slist_append(hdrs, acc);
 	}
 	if (token) {
-		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0)
-			abort();
+		auth = paude_xstrfmt("Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
 	paude_buf_init(&out->body, max);
@@ -362,8 +357,7 @@ fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 	}
 	/* Ask for pull access to this repository, whatever the challenge says. */
 	_cleanup_free_ char *want = NULL;
-	if (asprintf(&want, "repository:%s:pull", s->ref->repository) < 0)
-		abort();
+	want = paude_xstrfmt("repository:%s:pull", s->ref->repository);
 	char *e = curl_easy_escape(h, scope ? scope : want, 0);
 	paude_buf_addf(&url, NULL, "%cscope=%s", sep, e);
 	curl_free(e);
@@ -399,9 +393,8 @@ registry_get(struct session *s, const char *what, const char *accept, size_t max
 	     struct response *out, struct paude_error **err)
 {
 	_cleanup_free_ char *url = NULL;
-	if (asprintf(&url, "%s://%s/v2/%s/%s", plain_http(s->ref->registry) ? "http" : "https",
-		     s->ref->registry, s->ref->repository, what) < 0)
-		abort();
+	url = paude_xstrfmt("%s://%s/v2/%s/%s", plain_http(s->ref->registry) ? "http" : "https",
+			    s->ref->registry, s->ref->repository, what);
 	for (int attempt = 0;; attempt++) {
 		struct response r = { 0 };
 		int ret = http_get(url, accept, s->token, max, &r, err);
@@ -504,8 +497,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	_cleanup_(session_release) struct session s = { .ref = &r };
 	_cleanup_(response_release) struct response man = { 0 };
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "manifests/%s", r.digest ? r.digest : r.tag) < 0)
-		abort();
+	what = paude_xstrfmt("manifests/%s", r.digest ? r.digest : r.tag);
 	ret = registry_get(&s, what, PAUDE_OCI_MANIFEST_TYPE, PAUDE_OCI_SMALL_MAX, &man, err);
 	if (ret < 0) {
 		paude_error_wrap(err, "feature '%s'", ref);
@@ -521,8 +513,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 		    ref, f.manifest_digest);
 	int64_t size = -1;
 	_cleanup_free_ char *mwhat = NULL;
-	if (asprintf(&mwhat, "feature '%s' manifest", ref) < 0)
-		abort();
+	mwhat = paude_xstrfmt("feature '%s' manifest", ref);
 	ret = pick_layer(man.body.buf, man.body.len, mwhat, f.layer_digest, &size, err);
 	if (ret < 0)
 		return ret;
@@ -545,8 +536,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	}
 	paude_buf_release(&f.layer);
 	_cleanup_free_ char *bwhat = NULL;
-	if (asprintf(&bwhat, "blobs/%s", f.layer_digest) < 0)
-		abort();
+	bwhat = paude_xstrfmt("blobs/%s", f.layer_digest);
 	struct response blob = { 0 };
 	ret = registry_get(&s, bwhat, NULL, PAUDE_FEATURE_MAX_BYTES, &blob, err);
 	if (ret < 0) {

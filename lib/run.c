@@ -55,8 +55,7 @@ paude_which(const char *prog)
 		const char *colon = strchrnul(p, ':');
 		size_t n = (size_t)(colon - p);
 		char *cand = NULL;
-		if (asprintf(&cand, "%.*s/%s", (int)n, n ? p : ".", prog) < 0)
-			abort();
+		cand = paude_xstrfmt("%.*s/%s", (int)n, n ? p : ".", prog);
 		struct stat st;
 		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
 			return cand;
@@ -105,8 +104,7 @@ trace(const struct paude_child *c, const char *how)
 		const char *kv = c->env.v[i];
 		if (strchr(kv, '=') && looks_secret(kv)) {
 			_cleanup_free_ char *shown = NULL;
-			if (asprintf(&shown, "%.*s=***", (int)strcspn(kv, "="), kv) < 0)
-				abort();
+			shown = paude_xstrfmt("%.*s=***", (int)strcspn(kv, "="), kv);
 			paude_buf_add_shell_quoted(&b, shown);
 		} else {
 			paude_buf_add_shell_quoted(&b, kv);

@@ -281,8 +281,7 @@ decode_list(struct paude_strvec *out, const char *key, const char *v, struct pau
 		return 0;
 	_cleanup_json_ struct json_object *arr = NULL;
 	_cleanup_free_ char *what = NULL;
-	if (asprintf(&what, "label '%s'", key) < 0)
-		abort();
+	what = paude_xstrfmt("label '%s'", key);
 	int r = paude_json_parse(&arr, v, strlen(v), what, err);
 	if (r < 0)
 		return r;

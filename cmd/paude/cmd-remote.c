@@ -108,8 +108,7 @@ session_address(const struct paude_session *s, struct paude_address *out, struct
 	if (!s->backend || !strcmp(s->backend, "podman") || !s->location)
 		return paude_address_parse(out, s->name, err);
 	_cleanup_free_ char *spec = NULL;
-	if (asprintf(&spec, "%s/%s/%s", s->backend, s->location, s->name) < 0)
-		abort();
+	spec = paude_xstrfmt("%s/%s/%s", s->backend, s->location, s->name);
 	/* A context with '/' in its name cannot be written in an address: the
 	 * bare name then finds the session through the local index. */
 	if (paude_address_parse(out, spec, NULL) == 0)

@@ -49,10 +49,7 @@ static char *
 remote_ref(const char *registry, const char *local)
 {
 	const char *slash = strrchr(local, '/');
-	char *s = NULL;
-	if (asprintf(&s, "%s/%s", registry, slash ? slash + 1 : local) < 0)
-		abort();
-	return s;
+	return paude_xstrfmt("%s/%s", registry, slash ? slash + 1 : local);
 }
 
 static int

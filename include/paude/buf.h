@@ -51,6 +51,9 @@ void paude_buf_rtrim(struct paude_buf *b);
 int paude_buf_read_fd(struct paude_buf *b, int fd, struct paude_error **err);
 /* Append a file's contents; PAUDE_ENOTFOUND if it does not exist. */
 int paude_buf_read_file(struct paude_buf *b, const char *path, struct paude_error **err);
+/* A new string formatted like printf (git's xstrfmt). Allocation failure
+ * aborts, so the result is never NULL. Caller frees. */
+char *paude_xstrfmt(const char *fmt, ...) _printf_(1, 2);
 /* Append s quoted for a POSIX shell (only when needed), for logs and hints. */
 void paude_buf_add_shell_quoted(struct paude_buf *b, const char *s);
 
