@@ -50,9 +50,12 @@ trap _run_cleanups EXIT
 # The proxies' way out: an internal network of this test file's own, so no
 # session a test starts can reach beyond this machine, whatever it allows.
 # (Network tests replace it with their own "internet", see lib-net.sh.)
+# The real podman, by path: a test may put a stand-in podman first on PATH,
+# and this network must go whatever the test did.
 TEST_EGRESS="paude-t-egress-$$"
-podman network create --internal --disable-dns "$TEST_EGRESS" >/dev/null || exit 1
-test_on_exit "podman network rm -f $TEST_EGRESS"
+REAL_PODMAN=$(command -v podman) || { echo "Bail out! podman is not installed"; exit 1; }
+"$REAL_PODMAN" network create --internal --disable-dns "$TEST_EGRESS" >/dev/null || exit 1
+test_on_exit "$REAL_PODMAN network rm -f $TEST_EGRESS"
 export PAUDE_PROXY_NETWORK="$TEST_EGRESS"
 
 test_expect_success() {
