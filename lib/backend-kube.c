@@ -825,10 +825,7 @@ kube_list(struct paude_backend *b, struct paude_session_list *out, struct paude_
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
 	if ((r = get_statefulsets(b, NULL, &l, err)) < 0)
 		return r;
-	for (size_t i = 0; i < l.nr; i++) {
-		*paude_session_list_add(out) = l.v[i];
-		paude_session_init(&l.v[i]);
-	}
+	paude_session_list_take_all(out, &l);
 	paude_session_list_sort(out);
 	return 0;
 }
@@ -843,14 +840,8 @@ kube_get(struct paude_backend *b, const char *name, struct paude_session *out,
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
 	if ((r = get_statefulsets(b, name, &l, err)) < 0)
 		return r;
-	for (size_t i = 0; i < l.nr; i++) {
-		if (strcmp(l.v[i].name, name) != 0)
-			continue;
-		paude_session_release(out);
-		*out = l.v[i];
-		paude_session_init(&l.v[i]);
+	if (paude_session_list_take(out, &l, name))
 		return 0;
-	}
 	return paude_error_set(err, PAUDE_ENOTFOUND, 0,
 			       "session '%s' not found in namespace '%s' (list sessions with: "
 			       "paude list)",

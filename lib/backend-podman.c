@@ -412,10 +412,7 @@ podman_list(struct paude_backend *b, struct paude_session_list *out, struct paud
 	int r = ps(b, NULL, &l, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < l.nr; i++) {
-		*paude_session_list_add(out) = l.v[i];
-		paude_session_init(&l.v[i]);
-	}
+	paude_session_list_take_all(out, &l);
 	paude_session_list_sort(out);
 	return 0;
 }
@@ -431,14 +428,8 @@ podman_get(struct paude_backend *b, const char *name, struct paude_session *out,
 	r = ps(b, name, &l, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < l.nr; i++) {
-		if (strcmp(l.v[i].name, name))
-			continue;
-		paude_session_release(out);
-		*out = l.v[i];
-		paude_session_init(&l.v[i]);
+	if (paude_session_list_take(out, &l, name))
 		return 0;
-	}
 	return paude_error_set(err, PAUDE_ENOTFOUND, 0,
 			       "session '%s' not found (list sessions with: paude list)", name);
 }

@@ -60,6 +60,30 @@ paude_session_list_add(struct paude_session_list *l)
 	return s;
 }
 
+void
+paude_session_list_take_all(struct paude_session_list *to, struct paude_session_list *from)
+{
+	for (size_t i = 0; i < from->nr; i++) {
+		*paude_session_list_add(to) = from->v[i];
+		paude_session_init(&from->v[i]);
+	}
+	from->nr = 0;
+}
+
+bool
+paude_session_list_take(struct paude_session *out, struct paude_session_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->nr; i++) {
+		if (!l->v[i].name || strcmp(l->v[i].name, name) != 0)
+			continue;
+		paude_session_release(out);
+		*out = l->v[i];
+		paude_session_init(&l->v[i]);
+		return true;
+	}
+	return false;
+}
+
 static int
 cmp_session(const void *a, const void *b)
 {

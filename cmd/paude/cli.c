@@ -178,15 +178,6 @@ paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_ses
 	return open_kube_at(ctx, context, slash + 1, out, err);
 }
 
-static void
-take_all(struct paude_session_list *to, struct paude_session_list *from)
-{
-	for (size_t i = 0; i < from->nr; i++) {
-		*paude_session_list_add(to) = from->v[i];
-		paude_session_init(&from->v[i]);
-	}
-}
-
 static bool
 same_str(const char *a, const char *b)
 {
@@ -241,7 +232,7 @@ paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list 
 			continue;
 		}
 		answered++;
-		take_all(&all, &l);
+		paude_session_list_take_all(&all, &l);
 	}
 	if (podman_r < 0) {
 		if (answered == 0) {
@@ -251,7 +242,7 @@ paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list 
 		paude_warn("cannot list the podman sessions: %s", perr->msg);
 	}
 	paude_session_list_sort(&all);
-	take_all(out, &all);
+	paude_session_list_take_all(out, &all);
 	return 0;
 }
 

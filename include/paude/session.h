@@ -110,6 +110,12 @@ void paude_session_release(struct paude_session *s);
 void paude_session_list_release(struct paude_session_list *l);
 /* Append a zeroed session and return it. */
 struct paude_session *paude_session_list_add(struct paude_session_list *l);
+/* Move every session of from to the end of to; from is left empty. */
+void paude_session_list_take_all(struct paude_session_list *to, struct paude_session_list *from);
+/* Move the session called name out of l into *out (released first). False,
+ * and *out untouched, when l has no such session. */
+bool paude_session_list_take(struct paude_session *out, struct paude_session_list *l,
+			     const char *name);
 /* Sort by name. */
 void paude_session_list_sort(struct paude_session_list *l);
 void paude_session_spec_release(struct paude_session_spec *spec);

@@ -398,6 +398,33 @@ test_now_is_rfc3339_utc(void **state)
 	assert_true(strncmp(t, "2020", 4) > 0);
 }
 
+static void
+test_list_take_moves_sessions_out(void **state)
+{
+	(void)state;
+	struct paude_session_list from = { 0 }, to = { 0 };
+	const char *names[] = { "b", "a", "c" };
+	for (size_t i = 0; i < 3; i++)
+		paude_session_list_add(&from)->name = strdup(names[i]);
+	struct paude_session s;
+	paude_session_init(&s);
+	s.name = strdup("old");
+	assert_false(paude_session_list_take(&s, &from, "zz"));
+	assert_string_equal(s.name, "old");
+	assert_true(paude_session_list_take(&s, &from, "a"));
+	assert_string_equal(s.name, "a");
+	assert_null(from.v[1].name);
+	paude_session_list_take_all(&to, &from);
+	assert_int_equal(from.nr, 0);
+	assert_int_equal(to.nr, 3);
+	assert_string_equal(to.v[0].name, "b");
+	assert_string_equal(to.v[2].name, "c");
+	assert_false(paude_session_list_take(&s, &to, "a"));
+	paude_session_release(&s);
+	paude_session_list_release(&from);
+	paude_session_list_release(&to);
+}
+
 int
 main(void)
 {
@@ -405,6 +432,7 @@ main(void)
 	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_names_are_accepted),
+		cmocka_unit_test(test_list_take_moves_sessions_out),
 		cmocka_unit_test(test_invalid_names_are_usage_errors),
 		cmocka_unit_test(test_control_characters_are_shown_escaped),
 		cmocka_unit_test(test_long_names_are_rejected),
