@@ -28,6 +28,16 @@ enum {
 		"openshift-namespace", required_argument, NULL, CLI_OPT_KUBE_NAMESPACE             \
 	}
 
+/* The help lines of the common options, for the end of a command's usage. */
+#define CLI_COMMON_HELP                                                                            \
+	"  --backend NAME   look for the session in this backend only: podman or\n"                \
+	"                   openshift (alias kubernetes)\n"                                        \
+	"  --openshift-context CTX, --openshift-namespace NS\n"                                    \
+	"                   where on the cluster (imply --backend openshift)\n"                    \
+	"  -v, --verbose    show more (repeat for debug traces of every command)\n"                \
+	"  -q, --quiet      show only warnings and errors\n"                                       \
+	"  -h, --help       show this help\n"
+
 /*
  * Handle a common option. Returns 1 if handled, 0 if not one of ours, or a
  * negative error (bad --backend). On -h prints usage to stdout and sets

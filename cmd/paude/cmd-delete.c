@@ -18,14 +18,7 @@ static const char usage[] =
     "Work not pulled out of the session (git pull) is lost.\n"
     "\n"
     "Options:\n"
-    "  --confirm        really delete (required)\n"
-    "  --backend NAME   look for the session in this backend only: podman or\n"
-    "                   openshift (alias kubernetes)\n"
-    "  --openshift-context CTX, --openshift-namespace NS\n"
-    "                   where on the cluster (imply --backend openshift)\n"
-    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
-    "  -q, --quiet      show only warnings and errors\n"
-    "  -h, --help       show this help\n";
+    "  --confirm        really delete (required)\n" CLI_COMMON_HELP;
 
 enum { OPT_CONFIRM = CLI_OPT_FIRST_PRIVATE };
 

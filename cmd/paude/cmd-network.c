@@ -18,14 +18,7 @@ static const char usage[] =
     "proxy's recent requests (refused ones read TCP_DENIED/403). Without NAME:\n"
     "the session of the current directory, or the only one.\n"
     "\n"
-    "Options:\n"
-    "  --backend NAME   look for the session in this backend only: podman or\n"
-    "                   openshift (alias kubernetes)\n"
-    "  --openshift-context CTX, --openshift-namespace NS\n"
-    "                   where on the cluster (imply --backend openshift)\n"
-    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
-    "  -q, --quiet      show only warnings and errors\n"
-    "  -h, --help       show this help\n";
+    "Options:\n" CLI_COMMON_HELP;
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,

@@ -23,14 +23,7 @@ static const char usage[] =
     "shown; once it has succeeded, later starts skip it.\n"
     "\n"
     "Options:\n"
-    "  -d, --detach     start the session and the agent, but do not attach\n"
-    "  --backend NAME   look for the session in this backend only: podman or\n"
-    "                   openshift (alias kubernetes)\n"
-    "  --openshift-context CTX, --openshift-namespace NS\n"
-    "                   where on the cluster (imply --backend openshift)\n"
-    "  -v, --verbose    show more (repeat for debug traces of every command)\n"
-    "  -q, --quiet      show only warnings and errors\n"
-    "  -h, --help       show this help\n";
+    "  -d, --detach     start the session and the agent, but do not attach\n" CLI_COMMON_HELP;
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
