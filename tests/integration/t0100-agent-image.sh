@@ -28,6 +28,7 @@ status_code() {
 	echo "$s"
 }
 status_is() { test "$(status_text "$1")" = "$2"; }
+status_starts() { case "$(status_text "$1")" in "$2"*) ;; *) return 1 ;; esac; }
 pane_pid() { podman exec "$ctr" tmux display-message -p -t =agent: '#{pane_pid}'; }
 # The agent's words, NUL-separated, as the kernel has them.
 agent_cmdline() { podman exec "$ctr" sh -c "cat /proc/$(pane_pid)/cmdline"; }
@@ -169,7 +170,9 @@ test_expect_success 'a single word with spaces is a program name, never a shell 
 	podman run -d --name "$ctr-one" "${hardened[@]}" "$image" "touch /tmp/pwned" >/dev/null &&
 	test_wait_for 20 podman exec "$ctr-one" test -s /home/paude/.paude/agent-argv &&
 	podman exec "$ctr-one" paude-session launch &&
-	test_wait_for 10 status_is "$ctr-one" "exited 127" &&
+	test_wait_for 10 status_starts "$ctr-one" "exited" &&
+	podman exec "$ctr-one" tmux capture-pane -p -t agent >pane-one &&
+	test_grep "touch /tmp/pwned.*No such file or directory" pane-one &&
 	test_must_fail podman exec "$ctr-one" test -e /tmp/pwned
 '
 
