@@ -171,8 +171,12 @@ test_expect_success 'a single word with spaces is a program name, never a shell 
 	test_wait_for 20 podman exec "$ctr-one" test -s /home/paude/.paude/agent-argv &&
 	podman exec "$ctr-one" paude-session launch &&
 	test_wait_for 10 status_starts "$ctr-one" "exited" &&
-	podman exec "$ctr-one" tmux capture-pane -p -t agent >pane-one &&
-	test_grep "touch /tmp/pwned.*No such file or directory" pane-one &&
+	# 127: no program of that name. tmux 3.3 now and then loses the status
+	# of a program that fails at once; then paude-session says so.
+	case "$(status_text "$ctr-one")" in
+	"exited 127" | "exited (status unknown)") ;;
+	*) echo "unexpected status: $(status_text "$ctr-one")" >&2 && false ;;
+	esac &&
 	test_must_fail podman exec "$ctr-one" test -e /tmp/pwned
 '
 
