@@ -15,10 +15,10 @@ name=$(test_session_name kube)
 pod="kubefake-h6-team-paude-$name-0"
 vol="kubefake-h6-team-workspace-paude-$name-0"
 test_on_exit "podman rm -f -t 0 $pod; podman volume rm -f $vol"
-# What the stand-in's in-cluster build tagged (a tag only: the layers are
-# the local proxy image's).
-test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-proxy | xargs -r podman rmi"
-test_on_exit "podman images --format {{.Repository}}:{{.Tag}} --filter reference=localhost/kubefake-h6-team/paude-custom | xargs -r podman rmi"
+# What the stand-in's in-cluster builds tagged (tags only: the layers are
+# local images'). `podman images --filter reference=` prints every name of a
+# matching image, the agent image's too: keep only the stand-in's own tags.
+test_on_exit "podman images --format {{.Repository}}:{{.Tag}} | grep '^localhost/kubefake-h6-team/' | xargs -r podman rmi"
 
 # The real agent image paude builds (reused by hash when present).
 agent_image() {
