@@ -549,7 +549,7 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 			paude_error_wrap(
 			    err,
 			    "cannot give CA bundle '%s' to session '%s' (its ConfigMap "
-			    "holds at most %d KiB; set PAUDE_CA_BUNDLE to another file, "
+			    "holds at most %zu KiB; set PAUDE_CA_BUNDLE to another file, "
 			    "or empty for none)",
 			    cam->host, name, PAUDE_KUBE_CA_MAX / 1024);
 			return r;

@@ -64,7 +64,7 @@ podman_exists(struct paude_backend *b, const char *what, const char *name, bool 
 {
 	_cleanup_child_ struct paude_child c;
 	podman_child(&c);
-	if (strcmp(what, "container"))
+	if (strcmp(what, "container") != 0)
 		paude_strvec_pushl(&c.args, what, "exists", name, NULL);
 	else
 		paude_strvec_pushl(&c.args, "container", "exists", name, NULL);
@@ -366,8 +366,8 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		struct json_object *labels = paude_json_get_obj(ent, "Labels");
 		const char *role = paude_json_get_str(labels, PAUDE_LABEL_ROLE);
 		const char *app = paude_json_get_str(labels, PAUDE_LABEL_APP);
-		if (!labels || !app || strcmp(app, PAUDE_LABEL_APP_VALUE) ||
-		    (role && strcmp(role, "agent")))
+		if (!labels || !app || strcmp(app, PAUDE_LABEL_APP_VALUE) != 0 ||
+		    (role && strcmp(role, "agent") != 0))
 			continue;
 		struct paude_session s;
 		paude_session_init(&s);

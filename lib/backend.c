@@ -14,7 +14,7 @@ paude_backend_open(struct paude_backend **out, const char *name, struct paude_ru
 		   struct paude_error **err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
-		if (strcmp(backends[i]->name, name))
+		if (strcmp(backends[i]->name, name) != 0)
 			continue;
 		struct paude_backend *b = calloc(1, sizeof(*b));
 		if (!b)

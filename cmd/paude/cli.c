@@ -62,7 +62,7 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 {
 	switch (opt) {
 	case CLI_OPT_HELP:
-		fputs(usage, stdout);
+		(void)fputs(usage, stdout);
 		*help_done = true;
 		return 1;
 	case CLI_OPT_VERBOSE:
@@ -92,7 +92,7 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 			ctx->kube_context = optarg;
 		else
 			ctx->kube_namespace = optarg;
-		if (ctx->backend && strcmp(ctx->backend, "openshift"))
+		if (ctx->backend && strcmp(ctx->backend, "openshift") != 0)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "--openshift-context and --openshift-namespace need "
 					       "--backend=openshift");
@@ -166,7 +166,7 @@ int
 paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
 			       struct paude_backend **out, struct paude_error **err)
 {
-	if (!s->backend || strcmp(s->backend, "openshift") || !s->location)
+	if (!s->backend || strcmp(s->backend, "openshift") != 0 || !s->location)
 		return paude_cli_open_backend(ctx, out, err);
 	/* location is "[CONTEXT/]NAMESPACE"; a namespace has no '/'. */
 	const char *slash = strrchr(s->location, '/');
@@ -218,7 +218,7 @@ paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list 
 			if (same_str(ix.v[j].context, e->context) &&
 			    same_str(ix.v[j].namespace, e->namespace))
 				seen = true;
-		if (seen || strcmp(e->backend, "openshift"))
+		if (seen || strcmp(e->backend, "openshift") != 0)
 			continue;
 		_cleanup_backend_ struct paude_backend *kb = NULL;
 		_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
@@ -265,7 +265,7 @@ find_named(struct paude_cmd_ctx *ctx, const char *name, struct paude_backend **b
 	if (paude_index_load(&ix, &ierr) < 0)
 		paude_warn("%s", ierr->msg);
 	const struct paude_index_entry *e = paude_index_find(&ix, name);
-	if (!e || strcmp(e->backend, "openshift")) {
+	if (!e || strcmp(e->backend, "openshift") != 0) {
 		*err = TAKE_PTR(perr);
 		return r;
 	}
@@ -461,7 +461,7 @@ rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_err
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
 		_cleanup_free_ char *src = paude_path_join(plugins, de->d_name);
 		_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(8u << 20);
@@ -646,7 +646,7 @@ paude_cli_age(const char *rfc3339, char *buf, size_t n)
 {
 	struct tm tm = { 0 };
 	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-		snprintf(buf, n, "-");
+		(void)snprintf(buf, n, "-");
 		return buf;
 	}
 	time_t then = timegm(&tm), now = time(NULL);
@@ -654,12 +654,12 @@ paude_cli_age(const char *rfc3339, char *buf, size_t n)
 	if (d < 0)
 		d = 0;
 	if (d < 60)
-		snprintf(buf, n, "just now");
+		(void)snprintf(buf, n, "just now");
 	else if (d < 3600)
-		snprintf(buf, n, "%ld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
+		(void)snprintf(buf, n, "%ld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
 	else if (d < 86400)
-		snprintf(buf, n, "%ld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
+		(void)snprintf(buf, n, "%ld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
 	else
-		snprintf(buf, n, "%ld day%s ago", d / 86400, d / 86400 == 1 ? "" : "s");
+		(void)snprintf(buf, n, "%ld day%s ago", d / 86400, d / 86400 == 1 ? "" : "s");
 	return buf;
 }

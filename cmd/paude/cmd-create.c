@@ -141,10 +141,10 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		       m->name, m->name);
 	if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE) {
 		printf("\nCustom environment (built if missing):\n");
-		fputs(setup->recipe, stdout);
+		(void)fputs(setup->recipe, stdout);
 	} else if (setup->recipe) {
 		printf("\nImage recipe (Containerfile):\n");
-		fputs(setup->recipe, stdout);
+		(void)fputs(setup->recipe, stdout);
 		if (setup->recipe[0] && setup->recipe[strlen(setup->recipe) - 1] != '\n')
 			putchar('\n');
 	}
@@ -177,9 +177,9 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		/* stdout is the objects (JSON); the recipe goes with the messages. */
 		if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE &&
 		    paude_log_enabled(PAUDE_LOG_INFO)) {
-			fprintf(stderr, "\nCustom environment (built %s if missing):\n",
+			(void)fprintf(stderr, "\nCustom environment (built %s if missing):\n",
 				ko->registry ? "here and pushed" : "in the cluster");
-			fputs(setup->recipe, stderr);
+			(void)fputs(setup->recipe, stderr);
 		}
 		if (setup->config.dockerfile && !ko->registry)
 			paude_info("Note: on OpenShift, a configuration with a Dockerfile needs "
@@ -270,7 +270,7 @@ PAUDE_CMD(create)
 			paude_strvec_push(&spec.meta.allowed_domains, optarg);
 			break;
 		case 'a':
-			if ((r = paude_words_split(&spec.meta.agent_args, optarg, err)) < 0)
+			if (paude_words_split(&spec.meta.agent_args, optarg, err) < 0)
 				return paude_error_wrap(err, "bad -a/--args value");
 			break;
 		case OPT_REBUILD:
@@ -285,7 +285,7 @@ PAUDE_CMD(create)
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
-			if (ctx->backend && strcmp(ctx->backend, "openshift"))
+			if (ctx->backend && strcmp(ctx->backend, "openshift") != 0)
 				return paude_cli_usage_error(err, "create",
 							     "--pvc-size, --storage-class and "
 							     "--registry need --backend=openshift");

@@ -66,14 +66,14 @@ PAUDE_CMD(delete)
 	if (!confirm) {
 		_cleanup_free_ char *vol = paude_podman_volume_name(name);
 		if (cluster)
-			fprintf(
+			(void)fprintf(
 			    stderr,
 			    "This deletes session '%s' and everything in it: its StatefulSet,\n"
 			    "proxy, network policies and workspace volume (PVC). Work not pulled\n"
 			    "out with git is lost.\n",
 			    name);
 		else
-			fprintf(
+			(void)fprintf(
 			    stderr,
 			    "This deletes session '%s' and everything in it: its containers and "
 			    "its\n"

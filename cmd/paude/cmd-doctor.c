@@ -129,7 +129,7 @@ check_run(struct paude_runner *r)
 		}
 		out.buf[strcspn(out.buf, "\n")] = '\0';
 		static char first[512];
-		snprintf(first, sizeof(first), "%s", out.buf);
+		(void)snprintf(first, sizeof(first), "%s", out.buf);
 		image = first;
 	}
 	_cleanup_child_ struct paude_child c;

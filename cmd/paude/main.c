@@ -3,9 +3,11 @@
  * paude: global options, the command table, and the one place that prints
  * errors and turns them into exit codes (0 ok, 1 failure, 2 usage).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <getopt.h>
+#include <signal.h>
 #include "cli.h"
 #include "cmd-remote.h"
 #include "paude/log.h"
@@ -77,10 +79,10 @@ static const char main_usage_tail[] =
 static void
 print_usage(FILE *f)
 {
-	fputs(main_usage_head, f);
+	(void)fputs(main_usage_head, f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs(main_usage_tail, f);
+		(void)fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	(void)fputs(main_usage_tail, f);
 }
 
 static int
@@ -115,6 +117,26 @@ static const struct option global_opts[] = {
 	{ "backend", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 };
 
+/*
+ * Output that never arrived is a failure: `paude list >/dev/full` must not
+ * exit 0. A reader that went away (`paude list | head -1`) normally ends us
+ * by SIGPIPE; when a parent ignores SIGPIPE, exit as if it had, silently.
+ */
+static int
+finish(int status)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	if (errno == EPIPE)
+		return 128 + SIGPIPE;
+	if (errno)
+		paude_log(PAUDE_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
+	else
+		paude_log(PAUDE_LOG_ERROR, "cannot write to standard output");
+	return status ? status : 1;
+}
+
 /* The one place errors are printed; returns the exit status. */
 static int
 report(int r, const struct paude_error *err)
@@ -147,10 +169,10 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			print_usage(stdout);
-			return 0;
+			return finish(0);
 		case 'V':
 			printf("paude %s\n", PAUDE_VERSION);
-			return 0;
+			return finish(0);
 		case 'b':
 			r = paude_cli_common_opt(CLI_OPT_BACKEND, NULL, &ctx, &help, &err);
 			break;
@@ -163,7 +185,7 @@ main(int argc, char **argv)
 			break;
 		}
 		if (r < 0)
-			return report(r, err);
+			return finish(report(r, err));
 	}
 
 	int cargc = argc - optind;
@@ -176,10 +198,10 @@ main(int argc, char **argv)
 	const struct paude_cmd_spec *cmd = find_command(cargv[0]);
 	if (!cmd) {
 		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
-		return report(r, err);
+		return finish(report(r, err));
 	}
 	/* Two statements: the order in which arguments are evaluated is
 	 * unspecified, and err must be read after the command filled it. */
 	r = cmd->fn(cargc, cargv, &ctx, &err);
-	return report(r, err);
+	return finish(report(r, err));
 }

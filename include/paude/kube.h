@@ -42,7 +42,7 @@
 /* The host CA bundle's key in the session's ConfigMap, and its size limit
  * (a ConfigMap holds at most 1 MiB). */
 #define PAUDE_KUBE_CA_KEY "ca-bundle.crt"
-#define PAUDE_KUBE_CA_MAX (1000 * 1024)
+#define PAUDE_KUBE_CA_MAX ((size_t)1000 * 1024)
 /* Longest wait for a pod to become ready, in seconds. */
 #define PAUDE_KUBE_READY_TIMEOUT "300s"
 

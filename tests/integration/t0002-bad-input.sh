@@ -101,4 +101,22 @@ test_expect_success 'podman not working: its own error is shown' '
 	test_grep "podman ps: exit" err
 '
 
+test_expect_success 'output that cannot be written is an error; a reader gone ends it as SIGPIPE would' '
+	test_must_fail paude --help >/dev/full 2>err &&
+	test_grep "cannot write to standard output: No space left on device" err &&
+	test_must_fail paude --version >/dev/full 2>err &&
+	test_must_fail paude create --help >/dev/full 2>err &&
+	test_grep "cannot write to standard output" err &&
+	# SIGPIPE ignored (as some parents leave it) and the reader gone: no
+	# message, and the status a SIGPIPE would have given.
+	(
+		trap "" PIPE
+		sleep 0.5
+		rc=0 && paude --help 2>err-pipe || rc=$?
+		echo "$rc" >rc
+	) | true &&
+	test_equal 141 "$(cat rc)" &&
+	test_equal "" "$(cat err-pipe)"
+'
+
 test_done
