@@ -7,7 +7,8 @@
 # The two container targets are a bare repository at /pvc/workspace in the
 # same session, emptied before every push, so both do the same work.
 # Each figure is the best of RUNS rounds (the order rotates every round), which
-# keeps the noise of a shared machine out of the ratios. Also measures the
+# keeps the noise of a shared machine out of the ratios; the medians of the
+# rounds are printed too, as one lucky round moves a best but not a median. Also measures the
 # helper's peak RSS before it execs podman (PAUDE_LOG=debug reports VmHWM).
 # Goals: paude/ext <= 1.05, helper RSS < 4 MiB.
 # Usage: bench/git-tunnel.sh [SIZE_MB] [RUNS]      (defaults: 200, 5)
@@ -102,7 +103,7 @@ fetch_ms() {
 	echo "$r"
 }
 
-declare -A best_push best_fetch
+declare -A best_push best_fetch all_push all_fetch
 order=(paude ext file)
 for ((round = 0; round < RUNS; round++)); do
 	for k in 0 1 2; do
@@ -112,6 +113,8 @@ for ((round = 0; round < RUNS; round++)); do
 		f=$(fetch_ms "$how")
 		[ -z "${best_push[$how]:-}" ] || [ "$p" -lt "${best_push[$how]}" ] && best_push[$how]=$p
 		[ -z "${best_fetch[$how]:-}" ] || [ "$f" -lt "${best_fetch[$how]}" ] && best_fetch[$how]=$f
+		all_push[$how]="${all_push[$how]:-} $p"
+		all_fetch[$how]="${all_fetch[$how]:-} $f"
 		echo "round $((round + 1)) $how: push ${p} ms, fetch ${f} ms" >&2
 	done
 done
@@ -141,6 +144,9 @@ if [ -x /usr/bin/time ]; then
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# The median of the rounds: one lucky round moves the best, not the median.
+# shellcheck disable=SC2086 # $1 is a list of numbers, split on purpose
+median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 printf '\ngit tunnel, %s commits, %s MB, best of %s\n' "$commits" "$size" "$RUNS"
 printf '%-8s %10s %10s\n' "" "push ms" "fetch ms"
 for how in paude ext file; do
@@ -150,6 +156,10 @@ printf 'paude/ext:  push %s  fetch %s   (goal <= 1.05)\n' \
 	"$(ratio "${best_push[paude]}" "${best_push[ext]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[ext]}")"
 printf 'paude/file: push %s  fetch %s\n' \
 	"$(ratio "${best_push[paude]}" "${best_push[file]}")" "$(ratio "${best_fetch[paude]}" "${best_fetch[file]}")"
+mp=$(median "${all_push[paude]}") mf=$(median "${all_fetch[paude]}")
+ep=$(median "${all_push[ext]}") ef=$(median "${all_fetch[ext]}")
+printf 'medians of %s rounds: paude %s/%s ms, ext %s/%s ms; paude/ext: push %s  fetch %s\n' \
+	"$RUNS" "$mp" "$mf" "$ep" "$ef" "$(ratio "$mp" "$ep")" "$(ratio "$mf" "$ef")"
 printf 'ls-remote median: paude %s ms, ext %s ms (fixed cost per connection)\n' "$ls_paude" "$ls_ext"
 printf 'git-remote-paude peak RSS before exec: %s KiB (goal < 4096)\n' "${rss:-?}"
 [ -n "$whole" ] && printf 'same pid after exec (podman exec itself): %s KiB\n' "$whole"
