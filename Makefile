@@ -104,7 +104,8 @@ $(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBP
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
 
 # Fuzz targets: replayed over their corpus with any compiler; libFuzzer with clang.
-$(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(LIBPAUDE)
+FUZZ_HDR   := $(wildcard tests/fuzz/*.h)
+$(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(FUZZ_HDR) $(LIBPAUDE)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBS)
 
@@ -151,7 +152,7 @@ fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
 
-$(B)/fuzz/lf-%: tests/fuzz/%.c $(LIBPAUDE)
+$(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
 

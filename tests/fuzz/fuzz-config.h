@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The body shared by the config decoders' fuzz targets (fuzz-devcontainer,
+ * fuzz-paude-json): decode the input as a KIND file at PATH, a file of
+ * project /proj. Any input either fails with PAUDE_EUSAGE and a message
+ * naming the file, or gives a config of that kind whose paths stay inside
+ * the project and whose environment holds no host substitution.
+ */
+#ifndef FUZZ_CONFIG_H
+#define FUZZ_CONFIG_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "paude/config.h"
+
+static int
+fuzz_config(enum paude_config_kind kind, const char *path, const uint8_t *data, size_t size)
+{
+	struct paude_config c;
+	paude_config_init(&c);
+	_cleanup_error_ struct paude_error *err = NULL;
+	int r = paude_config_parse(&c, kind, path, (const char *)data, size, &err);
+	if (r < 0) {
+		if (r != PAUDE_EUSAGE || !err || !strstr(err->msg, path))
+			abort();
+		return 0;
+	}
+	if (c.kind != kind || strcmp(c.workspace, "/proj") != 0)
+		abort();
+	if (c.dockerfile && strncmp(c.dockerfile, "/proj/", 6) != 0)
+		abort();
+	if (c.context && strcmp(c.context, "/proj") != 0 && strncmp(c.context, "/proj/", 6) != 0)
+		abort();
+	for (size_t i = 0; i < c.env.nr; i++)
+		if (!strchr(c.env.v[i], '=') || strstr(c.env.v[i], "${localEnv:"))
+			abort();
+	paude_config_release(&c);
+	return 0;
+}
+
+#endif
