@@ -308,7 +308,8 @@ paude_net_podman_create(struct paude_runner *r, const char *name, const struct p
 	ret = create_network(r, name, opts, &k, err);
 	if (ret < 0)
 		return ret;
-	(void)snprintf(ip, sizeof(ip), PAUDE_NET_SUBNET_PREFIX "%u.%d", k, PAUDE_NET_PROXY_HOST_PART);
+	(void)snprintf(ip, sizeof(ip), PAUDE_NET_SUBNET_PREFIX "%u.%d", k,
+		       PAUDE_NET_PROXY_HOST_PART);
 	ret = create_proxy(r, name, al, opts, k, ip, err);
 	if (ret < 0) {
 		/* Roll back; the first error is the one worth reporting. */

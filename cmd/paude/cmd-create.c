@@ -178,7 +178,7 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE &&
 		    paude_log_enabled(PAUDE_LOG_INFO)) {
 			(void)fprintf(stderr, "\nCustom environment (built %s if missing):\n",
-				ko->registry ? "here and pushed" : "in the cluster");
+				      ko->registry ? "here and pushed" : "in the cluster");
 			(void)fputs(setup->recipe, stderr);
 		}
 		if (setup->config.dockerfile && !ko->registry)

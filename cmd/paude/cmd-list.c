@@ -82,7 +82,8 @@ static void
 print_table(const struct paude_session_list *l)
 {
 	if (l->nr == 0) {
-		(void)fputs("No sessions. Create one for this directory with: paude create\n", stderr);
+		(void)fputs("No sessions. Create one for this directory with: paude create\n",
+			    stderr);
 		return;
 	}
 	int wname = 4, wnet = 7;
