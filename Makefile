@@ -15,8 +15,10 @@ DEPS       := libgit2 libssh2 json-c libcurl
 CSTD       := -std=gnu17
 WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wwrite-strings \
-              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough -Wjump-misses-init \
+              -Wvla -Wundef -Wcast-align -Wimplicit-fallthrough $(WARN_CC) \
               -Wno-missing-field-initializers -fno-common
+# gcc's -Wjump-misses-init, where the compiler has it (clang warns it does not).
+WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/null 2>&1 && echo -Wjump-misses-init)
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \

@@ -27,7 +27,8 @@ libgit2_endp(int *inited)
 	if (*inited > 0)
 		git_libgit2_shutdown();
 }
-#define _cleanup_libgit2_ _cleanup_(libgit2_endp)
+/* A guard that exists for its cleanup only, hence _unused_. */
+#define _cleanup_libgit2_ _cleanup_(libgit2_endp) _unused_
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(git_repository *, git_repository_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(git_remote *, git_remote_free)
@@ -341,13 +342,13 @@ sub_action(git_smart_subtransport_stream **out, git_smart_subtransport *t, const
 	switch (action) {
 	case GIT_SERVICE_UPLOADPACK_LS:
 		fresh = true;
-		/* fall through */
+		_fallthrough_;
 	case GIT_SERVICE_UPLOADPACK:
 		service = PAUDE_GIT_UPLOAD_PACK;
 		break;
 	case GIT_SERVICE_RECEIVEPACK_LS:
 		fresh = true;
-		/* fall through */
+		_fallthrough_;
 	case GIT_SERVICE_RECEIVEPACK:
 		service = PAUDE_GIT_RECEIVE_PACK;
 		break;

@@ -775,7 +775,7 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 		return paude_error_errno(err, errno, "cannot create '%s'", rootfs);
 	struct logfile log = { 0 };
 	logfile_init(&log, w.path, "base");
-	_cleanup_free_ char *logpath = log.path;
+	_cleanup_free_ _unused_ char *logpath = log.path; /* frees log.path */
 
 	notify(o, PAUDE_IMAGE_EV_BOOTSTRAP_BASE, ref);
 	int status = 0;
@@ -973,7 +973,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	_cleanup_free_ char *logname = NULL;
 	logname = paude_xstrfmt("build-%s", b->label);
 	logfile_init(&log, w.path, logname);
-	_cleanup_free_ char *logpath = log.path;
+	_cleanup_free_ _unused_ char *logpath = log.path; /* frees log.path */
 
 	notify(o, PAUDE_IMAGE_EV_BUILD, b->ref);
 	int status = 0;
