@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../cmd/paude/cli.h"
 #include "paude/fs.h"
-#include "fake-runner.h"
+#include "cli-harness.h"
 
 static char tmpdir[] = "/tmp/paude-test-cli.XXXXXX";
 
@@ -21,12 +20,7 @@ setup(void **state)
 	(void)state;
 	if (!mkdtemp(tmpdir))
 		return -1;
-	setenv("HOME", tmpdir, 1);
-	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
-	setenv("PAUDE_PROXY_IMAGE", "localhost/paude-proxy:test", 1);
-	unsetenv("PAUDE_PROXY_NETWORK");
-	setenv("PAUDE_CA_BUNDLE", "", 1);
-	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	cli_harness_env(tmpdir);
 	return 0;
 }
 
@@ -34,38 +28,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct paude_child c = PAUDE_CHILD_INIT;
-	paude_strvec_pushv(&c.args, (const char *const *)argv);
-	paude_run_output(paude_runner_default(), &c, NULL, NULL);
-	paude_child_release(&c);
+	cli_harness_rm_tree(tmpdir);
 	return 0;
-}
-
-static int
-run(struct fake_runner *f, struct paude_error **err, ...)
-{
-	char *argv[32];
-	int argc = 0;
-	va_list ap;
-	va_start(ap, err);
-	char *s;
-	while ((s = va_arg(ap, char *)) && argc < 31)
-		argv[argc++] = s;
-	va_end(ap);
-	argv[argc] = NULL;
-	struct paude_cmd_ctx ctx = { .runner = &f->runner };
-	if (!strcmp(argv[0], "create"))
-		return cmd_create(argc, argv, &ctx, err);
-	if (!strcmp(argv[0], "start"))
-		return cmd_start(argc, argv, &ctx, err);
-	if (!strcmp(argv[0], "connect"))
-		return cmd_connect(argc, argv, &ctx, err);
-	if (!strcmp(argv[0], "stop"))
-		return cmd_stop(argc, argv, &ctx, err);
-	if (!strcmp(argv[0], "delete"))
-		return cmd_delete(argc, argv, &ctx, err);
-	return cmd_list(argc, argv, &ctx, err);
 }
 
 static void
@@ -81,7 +45,8 @@ test_create_keeps_agent_argument_quoting(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	int r = run(&f, &err, "create", "proj", "--yolo", "-a", "-p \"explain this code\"", NULL);
+	int r = cli_harness_run(&f, &err, "create", "proj", "--yolo", "-a",
+				"-p \"explain this code\"", NULL);
 	assert_null(err);
 	assert_int_equal(r, 0);
 	long i = fake_runner_find(&f, "podman create --pull=never");
@@ -107,8 +72,8 @@ test_create_options_may_follow_the_name(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "--allowed-domains", "pypi", "p2",
-			     "--allowed-domains", ".example.com", NULL),
+	assert_int_equal(cli_harness_run(&f, &err, "create", "--allowed-domains", "pypi", "p2",
+					 "--allowed-domains", ".example.com", NULL),
 			 0);
 	long i = fake_runner_find(&f, "podman create --pull=never");
 	assert_true(i >= 0);
@@ -128,7 +93,7 @@ test_create_rejects_bad_input_without_running_anything(void **state)
 		struct fake_runner f;
 		fake_runner_init(&f, NULL, 0);
 		struct paude_error *err = NULL;
-		int r = run(&f, &err, "create", "--", bad_names[i], NULL);
+		int r = cli_harness_run(&f, &err, "create", "--", bad_names[i], NULL);
 		assert_int_equal(r, PAUDE_EUSAGE);
 		assert_int_equal(f.calls.nr, 0);
 		paude_error_free(err);
@@ -140,18 +105,20 @@ test_create_rejects_bad_input_without_running_anything(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", longname, NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", longname, NULL), PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "too long"));
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "x", "-a", "\"unterminated", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "-a", "\"unterminated", NULL),
+			 PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "unterminated double quote"));
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "x", "--bogus", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--bogus", NULL), PAUDE_EUSAGE);
 	assert_string_equal(err->msg, "unknown option '--bogus' (try 'paude create --help')");
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "x", "y", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "y", NULL), PAUDE_EUSAGE);
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "x", "--backend", "docker", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--backend", "docker", NULL),
+			 PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_int_equal(f.calls.nr, 0);
 	fake_runner_release(&f);
@@ -169,7 +136,7 @@ test_create_refuses_existing_name_before_building(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "dup", NULL), PAUDE_EEXISTS);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "dup", NULL), PAUDE_EEXISTS);
 	assert_non_null(strstr(err->msg, "session 'dup' already exists"));
 	assert_int_equal(f.calls.nr, 1);
 	paude_error_free(err);
@@ -196,12 +163,12 @@ test_commands_pick_the_session_of_the_current_directory(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
 	/* "two" is stopped: connect refuses, naming it. */
-	assert_int_equal(run(&f, &err, "connect", NULL), PAUDE_ESTATE);
+	assert_int_equal(cli_harness_run(&f, &err, "connect", NULL), PAUDE_ESTATE);
 	assert_string_equal(err->msg,
 			    "session 'two' is not running (start it with: paude start two)");
 	paude_error_clear(&err);
 	/* stop of a stopped session is not an error (and stops a leftover proxy) */
-	assert_int_equal(run(&f, &err, "stop", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "stop", NULL), 0);
 	assert_true(fake_runner_find(&f, "podman stop --time 10 paude-two") >= 0);
 	fake_runner_release(&f);
 }
@@ -218,7 +185,7 @@ test_commands_without_name_refuse_to_guess_between_several(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "stop", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "stop", NULL), PAUDE_EUSAGE);
 	assert_string_equal(err->msg,
 			    "several sessions could be meant: one, two (name one of them)");
 	paude_error_free(err);
@@ -236,7 +203,7 @@ test_only_session_is_the_default(void **state)
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
-	assert_int_equal(run(&f, NULL, "stop", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, NULL, "stop", NULL), 0);
 	assert_true(fake_runner_find(&f, "podman stop --time 10 paude-solo") >= 0);
 	fake_runner_release(&f);
 }
@@ -254,13 +221,13 @@ test_delete_requires_confirm_and_a_name(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "delete", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", NULL), PAUDE_EUSAGE);
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "delete", "gone", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", NULL), PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "--confirm"));
 	paude_error_clear(&err);
 	assert_int_equal(fake_runner_find(&f, "podman rm"), -1);
-	assert_int_equal(run(&f, &err, "delete", "gone", "--confirm", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", "--confirm", NULL), 0);
 	assert_true(fake_runner_find(&f, "podman rm --force --ignore --time 10 paude-gone") >= 0);
 	assert_true(fake_runner_find(&f, "podman volume rm --force paude-gone-workspace") >= 0);
 	fake_runner_release(&f);
@@ -276,10 +243,10 @@ test_unknown_session_is_reported(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "start", "ghost", NULL), PAUDE_ENOTFOUND);
+	assert_int_equal(cli_harness_run(&f, &err, "start", "ghost", NULL), PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg, "session 'ghost' not found (list sessions with: paude list)");
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "connect", NULL), PAUDE_ENOTFOUND);
+	assert_int_equal(cli_harness_run(&f, &err, "connect", NULL), PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg, "there are no sessions (create one with: paude create)");
 	paude_error_free(err);
 	fake_runner_release(&f);
@@ -314,8 +281,8 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "demo", "--backend=kubernetes",
-			     "--openshift-namespace=team", "--pvc-size=20Gi", NULL),
+	assert_int_equal(cli_harness_run(&f, &err, "create", "demo", "--backend=kubernetes",
+					 "--openshift-namespace=team", "--pvc-size=20Gi", NULL),
 			 0);
 	assert_null(err);
 	assert_true(fake_runner_find(&f, "oc get namespace team --output=name") >= 0);
@@ -333,7 +300,7 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 
 	/* Without --backend, list asks podman and the recorded namespace. */
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
-	assert_int_equal(run(&f, &err, "list", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "list", NULL), 0);
 	assert_true(fake_runner_find(&f, "podman ps") >= 0);
 	assert_true(fake_runner_find(&f, "oc --namespace=team get statefulsets --selector "
 					 "app=paude --output json") >= 0);
@@ -341,14 +308,16 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 
 	/* Cluster options do not mix with the podman backend. */
 	fake_runner_init(&f, NULL, 0);
-	assert_int_equal(run(&f, &err, "create", "x", "--backend=podman", "--pvc-size=1Gi", NULL),
-			 PAUDE_EUSAGE);
-	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "list", "--backend=podman", "--openshift-namespace=n", NULL),
-			 PAUDE_EUSAGE);
+	assert_int_equal(
+	    cli_harness_run(&f, &err, "create", "x", "--backend=podman", "--pvc-size=1Gi", NULL),
+	    PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_int_equal(
-	    run(&f, &err, "create", "x", "--backend=openshift", "--pvc-size=big", NULL),
+	    cli_harness_run(&f, &err, "list", "--backend=podman", "--openshift-namespace=n", NULL),
+	    PAUDE_EUSAGE);
+	paude_error_clear(&err);
+	assert_int_equal(
+	    cli_harness_run(&f, &err, "create", "x", "--backend=openshift", "--pvc-size=big", NULL),
 	    PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "invalid PVC size 'big'"));
 	paude_error_clear(&err);

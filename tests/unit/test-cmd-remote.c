@@ -11,10 +11,9 @@
 #include <string.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "../../cmd/paude/cli.h"
-#include "../../cmd/paude/cmd-remote.h"
 #include "paude/fs.h"
-#include "fake-runner.h"
+#include "cli-harness.h"
+#include "../../cmd/paude/cmd-remote.h"
 
 static char tmpdir[] = "/tmp/paude-test-cmd-remote.XXXXXX";
 static char oldcwd[4096];
@@ -64,27 +63,8 @@ teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	struct paude_child c = PAUDE_CHILD_INIT;
-	paude_strvec_pushl(&c.args, "rm", "-rf", "--", tmpdir, NULL);
-	paude_run_output(paude_runner_default(), &c, NULL, NULL);
-	paude_child_release(&c);
+	cli_harness_rm_tree(tmpdir);
 	return 0;
-}
-
-static int
-run(struct fake_runner *f, struct paude_error **err, ...)
-{
-	char *argv[16];
-	int argc = 0;
-	va_list ap;
-	va_start(ap, err);
-	char *s;
-	while ((s = va_arg(ap, char *)) && argc < 15)
-		argv[argc++] = s;
-	va_end(ap);
-	argv[argc] = NULL;
-	struct paude_cmd_ctx ctx = { .runner = &f->runner };
-	return cmd_remote(argc, argv, &ctx, err);
 }
 
 #define PS_RUNNING                                                                                 \
@@ -107,7 +87,7 @@ test_remote_add_prepares_workspace_on_our_branch(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "remote", "add", "proj", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "remote", "add", "proj", NULL), 0);
 	assert_null(err);
 	assert_true(fake_runner_find(&f,
 				     "podman exec paude-proj git -C /pvc/workspace for-each-ref "
@@ -134,7 +114,8 @@ test_remote_add_refuses_stopped_session(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "remote", "add", "--push", "proj", NULL), PAUDE_ESTATE);
+	assert_int_equal(cli_harness_run(&f, &err, "remote", "add", "--push", "proj", NULL),
+			 PAUDE_ESTATE);
 	assert_string_equal(err->msg,
 			    "session 'proj' is not running (start it with: paude start proj)");
 	paude_error_free(err);
@@ -180,7 +161,7 @@ test_remote_add_outside_a_repository_runs_nothing(void **state)
 	fake_runner_init(&f, NULL, 0);
 	struct paude_error *err = NULL;
 	assert_int_equal(chdir("/"), 0);
-	assert_int_equal(run(&f, &err, "remote", "add", "proj", NULL), PAUDE_ENOTFOUND);
+	assert_int_equal(cli_harness_run(&f, &err, "remote", "add", "proj", NULL), PAUDE_ENOTFOUND);
 	assert_non_null(strstr(err->msg, "the current directory is not in a git repository"));
 	paude_error_free(err);
 	assert_int_equal(f.calls.nr, 0);
@@ -195,7 +176,7 @@ test_remote_remove_defaults_to_the_only_paude_remote(void **state)
 	git(FAKE_ARGV("remote", "add", "paude-proj", "paude::proj"));
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
-	assert_int_equal(run(&f, NULL, "remote", "remove", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, NULL, "remote", "remove", NULL), 0);
 	char *url = git_config("remote.paude-proj.url");
 	assert_string_equal(url, "");
 	free(url);

@@ -14,9 +14,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "../../cmd/paude/cli.h"
 #include "paude/fs.h"
-#include "fake-runner.h"
+#include "cli-harness.h"
 
 static char tmpdir[] = "/tmp/paude-test-setup.XXXXXX";
 static char project[600];
@@ -48,12 +47,7 @@ setup(void **state)
 	(void)state;
 	if (!mkdtemp(tmpdir) || !getcwd(oldcwd, sizeof(oldcwd)))
 		return -1;
-	setenv("HOME", tmpdir, 1);
-	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
-	setenv("PAUDE_PROXY_IMAGE", "localhost/paude-proxy:test", 1);
-	unsetenv("PAUDE_PROXY_NETWORK");
-	setenv("PAUDE_CA_BUNDLE", "", 1);
-	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	cli_harness_env(tmpdir);
 	return 0;
 }
 
@@ -63,11 +57,7 @@ teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
-	struct paude_child c = PAUDE_CHILD_INIT;
-	paude_strvec_pushv(&c.args, (const char *const *)argv);
-	paude_run_output(paude_runner_default(), &c, NULL, NULL);
-	paude_child_release(&c);
+	cli_harness_rm_tree(tmpdir);
 	return 0;
 }
 
@@ -84,24 +74,6 @@ fresh_project(void **state)
 	if (geteuid() == 0 && chown(project, 1000, 0) < 0)
 		return -1;
 	return 0;
-}
-
-static int
-run(struct fake_runner *f, struct paude_error **err, ...)
-{
-	char *argv[32];
-	int argc = 0;
-	va_list ap;
-	va_start(ap, err);
-	char *s;
-	while ((s = va_arg(ap, char *)) && argc < 31)
-		argv[argc++] = s;
-	va_end(ap);
-	argv[argc] = NULL;
-	struct paude_cmd_ctx ctx = { .runner = &f->runner };
-	if (!strcmp(argv[0], "create"))
-		return cmd_create(argc, argv, &ctx, err);
-	return cmd_start(argc, argv, &ctx, err);
 }
 
 static const struct fake_reply create_replies[] = {
@@ -134,7 +106,7 @@ test_devcontainer_setup_and_env_reach_the_session(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "dc", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "dc", NULL), 0);
 	assert_null(err);
 	const char *call = agent_create(&f);
 	assert_non_null(
@@ -161,7 +133,7 @@ test_mount_workspace_shadows_detected_venvs(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "mnt", "--mount-workspace", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "mnt", "--mount-workspace", NULL), 0);
 	assert_null(err);
 	const char *call = agent_create(&f);
 	char want[1024];
@@ -195,7 +167,7 @@ test_venv_setting_lists_or_disables_shadowing(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "lst", "--mount-workspace", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "lst", "--mount-workspace", NULL), 0);
 	const char *call = agent_create(&f);
 	assert_non_null(strstr(call, "destination=/pvc/workspace/tools/venv,"));
 	/* Only the list: .venv is not in it; a missing directory is not created. */
@@ -205,7 +177,7 @@ test_venv_setting_lists_or_disables_shadowing(void **state)
 
 	write_file("paude.json", "{ \"venv\": \"none\" }");
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
-	assert_int_equal(run(&f, &err, "create", "none", "--mount-workspace", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "none", "--mount-workspace", NULL), 0);
 	assert_null(strstr(agent_create(&f), "tmpfs"));
 	fake_runner_release(&f);
 }
@@ -225,7 +197,7 @@ test_start_runs_setup_once_and_marks_it_done(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "start", "st", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), 0);
 	assert_null(err);
 	long i = fake_runner_find(&f, "podman exec paude-st test -e /pvc/.paude/setup-done");
 	assert_true(i >= 0);
@@ -255,7 +227,7 @@ test_start_skips_setup_that_already_ran(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "start", "st", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), 0);
 	assert_true(fake_runner_find(&f, "podman exec paude-st test -e /pvc/.paude/setup-done") >=
 		    0);
 	assert_int_equal(fake_runner_find(&f, "podman exec paude-st sh -c 'make deps'"), -1);
@@ -282,7 +254,7 @@ test_failed_setup_is_reported_and_runs_again(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "start", "st", NULL), PAUDE_ECHILD);
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), PAUDE_ECHILD);
 	assert_string_equal(err->msg,
 			    "the setup command of session 'st' failed (exit 2): make deps (it runs "
 			    "again at the next 'paude start st'; to work in the session as it is: "
@@ -307,7 +279,7 @@ test_bad_venv_entry_is_refused(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	int r = run(&f, &err, "create", "bad", "--mount-workspace", NULL);
+	int r = cli_harness_run(&f, &err, "create", "bad", "--mount-workspace", NULL);
 	assert_int_equal(r, PAUDE_EUSAGE);
 	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
 	paude_error_free(err);
@@ -324,12 +296,13 @@ test_root_owned_tree_is_not_mounted_by_rootful_podman(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
 	struct paude_error *err = NULL;
-	assert_int_equal(run(&f, &err, "create", "rooty", "--mount-workspace", NULL), PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "rooty", "--mount-workspace", NULL),
+			 PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "it belongs to root, and the agent never runs as root"));
 	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
 	/* The default mode copies nothing from the tree: it does not care who owns it. */
 	paude_error_clear(&err);
-	assert_int_equal(run(&f, &err, "create", "rooty", NULL), 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "rooty", NULL), 0);
 	paude_error_free(err);
 	fake_runner_release(&f);
 }
