@@ -42,12 +42,3 @@ cli_harness_run(struct fake_runner *f, struct paude_error **err, ...)
 			return commands[i].fn(argc, argv, &ctx, err);
 	abort(); /* a test asked for a command the harness does not know */
 }
-
-void
-cli_harness_rm_tree(const char *dir)
-{
-	struct paude_child c = PAUDE_CHILD_INIT;
-	paude_strvec_pushl(&c.args, "rm", "-rf", "--", dir, NULL);
-	paude_run_output(paude_runner_default(), &c, NULL, NULL);
-	paude_child_release(&c);
-}

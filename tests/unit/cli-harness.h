@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paude's commands run in-process by unit tests, with a fake runner: the
- * environment they expect, the call itself, and the temporary tree's end.
+ * environment they expect, and the call itself.
  */
 #ifndef CLI_HARNESS_H
 #define CLI_HARNESS_H
@@ -18,8 +18,5 @@ void cli_harness_env(const char *home);
 /* Run `paude WORDS...` (NULL-terminated; the first word names the command:
  * create, start, connect, stop, delete, list or remote) with f's runner. */
 int cli_harness_run(struct fake_runner *f, struct paude_error **err, ...);
-
-/* rm -rf a test's temporary tree (by the real runner). */
-void cli_harness_rm_tree(const char *dir);
 
 #endif

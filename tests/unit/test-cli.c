@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "paude/fs.h"
 #include "cli-harness.h"
+#include "scratch.h"
 
 static char tmpdir[] = "/tmp/paude-test-cli.XXXXXX";
 
@@ -28,7 +29,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	cli_harness_rm_tree(tmpdir);
+	scratch_remove(tmpdir);
 	return 0;
 }
 

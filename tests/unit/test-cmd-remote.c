@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include "paude/fs.h"
 #include "cli-harness.h"
+#include "scratch.h"
 #include "../../cmd/paude/cmd-remote.h"
 
 static char tmpdir[] = "/tmp/paude-test-cmd-remote.XXXXXX";
@@ -63,7 +64,7 @@ teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	cli_harness_rm_tree(tmpdir);
+	scratch_remove(tmpdir);
 	return 0;
 }
 

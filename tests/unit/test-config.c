@@ -4,9 +4,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "scratch.h"
 #include "paude/config.h"
 #include "paude/fs.h"
 
@@ -302,16 +302,6 @@ test_local_and_url_features_are_not_supported_yet(void **state)
 static char scratch[256];
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static int
 setup_scratch(void **state)
 {
 	(void)state;
@@ -323,18 +313,14 @@ static int
 teardown_scratch(void **state)
 {
 	(void)state;
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(scratch);
 	return 0;
 }
 
 static void
 write_rel(const char *rel, const char *text)
 {
-	_cleanup_free_ char *p = paude_path_join(scratch, rel);
-	_cleanup_free_ char *dir = strdup(p);
-	*strrchr(dir, '/') = '\0';
-	assert_int_equal(paude_mkdir_p(dir, 0755, NULL), 0);
-	assert_int_equal(paude_write_file(p, text, strlen(text), 0644, NULL), 0);
+	scratch_write(scratch, rel, text);
 }
 
 static void

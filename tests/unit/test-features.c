@@ -10,12 +10,12 @@
 #include <setjmp.h>
 #include <string.h>
 #include <pthread.h>
-#include <ftw.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "scratch.h"
 #include "paude/features.h"
 #include "paude/fs.h"
 #include "paude/sha256.h"
@@ -419,16 +419,6 @@ serve(void *arg)
 static char cache_dir[256];
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static int
 registry_setup(void **state)
 {
 	struct fake_registry *f = calloc(1, sizeof(*f));
@@ -471,7 +461,7 @@ registry_teardown(void **state)
 	paude_buf_release(&f->layer);
 	paude_strvec_clear(&f->log);
 	free(f);
-	nftw(cache_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(cache_dir);
 	return 0;
 }
 

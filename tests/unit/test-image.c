@@ -3,10 +3,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
-#include <ftw.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "scratch.h"
 #include "paude/image.h"
 #include "paude/embedded.h"
 #include "paude/fs.h"
@@ -14,16 +14,6 @@
 
 /* A scratch directory per test: TMPDIR and XDG_CACHE_HOME point into it. */
 static char scratch[256];
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static char *
 scratch_path(const char *rel)
@@ -70,7 +60,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(scratch);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "paude/fs.h"
 #include "cli-harness.h"
+#include "scratch.h"
 
 static char tmpdir[] = "/tmp/paude-test-setup.XXXXXX";
 static char project[600];
@@ -57,7 +58,7 @@ teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	cli_harness_rm_tree(tmpdir);
+	scratch_remove(tmpdir);
 	return 0;
 }
 
