@@ -10,6 +10,7 @@ SUDO=""
 
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev podman runc catatonit uidmap
+	netavark aardvark-dns
 	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
 	docker-registry openssl python3)
 missing=()
@@ -42,4 +43,33 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 runtime = "runc"
 CONF
 fi
-podman info >/dev/null
+
+# Podman's network backend. netavark with aardvark-dns is podman's own
+# default and gives containers DNS on the networks they share; the tests'
+# stand-in internet relies on it. (Sessions do not: their agent's network
+# has no DNS on either backend.) Podman picks the backend once, at its
+# first use, and only picks netavark when it is installed by then: the
+# packages above come first. A host whose podman chose CNI earlier keeps
+# it, unless the configuration above is paude's own and nothing exists
+# that lives on a CNI network yet: then switching is safe, so do it.
+backend=$(podman info --format '{{.Host.NetworkBackend}}')
+if [ "$backend" = cni ]; then
+	if grep -q "written by paude" "$conf" 2>/dev/null &&
+		! grep -q '^[[:space:]]*network_backend' "$conf" &&
+		[ -z "$(podman ps -aq)" ] &&
+		[ "$(podman network ls --format '{{.Name}}')" = podman ]; then
+		printf '[network]\nnetwork_backend = "netavark"\n' | $SUDO tee -a "$conf" >/dev/null
+		backend=$(podman info --format '{{.Host.NetworkBackend}}')
+		echo "setup-host: podman's network backend switched from cni to $backend (no container or network used CNI yet)" >&2
+	else
+		cat >&2 <<-'MSG'
+		setup-host: podman on this host uses the CNI network backend (it chose CNI
+		before netavark was installed, or it is configured so). paude sessions work
+		with CNI. paude's integration tests need container DNS between test
+		containers, which CNI does not give on internal networks: use netavark
+		(set network_backend = "netavark" in the [network] table of
+		/etc/containers/containers.conf once no container uses a CNI network;
+		'podman system reset' starts over but removes every container and image).
+		MSG
+	fi
+fi
