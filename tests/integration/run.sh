@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")" || exit 1
 ./ensure-base.sh || { echo "cannot prepare the base image" >&2; exit 1; }
+./check-host.sh --functional "${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}" || exit 1
 pass=0 fail=0 failed_files=()
 for t in t[0-9][0-9][0-9][0-9]-*.sh; do
 	case " ${PAUDE_TESTS:-${t%%-*}} " in
