@@ -74,6 +74,28 @@ explain_run_failure(const char *text)
 		       conf_hint);
 }
 
+/*
+ * Sessions work on both of podman's network backends: paude creates each
+ * session's internal network with --disable-dns, which both honour (CNI
+ * has no DNS on internal networks at all). Say which one is in use, since
+ * it decides what podman's own container DNS can do on other networks.
+ */
+static void
+report_network_backend(const char *backend)
+{
+	if (!backend || !*backend)
+		report("warn", "network backend: podman did not say (podman 4 or later is needed)");
+	else if (!strcmp(backend, "netavark"))
+		report("ok",
+		       "network backend: netavark (session networks are created without DNS)");
+	else if (!strcmp(backend, "cni"))
+		report("ok", "network backend: cni (session networks have no DNS; podman's "
+			     "container DNS needs netavark and aardvark-dns)");
+	else
+		report("warn", "network backend: '%s' is not one paude knows (netavark or cni)",
+		       backend);
+}
+
 static void
 check_podman(struct paude_runner *r)
 {
@@ -99,6 +121,7 @@ check_podman(struct paude_runner *r)
 	const char *version = paude_json_get_str(paude_json_get_obj(info, "version"), "Version");
 	report("ok", "podman %s (%s, runtime %s, cgroups %s)", version ? version : "?",
 	       rootless ? "rootless" : "rootful", runtime ? runtime : "?", cgroups ? cgroups : "?");
+	report_network_backend(paude_json_get_str(host, "networkBackend"));
 }
 
 static bool
