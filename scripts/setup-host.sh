@@ -31,12 +31,13 @@ fi
 
 # Podman on hosts with hybrid cgroups and a capped nofile limit: use runc,
 # and ask for limits the host can grant. Only written when absent, so a
-# user's own configuration is never overwritten.
-conf=/etc/containers/containers.conf
+# user's own configuration is never overwritten. (Podman reads the file
+# CONTAINERS_CONF names instead, when it is set: so does this script.)
+conf=${CONTAINERS_CONF:-/etc/containers/containers.conf}
 if [ ! -e "$conf" ]; then
-	$SUDO mkdir -p /etc/containers
+	$SUDO mkdir -p "$(dirname "$conf")"
 	$SUDO tee "$conf" >/dev/null <<'CONF'
-# written by paude's tests/setup-host.sh
+# written by paude's scripts/setup-host.sh
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 [engine]
