@@ -8,10 +8,10 @@
 # network backend.
 #   fresh-podman.sh [--no-netavark] DIR CMD...   (DIR: scratch, must be new)
 set -eu
-if [ "${_FRESH_PODMAN_INSIDE:-}" != 1 ]; then
-	export _FRESH_PODMAN_INSIDE=1
-	exec unshare -m --propagation private "$0" "$@"
+if [ "${1:-}" != --in-namespace ]; then
+	exec unshare -m --propagation private "$0" --in-namespace "$@"
 fi
+shift
 no_netavark=false
 if [ "$1" = --no-netavark ]; then
 	no_netavark=true
