@@ -60,6 +60,13 @@ if [ "$backend" = cni ]; then
 		[ -z "$(podman ps -aq)" ] &&
 		[ "$(podman network ls --format '{{.Name}}')" = podman ]; then
 		printf '[network]\nnetwork_backend = "netavark"\n' | $SUDO tee -a "$conf" >/dev/null
+		# CNI leaves its default bridge behind when its last container goes;
+		# netavark's own default bridge uses the same subnet (10.88.0.0/16),
+		# and the stale route would swallow its containers' replies. Nothing
+		# uses it (no container exists), so it goes.
+		if ip link show cni-podman0 >/dev/null 2>&1; then
+			$SUDO ip link delete cni-podman0
+		fi
 		backend=$(podman info --format '{{.Host.NetworkBackend}}')
 		echo "setup-host: podman's network backend switched from cni to $backend (no container or network used CNI yet)" >&2
 	else
