@@ -49,6 +49,21 @@ test_expect_success 'setup-host switches a CNI podman that nothing uses yet to n
 	test_grep "^check-ok$" out
 '
 
+test_expect_success 'the switch removes the bridge CNI left behind (its subnet is netavark'"'"'s too)' '
+	if ! $root_ok; then echo "skip: needs root for a mount namespace" >&2; exit 0; fi
+	# In a network namespace of its own: no link of the host is touched.
+	"$fresh" --no-netavark "$TRASH/f5" unshare -n bash -c "
+		podman info --format before={{.Host.NetworkBackend}} &&
+		ip link add cni-podman0 type bridge && ip link show cni-podman0 >/dev/null &&
+		umount /usr/lib/podman && \"$setup\" >/dev/null 2>&1 &&
+		podman info --format after={{.Host.NetworkBackend}} &&
+		if ip link show cni-podman0 >/dev/null 2>&1; then echo bridge-left; else echo bridge-gone; fi" \
+		>out 2>err &&
+	test_grep "^before=cni$" out &&
+	test_grep "^after=netavark$" out &&
+	test_grep "^bridge-gone$" out
+'
+
 test_expect_success 'setup-host leaves a CNI podman with networks of its own alone, and says how to switch' '
 	if ! $root_ok; then echo "skip: needs root for a mount namespace" >&2; exit 0; fi
 	"$fresh" --no-netavark "$TRASH/f4" bash -c "

@@ -36,13 +36,23 @@ cni_conf="$TRASH/containers-cni.conf"
 
 name=$(test_session_name cni)
 cni_egress="paude-t-cni-egress-$$"
-cni() {
-	CONTAINERS_CONF="$cni_conf" "$@"
-}
-test_on_exit "cni paude delete $name --confirm; cni podman rm -f -t 0 paude-$name paude-proxy-$name; cni podman network rm -f paude-net-$name $cni_egress; cni podman volume rm -f paude-$name-workspace"
-
 have_cni=false
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] && have_cni=true
+# CNI's bridges and routes outlive its networks, and its subnets are chosen
+# without regard to netavark's: left in the host's network namespace they
+# would shadow later tests' networks. So every CNI podman call runs in a
+# network namespace of this test's own (nsenter keeps the mount namespace,
+# and with it the cgroup mounts, that `ip netns exec` would replace).
+cni_ns="paude-t0404-$$"
+if $have_cni; then
+	ip netns add "$cni_ns" || exit 1
+	ip netns exec "$cni_ns" ip link set lo up
+fi
+cni() {
+	CONTAINERS_CONF="$cni_conf" nsenter --net="/run/netns/$cni_ns" "$@"
+}
+test_on_exit "ip netns del $cni_ns"
+test_on_exit "cni paude delete $name --confirm; cni podman rm -f -t 0 paude-$name paude-proxy-$name; cni podman network rm -f paude-net-$name $cni_egress; cni podman volume rm -f paude-$name-workspace"
 
 test_expect_success 'a CNI podman is recognised as such by doctor' '
 	if ! $have_cni; then echo "skip: no CNI plugins on this host" >&2; exit 0; fi
