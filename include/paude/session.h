@@ -41,6 +41,9 @@
 #define PAUDE_LABEL_MEMORY "paude.io/memory" /* the agent's memory limit, "8g" */
 #define PAUDE_LABEL_CPUS "paude.io/cpus" /* the agent's CPU limit, "2" or "0.5" */
 #define PAUDE_LABEL_DISK "paude.io/disk" /* the workspace volume's size limit, "20g" */
+/* JSON array of IPv4 ranges the proxy may connect allowed names to although
+ * they are private (PAUDE_PROXY_ALLOW_PRIVATE_DST at create); absent: none */
+#define PAUDE_LABEL_PRIVATE_DST "paude.io/allow-private-dst"
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -72,6 +75,9 @@ struct paude_session {
 	bool yolo;
 	struct paude_strvec agent_args; /* exact argv words for the agent, before --yolo's flag */
 	struct paude_strvec allowed_domains; /* as requested (aliases kept), "all" = unrestricted */
+	/* private IPv4 ranges the proxy may still connect allowed names to
+	 * (canonical CIDRs, see paude_private_dst_parse); usually empty */
+	struct paude_strvec allow_private_dst;
 	enum paude_workspace_mode workspace_mode;
 	/* MOUNT mode: workspace-relative directories hidden behind empty tmpfs mounts */
 	struct paude_strvec venv_shadows;
