@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "error.h"
+#include "lifecycle.h"
 #include "strvec.h"
 
 /*
@@ -41,6 +42,10 @@
 #define PAUDE_LABEL_MEMORY "paude.io/memory" /* the agent's memory limit, "8g" */
 #define PAUDE_LABEL_CPUS "paude.io/cpus" /* the agent's CPU limit, "2" or "0.5" */
 #define PAUDE_LABEL_DISK "paude.io/disk" /* the workspace volume's size limit, "20g" */
+/* The lifecycle commands when they are more than one setup command (paude_lifecycle_encode) */
+#define PAUDE_LABEL_LIFECYCLE "paude.io/lifecycle"
+#define PAUDE_LABEL_REMOTE_ENV "paude.io/remote-env" /* JSON array of "K=V" or "K" */
+#define PAUDE_LABEL_PORTS "paude.io/forward-ports" /* JSON array of port numbers as strings */
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -83,6 +88,13 @@ struct paude_session {
 	uint64_t memory; /* bytes */
 	unsigned cpus_milli;
 	uint64_t disk; /* bytes */
+	/* Dev container lifecycle commands beyond a lone setup command (then
+	 * setup is empty and lifecycle.hook[POST_CREATE] holds it). */
+	struct paude_lifecycle lifecycle;
+	/* remoteEnv: "K=V" ("${containerEnv:...}" resolved in the session) or "K"
+	 * to unset, for the agent and the lifecycle commands */
+	struct paude_strvec remote_env;
+	struct paude_strvec forward_ports; /* ports `start --forward-ports` forwards */
 };
 
 struct paude_session_list {
