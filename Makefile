@@ -22,7 +22,7 @@ WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/n
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
-              -DPAUDE_DATADIR='"$(DATADIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
+              -DPAUDE_DATADIR='"$(DATADIR)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
@@ -68,6 +68,10 @@ EMBED_FILES:= $(sort $(wildcard containers/*/*))
 EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
 $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
+# The installation paths compiled in (help points at the installed docs):
+# `make && make install PREFIX=~/.local` rebuilds what names them.
+PATHS_FILE := $(B)/gen/paths
+$(shell echo '$(DATADIR) $(DOCDIR)' | cmp -s - $(PATHS_FILE) || echo '$(DATADIR) $(DOCDIR)' >$(PATHS_FILE))
 
 .PHONY: all check check-unit check-fuzz check-schema check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
@@ -77,7 +81,7 @@ $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || e
 
 all: bin/paude bin/git-remote-paude
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c $(PATHS_FILE)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -159,6 +163,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
 
 TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+             -DPAUDE_DOCDIR='"$(DOCDIR)"' \
              -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
 
 # clang-tidy with .clang-tidy; every finding is an error.
@@ -190,7 +195,8 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 bin/paude bin/git-remote-paude $(DESTDIR)$(BINDIR)/
-	install -m 0644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	for m in docs/*.1; do sed 's|@DOCDIR@|$(DOCDIR)|g' $$m >$(DESTDIR)$(MANDIR)/man1/$${m##*/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$${m##*/} || exit 1; done
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	cp -R containers $(DESTDIR)$(DATADIR)/
 	find $(DESTDIR)$(DATADIR)/containers -type d -exec chmod 0755 {} +

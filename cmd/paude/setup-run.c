@@ -78,7 +78,7 @@ paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 		return r;
 	}
 	if (st == 0) {
-		paude_debug("setup of '%s' already ran", name);
+		paude_verbose("setup of '%s' already ran", name);
 		return 0;
 	}
 	const char *const failed[] = { "test", "-e", SETUP_FAILED, NULL };
