@@ -11,7 +11,7 @@ SUDO=""
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev podman runc catatonit uidmap
 	netavark aardvark-dns
-	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
+	git tmux squid zsh fish debootstrap curl ca-certificates shellcheck valgrind
 	docker-registry openssl python3)
 missing=()
 for p in "${PKGS[@]}"; do
