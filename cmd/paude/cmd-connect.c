@@ -47,7 +47,6 @@ PAUDE_CMD(connect)
 		paude_cli_hint_empty_workspace(b, s.name);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
-	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",
-		   s.name, s.name);
+	paude_cli_after_detach(ctx, &s);
 	return 0;
 }

@@ -84,7 +84,6 @@ PAUDE_CMD(start)
 	}
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
-	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",
-		   s.name, s.name);
+	paude_cli_after_detach(ctx, &s);
 	return 0;
 }

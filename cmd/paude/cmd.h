@@ -31,6 +31,7 @@ PAUDE_CMD(doctor);
 PAUDE_CMD(list);
 PAUDE_CMD(network);
 PAUDE_CMD(start);
+PAUDE_CMD(status);
 PAUDE_CMD(stop);
 
 #endif

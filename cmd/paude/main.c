@@ -28,6 +28,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "network", cmd_network, "show a session's network policy and proxy log" },
 	{ "remote", cmd_remote, "connect this repository to a session with git" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
+	{ "status", cmd_status, "show one session in full: agent, branches, network, use" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
 };
 
