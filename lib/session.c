@@ -28,6 +28,7 @@ paude_session_release(struct paude_session *s)
 	free(s->created);
 	free(s->image);
 	free(s->agent);
+	free(s->gateway);
 	paude_strvec_clear(&s->agent_args);
 	paude_strvec_clear(&s->allowed_domains);
 	paude_strvec_clear(&s->venv_shadows);
@@ -296,6 +297,8 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 		_cleanup_free_ char *v = encode_list(&s->setup);
 		push_label(out, PAUDE_LABEL_SETUP, v);
 	}
+	if (s->gateway)
+		push_label(out, PAUDE_LABEL_GATEWAY, s->gateway);
 }
 
 static int
@@ -346,6 +349,7 @@ paude_session_from_labels(struct paude_session *out,
 	s.created = dup_or_null(lookup(ctx, PAUDE_LABEL_CREATED));
 	s.image = dup_or_null(lookup(ctx, PAUDE_LABEL_IMAGE));
 	s.agent = dup_or_null(lookup(ctx, PAUDE_LABEL_AGENT));
+	s.gateway = dup_or_null(lookup(ctx, PAUDE_LABEL_GATEWAY));
 	const char *y = lookup(ctx, PAUDE_LABEL_YOLO);
 	s.yolo = y && !strcmp(y, "true");
 	int r = decode_list(&s.agent_args, PAUDE_LABEL_ARGS, lookup(ctx, PAUDE_LABEL_ARGS), err);

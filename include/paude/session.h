@@ -37,6 +37,9 @@
 #define PAUDE_LABEL_WORKSPACE_MODE "paude.io/workspace-mode" /* "volume" or "mount" */
 #define PAUDE_LABEL_VENVS "paude.io/venv-shadows" /* JSON array of workspace-relative dirs */
 #define PAUDE_LABEL_SETUP "paude.io/setup" /* JSON array: the setup command's argv */
+/* The model gateway's provider ("vertex", "anthropic", "none"); absent on
+ * sessions without a gateway (made by older versions). */
+#define PAUDE_LABEL_GATEWAY "paude.io/gateway"
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -74,6 +77,7 @@ struct paude_session {
 	/* Run once in the workspace after the first start (a string setup is
 	 * "sh" "-c" TEXT); empty: none. */
 	struct paude_strvec setup;
+	char *gateway; /* PAUDE_LABEL_GATEWAY, or NULL */
 };
 
 struct paude_session_list {
@@ -81,6 +85,8 @@ struct paude_session_list {
 	size_t nr;
 	size_t alloc;
 };
+
+struct paude_gateway;
 
 /* What `create` asks a backend to make. Strings are borrowed from the caller. */
 struct paude_mount {
@@ -103,6 +109,8 @@ struct paude_session_spec {
 	/* Image of the network proxy (restricted sessions only); NULL:
 	 * $PAUDE_PROXY_IMAGE. Borrowed. */
 	const char *proxy_image;
+	/* The model gateway the proxy runs (net.h); NULL: none. Borrowed. */
+	const struct paude_gateway *gateway;
 };
 
 void paude_session_init(struct paude_session *s);
