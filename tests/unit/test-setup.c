@@ -129,14 +129,17 @@ test_vertex_credentials_go_to_the_gateway_only(void **state)
 	struct paude_error *err = NULL;
 	assert_int_equal(cli_harness_run(&f, &err, "create", "vx", NULL), 0);
 	const char *agent = agent_create(&f);
-	assert_non_null(
-	    strstr(agent, " --env CLAUDE_CODE_USE_VERTEX=1 --env "
-			  "CLAUDE_CODE_SKIP_VERTEX_AUTH=1 --env "
-			  "ANTHROPIC_VERTEX_BASE_URL=http://paude-proxy:8090/v1 --env "
-			  "ANTHROPIC_VERTEX_PROJECT_ID=my-proj --env CLOUD_ML_REGION=us-east5 "));
-	assert_non_null(strstr(agent, " --env VERTEX_REGION_CLAUDE_4_0_OPUS=europe-west1 "));
+	/* The agent's variables (its private env file): the gateway, never a credential. */
+	assert_int_equal(f.env_files.nr, 1);
+	const char *env = f.env_files.v[0];
+	assert_non_null(strstr(env,
+			       "\nCLAUDE_CODE_USE_VERTEX=1\nCLAUDE_CODE_SKIP_VERTEX_AUTH=1\n"
+			       "ANTHROPIC_VERTEX_BASE_URL=http://paude-proxy:8090/v1\n"
+			       "ANTHROPIC_VERTEX_PROJECT_ID=my-proj\nCLOUD_ML_REGION=us-east5\n"));
+	assert_non_null(strstr(env, "\nVERTEX_REGION_CLAUDE_4_0_OPUS=europe-west1\n"));
+	assert_null(strstr(env, "gcloud"));
+	assert_null(strstr(env, "SECRET"));
 	assert_null(strstr(agent, "gcloud"));
-	assert_null(strstr(agent, "CLOUDSDK"));
 	assert_null(strstr(agent, "SECRET"));
 	const char *proxy = proxy_create(&f);
 	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json "));
@@ -183,8 +186,11 @@ test_api_key_goes_to_the_gateway_only(void **state)
 	struct paude_error *err = NULL;
 	assert_int_equal(cli_harness_run(&f, &err, "create", "ak", NULL), 0);
 	const char *agent = agent_create(&f);
-	assert_non_null(strstr(agent, " --env ANTHROPIC_BASE_URL=http://paude-proxy:8090 --env "
-				      "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder "));
+	assert_int_equal(f.env_files.nr, 1);
+	assert_non_null(strstr(f.env_files.v[0],
+			       "\nANTHROPIC_BASE_URL=http://paude-proxy:8090\n"
+			       "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder\n"));
+	assert_null(strstr(f.env_files.v[0], "SECRET"));
 	assert_null(strstr(agent, "SECRET"));
 	const char *proxy = proxy_create(&f);
 	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_PROVIDER=anthropic --env "
