@@ -88,7 +88,7 @@ test_expect_success 'create --backend=kubernetes applies the objects, records th
 	test_grep "10.96.0.10" "$(obj "StatefulSet.paude-$name")" &&
 	test_grep authorized_user "$(obj "Secret.paude-proxy-$name-credentials")" &&
 	test_grep "paude-proxy-$name-credentials" "$(obj "Deployment.paude-proxy-$name")" &&
-	test_must_fail grep -e "paude-proxy-$name-credentials" -e authorized_user -e CLOUDSDK "$(obj "StatefulSet.paude-$name")" &&
+	test_must_fail grep -e "paude-proxy-$name-credentials" -e authorized_user -e CLOUDSDK_CONFIG "$(obj "StatefulSet.paude-$name")" &&
 	test_grep "\"namespace\": \"h6-team\"" "$HOME/.local/state/paude/sessions.json" &&
 	test_grep "^oc --namespace=h6-team apply --filename=- --output=name" "$KUBE_FAKE_DIR/calls"
 '
