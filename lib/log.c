@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include "paude/log.h"
+#include "paude/sanitize.h"
 #include "banned.h"
 
 static enum paude_log_level current_level = PAUDE_LOG_INFO;
@@ -74,8 +75,17 @@ paude_vlog(enum paude_log_level level, const char *fmt, va_list ap)
 		(void)fprintf(stderr, "%s: debug: ", prog);
 		break;
 	}
+	/*
+	 * Messages carry what sessions produced (a failed command's stderr, a
+	 * name from a label): one sanitizer for all of them, so nothing here
+	 * can reach the terminal as an escape sequence.
+	 */
+	_cleanup_buf_ struct paude_buf msg = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_buf_vaddf(&msg, NULL, fmt, ap);
+	paude_sanitize(&safe, msg.buf, msg.len, PAUDE_SANITIZE_LINES);
 	/* Nothing sensible to do when stderr itself fails. */
-	(void)vfprintf(stderr, fmt, ap);
+	(void)fputs(safe.buf, stderr);
 	(void)fputc('\n', stderr);
 	(void)fflush(stderr);
 	errno = saved;

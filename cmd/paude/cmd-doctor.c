@@ -12,6 +12,7 @@
 #include "paude/kube.h"
 #include "paude/json.h"
 #include "paude/log.h"
+#include "paude/sanitize.h"
 
 static const char usage[] =
     "usage: paude doctor [options]\n"
@@ -41,10 +42,13 @@ report(const char *status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	printf("%-5s ", status);
-	vprintf(fmt, ap);
-	putchar('\n');
+	/* Checks quote what podman and oc said: printed through the sanitizer. */
+	_cleanup_buf_ struct paude_buf msg = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_buf_vaddf(&msg, NULL, fmt, ap);
 	va_end(ap);
+	paude_sanitize(&safe, msg.buf, msg.len, PAUDE_SANITIZE_LINES);
+	printf("%-5s %s\n", status, safe.buf);
 	if (!strcmp(status, "FAIL"))
 		failures++;
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paude list (and bare `paude`): the sessions, from one engine query.
- * --json prints them as a JSON array on stdout for scripts.
+ * --json prints them as a JSON array on stdout for scripts. Labels are
+ * read from the engine and printed through the sanitizer: json-c escapes
+ * C0 controls in JSON but copies DEL, C1 controls and invalid UTF-8.
  */
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
 #include "paude/json.h"
 #include "paude/log.h"
+#include "paude/sanitize.h"
 #include "session-setup.h"
 
 static const char usage[] =
@@ -74,8 +77,10 @@ print_json(const struct paude_session_list *l)
 		json_object_array_add(arr, o);
 	}
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
 	paude_json_write(&b, arr, true);
-	puts(b.buf);
+	paude_sanitize(&safe, b.buf, b.len, PAUDE_SANITIZE_JSON);
+	puts(safe.buf);
 }
 
 static void
@@ -88,9 +93,11 @@ print_table(const struct paude_session_list *l)
 	}
 	int wname = 4, wnet = 7;
 	for (size_t i = 0; i < l->nr; i++) {
-		_cleanup_free_ char *net = paude_setup_describe_network(&l->v[i]);
-		if ((int)strlen(l->v[i].name) > wname)
-			wname = (int)strlen(l->v[i].name);
+		_cleanup_free_ char *raw = paude_setup_describe_network(&l->v[i]);
+		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
+		_cleanup_free_ char *name = paude_sanitize_str(l->v[i].name, 0);
+		if ((int)strlen(name) > wname)
+			wname = (int)strlen(name);
 		if ((int)strlen(net) > wnet)
 			wnet = (int)strlen(net);
 	}
@@ -100,13 +107,16 @@ print_table(const struct paude_session_list *l)
 	       "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
 		const struct paude_session *s = &l->v[i];
-		_cleanup_free_ char *net = paude_setup_describe_network(s);
+		_cleanup_free_ char *raw = paude_setup_describe_network(s);
+		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
+		_cleanup_free_ char *name = paude_sanitize_str(s->name, 0);
+		_cleanup_free_ char *backend = paude_sanitize_str(s->backend, 0);
+		_cleanup_free_ char *ws = paude_sanitize_str(s->workspace ? s->workspace : "-", 0);
 		char age[32];
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
-		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, s->name, s->backend,
+		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend,
 		       paude_session_state_str(s->state), wnet, wnet, net, s->yolo ? "yes" : "no",
-		       paude_cli_age(s->created, age, sizeof(age)),
-		       s->workspace ? s->workspace : "-",
+		       paude_cli_age(s->created, age, sizeof(age)), ws,
 		       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
 	}
 }

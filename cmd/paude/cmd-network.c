@@ -3,6 +3,9 @@
  * paude network: what a session's network allows, and what its proxy has
  * recently let through or refused. The answer to "why can't the agent
  * reach X": a refused request reads TCP_DENIED/403 in the proxy's log.
+ * The log holds what the agent and the servers it talked to chose (URLs,
+ * content types): it, and everything read from the session's labels, is
+ * printed through the sanitizer, never raw.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "session-setup.h"
 #include "paude/log.h"
 #include "paude/net.h"
+#include "paude/sanitize.h"
 
 static const char usage[] =
     "usage: paude network [NAME] [options]\n"
@@ -40,13 +44,16 @@ PAUDE_CMD(network)
 		return r;
 
 	_cleanup_free_ char *words = paude_setup_describe_network(&s);
-	printf("Session:  %s\n", s.name);
-	printf("Policy:   %s\n", words);
+	_cleanup_free_ char *safe_name = paude_sanitize_str(s.name, 0);
+	_cleanup_free_ char *safe_words = paude_sanitize_str(words, 0);
+	printf("Session:  %s\n", safe_name);
+	printf("Policy:   %s\n", safe_words);
 	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
 	paude_allowlist_init(&al);
 	_cleanup_error_ struct paude_error *perr = NULL;
 	if (paude_allowlist_parse(&al, (const char *const *)s.allowed_domains.v, &perr) < 0) {
-		printf("Allowed:  (cannot read the stored policy: %s)\n", perr->msg);
+		_cleanup_free_ char *msg = paude_sanitize_str(perr->msg, 0);
+		printf("Allowed:  (cannot read the stored policy: %s)\n", msg);
 		return 0;
 	}
 	if (al.unrestricted) {
@@ -54,8 +61,10 @@ PAUDE_CMD(network)
 		return 0;
 	}
 	printf("Allowed:  ");
-	for (size_t i = 0; i < al.domains.nr; i++)
-		printf("%s%s", i ? " " : "", al.domains.v[i]);
+	for (size_t i = 0; i < al.domains.nr; i++) {
+		_cleanup_free_ char *d = paude_sanitize_str(al.domains.v[i], 0);
+		printf("%s%s", i ? " " : "", d);
+	}
 	printf("\n          (.example.com: the domain and its subdomains; HTTP on port 80,\n"
 	       "          HTTPS on port 443 only)\n");
 
@@ -65,13 +74,16 @@ PAUDE_CMD(network)
 	_cleanup_error_ struct paude_error *lerr = NULL;
 	r = b->ops->proxy_log(b, s.name, &log, &lerr);
 	if (r == PAUDE_ESTATE || r == PAUDE_ENOTFOUND) {
-		printf("\nNo proxy log: %s\n", lerr->msg);
+		_cleanup_free_ char *msg = paude_sanitize_str(lerr->msg, 0);
+		printf("\nNo proxy log: %s\n", msg);
 		return 0;
 	}
 	if (r < 0) {
 		*err = TAKE_PTR(lerr);
 		return r;
 	}
-	printf("\nRecent proxy requests (newest last):\n%s", log.len ? log.buf : "(none yet)\n");
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_sanitize(&safe, log.buf, log.len, PAUDE_SANITIZE_LINES);
+	printf("\nRecent proxy requests (newest last):\n%s", safe.len ? safe.buf : "(none yet)\n");
 	return 0;
 }

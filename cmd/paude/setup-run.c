@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/sanitize.h"
 
 #define SETUP_STATE_DIR "/pvc/.paude"
 #define SETUP_DONE SETUP_STATE_DIR "/setup-done"
@@ -96,19 +97,29 @@ paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 		paude_info("Running the setup command (once, in %s): %s", PAUDE_WORKSPACE_DIR,
 			   what.buf);
 
-	/* Its output is progress: to our stderr, as it comes. No stdin. */
+	/*
+	 * Its output is progress: to our stderr, as it comes, but through the
+	 * sanitizer (it ran in the session, on files the agent may have
+	 * written). No stdin.
+	 */
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
 	if ((r = paude_backend_exec_prepare(b, name, 0, (const char *const *)s->setup.v, &c, err)) <
 	    0)
 		return r;
-	int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return paude_error_set(err, PAUDE_EGENERIC, errno, "cannot duplicate stderr");
-	c.out = fd; /* start closes it */
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return paude_error_set(err, PAUDE_EGENERIC, errno, "cannot create a pipe");
+	c.out = c.err = p[1]; /* start closes it */
 	c.no_stdin = 1;
-	if ((r = paude_child_start(b->runner, &c, err)) < 0)
+	if ((r = paude_child_start(b->runner, &c, err)) < 0) {
+		close(p[0]);
 		return r;
+	}
+	_cleanup_error_ struct paude_error *cerr = NULL;
+	if (paude_sanitize_copy(p[0], STDERR_FILENO, PAUDE_SANITIZE_LINES, &cerr) < 0)
+		paude_debug("setup output: %s", cerr->msg);
+	close(p[0]);
 	if ((r = paude_child_finish(b->runner, &c, &st, err)) < 0)
 		return r;
 

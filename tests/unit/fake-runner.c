@@ -92,7 +92,7 @@ fake_start(void *ctx, struct paude_child *c, struct paude_error **err)
 			close(c->in);
 		if (c->out > 0)
 			close(c->out);
-		if (c->err > 0)
+		if (c->err > 0 && c->err != c->out)
 			close(c->err);
 		if (r->start_errno == ENOENT)
 			return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
@@ -122,17 +122,20 @@ fake_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	} else if (c->in > 0) {
 		close(c->in);
 	}
-	if (c->out < 0) {
+	/* Given fds get the reply written into them (the same fd may be both). */
+	int given_out = c->out > 0 ? c->out : -1, given_err = c->err > 0 ? c->err : -1;
+	if (c->out < 0)
 		c->out = reply_fd(r ? r->out : NULL);
-	} else if (c->out > 0) {
-		feed(c->out, r ? r->out : NULL);
-		close(c->out);
-	}
-	if (c->err < 0) {
+	else if (given_out >= 0)
+		feed(given_out, r ? r->out : NULL);
+	if (c->err < 0)
 		c->err = reply_fd(r ? r->errout : NULL);
-	} else if (c->err > 0) {
-		close(c->err);
-	}
+	else if (given_err >= 0)
+		feed(given_err, r ? r->errout : NULL);
+	if (given_out >= 0)
+		close(given_out);
+	if (given_err >= 0 && given_err != given_out)
+		close(given_err);
 	c->pid = st->pid;
 	return 0;
 }

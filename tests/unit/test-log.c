@@ -54,6 +54,28 @@ test_default_level_is_info_with_prefixes(void **state)
 }
 
 static void
+log_child_stderr(void)
+{
+	/* An error carrying a session command's stderr: OSC 52, a title, a C1 CSI. */
+	paude_log(PAUDE_LOG_ERROR, "tar -x: exit 2: %s",
+		  "\x1b]52;c;cGF5bG9hZA==\x07\n\tnext \x1b]0;T\x1b\\ \xc2\x9b" "2J \xff");
+}
+
+static void
+test_messages_reach_stderr_sanitized(void **state)
+{
+	(void)state;
+	unsetenv("PAUDE_LOG");
+	paude_log_set_level(PAUDE_LOG_INFO);
+	paude_log_init("paude");
+	_cleanup_free_ char *got = capture_stderr(log_child_stderr);
+	assert_null(strchr(got, 0x1b));
+	assert_null(strchr(got, 0x07));
+	assert_string_equal(got, "paude: error: tar -x: exit 2: \\x1b]52;c;cGF5bG9hZA==\\x07\n\tnext "
+				 "\\x1b]0;T\\x1b\\ \\u009b2J \\xff\n");
+}
+
+static void
 test_paude_log_env_selects_level(void **state)
 {
 	(void)state;
@@ -102,6 +124,7 @@ main(void)
 	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_level_is_info_with_prefixes),
+		cmocka_unit_test(test_messages_reach_stderr_sanitized),
 		cmocka_unit_test(test_paude_log_env_selects_level),
 		cmocka_unit_test(test_unknown_paude_log_value_keeps_level),
 		cmocka_unit_test(test_enabled_follows_level),

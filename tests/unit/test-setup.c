@@ -271,6 +271,55 @@ test_failed_setup_is_reported_and_runs_again(void **state)
 	fake_runner_release(&f);
 }
 
+/* Run `paude start st` with fd 2 sent to a file; return what it wrote. */
+static char *
+start_capturing_stderr(struct fake_runner *f, int *ret)
+{
+	char path[] = "/tmp/paude-test-stderr.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fd, 2);
+	struct paude_error *err = NULL;
+	*ret = cli_harness_run(f, &err, "start", "st", NULL);
+	paude_error_free(err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	struct paude_buf b = PAUDE_BUF_INIT;
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(paude_buf_read_fd(&b, fd, NULL), 0);
+	close(fd);
+	return paude_buf_detach(&b);
+}
+
+static void
+test_setup_output_reaches_the_terminal_sanitized(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
+		/* A setup script the agent rewrote: a title, the clipboard, a C1 CSI. */
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "sh", "-c", "make deps"),
+		  .out = "building\n\x1b]0;owned\x07\x1b]52;c;cGF5bG9hZA==\x07\n",
+		  .errout = "warning: \xc2\x9b" "2J\n" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	int r = 0;
+	_cleanup_free_ char *got = start_capturing_stderr(&f, &r);
+	assert_int_equal(r, 0);
+	assert_null(strchr(got, 0x1b));
+	assert_null(strchr(got, 0x07));
+	assert_null(strstr(got, "\xc2\x9b"));
+	assert_non_null(strstr(got, "building\n\\x1b]0;owned\\x07\\x1b]52;c;cGF5bG9hZA==\\x07\n"));
+	assert_non_null(strstr(got, "warning: \\u009b2J\n"));
+	fake_runner_release(&f);
+}
+
 static void
 test_bad_venv_entry_is_refused(void **state)
 {
@@ -318,6 +367,7 @@ main(void)
 		cmocka_unit_test_setup(test_mount_workspace_shadows_detected_venvs, fresh_project),
 		cmocka_unit_test_setup(test_venv_setting_lists_or_disables_shadowing,
 				       fresh_project),
+		cmocka_unit_test_setup(test_setup_output_reaches_the_terminal_sanitized, fresh_project),
 		cmocka_unit_test_setup(test_bad_venv_entry_is_refused, fresh_project),
 		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
 				       fresh_project),
