@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "paude/backend.h"
+#include "paude/env-file.h"
 #include "paude/podman.h"
 #include "paude/json.h"
 #include "paude/log.h"
@@ -81,7 +82,7 @@ podman_exists(struct paude_backend *b, const char *what, const char *name, bool 
 
 void
 paude_podman_create_argv(const struct paude_session_spec *spec, const char *const *net_args,
-			 struct paude_strvec *out)
+			 const char *env_file, struct paude_strvec *out)
 {
 	const struct paude_session *m = &spec->meta;
 	_cleanup_free_ char *ctr = paude_podman_container_name(m->name);
@@ -131,8 +132,9 @@ paude_podman_create_argv(const struct paude_session_spec *spec, const char *cons
 				   "--mount=type=tmpfs,destination=" PAUDE_WORKSPACE_DIR
 				   "/%s,tmpfs-mode=0775,U=true,notmpcopyup",
 				   m->venv_shadows.v[i]);
-	for (size_t i = 0; i < spec->env.nr; i++)
-		paude_strvec_pushl(out, "--env", spec->env.v[i], NULL);
+	/* Values only in a private file: argv is visible to every user in ps. */
+	if (env_file && spec->env.nr)
+		paude_strvec_pushf(out, "--env-file=%s", env_file);
 	if (net_args)
 		paude_strvec_pushv(out, net_args);
 	paude_strvec_push(out, m->image);
@@ -224,7 +226,11 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *lname = NULL;
+	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
 	lname = paude_xstrfmt(PAUDE_LABEL_NAME "=%s", name);
+	/* First: an entry the file cannot carry fails before anything exists. */
+	if (spec->env.nr && (r = paude_env_file_write(&envf, &spec->env, err)) < 0)
+		return r;
 	/*
 	 * From here on every step is undone if a later one fails or the user
 	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
@@ -246,8 +252,10 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if ((r = paude_signal_check(err)) < 0)
 		goto rollback;
 
-	paude_podman_create_argv(spec, (const char *const *)net_args.v, &c.args);
+	paude_podman_create_argv(spec, (const char *const *)net_args.v, envf.path, &c.args);
 	r = paude_run_output(b->runner, &c, NULL, err);
+	/* podman has read it into the container's configuration. */
+	paude_env_file_remove(&envf);
 	if (r < 0) {
 		paude_error_wrap(err, "cannot create container '%s'", ctr);
 		goto rollback;

@@ -5,6 +5,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -441,16 +443,31 @@ on_cluster(struct paude_backend *b)
 
 /*
  * Plugin metadata names host paths ($HOME/.claude/plugins/...): copy those
- * JSON files again with the session's home in their place.
+ * JSON files again with the session's home in their place. Only regular
+ * files inside ~/.claude are read: every step is opened with O_NOFOLLOW,
+ * so a symlink (to a host file that happens to name the home directory)
+ * is never read through; tar copied it as the symlink it is.
  */
 static int
 rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_error **err)
 {
 	const char *home = paude_home_dir();
 	_cleanup_free_ char *plugins = paude_path_join(home, ".claude/plugins");
-	_cleanup_(closedirp) DIR *d = opendir(plugins);
-	if (!d)
+	_cleanup_close_ int home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int claude_fd =
+	    home_fd < 0 ? -1
+			: openat(home_fd, ".claude", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int plugins_fd = claude_fd < 0 ? -1
+				       : openat(claude_fd, "plugins",
+						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (plugins_fd < 0)
 		return 0;
+	/* fdopendir owns plugins_fd from here on. */
+	_cleanup_(closedirp) DIR *d = fdopendir(plugins_fd);
+	if (!d) {
+		close(plugins_fd);
+		return 0;
+	}
 	_cleanup_free_ char *old = paude_path_join(home, ".claude");
 	const char *new = PAUDE_AGENT_HOME "/.claude";
 	char stage[] = "/tmp/paude-plugins-XXXXXX";
@@ -463,10 +480,18 @@ rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_err
 		size_t len = strlen(de->d_name);
 		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		_cleanup_free_ char *src = paude_path_join(plugins, de->d_name);
+		_cleanup_close_ int fd = openat(dirfd(d), de->d_name,
+						O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ELOOP) {
+			paude_warn("not reading '%s/%s': it is a symlink (copied into the session "
+				   "as a symlink; paude never reads through one)",
+				   plugins, de->d_name);
+			continue;
+		}
+		struct stat st;
 		_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(8u << 20);
-		if (!paude_is_file(src) || paude_buf_read_file(&in, src, NULL) < 0 ||
-		    !strstr(in.buf, old))
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    paude_buf_read_fd(&in, fd, NULL) < 0 || !strstr(in.buf, old))
 			continue;
 		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
 		for (const char *p = in.buf, *q; *p; p = q + strlen(old)) {

@@ -122,16 +122,18 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		printf("Mount:      %s -> %s%s\n", spec->mounts[i].host, spec->mounts[i].target,
 		       spec->mounts[i].read_only ? " (read-only)" : "");
+	/* Names only: values stay off screens and logs, as they stay off argv. */
 	for (size_t i = 0; i < spec->env.nr; i++) {
 		size_t k = strcspn(spec->env.v[i], "=");
-		printf("Env:        %.*s\n", (int)k, spec->env.v[i]);
+		printf("Env:        %.*s (in a private env file, not on the command line)\n",
+		       (int)k, spec->env.v[i]);
 	}
 	printf("\nCommands that would run:\n");
 	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
 	printf("  podman volume create --label app=paude --label %s=%s %s\n", PAUDE_LABEL_NAME,
 	       m->name, vol);
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	paude_podman_create_argv(spec, NULL, &argv);
+	paude_podman_create_argv(spec, NULL, "/tmp/paude-env-XXXXXX/env", &argv);
 	paude_buf_reset(&b);
 	paude_quote_argv(&b, (const char *const *)argv.v);
 	printf("  %s\n", b.buf);

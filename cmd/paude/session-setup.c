@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "session-setup.h"
@@ -57,27 +58,76 @@ add_mount(struct paude_setup *s, const char *host, const char *target, bool is_d
 	};
 }
 
-/* Variables that configure Claude Code on Vertex AI and gcloud. */
-static const char *const pass_exact[] = {
-	"CLAUDE_CODE_USE_VERTEX", "ANTHROPIC_VERTEX_PROJECT_ID",
-	"GOOGLE_CLOUD_PROJECT",   "CLOUD_ML_REGION",
-	"ANTHROPIC_MODEL",        "ANTHROPIC_SMALL_FAST_MODEL",
-	"DISABLE_TELEMETRY",      "DISABLE_ERROR_REPORTING",
-	"DISABLE_AUTOUPDATER",    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+/*
+ * The host variables a session gets: this list, by exact name, and nothing
+ * else from the host's environment. They pick the model provider's
+ * project, region and models, and quiet Claude Code. Values go in through
+ * a private env file, never on a command line (backend-podman.c).
+ */
+static const char *const host_env_names[] = {
+	"CLAUDE_CODE_USE_VERTEX",
+	"ANTHROPIC_VERTEX_PROJECT_ID",
+	"GOOGLE_CLOUD_PROJECT",
+	"CLOUD_ML_REGION",
+	"ANTHROPIC_MODEL",
+	"ANTHROPIC_SMALL_FAST_MODEL",
+	"DISABLE_TELEMETRY",
+	"DISABLE_ERROR_REPORTING",
+	"DISABLE_AUTOUPDATER",
+	"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+	/* gcloud's project and region; its CA file is pointed at the session's bundle. */
+	"CLOUDSDK_CORE_PROJECT",
+	"CLOUDSDK_COMPUTE_REGION",
+	"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
 };
-static const char *const pass_prefix[] = { "CLOUDSDK_", "VERTEX_REGION_" };
+/* One region variable per model (VERTEX_REGION_CLAUDE_4_0_SONNET, ...). */
+static const char *const host_env_prefixes[] = { "VERTEX_REGION_" };
+/* Never passed, whatever the lists above say: names that say they hold a secret. */
+static const char *const secret_words[] = { "PASSWORD", "TOKEN", "SECRET", "KEY" };
 
 static bool
-passes(const char *kv)
+name_has_secret_word(const char *name, size_t n)
 {
-	size_t k = strcspn(kv, "=");
-	for (size_t i = 0; i < ARRAY_SIZE(pass_exact); i++)
-		if (strlen(pass_exact[i]) == k && !strncmp(kv, pass_exact[i], k))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(pass_prefix); i++)
-		if (!strncmp(kv, pass_prefix[i], strlen(pass_prefix[i])))
-			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(secret_words); i++) {
+		size_t w = strlen(secret_words[i]);
+		for (size_t j = 0; j + w <= n; j++)
+			if (!strncasecmp(name + j, secret_words[i], w))
+				return true;
+	}
 	return false;
+}
+
+bool
+paude_setup_host_env_passes(const char *name, size_t n)
+{
+	if (name_has_secret_word(name, n))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(host_env_names); i++)
+		if (strlen(host_env_names[i]) == n && !strncmp(name, host_env_names[i], n))
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(host_env_prefixes); i++) {
+		size_t p = strlen(host_env_prefixes[i]);
+		if (n > p && !strncmp(name, host_env_prefixes[i], p))
+			return true;
+	}
+	return false;
+}
+
+void
+paude_setup_host_env(const char *const *env, const char *ca_target, struct paude_strvec *out)
+{
+	for (const char *const *e = env; *e; e++) {
+		size_t k = strcspn(*e, "=");
+		if (!(*e)[k] || !paude_setup_host_env_passes(*e, k) || strpbrk(*e, "\n\r"))
+			continue;
+		/* A host path to a CA file means nothing inside: point it at ours. */
+		if (k > 14 && !strncmp(*e + k - 14, "_CA_CERTS_FILE", 14)) {
+			if (ca_target)
+				paude_strvec_pushf(out, "%.*s=%s", (int)k, *e, ca_target);
+			continue;
+		}
+		paude_strvec_push(out, *e);
+	}
 }
 
 #define CA_TARGET PAUDE_CA_BUNDLE_TARGET
@@ -115,18 +165,8 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 		for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
 			paude_strvec_pushf(&spec->env, "%s=" CA_TARGET, vars[i]);
 	}
-	for (char **e = environ; *e; e++) {
-		if (!passes(*e) || strchr(*e, '\n'))
-			continue;
-		/* A host path to a CA file means nothing inside: point it at ours. */
-		size_t k = strcspn(*e, "=");
-		if (k > 14 && !strncmp(*e + k - 14, "_CA_CERTS_FILE", 14)) {
-			if (s->ca_bundle)
-				paude_strvec_pushf(&spec->env, "%.*s=" CA_TARGET, (int)k, *e);
-			continue;
-		}
-		paude_strvec_push(&spec->env, *e);
-	}
+	paude_setup_host_env((const char *const *)environ, s->ca_bundle ? CA_TARGET : NULL,
+			     &spec->env);
 	spec->mounts = s->mounts;
 	spec->n_mounts = s->n_mounts;
 	return 0;

@@ -28,6 +28,17 @@ struct paude_setup {
 };
 
 void paude_setup_release(struct paude_setup *s);
+/*
+ * The host's variables for a session: the entries of env (a NULL-terminated
+ * "NAME=VALUE" list such as environ) whose names the allowlist in
+ * session-setup.c names, never one whose name holds PASSWORD, TOKEN,
+ * SECRET or KEY (any case), never a multi-line value. A *_CA_CERTS_FILE
+ * variable is pointed at ca_target (dropped when it is NULL). Appended to
+ * out.
+ */
+void paude_setup_host_env(const char *const *env, const char *ca_target, struct paude_strvec *out);
+/* Whether the variable called name[0..n) may be passed (the rules above). */
+bool paude_setup_host_env_passes(const char *name, size_t n);
 /* Mounts and env for the agent container (spec->mounts point into s). */
 int paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 			    struct paude_error **err);

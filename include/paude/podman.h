@@ -15,9 +15,12 @@ char *paude_podman_container_name(const char *session);
 char *paude_podman_volume_name(const char *session);
 /* The full `podman create ...` argv for a session (spec must be valid);
  * net_args (NULL-terminated, may be NULL) are the network options from
- * paude_net_podman_create, placed before the image. */
+ * paude_net_podman_create, placed before the image. spec->env is never on
+ * the command line: env_file names the private file that holds it
+ * (paude_env_file_write), as --env-file=ENV_FILE; NULL when spec->env is
+ * empty. */
 void paude_podman_create_argv(const struct paude_session_spec *spec, const char *const *net_args,
-			      struct paude_strvec *out);
+			      const char *env_file, struct paude_strvec *out);
 /* Decode `podman ps --format json` into sessions (non-paude containers skipped). */
 int paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
 			  struct paude_error **err);

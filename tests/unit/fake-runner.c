@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "fake-runner.h"
 
 /*
@@ -39,6 +40,18 @@ record(struct fake_runner *f, const struct paude_child *c)
 	struct paude_buf b = PAUDE_BUF_INIT;
 	paude_quote_argv(&b, (const char *const *)c->args.v);
 	paude_strvec_push_nodup(&f->calls, paude_buf_detach(&b));
+	/* An env file exists only while its command runs: keep what it said. */
+	for (size_t i = 1; i < c->args.nr; i++) {
+		if (strncmp(c->args.v[i], "--env-file=", 11) != 0)
+			continue;
+		struct paude_buf text = PAUDE_BUF_INIT_MAX(1 << 20);
+		struct stat st;
+		if (stat(c->args.v[i] + 11, &st) == 0)
+			paude_buf_addf(&text, NULL, "mode %03o\n", (unsigned)(st.st_mode & 0777));
+		if (paude_buf_read_file(&text, c->args.v[i] + 11, NULL) < 0)
+			paude_buf_addstr(&text, "(missing)", NULL);
+		paude_strvec_push_nodup(&f->env_files, paude_buf_detach(&text));
+	}
 }
 
 /*
@@ -195,6 +208,7 @@ fake_runner_init(struct fake_runner *f, const struct fake_reply *replies, size_t
 	f->runner.ctx = f;
 	paude_strvec_init(&f->calls);
 	paude_strvec_init(&f->stdin_data);
+	paude_strvec_init(&f->env_files);
 	f->replies = replies;
 	f->n_replies = n;
 }
@@ -204,6 +218,7 @@ fake_runner_release(struct fake_runner *f)
 {
 	paude_strvec_clear(&f->calls);
 	paude_strvec_clear(&f->stdin_data);
+	paude_strvec_clear(&f->env_files);
 }
 
 const char *

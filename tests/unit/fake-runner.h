@@ -29,6 +29,9 @@ struct fake_runner {
 	struct paude_runner runner;
 	struct paude_strvec calls; /* each call's argv, quoted and space-joined */
 	struct paude_strvec stdin_data; /* what each call got on stdin ("" if nothing) */
+	/* For each --env-file=PATH argument, in call order: "mode NNN\n" and
+	 * the file's text as it was when the command started ("(missing)"). */
+	struct paude_strvec env_files;
 	const struct fake_reply *replies;
 	size_t n_replies;
 	size_t exec_count; /* calls that went through ->exec */

@@ -85,8 +85,27 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_int_equal(
 	    strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ", 38), 0);
 	assert_non_null(strstr(fake_runner_call(&f, 5), " -- localhost/paude-proxy:abc"));
+	/* The values went in a private file (mode 0600, gone afterwards), not in argv. */
+	const char *call = fake_runner_call(&f, 6);
+	const char *ef = strstr(call, " --env-file=");
+	assert_non_null(ef);
+	size_t eflen = strcspn(ef + 12, " ");
+	char envpath[256];
+	assert_true(eflen < sizeof(envpath));
+	memcpy(envpath, ef + 12, eflen);
+	envpath[eflen] = '\0';
+	assert_non_null(strstr(envpath, "/paude-env-"));
+	assert_int_equal(f.env_files.nr, 1);
+	assert_string_equal(f.env_files.v[0], "mode 600\nCLAUDE_CODE_USE_VERTEX=1\n");
+	assert_int_equal(access(envpath, F_OK), -1);
+	*strrchr(envpath, '/') = '\0';
+	assert_int_equal(access(envpath, F_OK), -1);
+	for (size_t i = 0; i < f.calls.nr; i++)
+		assert_null(strstr(fake_runner_call(&f, i), "CLAUDE_CODE_USE_VERTEX"));
+	_cleanup_free_ char *normal = paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef + 1 - call),
+						    call, ef + 12 + eflen);
 	assert_string_equal(
-	    fake_runner_call(&f, 6),
+	    normal,
 	    "podman create --pull=never --name paude-demo --hostname demo --label app=paude "
 	    "--label "
 	    "paude.io/session-name=demo --label paude.io/workspace=/home/u/demo --label "
@@ -100,7 +119,7 @@ test_create_runs_exact_podman_commands(void **state)
 	    "--security-opt=no-new-privileges --pids-limit=2048 "
 	    "--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
 	    "--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
-	    "readonly=true --env CLAUDE_CODE_USE_VERTEX=1 --network paude-net-demo --add-host "
+	    "readonly=true --env-file=ENVFILE --network paude-net-demo --add-host "
 	    "paude-proxy:10.98.0.10 --env HTTP_PROXY=http://paude-proxy:3128 --env "
 	    "HTTPS_PROXY=http://paude-proxy:3128 --env http_proxy=http://paude-proxy:3128 --env "
 	    "https_proxy=http://paude-proxy:3128 --env NO_PROXY=localhost,127.0.0.1,::1 --env "
@@ -109,6 +128,34 @@ test_create_runs_exact_podman_commands(void **state)
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
 	fake_runner_release(&f);
+}
+
+static void
+test_create_refuses_env_an_env_file_cannot_carry_before_creating_anything(void **state)
+{
+	(void)state;
+	const char *const bad[] = { "CR=a\rb", "NOVALUE", "=x", "#C=1", "A B=1" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const struct fake_reply replies[] = {
+			{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+			{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		};
+		struct fake_runner f;
+		fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+		struct paude_backend *b = open_podman(&f);
+		struct paude_session_spec spec;
+		make_spec(&spec);
+		spec.proxy_image = "localhost/paude-proxy:abc";
+		paude_strvec_push(&spec.env, bad[i]);
+		struct paude_error *err = NULL;
+		assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_EUSAGE);
+		assert_non_null(strstr(err->msg, "cannot be passed to the session"));
+		assert_int_equal(f.calls.nr, 2); /* the two existence checks only */
+		paude_error_free(err);
+		paude_session_spec_release(&spec);
+		paude_backend_free(b);
+		fake_runner_release(&f);
+	}
 }
 
 static void
@@ -266,7 +313,7 @@ test_create_argv_mount_mode_binds_tree_and_shadows_venvs(void **state)
 	spec.mounts = m;
 	spec.n_mounts = 2;
 	struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	paude_podman_create_argv(&spec, NULL, &argv);
+	paude_podman_create_argv(&spec, NULL, NULL, &argv);
 	assert_true(paude_strvec_find(&argv, "--label") >= 0);
 	assert_true(paude_strvec_find(&argv, "paude.io/workspace-mode=mount") >= 0);
 	assert_true(paude_strvec_find(&argv, "paude.io/venv-shadows=[\".venv\",\"sub dir/env\"]") >=
@@ -292,7 +339,7 @@ test_create_argv_mount_mode_binds_tree_and_shadows_venvs(void **state)
 
 	/* Rootless: the caller is mapped onto the agent's uid instead. */
 	spec.rootless = true;
-	paude_podman_create_argv(&spec, NULL, &argv);
+	paude_podman_create_argv(&spec, NULL, NULL, &argv);
 	assert_true(paude_strvec_find(&argv, "--userns=keep-id:uid=1000,gid=0") >= 0);
 	u = paude_strvec_find(&argv, "--user");
 	assert_string_equal(argv.v[u + 1], "1000:0");
@@ -301,7 +348,7 @@ test_create_argv_mount_mode_binds_tree_and_shadows_venvs(void **state)
 	/* The volume mode never shadows anything, whatever the list says. */
 	spec.meta.workspace_mode = PAUDE_WORKSPACE_VOLUME;
 	spec.n_mounts = 1;
-	paude_podman_create_argv(&spec, NULL, &argv);
+	paude_podman_create_argv(&spec, NULL, NULL, &argv);
 	for (size_t i = 0; i < argv.nr; i++)
 		assert_null(strstr(argv.v[i], "tmpfs"));
 	assert_int_equal(paude_strvec_find(&argv, "--userns=keep-id:uid=1000,gid=0"), -1);
@@ -578,6 +625,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_runs_exact_podman_commands),
+		cmocka_unit_test(test_create_refuses_env_an_env_file_cannot_carry_before_creating_anything),
 		cmocka_unit_test(test_create_refuses_existing_session),
 		cmocka_unit_test(test_create_refuses_leftover_volume),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),

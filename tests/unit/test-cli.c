@@ -210,6 +210,42 @@ test_only_session_is_the_default(void **state)
 }
 
 static void
+test_start_never_reads_plugin_files_through_symlinks(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"solo\",\"paude.io/workspace\":\"/x\"}}]" },
+	};
+	_cleanup_free_ char *plugins = paude_path_join(tmpdir, ".claude/plugins");
+	assert_int_equal(paude_mkdir_p(plugins, 0700, NULL), 0);
+	_cleanup_free_ char *text = paude_xstrfmt("{\"path\":\"%s/.claude/plugins/p\"}", tmpdir);
+	_cleanup_free_ char *good = paude_path_join(plugins, "good.json");
+	assert_int_equal(paude_write_file(good, text, strlen(text), 0600, NULL), 0);
+	/* A host file outside ~/.claude that names the home directory too. */
+	_cleanup_free_ char *secret = paude_path_join(tmpdir, "secret.json");
+	assert_int_equal(paude_write_file(secret, text, strlen(text), 0600, NULL), 0);
+	_cleanup_free_ char *evil = paude_path_join(plugins, "evil.json");
+	assert_int_equal(symlink(secret, evil), 0);
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "start", "-d", "solo", NULL), 0);
+	assert_null(err);
+	long i = fake_runner_find(&f, "tar -C /tmp/paude-plugins-");
+	assert_true(i >= 0);
+	const char *call = fake_runner_call(&f, (size_t)i);
+	assert_non_null(strstr(call, " -- .claude/plugins/good.json"));
+	for (size_t j = 0; j < f.calls.nr; j++)
+		assert_null(strstr(fake_runner_call(&f, j), "evil.json"));
+	fake_runner_release(&f);
+	unlink(evil);
+	unlink(good);
+	unlink(secret);
+}
+
+static void
 test_delete_requires_confirm_and_a_name(void **state)
 {
 	(void)state;
@@ -343,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_commands_pick_the_session_of_the_current_directory),
 		cmocka_unit_test(test_commands_without_name_refuse_to_guess_between_several),
 		cmocka_unit_test(test_only_session_is_the_default),
+		cmocka_unit_test(test_start_never_reads_plugin_files_through_symlinks),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
 		cmocka_unit_test(test_unknown_session_is_reported),
 		cmocka_unit_test(test_cluster_create_records_it_and_list_finds_it),

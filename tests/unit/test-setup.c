@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "paude/fs.h"
 #include "cli-harness.h"
+#include "../../cmd/paude/session-setup.h"
 #include "scratch.h"
 
 static char tmpdir[] = "/tmp/paude-test-setup.XXXXXX";
@@ -112,9 +113,14 @@ test_devcontainer_setup_and_env_reach_the_session(void **state)
 	const char *call = agent_create(&f);
 	assert_non_null(
 	    strstr(call, "'paude.io/setup=[\"pip\",\"install\",\"--user\",\"py test\"]'"));
-	assert_non_null(strstr(call, " --env 'APP_MODE=dev mode' "));
+	/* containerEnv reaches the session through the private env file. */
+	assert_non_null(strstr(call, " --env-file="));
+	assert_null(strstr(call, "APP_MODE"));
+	assert_int_equal(f.env_files.nr, 1);
+	assert_non_null(strstr(f.env_files.v[0], "\nAPP_MODE=dev mode\n"));
 	/* paude's own proxy variable wins over the project's. */
 	assert_null(strstr(call, "HTTPS_PROXY=x"));
+	assert_null(strstr(f.env_files.v[0], "HTTPS_PROXY=x"));
 	/* The default mode keeps the code in the volume: nothing mounted, nothing shadowed. */
 	assert_non_null(strstr(call, "paude.io/workspace-mode=volume"));
 	assert_null(strstr(call, "target=/pvc/workspace"));
@@ -321,6 +327,78 @@ test_setup_output_reaches_the_terminal_sanitized(void **state)
 }
 
 static void
+test_only_named_host_variables_pass_and_never_secrets(void **state)
+{
+	(void)state;
+	const char *const host[] = {
+		"CLAUDE_CODE_USE_VERTEX=1",
+		"GOOGLE_CLOUD_PROJECT=proj",
+		"CLOUDSDK_CORE_PROJECT=proj",
+		"VERTEX_REGION_CLAUDE_4_0_SONNET=us-east5",
+		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=/host/ca.pem",
+		/* Not named: other gcloud settings, host paths, the host's own proxy. */
+		"CLOUDSDK_CONFIG=/home/u/.config/gcloud",
+		"CLOUDSDK_PROXY_ADDRESS=proxy.corp",
+		"PATH=/usr/bin",
+		/* Secrets by name, even where a prefix matches. */
+		"CLOUDSDK_PROXY_PASSWORD=hunter2",
+		"CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=/home/u/token",
+		"VERTEX_REGION_API_KEY=k",
+		"VERTEX_REGION_Secret=s",
+		"ANTHROPIC_API_KEY=sk-ant",
+		"FOO_TOKEN=t",
+		/* A value that a line-based env file cannot carry. */
+		"ANTHROPIC_MODEL=two\nlines",
+		"VERTEX_REGION_X",
+		NULL,
+	};
+	_cleanup_strvec_ struct paude_strvec env = PAUDE_STRVEC_INIT;
+	paude_setup_host_env(host, "/etc/paude/ca.pem", &env);
+	assert_int_equal(env.nr, 5);
+	assert_string_equal(env.v[0], "CLAUDE_CODE_USE_VERTEX=1");
+	assert_string_equal(env.v[1], "GOOGLE_CLOUD_PROJECT=proj");
+	assert_string_equal(env.v[2], "CLOUDSDK_CORE_PROJECT=proj");
+	assert_string_equal(env.v[3], "VERTEX_REGION_CLAUDE_4_0_SONNET=us-east5");
+	assert_string_equal(env.v[4], "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=/etc/paude/ca.pem");
+	/* Without a CA bundle in the session, the CA variable has nothing to name. */
+	paude_strvec_clear(&env);
+	paude_setup_host_env(host, NULL, &env);
+	assert_int_equal(env.nr, 4);
+	assert_true(paude_setup_host_env_passes("ANTHROPIC_VERTEX_PROJECT_ID", 27));
+	assert_false(paude_setup_host_env_passes("ANTHROPIC_AUTH_TOKEN", 20));
+	assert_false(paude_setup_host_env_passes("vertex_region_x", 15));
+}
+
+static void
+test_create_passes_host_values_only_through_a_private_file(void **state)
+{
+	(void)state;
+	setenv("CLOUDSDK_PROXY_PASSWORD", "marker-pw", 1);
+	setenv("FOO_TOKEN", "marker-token", 1);
+	setenv("ANTHROPIC_API_KEY", "marker-key", 1);
+	setenv("ANTHROPIC_VERTEX_PROJECT_ID", "marker-project", 1);
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	int r = cli_harness_run(&f, &err, "create", "envs", NULL);
+	unsetenv("CLOUDSDK_PROXY_PASSWORD");
+	unsetenv("FOO_TOKEN");
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("ANTHROPIC_VERTEX_PROJECT_ID");
+	assert_int_equal(r, 0);
+	assert_null(err);
+	for (size_t i = 0; i < f.calls.nr; i++)
+		assert_null(strstr(fake_runner_call(&f, i), "marker-"));
+	assert_int_equal(f.env_files.nr, 1);
+	assert_int_equal(strncmp(f.env_files.v[0], "mode 600\n", 9), 0);
+	assert_non_null(strstr(f.env_files.v[0], "\nANTHROPIC_VERTEX_PROJECT_ID=marker-project\n"));
+	assert_null(strstr(f.env_files.v[0], "marker-pw"));
+	assert_null(strstr(f.env_files.v[0], "marker-token"));
+	assert_null(strstr(f.env_files.v[0], "marker-key"));
+	fake_runner_release(&f);
+}
+
+static void
 test_bad_venv_entry_is_refused(void **state)
 {
 	(void)state;
@@ -368,6 +446,9 @@ main(void)
 		cmocka_unit_test_setup(test_venv_setting_lists_or_disables_shadowing,
 				       fresh_project),
 		cmocka_unit_test_setup(test_setup_output_reaches_the_terminal_sanitized, fresh_project),
+		cmocka_unit_test(test_only_named_host_variables_pass_and_never_secrets),
+		cmocka_unit_test_setup(test_create_passes_host_values_only_through_a_private_file,
+				       fresh_project),
 		cmocka_unit_test_setup(test_bad_venv_entry_is_refused, fresh_project),
 		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
 				       fresh_project),
