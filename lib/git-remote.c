@@ -13,6 +13,9 @@
  */
 #include <string.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <git2.h>
 #include <git2/sys/transport.h>
 #include "paude/git-remote.h"
@@ -236,7 +239,56 @@ struct tunnel_sub {
 struct tunnel_stream {
 	git_smart_subtransport_stream parent;
 	struct paude_child child;
+	int errfd; /* the service's stderr (ours to read), -1 once at its end */
 };
+
+/*
+ * The service's stderr is the session's text: it never goes to the user's
+ * terminal as it is. What is there now is read (never blocking) into the
+ * capped remote_says, which only ever reaches an error message (printed
+ * through the sanitizer); past the cap it is read and dropped, so a full
+ * pipe can never stall the service. block: read to the end.
+ */
+static void
+drain_stderr(struct tunnel_stream *ts, struct push_ctx *ctx, bool block)
+{
+	char chunk[4096];
+	while (ts->errfd >= 0) {
+		if (block)
+			(void)fcntl(ts->errfd, F_SETFL, 0);
+		ssize_t n = read(ts->errfd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN: nothing more for now */
+		if (n == 0) {
+			close(ts->errfd);
+			ts->errfd = -1;
+			return;
+		}
+		paude_debug("the session's stderr: %.*s", (int)n, chunk);
+		paude_buf_add(&ctx->remote_says, chunk, (size_t)n, NULL);
+	}
+}
+
+/* Wait until fd is ready for events, reading the service's stderr meanwhile. */
+static int
+wait_ready(struct tunnel_stream *ts, struct push_ctx *ctx, int fd, short events)
+{
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd, .events = events },
+				       { .fd = ts->errfd, .events = POLLIN } };
+		int n = poll(p, ts->errfd >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (ts->errfd >= 0 && p[1].revents)
+			drain_stderr(ts, ctx, false);
+		if (p[0].revents)
+			return 0;
+	}
+}
 
 static void
 tunnel_set_error(const char *what, const char *detail)
@@ -250,10 +302,13 @@ static int
 stream_read(git_smart_subtransport_stream *s, char *buf, size_t size, size_t *bytes_read)
 {
 	struct tunnel_stream *ts = (struct tunnel_stream *)s;
-	ssize_t n;
-	do
-		n = read(ts->child.out, buf, size);
-	while (n < 0 && errno == EINTR);
+	struct tunnel_sub *sub = (struct tunnel_sub *)s->subtransport;
+	ssize_t n = -1;
+	if (wait_ready(ts, sub->ctx, ts->child.out, POLLIN) == 0) {
+		do
+			n = read(ts->child.out, buf, size);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n < 0) {
 		tunnel_set_error("cannot read from the session", strerror(errno));
 		return -1;
@@ -266,8 +321,11 @@ static int
 stream_write(git_smart_subtransport_stream *s, const char *buf, size_t len)
 {
 	struct tunnel_stream *ts = (struct tunnel_stream *)s;
+	struct tunnel_sub *sub = (struct tunnel_sub *)s->subtransport;
 	while (len) {
-		ssize_t n = write(ts->child.in, buf, len);
+		ssize_t n = -1;
+		if (wait_ready(ts, sub->ctx, ts->child.in, POLLOUT) == 0)
+			n = write(ts->child.in, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -293,6 +351,7 @@ stream_free(git_smart_subtransport_stream *s)
 		close(ts->child.in);
 	if (ts->child.out > 0)
 		close(ts->child.out);
+	drain_stderr(ts, sub->ctx, true);
 	if (ts->child.pid > 0) {
 		int status = 0;
 		if (paude_child_finish(sub->ctx->b->runner, &ts->child, &status, NULL) == 0 &&
@@ -316,10 +375,16 @@ stream_open(struct tunnel_sub *sub, enum paude_git_service service)
 	ts->parent.write = stream_write;
 	ts->parent.free = stream_free;
 	int r = paude_tunnel_prepare(ctx->b, ctx->session, service, &ts->child, &ctx->err);
+	ts->errfd = -1;
 	if (r == 0) {
 		ts->child.in = -1;
 		ts->child.out = -1;
+		ts->child.err = -1;
 		r = paude_child_start(ctx->b->runner, &ts->child, &ctx->err);
+	}
+	if (r == 0) {
+		ts->errfd = ts->child.err;
+		(void)fcntl(ts->errfd, F_SETFL, O_NONBLOCK);
 	}
 	if (r < 0) {
 		git_error_set_str(GIT_ERROR_NET, ctx->err ? ctx->err->msg : "cannot reach session");

@@ -5,19 +5,25 @@
  * git runs `git-remote-paude REMOTE ADDRESS` and speaks the remote-helper
  * protocol on our stdin/stdout. We advertise only `connect`: on
  * `connect git-upload-pack` (or receive-pack, upload-archive) we check the
- * session, answer the blank line, and exec the backend's
- * `podman exec -i paude-NAME git-upload-pack /pvc/workspace` in our place, so
- * git talks to the service inside the session directly over the same pipes:
- * no copy loop, no process of ours left behind.
+ * session, answer the blank line, and run the backend's
+ * `podman exec -i paude-NAME git-upload-pack /pvc/workspace` with our stdin
+ * and stdout, so git talks to the service inside the session directly over
+ * the same pipes: no copy loop for the protocol. We stay only to pass the
+ * service's stderr through the sanitizer (it is the session's text, bound
+ * for the user's terminal) and to exit with its status.
  *
  * stdout is the protocol channel: nothing else is ever written to it.
  * Diagnostics go to stderr; PAUDE_LOG=debug traces what is run.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include "paude/address.h"
 #include "paude/log.h"
 #include "paude/remote-helper.h"
+#include "paude/sanitize.h"
 #include "paude/tunnel.h"
 
 static int
@@ -64,7 +70,12 @@ trace_peak_rss(void)
 		(void)fclose(f);
 }
 
-/* Answer a connect: returns only on failure (the child replaced us otherwise). */
+/*
+ * Answer a connect, then run the service: it speaks to git straight over
+ * our stdin and stdout (handed to it: no copy), while its stderr, which a
+ * session can fill with anything, reaches git's through the sanitizer.
+ * Returns the service's exit status, or < 0 if it could not run.
+ */
 static int
 do_connect(const struct paude_address *addr, enum paude_git_service service,
 	   struct paude_error **err)
@@ -81,9 +92,34 @@ do_connect(const struct paude_address *addr, enum paude_git_service service,
 	if (reply("\n") < 0)
 		return PAUDE_EOS;
 	trace_peak_rss();
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return paude_error_errno(err, errno, "cannot create a pipe");
+	c.err = p[1]; /* start closes it */
 	/* git may have ignored SIGPIPE for us; the service expects the default. */
 	(void)signal(SIGPIPE, SIG_DFL);
-	return paude_child_exec(b->runner, &c, err);
+	r = paude_child_start(b->runner, &c, err);
+	(void)signal(SIGPIPE, SIG_IGN); /* ours: a closed stderr must not end us */
+	if (r < 0) {
+		close(p[0]);
+		return r;
+	}
+	/* Only the service holds git's pipes now, so their end of file means
+	 * what it meant when we exec'd it. */
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		(void)dup2(nul, STDIN_FILENO);
+		(void)dup2(nul, STDOUT_FILENO);
+		close(nul);
+	}
+	_cleanup_error_ struct paude_error *cerr = NULL;
+	if (paude_sanitize_copy(p[0], STDERR_FILENO, PAUDE_SANITIZE_LINES, &cerr) < 0)
+		paude_debug("the service's stderr: %s", cerr->msg);
+	close(p[0]);
+	int status = 0;
+	if ((r = paude_child_finish(b->runner, &c, &status, err)) < 0)
+		return r;
+	return status;
 }
 
 static int
@@ -114,6 +150,7 @@ command_loop(const struct paude_address *addr, struct paude_error **err)
 				return PAUDE_EOS;
 			break;
 		case PAUDE_RH_CONNECT:
+			/* The service's status is ours: the connection ends with it. */
 			return do_connect(addr, cmd.service, err);
 		}
 	}
@@ -141,5 +178,5 @@ main(int argc, char **argv)
 		paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
 		return 128;
 	}
-	return 0;
+	return r;
 }

@@ -51,6 +51,33 @@ exit 3
 EOF
 plant_setup() { podman exec -i "$ctr" sh -c 'cat >/pvc/workspace/setup.sh' <"$TRASH/setup.sh"; }
 
+# For the git tunnel: a stand-in podman (as in t0303) whose session "noisy"
+# writes escape sequences to stderr before it runs the git service on a
+# local repository.
+export SESSION_REPO="$TRASH/session-repo"
+git init -q "$SESSION_REPO"
+git -C "$SESSION_REPO" -c user.name=T -c user.email=t@example.invalid commit -q --allow-empty -m one
+mkdir -p "$TRASH/fakebin"
+cat >"$TRASH/fakebin/podman" <<'EOF'
+#!/bin/sh
+case "$1" in
+ps)
+	printf '[{"Names":["paude-noisy"],"State":"running","Status":"x","Labels":{"app":"paude","paude.io/session-name":"noisy","paude.io/role":"agent"}}]\n'
+	;;
+exec)
+	printf 'remote text \033]52;c;cGF5bG9hZA==\007\033]0;owned\007\302\233\n' >&2
+	for a; do
+		case "$a" in
+		git-upload-pack | git-receive-pack | git-upload-archive) exec "$a" "$SESSION_REPO" ;;
+		esac
+	done
+	exit 127
+	;;
+*) exit 125 ;;
+esac
+EOF
+chmod +x "$TRASH/fakebin/podman"
+
 has_esc() { LC_ALL=C grep -q -P '[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]' "$@"; }
 
 test_expect_success 'a session that may reach the escape server (its setup not run yet)' '
@@ -81,6 +108,13 @@ test_expect_success 'a failing command in the session: its output and error are 
 	test_grep "the setup command of session .$name. failed (exit 3)" err &&
 	grep -qF -- "building\\x1b]0;owned\\x07" err &&
 	grep -qF -- "\\x1b]52;c;cGF5bG9hZA==\\x07\\u009b" err &&
+	! has_esc err
+'
+
+test_expect_success 'the git tunnel: the session'"'"'s stderr reaches the terminal sanitized' '
+	PATH="$TRASH/fakebin:$PATH" git ls-remote paude::noisy >refs 2>err &&
+	test_grep "refs/heads/" refs &&
+	grep -qF -- "remote text \\x1b]52;c;cGF5bG9hZA==\\x07\\x1b]0;owned\\x07\\u009b" err &&
 	! has_esc err
 '
 

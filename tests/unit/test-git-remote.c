@@ -78,6 +78,29 @@ si_exec_prepare(struct paude_backend *b, const char *name, unsigned flags, const
 	return 0;
 }
 
+/* The same, but the service first writes escape sequences and more than a
+ * pipe holds (70000 bytes) to its stderr, as a hostile session could. */
+static int
+noisy_exec_prepare(struct paude_backend *b, const char *name, unsigned flags,
+		   const char *const *argv, struct paude_child *out, struct paude_error **err)
+{
+	(void)b;
+	(void)name;
+	(void)err;
+	assert_true(flags & PAUDE_EXEC_STDIN);
+	paude_strvec_pushl(&out->args, "sh", "-c",
+			   "printf '\\033]52;c;cGF5bG9hZA==\\007\\033[2J' >&2; "
+			   "head -c 70000 /dev/zero | tr '\\0' x >&2; exec \"$0\" \"$@\"",
+			   argv[2], session_repo, NULL);
+	return 0;
+}
+
+static const struct paude_backend_ops noisy_ops = {
+	.name = "noisy",
+	.get = si_get,
+	.exec_prepare = noisy_exec_prepare,
+};
+
 static const struct paude_backend_ops local_ops = {
 	.name = "local",
 	.get = si_get,
@@ -259,6 +282,40 @@ test_push_goes_through_the_tunnel_and_updates_the_checkout(void **state)
 }
 
 static void
+test_push_keeps_the_sessions_stderr_off_the_terminal(void **state)
+{
+	(void)state;
+	struct paude_backend b = { .ops = &noisy_ops, .runner = paude_runner_default() };
+	commit_file(work_dir(), "n.txt", "n\n");
+	add("s1", 0);
+	char path[] = "/tmp/paude-test-stderr.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fd, 2);
+	/* More stderr than a pipe holds must not stall the push either. */
+	int r = paude_remote_push(work_dir(), &b, "s1", "main", NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(r, 0);
+	struct paude_buf got = PAUDE_BUF_INIT;
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(paude_buf_read_fd(&got, fd, NULL), 0);
+	close(fd);
+	assert_null(strchr(got.buf, 0x1b));
+	assert_null(strstr(got.buf, "xxxx"));
+	paude_buf_release(&got);
+	char *there = git_out(session_repo, "rev-parse", "HEAD", NULL);
+	char *here = git_out(work_dir(), "rev-parse", "HEAD", NULL);
+	assert_string_equal(here, there);
+	free(there);
+	free(here);
+}
+
+static void
 test_push_rejected_when_session_moved_on(void **state)
 {
 	(void)state;
@@ -322,6 +379,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_push_goes_through_the_tunnel_and_updates_the_checkout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_keeps_the_sessions_stderr_off_the_terminal,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_rejected_when_session_moved_on, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_push_refuses_stopped_session_and_bad_branch,
