@@ -48,8 +48,7 @@ paude_env_file_write(struct paude_env_file *f, const struct paude_strvec *env,
 	dir = paude_xstrfmt("%s/paude-env-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
 	/* mkdtemp makes it 0700: nobody else may even look for the file. */
 	if (!mkdtemp(dir))
-		return paude_error_errno(err, errno, "cannot create a private directory '%s'",
-					 dir);
+		return paude_error_errno(err, errno, "cannot create a private directory '%s'", dir);
 	_cleanup_free_ char *path = paude_path_join(dir, "env");
 	int r = paude_write_file(path, text.buf, text.len, 0600, err);
 	if (r < 0) {

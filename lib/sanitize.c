@@ -133,8 +133,7 @@ paude_sanitizer_init(struct paude_sanitizer *s, unsigned flags)
 }
 
 void
-paude_sanitizer_feed(struct paude_sanitizer *s, struct paude_buf *out, const char *in,
-		     size_t len)
+paude_sanitizer_feed(struct paude_sanitizer *s, struct paude_buf *out, const char *in, size_t len)
 {
 	if (!s->npend) {
 		run(s, out, (const unsigned char *)in, len, false);

@@ -455,8 +455,9 @@ rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_err
 	_cleanup_free_ char *plugins = paude_path_join(home, ".claude/plugins");
 	_cleanup_close_ int home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int claude_fd =
-	    home_fd < 0 ? -1
-			: openat(home_fd, ".claude", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	    home_fd < 0
+		? -1
+		: openat(home_fd, ".claude", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int plugins_fd = claude_fd < 0 ? -1
 				       : openat(claude_fd, "plugins",
 						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -480,8 +481,8 @@ rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_err
 		size_t len = strlen(de->d_name);
 		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		_cleanup_close_ int fd = openat(dirfd(d), de->d_name,
-						O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 && errno == ELOOP) {
 			paude_warn("not reading '%s/%s': it is a symlink (copied into the session "
 				   "as a symlink; paude never reads through one)",

@@ -71,8 +71,10 @@ static const char main_usage_tail[] =
     "  ~/.config/gcloud, ~/.gitconfig and ~/.config/git/ignore are mounted\n"
     "  read-only; ~/.claude is copied in, never mounted. SSH keys, GitHub CLI\n"
     "  config, git credentials and the container engine socket are never given to\n"
-    "  the session. --yolo is reasonably safe only while the network is filtered:\n"
-    "  do not combine it with --allowed-domains all unless you trust the task.\n"
+    "  the session, nor host variables beyond the Vertex AI settings. What the\n"
+    "  session prints reaches your terminal with escape sequences escaped.\n"
+    "  --yolo is reasonably safe only while the network is filtered: do not\n"
+    "  combine it with --allowed-domains all unless you trust the task.\n"
     "  The agent can change or delete anything in its workspace: push your work\n"
     "  somewhere safe first.\n";
 

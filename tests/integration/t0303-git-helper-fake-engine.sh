@@ -110,7 +110,7 @@ test_expect_success 'bytes after the connect line reach the service unchanged' '
 test_expect_success 'PAUDE_LOG=debug traces what runs, on stderr only' '
 	cd "$TRASH/repo" &&
 	PAUDE_LOG=debug git ls-remote paude::up >out 2>err &&
-	test_grep "+ exec podman exec --interactive paude-up paude-session git git-upload-pack up" err &&
+	test_grep "+ podman exec --interactive paude-up paude-session git git-upload-pack up" err &&
 	test_grep "peak RSS before exec" err &&
 	test_grep "refs/heads/main" out &&
 	! grep -q "debug" out

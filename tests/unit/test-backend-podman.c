@@ -102,8 +102,8 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_int_equal(access(envpath, F_OK), -1);
 	for (size_t i = 0; i < f.calls.nr; i++)
 		assert_null(strstr(fake_runner_call(&f, i), "CLAUDE_CODE_USE_VERTEX"));
-	_cleanup_free_ char *normal = paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef + 1 - call),
-						    call, ef + 12 + eflen);
+	_cleanup_free_ char *normal =
+	    paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef + 1 - call), call, ef + 12 + eflen);
 	assert_string_equal(
 	    normal,
 	    "podman create --pull=never --name paude-demo --hostname demo --label app=paude "
@@ -625,7 +625,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_runs_exact_podman_commands),
-		cmocka_unit_test(test_create_refuses_env_an_env_file_cannot_carry_before_creating_anything),
+		cmocka_unit_test(
+		    test_create_refuses_env_an_env_file_cannot_carry_before_creating_anything),
 		cmocka_unit_test(test_create_refuses_existing_session),
 		cmocka_unit_test(test_create_refuses_leftover_volume),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),

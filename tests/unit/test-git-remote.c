@@ -379,8 +379,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_push_goes_through_the_tunnel_and_updates_the_checkout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_push_keeps_the_sessions_stderr_off_the_terminal,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_push_keeps_the_sessions_stderr_off_the_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_rejected_when_session_moved_on, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_push_refuses_stopped_session_and_bad_branch,

@@ -58,7 +58,8 @@ log_child_stderr(void)
 {
 	/* An error carrying a session command's stderr: OSC 52, a title, a C1 CSI. */
 	paude_log(PAUDE_LOG_ERROR, "tar -x: exit 2: %s",
-		  "\x1b]52;c;cGF5bG9hZA==\x07\n\tnext \x1b]0;T\x1b\\ \xc2\x9b" "2J \xff");
+		  "\x1b]52;c;cGF5bG9hZA==\x07\n\tnext \x1b]0;T\x1b\\ \xc2\x9b"
+		  "2J \xff");
 }
 
 static void
@@ -71,8 +72,9 @@ test_messages_reach_stderr_sanitized(void **state)
 	_cleanup_free_ char *got = capture_stderr(log_child_stderr);
 	assert_null(strchr(got, 0x1b));
 	assert_null(strchr(got, 0x07));
-	assert_string_equal(got, "paude: error: tar -x: exit 2: \\x1b]52;c;cGF5bG9hZA==\\x07\n\tnext "
-				 "\\x1b]0;T\\x1b\\ \\u009b2J \\xff\n");
+	assert_string_equal(got,
+			    "paude: error: tar -x: exit 2: \\x1b]52;c;cGF5bG9hZA==\\x07\n\tnext "
+			    "\\x1b]0;T\\x1b\\ \\u009b2J \\xff\n");
 }
 
 static void

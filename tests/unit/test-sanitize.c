@@ -33,7 +33,8 @@ test_printable_text_and_utf8_pass_unchanged(void **state)
 {
 	(void)state;
 	CHECK("GET http://allowed.test/ 200", 0, "GET http://allowed.test/ 200");
-	CHECK("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
+	      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	CHECK("", 0, "");
 }
 
@@ -44,7 +45,10 @@ test_escape_sequences_are_escaped(void **state)
 	/* OSC 52 (clipboard), OSC 0 (title), CSI (clear screen). */
 	CHECK("\x1b]52;c;cGF5bG9hZA==\x07", 0, "\\x1b]52;c;cGF5bG9hZA==\\x07");
 	CHECK("\x1b]0;TITLE\x1b\\ \x1b[2J", 0, "\\x1b]0;TITLE\\x1b\\ \\x1b[2J");
-	CHECK("a\x7f" "b\x00" "c", 0, "a\\x7fb\\x00c");
+	CHECK("a\x7f"
+	      "b\x00"
+	      "c",
+	      0, "a\\x7fb\\x00c");
 }
 
 static void
@@ -60,10 +64,15 @@ test_c1_and_bidi_controls_are_escaped(void **state)
 {
 	(void)state;
 	/* U+009B is CSI on terminals that take C1 controls in UTF-8. */
-	CHECK("\xc2\x9b" "2J", 0, "\\u009b2J");
+	CHECK("\xc2\x9b"
+	      "2J",
+	      0, "\\u009b2J");
 	CHECK("x\xc2\x85y", 0, "x\\u0085y");
 	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE. */
-	CHECK("a\xe2\x80\xae" "b\xe2\x81\xa6" "c", 0, "a\\u202eb\\u2066c");
+	CHECK("a\xe2\x80\xae"
+	      "b\xe2\x81\xa6"
+	      "c",
+	      0, "a\\u202eb\\u2066c");
 	/* Neighbours of the escaped ranges pass. */
 	CHECK("\xc2\xa0\xe2\x80\xaf", 0, "\xc2\xa0\xe2\x80\xaf");
 }
@@ -73,10 +82,16 @@ test_invalid_utf8_is_escaped_byte_by_byte(void **state)
 {
 	(void)state;
 	/* A raw C1 byte (CSI on 8-bit terminals), a lone continuation, a cut sequence. */
-	CHECK("\x9b" "2J", 0, "\\x9b2J");
-	CHECK("a\x80" "b", 0, "a\\x80b");
+	CHECK("\x9b"
+	      "2J",
+	      0, "\\x9b2J");
+	CHECK("a\x80"
+	      "b",
+	      0, "a\\x80b");
 	CHECK("\xe2\x82", 0, "\\xe2\\x82");
-	CHECK("\xe2\x82" "x", 0, "\\xe2\\x82x");
+	CHECK("\xe2\x82"
+	      "x",
+	      0, "\\xe2\\x82x");
 	/* Overlong '/' and NUL, a surrogate, past U+10FFFF, bytes never used. */
 	CHECK("\xc0\xaf\xc1\xbf", 0, "\\xc0\\xaf\\xc1\\xbf");
 	CHECK("\xe0\x80\xaf", 0, "\\xe0\\x80\\xaf");
@@ -131,7 +146,12 @@ test_json_mode_keeps_json_valid_and_meaning(void **state)
 {
 	(void)state;
 	/* json-c escapes C0 itself but copies DEL, C1 and invalid bytes raw. */
-	const char raw[] = "a\x7f" "b\xc2\x9b" "c\xff" "d\x1b" "e\xe2\x80\xae" "f\xc3\xa9";
+	const char raw[] = "a\x7f"
+			   "b\xc2\x9b"
+			   "c\xff"
+			   "d\x1b"
+			   "e\xe2\x80\xae"
+			   "f\xc3\xa9";
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "label", json_object_new_string(raw));
 	_cleanup_buf_ struct paude_buf text = PAUDE_BUF_INIT;
@@ -146,8 +166,12 @@ test_json_mode_keeps_json_valid_and_meaning(void **state)
 	assert_non_null(strstr(safe.buf, "a\\u007fb\\u009bc\\ufffdd\\u001be\\u202ef\xc3\xa9"));
 	_cleanup_json_ struct json_object *back = NULL;
 	assert_int_equal(paude_json_parse(&back, safe.buf, safe.len, "test", NULL), 0);
-	assert_string_equal(paude_json_get_str(back, "label"),
-			    "a\x7f" "b\xc2\x9b" "c\xef\xbf\xbd" "d\x1b" "e\xe2\x80\xae" "f\xc3\xa9");
+	assert_string_equal(paude_json_get_str(back, "label"), "a\x7f"
+							       "b\xc2\x9b"
+							       "c\xef\xbf\xbd"
+							       "d\x1b"
+							       "e\xe2\x80\xae"
+							       "f\xc3\xa9");
 }
 
 static void

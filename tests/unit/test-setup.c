@@ -311,7 +311,8 @@ test_setup_output_reaches_the_terminal_sanitized(void **state)
 		/* A setup script the agent rewrote: a title, the clipboard, a C1 CSI. */
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "sh", "-c", "make deps"),
 		  .out = "building\n\x1b]0;owned\x07\x1b]52;c;cGF5bG9hZA==\x07\n",
-		  .errout = "warning: \xc2\x9b" "2J\n" },
+		  .errout = "warning: \xc2\x9b"
+			    "2J\n" },
 	};
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
@@ -445,7 +446,8 @@ main(void)
 		cmocka_unit_test_setup(test_mount_workspace_shadows_detected_venvs, fresh_project),
 		cmocka_unit_test_setup(test_venv_setting_lists_or_disables_shadowing,
 				       fresh_project),
-		cmocka_unit_test_setup(test_setup_output_reaches_the_terminal_sanitized, fresh_project),
+		cmocka_unit_test_setup(test_setup_output_reaches_the_terminal_sanitized,
+				       fresh_project),
 		cmocka_unit_test(test_only_named_host_variables_pass_and_never_secrets),
 		cmocka_unit_test_setup(test_create_passes_host_values_only_through_a_private_file,
 				       fresh_project),
