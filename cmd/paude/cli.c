@@ -6,6 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <termios.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +22,8 @@
 #include "paude/kube.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/signal.h"
+#include "paude/term-filter.h"
 #include "paude/workspace.h"
 
 void
@@ -626,6 +633,90 @@ paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_e
 	return 0;
 }
 
+static volatile sig_atomic_t window_changed;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	window_changed = 1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Copy between the user's terminal (raw) and the pty master the child runs
+ * on, until the child lets go of the pty: keys go in as they are, and what
+ * the session draws comes out through the terminal filter. A window size
+ * change is passed on to the pty and to the child.
+ */
+static void
+relay(int master, pid_t child)
+{
+	struct paude_term_filter filter;
+	paude_term_filter_init(&filter);
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+	char buf[16384];
+	bool in_open = true;
+	while (!paude_signal_pending()) {
+		if (window_changed) {
+			window_changed = 0;
+			struct winsize ws;
+			if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+				(void)ioctl(master, TIOCSWINSZ, &ws);
+				/* The pty is not its controlling terminal: tell it. */
+				(void)kill(child, SIGWINCH);
+			}
+		}
+		struct pollfd p[2] = { { .fd = master, .events = POLLIN },
+				       { .fd = STDIN_FILENO, .events = POLLIN } };
+		if (poll(p, in_open ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (in_open && p[1].revents) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				in_open = false;
+			else if (write_all(master, buf, (size_t)n) < 0)
+				return;
+		}
+		if (p[0].revents) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return; /* EIO: the child and all it started let go of the pty */
+			paude_buf_reset(&out);
+			paude_term_filter_feed(&filter, &out, buf, (size_t)n);
+			if (write_all(STDOUT_FILENO, out.buf, out.len) < 0)
+				return;
+		}
+	}
+}
+
+/*
+ * The session gets a terminal of paude's (a pty pair), never the user's:
+ * the agent owns the session's end of the terminal (podman exec --tty makes
+ * it the session user's) and can write anything to it, so everything it
+ * draws passes the terminal filter (term-filter.h) on its way to the user.
+ */
 int
 paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err)
 {
@@ -641,8 +732,34 @@ paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error *
 	    paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY, argv, &c, err);
 	if (r < 0)
 		return r;
+	struct termios saved;
+	struct winsize ws;
+	if (tcgetattr(STDIN_FILENO, &saved) < 0)
+		return paude_error_errno(err, errno, "cannot read the terminal's settings");
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		memset(&ws, 0, sizeof(ws));
+	int master = -1, slave = -1;
+	if (openpty(&master, &slave, NULL, &saved, &ws) < 0)
+		return paude_error_errno(err, errno, "cannot open a terminal for the session");
+	(void)fcntl(master, F_SETFD, FD_CLOEXEC);
+	_cleanup_close_ int master_fd = master;
+	c.in = c.out = c.err = slave; /* start closes it */
 	if ((r = paude_child_start(b->runner, &c, err)) < 0)
 		return r;
+	struct sigaction sa = { .sa_handler = on_winch }, old_sa;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGWINCH, &sa, &old_sa);
+	window_changed = 0;
+	struct termios raw = saved;
+	cfmakeraw(&raw);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	relay(master_fd, c.pid);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	(void)sigaction(SIGWINCH, &old_sa, NULL);
+	close(TAKE_FD(master_fd));
+	/* Interrupted (SIGTERM, SIGHUP): the attach ends with us; the agent goes on. */
+	if (paude_signal_pending())
+		(void)kill(c.pid, SIGHUP);
 	int status = 0;
 	if ((r = paude_child_finish(b->runner, &c, &status, err)) < 0)
 		return r;
