@@ -180,8 +180,9 @@ step(struct paude_term_filter *f, struct paude_buf *out, unsigned char b)
 				f->state = CSI_IGNORE;
 			}
 		} else if (b >= 0x40 && b <= 0x7e) {
-			/* CSI ... t: window operations (title stack, reports, size). */
-			if (b == 't' || !keep(f, b))
+			/* CSI ... t: window operations (title stack, reports, size);
+			 * CSI ... i: media copy (to a printer, or from the screen). */
+			if (b == 't' || b == 'i' || !keep(f, b))
 				drop_seq(f);
 			else
 				pass_seq(f, out);

@@ -9,7 +9,8 @@
  * dropped); the C0 controls BS, HT, LF, CR, BEL, SO and SI; escape
  * sequences (ESC, optional intermediates, a final byte: cursor save and
  * restore, keypad modes, character sets) and control sequences (CSI), but
- * not CSI ... t (window operations: title stack, reports, resizing).
+ * not CSI ... t (window operations: title stack, reports, resizing) nor
+ * CSI ... i (media copy: printing).
  * Dropped whole: every string sequence, whose content a terminal acts on:
  * OSC (title, clipboard OSC 52, hyperlinks, colours, notifications), DCS
  * (tmux passthrough, terminal queries and settings), APC, PM and SOS; the

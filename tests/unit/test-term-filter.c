@@ -56,6 +56,8 @@ test_window_operations_and_stray_controls_are_dropped(void **state)
 	(void)state;
 	/* Title report, resize, title stack: CSI ... t. */
 	CHECK("\033[21t\033[8;100;100t\033[22;0t.", ".");
+	/* Media copy: print the screen, printer controller mode. */
+	CHECK("\033[i\033[5i.\033[4i", ".");
 	/* NUL, ENQ (answerback), DEL, a lone continuation byte, an invalid byte. */
 	CHECK("a\000b\005c\177d\200e\377f", "abcdef");
 }
