@@ -209,6 +209,58 @@ test_only_session_is_the_default(void **state)
 	fake_runner_release(&f);
 }
 
+/* Run `paude ARGS...` with fd 1 sent to a file; return what it printed. */
+static char *
+run_capturing_stdout(struct fake_runner *f, const char *a1, const char *a2)
+{
+	char path[] = "/tmp/paude-test-stdout.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(fd, 1);
+	struct paude_error *err = NULL;
+	int r = cli_harness_run(f, &err, a1, a2, NULL);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	assert_int_equal(r, 0);
+	paude_error_free(err);
+	struct paude_buf b = PAUDE_BUF_INIT;
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(paude_buf_read_fd(&b, fd, NULL), 0);
+	close(fd);
+	return paude_buf_detach(&b);
+}
+
+static void
+test_list_prints_labels_sanitized_in_table_and_json(void **state)
+{
+	(void)state;
+	/* Labels (as podman prints them) holding ESC, BEL, DEL and a C1 CSI. */
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Status\":\"Up \\u001b]0;t\\u0007\","
+			 "\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"esc\","
+			 "\"paude.io/workspace\":\"/w\\u001b[2J\\u007f\\u009bx\"}}]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	_cleanup_free_ char *table = run_capturing_stdout(&f, "list", NULL);
+	_cleanup_free_ char *json = run_capturing_stdout(&f, "list", "--json");
+	for (const char *p = table; *p; p++)
+		assert_true(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f));
+	assert_null(strstr(table, "\xc2\x9b"));
+	assert_non_null(strstr(table, "/w\\x1b[2J\\x7f\\u009bx"));
+	for (const char *p = json; *p; p++)
+		assert_true(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f));
+	assert_null(strstr(json, "\xc2\x9b"));
+	assert_non_null(strstr(json, "\"workspace\": \"/w\\u001b[2J\\u007f\\u009bx\""));
+	assert_non_null(strstr(json, "\"status\": \"Up \\u001b]0;t\\u0007\""));
+	fake_runner_release(&f);
+}
+
 static void
 test_start_never_reads_plugin_files_through_symlinks(void **state)
 {
@@ -379,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_commands_pick_the_session_of_the_current_directory),
 		cmocka_unit_test(test_commands_without_name_refuse_to_guess_between_several),
 		cmocka_unit_test(test_only_session_is_the_default),
+		cmocka_unit_test(test_list_prints_labels_sanitized_in_table_and_json),
 		cmocka_unit_test(test_start_never_reads_plugin_files_through_symlinks),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
 		cmocka_unit_test(test_unknown_session_is_reported),
