@@ -145,15 +145,14 @@ step(struct paude_term_filter *f, struct paude_buf *out, unsigned char b)
 		} else if (b >= 0x20 && b <= 0x2f) {
 			keep(f, b);
 			f->state = ESC_INTER;
-		} else if (b == '\\') {
-			drop_seq(f); /* a string terminator with no string: nothing to pass */
+		} else if (b == '\\' || b == 0x18 || b == 0x1a) {
+			/* A string terminator with no string; CAN and SUB cancel. */
+			drop_seq(f);
 		} else if (b >= 0x30 && b <= 0x7e) {
 			keep(f, b);
 			pass_seq(f, out);
 		} else if (b == 0x1b) {
 			start_esc(f);
-		} else if (b == 0x18 || b == 0x1a) {
-			drop_seq(f); /* CAN and SUB cancel a sequence */
 		} else {
 			drop_seq(f);
 			return false;
@@ -202,11 +201,9 @@ step(struct paude_term_filter *f, struct paude_buf *out, unsigned char b)
 		}
 		return true;
 	case STRING:
-		if (b == 0x07 || b == 0x18 || b == 0x1a)
-			f->state = GROUND;
-		else if (b == 0x1b)
+		if (b == 0x1b)
 			f->state = STRING_ESC;
-		else if (++f->dropped > STRING_MAX)
+		else if (b == 0x07 || b == 0x18 || b == 0x1a || ++f->dropped > STRING_MAX)
 			f->state = GROUND;
 		return true;
 	case STRING_ESC:
