@@ -12,6 +12,7 @@
 #include "paude/fs.h"
 #include "paude/image.h"
 #include "paude/json.h"
+#include "paude/limits.h"
 #include "paude/log.h"
 #include "paude/podman.h"
 #include "paude/signal.h"
@@ -194,15 +195,50 @@ pod_security(const struct paude_kube_opts *opts, int uid, int gid)
 	return sc;
 }
 
+/*
+ * Requests are what the scheduler reserves, limits what the container may
+ * use: the same limits as a podman session's; requests a fraction of them
+ * (never above the limit).
+ */
 static struct json_object *
-resources(const char *cpu, const char *mem_req, const char *mem_limit)
+resources(unsigned cpu_req_milli, uint64_t mem_req, unsigned cpu_limit_milli, uint64_t mem_limit)
 {
+	if (cpu_limit_milli && cpu_req_milli > cpu_limit_milli)
+		cpu_req_milli = cpu_limit_milli;
+	if (mem_limit && mem_req > mem_limit)
+		mem_req = mem_limit;
+	_cleanup_free_ char *cr = paude_cpus_format_kube(cpu_req_milli);
+	_cleanup_free_ char *mr = paude_size_format_kube(mem_req);
 	struct json_object *r = jobj();
 	struct json_object *req = put(r, "requests", jobj());
-	put(req, "cpu", jstr(cpu));
-	put(req, "memory", jstr(mem_req));
-	put(put(r, "limits", jobj()), "memory", jstr(mem_limit));
+	put(req, "cpu", jstr(cr));
+	put(req, "memory", jstr(mr));
+	struct json_object *lim = put(r, "limits", jobj());
+	if (cpu_limit_milli) {
+		_cleanup_free_ char *cl = paude_cpus_format_kube(cpu_limit_milli);
+		put(lim, "cpu", jstr(cl));
+	}
+	_cleanup_free_ char *ml = paude_size_format_kube(mem_limit ? mem_limit : PAUDE_DEFAULT_MEMORY);
+	put(lim, "memory", jstr(ml));
 	return r;
+}
+
+/* emptyDir in memory for a read-only root filesystem's writable places. */
+static void
+memory_dir(struct json_object *pod, struct json_object *mounts, const char *vname,
+	   const char *path, const char *size)
+{
+	struct json_object *vols = json_object_object_get(pod, "volumes");
+	if (!vols)
+		vols = put(pod, "volumes", jarr());
+	struct json_object *vol = push(vols, jobj());
+	put(vol, "name", jstr(vname));
+	struct json_object *ed = put(vol, "emptyDir", jobj());
+	put(ed, "medium", jstr("Memory"));
+	put(ed, "sizeLimit", jstr(size));
+	struct json_object *m = push(mounts, jobj());
+	put(m, "name", jstr(vname));
+	put(m, "mountPath", jstr(path));
 }
 
 static void
@@ -311,8 +347,17 @@ proxy_deployment(const char *name, const char *image, const char *squid_conf,
 	struct json_object *probe = put(c, "readinessProbe", jobj());
 	put(put(probe, "tcpSocket", jobj()), "port", json_object_new_int(PAUDE_PROXY_PORT));
 	put(probe, "periodSeconds", json_object_new_int(2));
-	put(c, "resources", resources("50m", "64Mi", "256Mi"));
-	put(c, "securityContext", container_security());
+	put(c, "resources",
+	    resources(50, 64ull << 20, PAUDE_PROXY_CPUS_MILLI, PAUDE_PROXY_MEMORY));
+	struct json_object *sc = container_security();
+	/* As on podman: squid writes only to bounded memory directories. */
+	put(sc, "readOnlyRootFilesystem", json_object_new_boolean(1));
+	put(c, "securityContext", sc);
+	struct json_object *vm = put(c, "volumeMounts", jarr());
+	memory_dir(pod, vm, "run", "/run/paude-proxy", "16Mi");
+	memory_dir(pod, vm, "log", "/var/log/squid", "64Mi");
+	memory_dir(pod, vm, "spool", "/var/spool/squid", "16Mi");
+	memory_dir(pod, vm, "tmp", "/tmp", "16Mi");
 	return o;
 }
 
@@ -447,7 +492,7 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 		put(v, "subPath", jstr(PAUDE_KUBE_CA_KEY));
 		put(v, "readOnly", json_object_new_boolean(1));
 	}
-	put(c, "resources", resources("250m", "1Gi", "4Gi"));
+	put(c, "resources", resources(250, 1ull << 30, m->cpus_milli, m->memory));
 	put(c, "securityContext", container_security());
 
 	/* Credentials live in RAM only: gone when the pod stops. */

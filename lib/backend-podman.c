@@ -6,6 +6,7 @@
  * can disagree with the engine. Every podman call goes through b->runner.
  */
 #include <string.h>
+#include <unistd.h>
 #include "paude/backend.h"
 #include "paude/env-file.h"
 #include "paude/podman.h"
@@ -13,6 +14,8 @@
 #include "paude/log.h"
 #include "paude/signal.h"
 #include "paude/net.h"
+#include "paude/limits.h"
+#include "paude/seccomp.h"
 #include "banned.h"
 
 #define PS_OUTPUT_MAX (16u << 20)
@@ -111,11 +114,27 @@ paude_podman_create_argv(const struct paude_session_spec *spec, const char *cons
 		/* Rootful: run as the tree's owner (group 0 keeps HOME writable). */
 		paude_strvec_push(out, "--user");
 		paude_strvec_pushf(out, "%u:0", spec->workspace_uid);
-	} else {
+	} else if (spec->rootless) {
 		paude_strvec_pushl(out, "--user", PAUDE_AGENT_UID ":0", NULL);
+	} else {
+		/* Rootful: the session's ids are a range of unprivileged host ids
+		 * of its own (rootless podman maps them already). */
+		paude_strvec_pushl(out, "--userns=auto", "--user", PAUDE_AGENT_UID ":0", NULL);
 	}
 	paude_strvec_pushl(out, "--cap-drop=ALL", "--security-opt=no-new-privileges",
 			   "--pids-limit=" PAUDE_PIDS_LIMIT, NULL);
+	if (spec->seccomp_profile)
+		paude_strvec_pushf(out, "--security-opt=seccomp=%s", spec->seccomp_profile);
+	/* One bound for memory and swap: a runaway process is killed, not swapped. */
+	if (m->memory) {
+		_cleanup_free_ char *mem = paude_size_format(m->memory);
+		paude_strvec_pushf(out, "--memory=%s", mem);
+		paude_strvec_pushf(out, "--memory-swap=%s", mem);
+	}
+	if (m->cpus_milli) {
+		_cleanup_free_ char *cpus = paude_cpus_format(m->cpus_milli);
+		paude_strvec_pushf(out, "--cpus=%s", cpus);
+	}
 	paude_strvec_pushf(out, "--volume=%s:/pvc", vol);
 	paude_strvec_pushl(out, "--workdir", PAUDE_WORKSPACE_DIR, NULL);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -166,6 +185,10 @@ validate_spec(const struct paude_session_spec *spec, struct paude_error **err)
 		if (r2 < 0)
 			return r2;
 	}
+	if (spec->meta.disk && spec->rootless)
+		return paude_error_set(err, PAUDE_ENOTSUP, 0,
+				       "cannot limit the size of the workspace volume: rootless "
+				       "podman has no volume size limits (leave out --disk)");
 	if (spec->meta.workspace_mode == PAUDE_WORKSPACE_MOUNT && !spec->rootless &&
 	    spec->workspace_uid == 0)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -174,6 +197,37 @@ validate_spec(const struct paude_session_spec *spec, struct paude_error **err)
 				       "out --mount-workspace)",
 				       spec->meta.workspace ? spec->meta.workspace : "");
 	return 0;
+}
+
+static void
+unlink_freep(char **p)
+{
+	if (*p) {
+		(void)unlink(*p);
+		free(*p);
+	}
+}
+
+/*
+ * Podman accepts a size for any volume but can enforce it only with XFS
+ * project quotas under its volume directory; elsewhere the volume cannot
+ * be mounted at all. Mounting it once now turns a session that could
+ * never start into a clear error at create.
+ */
+static int
+check_volume_size(struct paude_backend *b, const char *vol, const char *size,
+		  struct paude_error **err)
+{
+	_cleanup_error_ struct paude_error *merr = NULL;
+	if (podman_run(b, NULL, &merr, "volume", "mount", vol, NULL) < 0) {
+		paude_debug("podman volume mount: %s", merr->msg);
+		return paude_error_set(err, PAUDE_ENOTSUP, 0,
+				       "cannot limit the workspace volume to %s on this host: "
+				       "podman enforces volume sizes only when its volume "
+				       "directory is on XFS with project quotas (leave out --disk)",
+				       size);
+	}
+	return podman_run(b, NULL, err, "volume", "unmount", vol, NULL);
 }
 
 static int
@@ -222,11 +276,25 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 				       "filtering)",
 				       name);
 
+	/* Podman reads the profile at create and keeps it: the file is ours
+	 * for the length of this call only. */
+	_cleanup_(unlink_freep) char *profile = NULL;
+	struct paude_session_spec s = *spec;
+	if (!s.seccomp_profile) {
+		if ((r = paude_seccomp_write_profile(&profile, NULL, err)) < 0)
+			return r;
+		s.seccomp_profile = profile;
+	}
+	nopts.rootless = spec->rootless;
+	nopts.seccomp_profile = s.seccomp_profile;
+
 	/* Declared before the first jump to rollback, which their cleanup outlives. */
 	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_child_ struct paude_child vc = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *lname = NULL;
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
+	_cleanup_free_ char *disk = NULL;
 	lname = paude_xstrfmt(PAUDE_LABEL_NAME "=%s", name);
 	/* First: an entry the file cannot carry fails before anything exists. */
 	if (spec->env.nr && (r = paude_env_file_write(&envf, &spec->env, err)) < 0)
@@ -235,13 +303,23 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	 * From here on every step is undone if a later one fails or the user
 	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
 	 */
-	r = podman_run(b, NULL, err, "volume", "create", "--label", "app=paude", "--label", lname,
-		       vol, NULL);
+	podman_child(&vc);
+	paude_strvec_pushl(&vc.args, "volume", "create", "--label", "app=paude", "--label", lname,
+			   NULL);
+	if (spec->meta.disk) {
+		disk = paude_size_format(spec->meta.disk);
+		paude_strvec_pushl(&vc.args, "--opt", NULL);
+		paude_strvec_pushf(&vc.args, "size=%s", disk);
+	}
+	paude_strvec_push(&vc.args, vol);
+	r = paude_run_output(b->runner, &vc, NULL, err);
 	if (r < 0) {
 		paude_error_wrap(err, "cannot create volume '%s'", vol);
 		goto rollback;
 	}
 	if ((r = paude_signal_check(err)) < 0)
+		goto rollback;
+	if (disk && (r = check_volume_size(b, vol, disk, err)) < 0)
 		goto rollback;
 
 	r = paude_net_podman_create(b->runner, name, &al, &nopts, &net_args, err);
@@ -252,7 +330,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if ((r = paude_signal_check(err)) < 0)
 		goto rollback;
 
-	paude_podman_create_argv(spec, (const char *const *)net_args.v, envf.path, &c.args);
+	paude_podman_create_argv(&s, (const char *const *)net_args.v, envf.path, &c.args);
 	r = paude_run_output(b->runner, &c, NULL, err);
 	/* podman has read it into the container's configuration. */
 	paude_env_file_remove(&envf);

@@ -10,6 +10,7 @@
 #include "paude/net.h"
 #include "paude/json.h"
 #include "paude/session.h"
+#include "paude/limits.h"
 #include "banned.h"
 
 #define MAX_SUBNET_TRIES 8
@@ -266,8 +267,36 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 			   ip, k, PAUDE_NET_PROXY_HOST_PART);
 	paude_strvec_pushl(&c.args, "--network", egress_network(opts), NULL);
 	paude_strvec_pushl(&c.args, "--hostname", PAUDE_PROXY_HOST, "--cap-drop=ALL",
-			   "--security-opt=no-new-privileges", "--pids-limit", "128", "--env",
-			   NULL);
+			   "--security-opt=no-new-privileges", "--pids-limit", "128", NULL);
+	if (!opts->rootless)
+		paude_strvec_push(&c.args, "--userns=auto");
+	if (opts->seccomp_profile)
+		paude_strvec_pushf(&c.args, "--security-opt=seccomp=%s", opts->seccomp_profile);
+	/*
+	 * Nothing in the image may change: squid writes its configuration, logs
+	 * and spool to bounded tmpfs mounts owned by its user (the access log
+	 * starts empty with each start of the proxy). Memory and swap are one
+	 * bound, so tmpfs pages count against it too.
+	 */
+	paude_strvec_push(&c.args, "--read-only");
+	static const struct {
+		const char *dir, *size;
+	} tmpfs[] = {
+		{ "/run/paude-proxy", "16m" },
+		{ "/var/log/squid", "64m" },
+		{ "/var/spool/squid", "16m" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(tmpfs); i++)
+		paude_strvec_pushf(&c.args,
+				   "--mount=type=tmpfs,destination=%s,tmpfs-size=%s,"
+				   "tmpfs-mode=0770,U=true,notmpcopyup",
+				   tmpfs[i].dir, tmpfs[i].size);
+	_cleanup_free_ char *mem = paude_size_format(PAUDE_PROXY_MEMORY);
+	_cleanup_free_ char *cpus = paude_cpus_format(PAUDE_PROXY_CPUS_MILLI);
+	paude_strvec_pushf(&c.args, "--memory=%s", mem);
+	paude_strvec_pushf(&c.args, "--memory-swap=%s", mem);
+	paude_strvec_pushf(&c.args, "--cpus=%s", cpus);
+	paude_strvec_push(&c.args, "--env");
 	paude_strvec_pushf(&c.args, PAUDE_PROXY_CONF_ENV "=%s", conf.buf);
 	paude_strvec_pushl(&c.args, "--", opts->proxy_image, NULL);
 	ret = run(r, &c, NULL, &errout, &status, err);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "paude/session.h"
 #include "paude/json.h"
+#include "paude/limits.h"
 #include "banned.h"
 
 void
@@ -296,6 +297,40 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 		_cleanup_free_ char *v = encode_list(&s->setup);
 		push_label(out, PAUDE_LABEL_SETUP, v);
 	}
+	if (s->memory) {
+		_cleanup_free_ char *v = paude_size_format(s->memory);
+		push_label(out, PAUDE_LABEL_MEMORY, v);
+	}
+	if (s->cpus_milli) {
+		_cleanup_free_ char *v = paude_cpus_format(s->cpus_milli);
+		push_label(out, PAUDE_LABEL_CPUS, v);
+	}
+	if (s->disk) {
+		_cleanup_free_ char *v = paude_size_format(s->disk);
+		push_label(out, PAUDE_LABEL_DISK, v);
+	}
+}
+
+void
+paude_session_limits_default(struct paude_session *s)
+{
+	if (!s->memory)
+		s->memory = PAUDE_DEFAULT_MEMORY;
+	if (!s->cpus_milli)
+		s->cpus_milli = PAUDE_DEFAULT_CPUS_MILLI;
+}
+
+/* A limit label: absent is 0 (no limit recorded). */
+static int
+decode_size(uint64_t *out, const char *key, const char *v, uint64_t min, uint64_t max,
+	    struct paude_error **err)
+{
+	if (!v)
+		return 0;
+	int r = paude_size_parse(out, v, "size", min, max, err);
+	if (r < 0)
+		paude_error_wrap(err, "label '%s'", key);
+	return r;
 }
 
 static int
@@ -357,6 +392,15 @@ paude_session_from_labels(struct paude_session *out,
 				err);
 	if (r >= 0)
 		r = decode_list(&s.setup, PAUDE_LABEL_SETUP, lookup(ctx, PAUDE_LABEL_SETUP), err);
+	if (r >= 0)
+		r = decode_size(&s.memory, PAUDE_LABEL_MEMORY, lookup(ctx, PAUDE_LABEL_MEMORY),
+				PAUDE_MEMORY_MIN, PAUDE_MEMORY_MAX, err);
+	if (r >= 0)
+		r = decode_size(&s.disk, PAUDE_LABEL_DISK, lookup(ctx, PAUDE_LABEL_DISK),
+				PAUDE_DISK_MIN, PAUDE_DISK_MAX, err);
+	const char *cpus = lookup(ctx, PAUDE_LABEL_CPUS);
+	if (r >= 0 && cpus && (r = paude_cpus_parse(&s.cpus_milli, cpus, err)) < 0)
+		paude_error_wrap(err, "label '%s'", PAUDE_LABEL_CPUS);
 	/* Sessions from before the label existed kept their code in the volume. */
 	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
 	if (r >= 0 && mode) {

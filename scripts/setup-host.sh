@@ -81,3 +81,13 @@ if [ "$backend" = cni ]; then
 		MSG
 	fi
 fi
+
+# Rootful podman gives each session's containers their own range of
+# unprivileged host ids (paude create uses --userns=auto), taken from the
+# subordinate ranges of the user "containers". Added only when that user has
+# no range yet; existing entries are never changed.
+for f in /etc/subuid /etc/subgid; do
+	if ! grep -qs '^containers:' "$f"; then
+		echo "containers:2147483647:2147483648" | $SUDO tee -a "$f" >/dev/null
+	fi
+done

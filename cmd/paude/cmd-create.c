@@ -10,6 +10,7 @@
 #include "paude/fs.h"
 #include "paude/log.h"
 #include "paude/podman.h"
+#include "paude/limits.h"
 #include "paude/words.h"
 #include "session-setup.h"
 #include "kube-setup.h"
@@ -45,6 +46,13 @@ static const char usage[] =
     "  --dry-run               show what would be created, the configuration found\n"
     "                          (base, packages, features, setup command) and the\n"
     "                          image recipe; build and change nothing\n"
+    "  --memory SIZE           memory limit of the agent (default 8g; units k, m,\n"
+    "                          g, t): a process past it is killed, the session\n"
+    "                          stays\n"
+    "  --cpus N                CPU limit of the agent (default 2; 0.5 is half a CPU)\n"
+    "  --disk SIZE             size limit of the workspace volume (default none;\n"
+    "                          podman enforces it only on XFS with project quotas,\n"
+    "                          and refuses otherwise; on a cluster: the PVC size)\n"
     "  --backend NAME          where the session runs: podman (default), or\n"
     "                          openshift (alias kubernetes) on a cluster\n"
     "\n"
@@ -80,6 +88,9 @@ enum {
 	OPT_PVC_SIZE,
 	OPT_STORAGE_CLASS,
 	OPT_REGISTRY,
+	OPT_MEMORY,
+	OPT_CPUS,
+	OPT_DISK,
 };
 
 static const struct option opts[] = {
@@ -93,6 +104,9 @@ static const struct option opts[] = {
 	{ "pvc-size", required_argument, NULL, OPT_PVC_SIZE },
 	{ "storage-class", required_argument, NULL, OPT_STORAGE_CLASS },
 	{ "registry", required_argument, NULL, OPT_REGISTRY },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -115,6 +129,10 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
+	_cleanup_free_ char *limits = paude_setup_describe_limits(m);
+	printf("Limits:     %s\n", limits);
+	printf("Seccomp:    podman's default profile without new namespaces (derived at "
+	       "create into a private file, PROFILE below)\n");
 	printf("Image:      %s%s\n", setup->image_ref ? setup->image_ref : "(to be built)",
 	       setup->recipe ? " (built from the recipe below if missing)" : "");
 	if (setup->proxy_image_ref)
@@ -130,10 +148,14 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	}
 	printf("\nCommands that would run:\n");
 	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
-	printf("  podman volume create --label app=paude --label %s=%s %s\n", PAUDE_LABEL_NAME,
-	       m->name, vol);
+	_cleanup_free_ char *disk = m->disk ? paude_size_format(m->disk) : NULL;
+	printf("  podman volume create --label app=paude --label %s=%s %s%s%s%s\n",
+	       PAUDE_LABEL_NAME, m->name, disk ? "--opt size=" : "", disk ? disk : "",
+	       disk ? " " : "", vol);
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	paude_podman_create_argv(spec, NULL, "/tmp/paude-env-XXXXXX/env", &argv);
+	struct paude_session_spec shown = *spec;
+	shown.seccomp_profile = "PROFILE";
+	paude_podman_create_argv(&shown, NULL, "/tmp/paude-env-XXXXXX/env", &argv);
 	paude_buf_reset(&b);
 	paude_quote_argv(&b, (const char *const *)argv.v);
 	printf("  %s\n", b.buf);
@@ -284,6 +306,20 @@ PAUDE_CMD(create)
 		case OPT_MOUNT_WORKSPACE:
 			spec.meta.workspace_mode = PAUDE_WORKSPACE_MOUNT;
 			break;
+		case OPT_MEMORY:
+			if (paude_size_parse(&spec.meta.memory, optarg, "--memory value",
+					     PAUDE_MEMORY_MIN, PAUDE_MEMORY_MAX, err) < 0)
+				return PAUDE_EUSAGE;
+			break;
+		case OPT_CPUS:
+			if (paude_cpus_parse(&spec.meta.cpus_milli, optarg, err) < 0)
+				return paude_error_wrap(err, "bad --cpus value");
+			break;
+		case OPT_DISK:
+			if (paude_size_parse(&spec.meta.disk, optarg, "--disk value",
+					     PAUDE_DISK_MIN, PAUDE_DISK_MAX, err) < 0)
+				return PAUDE_EUSAGE;
+			break;
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
@@ -315,11 +351,20 @@ PAUDE_CMD(create)
 		return r;
 	if ((r = paude_setup_network(&spec.meta, err)) < 0)
 		return r;
+	paude_session_limits_default(&spec.meta);
 	spec.meta.agent = strdup("claude");
 	spec.meta.created = paude_now_rfc3339();
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
 		return r;
 	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+		/* On a cluster the volume's size is its claim. */
+		if (spec.meta.disk && ko.pvc_size)
+			return paude_cli_usage_error(err, "create",
+						     "--disk and --pvc-size both set the volume's "
+						     "size: give one");
+		_cleanup_free_ char *pvc = NULL;
+		if (spec.meta.disk)
+			ko.pvc_size = pvc = paude_size_format_kube(spec.meta.disk);
 		if (spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT)
 			return paude_cli_usage_error(err, "create",
 						     "--mount-workspace works with podman only (a "
@@ -377,6 +422,8 @@ PAUDE_CMD(create)
 		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)"
 								     : "");
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
+	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec.meta);
+	paude_info("  limits: %s", limits);
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;
 }

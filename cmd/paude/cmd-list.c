@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cli.h"
 #include "paude/json.h"
+#include "paude/limits.h"
 #include "paude/log.h"
 #include "paude/sanitize.h"
 #include "session-setup.h"
@@ -74,6 +75,14 @@ print_json(const struct paude_session_list *l)
 		json_object_object_add(o, "venv_shadows",
 				       paude_json_array_from_strvec(&s->venv_shadows));
 		json_object_object_add(o, "setup", paude_json_array_from_strvec(&s->setup));
+		/* Limits as podman writes them ("8g", "1.5"); null: none recorded
+		 * (disk: no size limit on the workspace volume). */
+		_cleanup_free_ char *mem = s->memory ? paude_size_format(s->memory) : NULL;
+		_cleanup_free_ char *cpus = s->cpus_milli ? paude_cpus_format(s->cpus_milli) : NULL;
+		_cleanup_free_ char *disk = s->disk ? paude_size_format(s->disk) : NULL;
+		json_object_object_add(o, "memory", mem ? json_object_new_string(mem) : NULL);
+		json_object_object_add(o, "cpus", cpus ? json_object_new_string(cpus) : NULL);
+		json_object_object_add(o, "disk", disk ? json_object_new_string(disk) : NULL);
 		json_object_array_add(arr, o);
 	}
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "session-setup.h"
+#include "paude/limits.h"
 #include "paude/fs.h"
 #include "paude/log.h"
 #include "paude/net.h"
@@ -294,6 +295,8 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 	int r = add_project_env(spec, cfg, err);
 	if (r < 0)
 		return r;
+	/* Rootless podman is podman run by anyone but root. */
+	spec->rootless = geteuid() != 0;
 	if (m->workspace_mode != PAUDE_WORKSPACE_MOUNT)
 		return 0;
 
@@ -308,8 +311,6 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 				       "mounted (rename it, or leave out --mount-workspace)",
 				       ws);
 	spec->workspace_uid = st.st_uid;
-	/* Rootless podman is podman run by anyone but root. */
-	spec->rootless = geteuid() != 0;
 	/* The backend refuses this too; saying it here covers --dry-run. */
 	if (!spec->rootless && st.st_uid == 0)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -348,6 +349,19 @@ paude_setup_network(struct paude_session *m, struct paude_error **err)
 	paude_strvec_clear(&m->allowed_domains);
 	paude_strvec_pushv(&m->allowed_domains, (const char *const *)al.requested.v);
 	return 0;
+}
+
+char *
+paude_setup_describe_limits(const struct paude_session *m)
+{
+	_cleanup_free_ char *mem = m->memory ? paude_size_format(m->memory) : strdup("none");
+	_cleanup_free_ char *cpus = m->cpus_milli ? paude_cpus_format(m->cpus_milli) : strdup("none");
+	_cleanup_free_ char *disk = m->disk ? paude_size_format(m->disk) : NULL;
+	if (!mem || !cpus)
+		abort();
+	return paude_xstrfmt("memory %s, CPUs %s, disk %s", mem, cpus,
+			     disk ? disk : "without a size limit (the volume shares the engine's "
+					   "storage)");
 }
 
 char *

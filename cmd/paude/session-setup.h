@@ -56,6 +56,8 @@ int paude_setup_project(struct paude_session_spec *spec, const struct paude_conf
 int paude_setup_network(struct paude_session *m, struct paude_error **err);
 /* The network policy in words. Caller frees. */
 char *paude_setup_describe_network(const struct paude_session *m);
+/* "memory 8g, CPUs 2, disk: no size limit" for messages. Caller frees. */
+char *paude_setup_describe_limits(const struct paude_session *m);
 /* Print the warnings an unrestricted network deserves. */
 void paude_setup_warn_network(const struct paude_session *m);
 /* Load the project's configuration of m's workspace into s->config, saying

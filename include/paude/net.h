@@ -141,6 +141,10 @@ struct paude_net_podman_opts {
 	const char *proxy_image; /* required unless the allowlist is unrestricted */
 	const char *egress_network; /* NULL = "podman" */
 	const char *podman; /* program, NULL = "podman" */
+	/* The proxy runs in its own range of host ids (--userns=auto) unless
+	 * podman is rootless (its user namespace maps already). */
+	bool rootless;
+	const char *seccomp_profile; /* file for --security-opt seccomp=; NULL: podman's */
 };
 
 /*

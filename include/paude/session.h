@@ -7,6 +7,7 @@
 #define PAUDE_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "error.h"
 #include "strvec.h"
 
@@ -37,6 +38,9 @@
 #define PAUDE_LABEL_WORKSPACE_MODE "paude.io/workspace-mode" /* "volume" or "mount" */
 #define PAUDE_LABEL_VENVS "paude.io/venv-shadows" /* JSON array of workspace-relative dirs */
 #define PAUDE_LABEL_SETUP "paude.io/setup" /* JSON array: the setup command's argv */
+#define PAUDE_LABEL_MEMORY "paude.io/memory" /* the agent's memory limit, "8g" */
+#define PAUDE_LABEL_CPUS "paude.io/cpus" /* the agent's CPU limit, "2" or "0.5" */
+#define PAUDE_LABEL_DISK "paude.io/disk" /* the workspace volume's size limit, "20g" */
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -74,6 +78,11 @@ struct paude_session {
 	/* Run once in the workspace after the first start (a string setup is
 	 * "sh" "-c" TEXT); empty: none. */
 	struct paude_strvec setup;
+	/* Limits of the agent (include/paude/limits.h); 0: none recorded, as
+	 * for sessions from before limits existed. disk: 0 is no size limit. */
+	uint64_t memory; /* bytes */
+	unsigned cpus_milli;
+	uint64_t disk; /* bytes */
 };
 
 struct paude_session_list {
@@ -103,6 +112,9 @@ struct paude_session_spec {
 	/* Image of the network proxy (restricted sessions only); NULL:
 	 * $PAUDE_PROXY_IMAGE. Borrowed. */
 	const char *proxy_image;
+	/* Podman: the seccomp profile file for the containers (it is read at
+	 * create); NULL: the backend writes a private one for the call. Borrowed. */
+	const char *seccomp_profile;
 };
 
 void paude_session_init(struct paude_session *s);
@@ -140,6 +152,10 @@ int paude_workspace_mode_parse(enum paude_workspace_mode *out, const char *s,
  * PAUDE_EUSAGE naming it otherwise.
  */
 int paude_workspace_subdir_validate(const char *rel, struct paude_error **err);
+
+/* Fill the limits the user left at 0 with the defaults (memory, CPUs; the
+ * disk stays unlimited). */
+void paude_session_limits_default(struct paude_session *s);
 
 /* The argv the agent runs: "claude" [--dangerously-skip-permissions] args... */
 void paude_session_agent_argv(const struct paude_session *s, struct paude_strvec *out);

@@ -11,6 +11,7 @@
 #include "paude/signal.h"
 #include <signal.h>
 #include "fake-runner.h"
+#include "paude/fs.h"
 
 #define PS_PREFIX FAKE_ARGV("podman", "ps")
 
@@ -47,6 +48,10 @@ make_spec(struct paude_session_spec *spec)
 	paude_strvec_pushl(&spec->meta.agent_args, "-p", "explain this code", NULL);
 	paude_strvec_push(&spec->meta.allowed_domains, "default");
 	paude_strvec_push(&spec->env, "CLAUDE_CODE_USE_VERTEX=1");
+	spec->meta.memory = 8ull << 30;
+	spec->meta.cpus_milli = 1500;
+	/* A fixed path keeps the argv exact (the backend writes one otherwise). */
+	spec->seccomp_profile = "/run/paude-test/seccomp.json";
 }
 
 static void
@@ -85,6 +90,9 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_int_equal(
 	    strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ", 38), 0);
 	assert_non_null(strstr(fake_runner_call(&f, 5), " -- localhost/paude-proxy:abc"));
+	assert_non_null(strstr(fake_runner_call(&f, 5),
+			       " --userns=auto --security-opt=seccomp=/run/paude-test/seccomp.json "
+			       "--read-only "));
 	/* The values went in a private file (mode 0600, gone afterwards), not in argv. */
 	const char *call = fake_runner_call(&f, 6);
 	const char *ef = strstr(call, " --env-file=");
@@ -114,9 +122,12 @@ test_create_runs_exact_podman_commands(void **state)
 	    "paude.io/yolo=true --label 'paude.io/agent-args=[\"-p\",\"explain this code\"]' "
 	    "--label 'paude.io/allowed-domains=[\"default\"]' --label "
 	    "paude.io/version=" PAUDE_VERSION
-	    " --label paude.io/workspace-mode=volume --label paude.io/role=agent --init --user "
+	    " --label paude.io/workspace-mode=volume --label paude.io/memory=8g --label "
+	    "paude.io/cpus=1.5 --label paude.io/role=agent --init --userns=auto --user "
 	    "1000:0 --cap-drop=ALL "
 	    "--security-opt=no-new-privileges --pids-limit=2048 "
+	    "--security-opt=seccomp=/run/paude-test/seccomp.json --memory=8g --memory-swap=8g "
+	    "--cpus=1.5 "
 	    "--volume=paude-demo-workspace:/pvc --workdir /pvc/workspace "
 	    "--mount=type=bind,source=/home/u/.gitconfig,target=/home/paude/.gitconfig,"
 	    "readonly=true --env-file=ENVFILE --network paude-net-demo --add-host "
@@ -198,6 +209,119 @@ test_create_refuses_leftover_volume(void **state)
 	assert_non_null(strstr(err->msg, "volume 'paude-demo-workspace' already exists"));
 	assert_int_equal(f.calls.nr, 2);
 	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_disk_sizes_the_volume_and_mounts_it_once(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	spec.proxy_image = "localhost/paude-proxy:abc";
+	spec.meta.disk = 20ull << 30;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), 0);
+	assert_string_equal(fake_runner_call(&f, 2),
+			    "podman volume create --label app=paude --label "
+			    "paude.io/session-name=demo --opt size=20g paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 3), "podman volume mount paude-demo-workspace");
+	assert_string_equal(fake_runner_call(&f, 4), "podman volume unmount paude-demo-workspace");
+	assert_int_equal(f.calls.nr, 9);
+	assert_non_null(strstr(fake_runner_call(&f, 8), " --label paude.io/disk=20g "));
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_disk_where_podman_cannot_enforce_it_fails_and_cleans_up(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "mount"),
+		  .errout = "Error: mount: wrong fs type, bad option\n",
+		  .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	spec.proxy_image = "localhost/paude-proxy:abc";
+	spec.meta.disk = 1ull << 30;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_ENOTSUP);
+	assert_string_equal(err->msg,
+			    "cannot limit the workspace volume to 1g on this host: podman "
+			    "enforces volume sizes only when its volume directory is on XFS with "
+			    "project quotas (leave out --disk)");
+	/* Nothing stays: not the volume, and no network was made. */
+	assert_string_equal(fake_runner_call(&f, f.calls.nr - 1),
+			    "podman volume rm --force paude-demo-workspace");
+	assert_int_equal(fake_runner_find(&f, "podman network create"), -1);
+	paude_error_free(err);
+
+	/* Rootless podman has no volume quotas at all: refused before anything runs. */
+	fake_runner_release(&f);
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	paude_backend_free(b);
+	b = open_podman(&f);
+	spec.rootless = true;
+	err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_ENOTSUP);
+	assert_non_null(strstr(err->msg, "rootless podman has no volume size limits"));
+	assert_int_equal(f.calls.nr, 0);
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_without_profile_writes_a_private_one_and_removes_it(void **state)
+{
+	(void)state;
+	if (!paude_is_file("/usr/share/containers/seccomp.json") &&
+	    !paude_is_file("/etc/containers/seccomp.json"))
+		skip();
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	spec.seccomp_profile = NULL;
+	paude_strvec_clear(&spec.meta.allowed_domains);
+	paude_strvec_push(&spec.meta.allowed_domains, "all");
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), 0);
+	const char *create = fake_runner_call(&f, 3);
+	const char *opt = strstr(create, "--security-opt=seccomp=");
+	assert_non_null(opt);
+	char path[512];
+	size_t n = strcspn(opt + 23, " ");
+	assert_true(n < sizeof(path));
+	memcpy(path, opt + 23, n);
+	path[n] = '\0';
+	assert_non_null(strstr(path, "/paude-seccomp-"));
+	/* Podman has read it by now; the file is gone. */
+	assert_false(paude_exists(path));
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);
 	fake_runner_release(&f);
@@ -629,6 +753,9 @@ main(void)
 		    test_create_refuses_env_an_env_file_cannot_carry_before_creating_anything),
 		cmocka_unit_test(test_create_refuses_existing_session),
 		cmocka_unit_test(test_create_refuses_leftover_volume),
+		cmocka_unit_test(test_create_disk_sizes_the_volume_and_mounts_it_once),
+		cmocka_unit_test(test_create_disk_where_podman_cannot_enforce_it_fails_and_cleans_up),
+		cmocka_unit_test(test_create_without_profile_writes_a_private_one_and_removes_it),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),
 		cmocka_unit_test(test_create_interrupted_removes_what_it_made),
 		cmocka_unit_test(test_create_rejects_bad_name_and_comma_paths),

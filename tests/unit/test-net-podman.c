@@ -102,7 +102,15 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 	    "--label paude.io/session-name=demo --label paude.io/role=proxy "
 	    "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
 	    "--hostname paude-proxy "
-	    "--cap-drop=ALL --security-opt=no-new-privileges --pids-limit 128 --env ";
+	    "--cap-drop=ALL --security-opt=no-new-privileges --pids-limit 128 --userns=auto "
+	    "--read-only "
+	    "--mount=type=tmpfs,destination=/run/paude-proxy,tmpfs-size=16m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--mount=type=tmpfs,destination=/var/log/squid,tmpfs-size=64m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--mount=type=tmpfs,destination=/var/spool/squid,tmpfs-size=16m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--memory=256m --memory-swap=256m --cpus=1 --env ";
 	if (strncmp(proxy, want_prefix, strlen(want_prefix)))
 		fail_msg("proxy create:\n%s", proxy);
 	const char *tail = " -- localhost/paude-proxy:1";
@@ -137,6 +145,32 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 	for (size_t i = 0; i < agent.nr; i++)
 		assert_string_equal(agent.v[i], want_agent[i]);
 
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_rootless_proxy_keeps_podman_userns_and_takes_profile(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("allowed.test"));
+	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
+	const struct paude_net_podman_opts o = { .proxy_image = "localhost/paude-proxy:1",
+						 .rootless = true,
+						 .seccomp_profile = "/run/x/profile.json" };
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
+	const char *proxy = fake_runner_call(&f, 2);
+	assert_null(strstr(proxy, "--userns"));
+	assert_non_null(strstr(proxy, " --pids-limit 128 --security-opt=seccomp=/run/x/profile.json "
+				      "--read-only "));
+	assert_non_null(strstr(proxy, " --memory=256m --memory-swap=256m --cpus=1 "));
 	paude_allowlist_release(&al);
 	fake_runner_release(&f);
 }
@@ -496,6 +530,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pick_subnet_skips_overlaps),
 		cmocka_unit_test(test_create_builds_network_proxy_and_agent_args),
+		cmocka_unit_test(test_create_rootless_proxy_keeps_podman_userns_and_takes_profile),
 		cmocka_unit_test(test_create_honours_egress_network_and_podman_program),
 		cmocka_unit_test(test_create_retries_when_subnet_is_taken),
 		cmocka_unit_test(test_create_reports_existing_network),
