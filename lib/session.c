@@ -320,17 +320,18 @@ paude_session_limits_default(struct paude_session *s)
 		s->cpus_milli = PAUDE_DEFAULT_CPUS_MILLI;
 }
 
-/* A limit label: absent is 0 (no limit recorded). */
+/* A limit label: absent is 0 (no limit recorded); PAUDE_EPROTO if damaged. */
 static int
-decode_size(uint64_t *out, const char *key, const char *v, uint64_t min, uint64_t max,
-	    struct paude_error **err)
+decode_limit(uint64_t *size, unsigned *cpus, const char *key, const char *v, uint64_t min,
+	     uint64_t max, struct paude_error **err)
 {
 	if (!v)
 		return 0;
-	int r = paude_size_parse(out, v, "size", min, max, err);
-	if (r < 0)
-		paude_error_wrap(err, "label '%s'", key);
-	return r;
+	_cleanup_error_ struct paude_error *lerr = NULL;
+	if ((size ? paude_size_parse(size, v, "size", min, max, &lerr)
+		  : paude_cpus_parse(cpus, v, &lerr)) < 0)
+		return paude_error_set(err, PAUDE_EPROTO, 0, "label '%s': %s", key, lerr->msg);
+	return 0;
 }
 
 static int
@@ -393,14 +394,15 @@ paude_session_from_labels(struct paude_session *out,
 	if (r >= 0)
 		r = decode_list(&s.setup, PAUDE_LABEL_SETUP, lookup(ctx, PAUDE_LABEL_SETUP), err);
 	if (r >= 0)
-		r = decode_size(&s.memory, PAUDE_LABEL_MEMORY, lookup(ctx, PAUDE_LABEL_MEMORY),
-				PAUDE_MEMORY_MIN, PAUDE_MEMORY_MAX, err);
+		r = decode_limit(&s.memory, NULL, PAUDE_LABEL_MEMORY,
+				 lookup(ctx, PAUDE_LABEL_MEMORY), PAUDE_MEMORY_MIN,
+				 PAUDE_MEMORY_MAX, err);
 	if (r >= 0)
-		r = decode_size(&s.disk, PAUDE_LABEL_DISK, lookup(ctx, PAUDE_LABEL_DISK),
-				PAUDE_DISK_MIN, PAUDE_DISK_MAX, err);
-	const char *cpus = lookup(ctx, PAUDE_LABEL_CPUS);
-	if (r >= 0 && cpus && (r = paude_cpus_parse(&s.cpus_milli, cpus, err)) < 0)
-		paude_error_wrap(err, "label '%s'", PAUDE_LABEL_CPUS);
+		r = decode_limit(&s.disk, NULL, PAUDE_LABEL_DISK, lookup(ctx, PAUDE_LABEL_DISK),
+				 PAUDE_DISK_MIN, PAUDE_DISK_MAX, err);
+	if (r >= 0)
+		r = decode_limit(NULL, &s.cpus_milli, PAUDE_LABEL_CPUS,
+				 lookup(ctx, PAUDE_LABEL_CPUS), 0, 0, err);
 	/* Sessions from before the label existed kept their code in the volume. */
 	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
 	if (r >= 0 && mode) {

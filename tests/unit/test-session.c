@@ -219,6 +219,49 @@ test_labels_round_trip(void **state)
 }
 
 static void
+test_limits_round_trip_through_labels_and_default(void **state)
+{
+	(void)state;
+	struct paude_session s;
+	paude_session_init(&s);
+	s.name = strdup("x");
+	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
+	paude_session_to_labels(&s, &labels);
+	/* No limits recorded (a session from before them): no labels. */
+	assert_null(lookup(&labels, PAUDE_LABEL_MEMORY));
+	assert_null(lookup(&labels, PAUDE_LABEL_CPUS));
+	assert_null(lookup(&labels, PAUDE_LABEL_DISK));
+	paude_session_limits_default(&s);
+	assert_true(s.memory == 8ull << 30);
+	assert_int_equal(s.cpus_milli, 2000);
+	assert_true(s.disk == 0);
+	s.cpus_milli = 1250;
+	s.disk = 20ull << 30;
+	paude_strvec_clear(&labels);
+	paude_session_to_labels(&s, &labels);
+	assert_true(paude_strvec_find(&labels, "paude.io/memory=8g") >= 0);
+	assert_true(paude_strvec_find(&labels, "paude.io/cpus=1.25") >= 0);
+	assert_true(paude_strvec_find(&labels, "paude.io/disk=20g") >= 0);
+	struct paude_session back;
+	paude_session_init(&back);
+	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
+	assert_true(back.memory == s.memory);
+	assert_int_equal(back.cpus_milli, 1250);
+	assert_true(back.disk == s.disk);
+	paude_session_release(&back);
+
+	/* A damaged limit label is an error naming the label. */
+	_cleanup_strvec_ struct paude_strvec bad = PAUDE_STRVEC_INIT;
+	paude_strvec_pushl(&bad, "paude.io/session-name=x", "paude.io/cpus=two", NULL);
+	_cleanup_error_ struct paude_error *err = NULL;
+	paude_session_init(&back);
+	assert_int_equal(paude_session_from_labels(&back, lookup, &bad, &err), PAUDE_EPROTO);
+	assert_non_null(strstr(err->msg, "label 'paude.io/cpus'"));
+	paude_session_release(&back);
+	paude_session_release(&s);
+}
+
+static void
 test_labels_round_trip_empty_lists_and_no_yolo(void **state)
 {
 	(void)state;
@@ -449,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_agent_argv_with_yolo_puts_flag_before_args),
 		cmocka_unit_test(test_list_add_and_sort_by_name),
 		cmocka_unit_test(test_state_strings),
+		cmocka_unit_test(test_limits_round_trip_through_labels_and_default),
 		cmocka_unit_test(test_now_is_rfc3339_utc),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
