@@ -100,7 +100,7 @@ paude_size_format_kube(uint64_t bytes)
 }
 
 int
-paude_cpus_parse(unsigned *out_milli, const char *s, struct paude_error **err)
+paude_cpus_parse(unsigned *out_milli, const char *s, const char *what, struct paude_error **err)
 {
 	if (!s)
 		s = "";
@@ -129,13 +129,13 @@ paude_cpus_parse(unsigned *out_milli, const char *s, struct paude_error **err)
 		goto bad;
 	if (v < PAUDE_CPUS_MILLI_MIN || v > PAUDE_CPUS_MILLI_MAX)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "invalid CPU count '%s' (it must be between 0.01 and %u)", s,
-				       PAUDE_CPUS_MILLI_MAX / 1000);
+				       "invalid %s '%s' (it must be between 0.01 and %u)", what,
+				       s, PAUDE_CPUS_MILLI_MAX / 1000);
 	*out_milli = (unsigned)v;
 	return 0;
 bad:
 	return paude_error_set(err, PAUDE_EUSAGE, 0,
-			       "invalid CPU count '%s' (write a number such as 2 or 0.5)", s);
+			       "invalid %s '%s' (write a number such as 2 or 0.5)", what, s);
 }
 
 char *

@@ -329,7 +329,7 @@ decode_limit(uint64_t *size, unsigned *cpus, const char *key, const char *v, uin
 		return 0;
 	_cleanup_error_ struct paude_error *lerr = NULL;
 	if ((size ? paude_size_parse(size, v, "size", min, max, &lerr)
-		  : paude_cpus_parse(cpus, v, &lerr)) < 0)
+		  : paude_cpus_parse(cpus, v, "CPU count", &lerr)) < 0)
 		return paude_error_set(err, PAUDE_EPROTO, 0, "label '%s': %s", key, lerr->msg);
 	return 0;
 }

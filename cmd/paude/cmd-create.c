@@ -312,8 +312,9 @@ PAUDE_CMD(create)
 				return PAUDE_EUSAGE;
 			break;
 		case OPT_CPUS:
-			if (paude_cpus_parse(&spec.meta.cpus_milli, optarg, err) < 0)
-				return paude_error_wrap(err, "bad --cpus value");
+			if (paude_cpus_parse(&spec.meta.cpus_milli, optarg, "--cpus value", err) <
+			    0)
+				return PAUDE_EUSAGE;
 			break;
 		case OPT_DISK:
 			if (paude_size_parse(&spec.meta.disk, optarg, "--disk value",

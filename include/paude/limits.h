@@ -44,9 +44,10 @@ char *paude_size_format_kube(uint64_t bytes);
 
 /*
  * A CPU count: a decimal number with up to three decimals ("2", "0.5",
- * "1.25"), kept in thousandths. PAUDE_EUSAGE otherwise.
+ * "1.25"), kept in thousandths. PAUDE_EUSAGE otherwise, naming what.
  */
-int paude_cpus_parse(unsigned *out_milli, const char *s, struct paude_error **err);
+int paude_cpus_parse(unsigned *out_milli, const char *s, const char *what,
+		     struct paude_error **err);
 /* "2", "1.5", "0.25": podman's --cpus and the label. Caller frees. */
 char *paude_cpus_format(unsigned milli);
 /* Kubernetes' quantity: "2" or "1500m". Caller frees. */

@@ -102,7 +102,7 @@ test_cpus_parse_and_format(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		unsigned m = 0;
 		_cleanup_error_ struct paude_error *err = NULL;
-		if (paude_cpus_parse(&m, cases[i].in, &err) < 0)
+		if (paude_cpus_parse(&m, cases[i].in, "CPU count", &err) < 0)
 			fail_msg("'%s': %s", cases[i].in, err->msg);
 		assert_int_equal(m, cases[i].milli);
 		_cleanup_free_ char *p = paude_cpus_format(m);
@@ -116,10 +116,10 @@ test_cpus_parse_and_format(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned m = 9;
 		_cleanup_error_ struct paude_error *err = NULL;
-		if (paude_cpus_parse(&m, bad[i], &err) != PAUDE_EUSAGE)
+		if (paude_cpus_parse(&m, bad[i], "--cpus value", &err) != PAUDE_EUSAGE)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_int_equal(m, 9);
-		assert_non_null(strstr(err->msg, "invalid CPU count '"));
+		assert_non_null(strstr(err->msg, "invalid --cpus value '"));
 	}
 }
 
