@@ -218,15 +218,16 @@ resources(unsigned cpu_req_milli, uint64_t mem_req, unsigned cpu_limit_milli, ui
 		_cleanup_free_ char *cl = paude_cpus_format_kube(cpu_limit_milli);
 		put(lim, "cpu", jstr(cl));
 	}
-	_cleanup_free_ char *ml = paude_size_format_kube(mem_limit ? mem_limit : PAUDE_DEFAULT_MEMORY);
+	_cleanup_free_ char *ml =
+	    paude_size_format_kube(mem_limit ? mem_limit : PAUDE_DEFAULT_MEMORY);
 	put(lim, "memory", jstr(ml));
 	return r;
 }
 
 /* emptyDir in memory for a read-only root filesystem's writable places. */
 static void
-memory_dir(struct json_object *pod, struct json_object *mounts, const char *vname,
-	   const char *path, const char *size)
+memory_dir(struct json_object *pod, struct json_object *mounts, const char *vname, const char *path,
+	   const char *size)
 {
 	struct json_object *vols = json_object_object_get(pod, "volumes");
 	if (!vols)
@@ -347,8 +348,7 @@ proxy_deployment(const char *name, const char *image, const char *squid_conf,
 	struct json_object *probe = put(c, "readinessProbe", jobj());
 	put(put(probe, "tcpSocket", jobj()), "port", json_object_new_int(PAUDE_PROXY_PORT));
 	put(probe, "periodSeconds", json_object_new_int(2));
-	put(c, "resources",
-	    resources(50, 64ull << 20, PAUDE_PROXY_CPUS_MILLI, PAUDE_PROXY_MEMORY));
+	put(c, "resources", resources(50, 64ull << 20, PAUDE_PROXY_CPUS_MILLI, PAUDE_PROXY_MEMORY));
 	struct json_object *sc = container_security();
 	/* As on podman: squid writes only to bounded memory directories. */
 	put(sc, "readOnlyRootFilesystem", json_object_new_boolean(1));

@@ -129,8 +129,8 @@ paude_cpus_parse(unsigned *out_milli, const char *s, const char *what, struct pa
 		goto bad;
 	if (v < PAUDE_CPUS_MILLI_MIN || v > PAUDE_CPUS_MILLI_MAX)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "invalid %s '%s' (it must be between 0.01 and %u)", what,
-				       s, PAUDE_CPUS_MILLI_MAX / 1000);
+				       "invalid %s '%s' (it must be between 0.01 and %u)", what, s,
+				       PAUDE_CPUS_MILLI_MAX / 1000);
 	*out_milli = (unsigned)v;
 	return 0;
 bad:

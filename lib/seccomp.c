@@ -87,8 +87,7 @@ add_flag_rules(struct json_object *syscalls, const char *name, uint32_t mask, un
 }
 
 int
-paude_seccomp_derive(struct paude_buf *out, const char *json, size_t len,
-		     struct paude_error **err)
+paude_seccomp_derive(struct paude_buf *out, const char *json, size_t len, struct paude_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	int r = paude_json_parse(&root, json, len, "seccomp profile", err);
@@ -106,6 +105,10 @@ paude_seccomp_derive(struct paude_buf *out, const char *json, size_t len,
 	for (size_t i = 0; i < json_object_array_length(in); i++) {
 		struct json_object *ent = json_object_array_get_idx(in, i);
 		struct json_object *names = paude_json_get_array(ent, "names");
+		/* The older form names one call in "name". */
+		const char *one = paude_json_get_str(ent, "name");
+		if (one && is_taken_over(one))
+			continue;
 		if (!names) {
 			json_object_array_add(syscalls, json_object_get(ent));
 			continue;
@@ -166,8 +169,11 @@ paude_seccomp_write_profile(char **out_path, const char *base, struct paude_erro
 	if (r < 0)
 		return r;
 	_cleanup_buf_ struct paude_buf prof = PAUDE_BUF_INIT;
-	if ((r = paude_seccomp_derive(&prof, in.buf, in.len, err)) < 0)
-		return paude_error_wrap(err, "'%s'", base);
+	r = paude_seccomp_derive(&prof, in.buf, in.len, err);
+	if (r < 0) {
+		paude_error_wrap(err, "'%s'", base);
+		return r;
+	}
 
 	_cleanup_free_ char *path = paude_xstrfmt("%s/paude-seccomp-XXXXXX.json", runtime_dir());
 	_cleanup_close_ int fd = mkostemps(path, 5, O_CLOEXEC);

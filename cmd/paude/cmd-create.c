@@ -263,6 +263,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	paude_info("Created session '%s' in namespace '%s' for %s", name, ns ? ns : "?",
 		   spec->meta.workspace);
 	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
+	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec->meta);
+	paude_info("  limits: %s", limits);
 	paude_info("Start it with: paude start %s", name);
 	return 0;
 }
@@ -363,9 +365,10 @@ PAUDE_CMD(create)
 			return paude_cli_usage_error(err, "create",
 						     "--disk and --pvc-size both set the volume's "
 						     "size: give one");
-		_cleanup_free_ char *pvc = NULL;
-		if (spec.meta.disk)
-			ko.pvc_size = pvc = paude_size_format_kube(spec.meta.disk);
+		_cleanup_free_ char *pvc =
+		    spec.meta.disk ? paude_size_format_kube(spec.meta.disk) : NULL;
+		if (pvc)
+			ko.pvc_size = pvc;
 		if (spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT)
 			return paude_cli_usage_error(err, "create",
 						     "--mount-workspace works with podman only (a "

@@ -355,13 +355,15 @@ char *
 paude_setup_describe_limits(const struct paude_session *m)
 {
 	_cleanup_free_ char *mem = m->memory ? paude_size_format(m->memory) : strdup("none");
-	_cleanup_free_ char *cpus = m->cpus_milli ? paude_cpus_format(m->cpus_milli) : strdup("none");
+	_cleanup_free_ char *cpus =
+	    m->cpus_milli ? paude_cpus_format(m->cpus_milli) : strdup("none");
 	_cleanup_free_ char *disk = m->disk ? paude_size_format(m->disk) : NULL;
 	if (!mem || !cpus)
 		abort();
 	return paude_xstrfmt("memory %s, CPUs %s, disk %s", mem, cpus,
-			     disk ? disk : "without a size limit (the volume shares the engine's "
-					   "storage)");
+			     disk ? disk
+				  : "without a size limit (the volume shares the engine's "
+				    "storage)");
 }
 
 char *

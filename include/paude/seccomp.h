@@ -17,7 +17,8 @@
 #include "error.h"
 
 /* Where podman keeps its default profile: an administrator's override first. */
-#define PAUDE_SECCOMP_DEFAULT_PATHS "/etc/containers/seccomp.json", "/usr/share/containers/seccomp.json"
+#define PAUDE_SECCOMP_DEFAULT_PATHS                                                                \
+	"/etc/containers/seccomp.json", "/usr/share/containers/seccomp.json"
 
 /* The namespace flags refused in clone() and unshare() (CLONE_NEW*). */
 #define PAUDE_SECCOMP_CLONE_NS_FLAGS 0x7e020000u

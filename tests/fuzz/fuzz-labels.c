@@ -78,7 +78,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !same_vec(&s.agent_args, &t.agent_args) ||
 	    !same_vec(&s.allowed_domains, &t.allowed_domains) ||
 	    s.workspace_mode != t.workspace_mode || !same_vec(&s.venv_shadows, &t.venv_shadows) ||
-	    !same_vec(&s.setup, &t.setup))
+	    !same_vec(&s.setup, &t.setup) || s.memory != t.memory || s.cpus_milli != t.cpus_milli ||
+	    s.disk != t.disk)
 		abort();
 	paude_session_release(&s);
 	paude_session_release(&t);

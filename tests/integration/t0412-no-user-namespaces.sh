@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2016  # test bodies are eval'd strings
+# shellcheck disable=SC2016,SC2034,SC2088  # test bodies are eval'd strings
 # No new namespaces in a session (docs/SECURITY.md): the seccomp profile
 # paude derives from podman's default refuses unshare and clone with
 # namespace flags (clone3 answers ENOSYS, so the C library falls back to the

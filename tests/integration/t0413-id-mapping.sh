@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2016  # test bodies are eval'd strings
+# shellcheck disable=SC2016,SC2034,SC2088  # test bodies are eval'd strings
 # The session's ids are not the host's (docs/SECURITY.md): with rootful
 # podman the agent and its proxy each run in a range of unprivileged host
 # ids of their own (--userns=auto), so container root is not host root and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2016  # test bodies are eval'd strings
+# shellcheck disable=SC2016,SC2034,SC2088  # test bodies are eval'd strings
 # Resource bounds (docs/SECURITY.md): the agent has a memory and CPU limit
 # (defaults, or --memory and --cpus), stored with the session and shown by
 # --dry-run and list --json; a process past the memory limit is killed and

@@ -133,6 +133,8 @@ test_manifests_of_a_filtered_session(void **state)
 	/* A project's setup command and containerEnv (see session-setup.c). */
 	paude_strvec_pushl(&spec.meta.setup, "sh", "-c", "make deps", NULL);
 	paude_strvec_push(&spec.env, "PROJECT_MODE=dev");
+	spec.meta.memory = 6ull << 30;
+	spec.meta.cpus_milli = 1500;
 	const struct paude_kube_opts o = { .pvc_size = "50Gi", .storage_class = "fast-ssd" };
 	struct json_object *items = NULL;
 	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.4.5", &items, NULL), 0);
@@ -194,6 +196,23 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_non_null(strstr(conf, "http_port 3128\n"));
 	assert_hardened(pod, pc);
 	assert_int_equal(INT(pod, "securityContext", "runAsUser"), 13);
+	/* Small bounds; nothing in the image may change: squid writes to memory. */
+	assert_string_equal(STR(pc, "resources", "limits", "memory"), "256Mi");
+	assert_string_equal(STR(pc, "resources", "limits", "cpu"), "1");
+	assert_string_equal(STR(pc, "resources", "requests", "memory"), "64Mi");
+	assert_string_equal(STR(pc, "resources", "requests", "cpu"), "50m");
+	assert_true(BOOL(pc, "securityContext", "readOnlyRootFilesystem"));
+	static const char *const proxy_dirs[] = { "/run/paude-proxy", "/var/log/squid",
+						  "/var/spool/squid", "/tmp" };
+	for (size_t i = 0; i < ARRAY_SIZE(proxy_dirs); i++) {
+		char idx[4];
+		snprintf(idx, sizeof(idx), "%zu", i);
+		assert_string_equal(STR(pc, "volumeMounts", idx, "mountPath"), proxy_dirs[i]);
+		assert_string_equal(STR(pod, "volumes", idx, "name"),
+				    STR(pc, "volumeMounts", idx, "name"));
+		assert_string_equal(STR(pod, "volumes", idx, "emptyDir", "medium"), "Memory");
+		assert_non_null(STR(pod, "volumes", idx, "emptyDir", "sizeLimit"));
+	}
 
 	/* The host CA bundle: public, so a ConfigMap. */
 	struct json_object *cm = json_object_array_get_idx(items, 4);
@@ -209,6 +228,8 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_string_equal(STR(ann, "paude.io/allowed-domains"), "[\"default\"]");
 	assert_string_equal(STR(ann, "paude.io/yolo"), "true");
 	assert_string_equal(STR(ann, "paude.io/setup"), "[\"sh\",\"-c\",\"make deps\"]");
+	assert_string_equal(STR(ann, "paude.io/memory"), "6g");
+	assert_string_equal(STR(ann, "paude.io/cpus"), "1.5");
 	assert_null(path(sts, "metadata", "labels", "paude.io/workspace", NULL));
 	pod = path(sts, "spec", "template", "spec", NULL);
 	struct json_object *c = path(pod, "containers", "0", NULL);
@@ -220,6 +241,11 @@ test_manifests_of_a_filtered_session(void **state)
 	assert_string_equal(STR(c, "workingDir"), "/pvc/workspace");
 	assert_hardened(pod, c);
 	assert_int_equal(INT(pod, "securityContext", "runAsUser"), 1000);
+	/* The session's limits, as on podman; requests a fraction of them. */
+	assert_string_equal(STR(c, "resources", "limits", "memory"), "6Gi");
+	assert_string_equal(STR(c, "resources", "limits", "cpu"), "1500m");
+	assert_string_equal(STR(c, "resources", "requests", "memory"), "1Gi");
+	assert_string_equal(STR(c, "resources", "requests", "cpu"), "250m");
 	assert_int_equal(INT(pod, "securityContext", "fsGroup"), 0);
 	assert_string_equal(STR(pod, "hostAliases", "0", "ip"), "172.30.4.5");
 	assert_string_equal(STR(pod, "hostAliases", "0", "hostnames", "0"), "paude-proxy");
@@ -323,6 +349,9 @@ test_manifests_of_an_unrestricted_session(void **state)
 	struct paude_session_spec spec;
 	make_spec(&spec, "all");
 	spec.proxy_image = NULL;
+	/* A limit below the usual request: the request follows it down. */
+	spec.meta.memory = 512ull << 20;
+	spec.meta.cpus_milli = 100;
 	const struct paude_kube_opts o = { 0 };
 	struct json_object *items = NULL;
 	assert_int_equal(paude_kube_manifests(&spec, &o, NULL, &items, NULL), 0);
@@ -334,6 +363,10 @@ test_manifests_of_an_unrestricted_session(void **state)
 	struct json_object *c = path(json_object_array_get_idx(items, 1), "spec", "template",
 				     "spec", "containers", "0", NULL);
 	assert_null(env_value(c, "HTTPS_PROXY"));
+	assert_string_equal(STR(c, "resources", "limits", "memory"), "512Mi");
+	assert_string_equal(STR(c, "resources", "requests", "memory"), "512Mi");
+	assert_string_equal(STR(c, "resources", "limits", "cpu"), "100m");
+	assert_string_equal(STR(c, "resources", "requests", "cpu"), "100m");
 	save_manifest("unrestricted-agent-policy", ap);
 	save_manifest("unrestricted-statefulset", json_object_array_get_idx(items, 1));
 	json_object_put(items);

@@ -754,7 +754,8 @@ main(void)
 		cmocka_unit_test(test_create_refuses_existing_session),
 		cmocka_unit_test(test_create_refuses_leftover_volume),
 		cmocka_unit_test(test_create_disk_sizes_the_volume_and_mounts_it_once),
-		cmocka_unit_test(test_create_disk_where_podman_cannot_enforce_it_fails_and_cleans_up),
+		cmocka_unit_test(
+		    test_create_disk_where_podman_cannot_enforce_it_fails_and_cleans_up),
 		cmocka_unit_test(test_create_without_profile_writes_a_private_one_and_removes_it),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),
 		cmocka_unit_test(test_create_interrupted_removes_what_it_made),

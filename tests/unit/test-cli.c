@@ -57,6 +57,35 @@ test_create_keeps_agent_argument_quoting(void **state)
 	assert_non_null(strstr(call, " localhost/paude-agent:test claude "
 				     "--dangerously-skip-permissions -p 'explain this code'"));
 	assert_non_null(strstr(call, "--name paude-proj "));
+	/* The default limits, in the labels and as podman options. */
+	assert_non_null(strstr(call, " --label paude.io/memory=8g --label paude.io/cpus=2 "));
+	assert_non_null(strstr(call, " --memory=8g --memory-swap=8g --cpus=2 "));
+	assert_non_null(strstr(call, " --security-opt=seccomp="));
+	fake_runner_release(&f);
+}
+
+static void
+test_create_memory_and_cpus_reach_podman(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(
+	    cli_harness_run(&f, &err, "create", "lim", "--memory", "1536M", "--cpus", "0.75", NULL),
+	    0);
+	long i = fake_runner_find(&f, "podman create --pull=never");
+	assert_true(i >= 0);
+	const char *call = fake_runner_call(&f, (size_t)i);
+	assert_non_null(strstr(call, " --label paude.io/memory=1536m --label paude.io/cpus=0.75 "));
+	assert_non_null(strstr(call, " --memory=1536m --memory-swap=1536m --cpus=0.75 "));
+	assert_null(strstr(call, "paude.io/disk"));
 	fake_runner_release(&f);
 }
 
@@ -121,6 +150,20 @@ test_create_rejects_bad_input_without_running_anything(void **state)
 	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--backend", "docker", NULL),
 			 PAUDE_EUSAGE);
 	paude_error_clear(&err);
+	static const char *const bad_limits[][2] = {
+		{ "--memory", "lots" }, { "--memory", "1k" }, { "--cpus", "0" },
+		{ "--cpus", "1,5" },    { "--disk", "10x" },  { "--disk", "-1g" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad_limits); i++) {
+		assert_int_equal(cli_harness_run(&f, &err, "create", "x", bad_limits[i][0],
+						 bad_limits[i][1], NULL),
+				 PAUDE_EUSAGE);
+		char want[64];
+		snprintf(want, sizeof(want), "invalid %s value '%s' (", bad_limits[i][0],
+			 bad_limits[i][1]);
+		assert_non_null(strstr(err->msg, want));
+		paude_error_clear(&err);
+	}
 	assert_int_equal(f.calls.nr, 0);
 	fake_runner_release(&f);
 }
@@ -371,7 +414,8 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
 	assert_int_equal(cli_harness_run(&f, &err, "create", "demo", "--backend=kubernetes",
-					 "--openshift-namespace=team", "--pvc-size=20Gi", NULL),
+					 "--openshift-namespace=team", "--disk=20g", "--memory=3g",
+					 NULL),
 			 0);
 	assert_null(err);
 	assert_true(fake_runner_find(&f, "oc get namespace team --output=name") >= 0);
@@ -384,7 +428,9 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 			last = i;
 	const char *sts = f.stdin_data.v[last];
 	assert_non_null(strstr(sts, "\"kind\":\"StatefulSet\""));
+	/* --disk is the claim's size on a cluster; the limits are the container's. */
 	assert_non_null(strstr(sts, "\"storage\":\"20Gi\""));
+	assert_non_null(strstr(sts, "\"limits\":{\"cpu\":\"2\",\"memory\":\"3Gi\"}"));
 	fake_runner_release(&f);
 
 	/* Without --backend, list asks podman and the recorded namespace. */
@@ -397,6 +443,11 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 
 	/* Cluster options do not mix with the podman backend. */
 	fake_runner_init(&f, NULL, 0);
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--backend=kubernetes",
+					 "--disk=5g", "--pvc-size=1Gi", NULL),
+			 PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "--disk and --pvc-size both set the volume's size"));
+	paude_error_clear(&err);
 	assert_int_equal(
 	    cli_harness_run(&f, &err, "create", "x", "--backend=podman", "--pvc-size=1Gi", NULL),
 	    PAUDE_EUSAGE);
@@ -426,6 +477,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_keeps_agent_argument_quoting),
 		cmocka_unit_test(test_create_options_may_follow_the_name),
+		cmocka_unit_test(test_create_memory_and_cpus_reach_podman),
 		cmocka_unit_test(test_create_rejects_bad_input_without_running_anything),
 		cmocka_unit_test(test_create_refuses_existing_name_before_building),
 		cmocka_unit_test(test_commands_pick_the_session_of_the_current_directory),

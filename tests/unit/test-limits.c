@@ -40,9 +40,9 @@ static void
 test_size_parse_refuses_bad_values_with_the_reason(void **state)
 {
 	(void)state;
-	static const char *const bad[] = { "",    "g",     "-1g",   "1.5g", "8 g", "8gg",
-					   "8x",  "0x10",  "8g\n",  "1e9",  "ki",  "8ib",
-					   "+8g", "8g;rm", "99999999999999999999" };
+	static const char *const bad[] = { "",    "g",   "-1g",  "1.5g",  "8 g",
+					   "8gg", "8x",  "0x10", "8g\n",  "1e9",
+					   "ki",  "8ib", "+8g",  "8g;rm", "99999999999999999999" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		uint64_t v = 7;
 		_cleanup_error_ struct paude_error *err = NULL;
@@ -55,8 +55,9 @@ test_size_parse_refuses_bad_values_with_the_reason(void **state)
 	/* In range or not: the bounds are named. */
 	uint64_t v = 0;
 	_cleanup_error_ struct paude_error *err = NULL;
-	assert_int_equal(paude_size_parse(&v, "1m", "--memory value", 64ull << 20, 1ull << 50, &err),
-			 PAUDE_EUSAGE);
+	assert_int_equal(
+	    paude_size_parse(&v, "1m", "--memory value", 64ull << 20, 1ull << 50, &err),
+	    PAUDE_EUSAGE);
 	assert_string_equal(err->msg,
 			    "invalid --memory value '1m' (it must be between 64m and 1024t)");
 	paude_error_free(TAKE_PTR(err));
@@ -72,9 +73,12 @@ test_size_format_podman_and_kube(void **state)
 		uint64_t v;
 		const char *podman, *kube;
 	} cases[] = {
-		{ 8ull << 30, "8g", "8Gi" },	{ 512ull << 20, "512m", "512Mi" },
-		{ 1536ull << 20, "1536m", "1536Mi" }, { 3ull << 40, "3t", "3Ti" },
-		{ 4096, "4k", "4Ki" },		{ 1000, "1000", "1000" },
+		{ 8ull << 30, "8g", "8Gi" },
+		{ 512ull << 20, "512m", "512Mi" },
+		{ 1536ull << 20, "1536m", "1536Mi" },
+		{ 3ull << 40, "3t", "3Ti" },
+		{ 4096, "4k", "4Ki" },
+		{ 1000, "1000", "1000" },
 		{ 0, "0", "0" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -94,9 +98,9 @@ test_cpus_parse_and_format(void **state)
 		unsigned milli;
 		const char *podman, *kube;
 	} cases[] = {
-		{ "2", 2000, "2", "2" },	  { "0.5", 500, "0.5", "500m" },
+		{ "2", 2000, "2", "2" },           { "0.5", 500, "0.5", "500m" },
 		{ "1.25", 1250, "1.25", "1250m" }, { ".5", 500, "0.5", "500m" },
-		{ "0.01", 10, "0.01", "10m" },	  { "1.005", 1005, "1.005", "1005m" },
+		{ "0.01", 10, "0.01", "10m" },     { "1.005", 1005, "1.005", "1005m" },
 		{ "16", 16000, "16", "16" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -110,9 +114,8 @@ test_cpus_parse_and_format(void **state)
 		assert_string_equal(p, cases[i].podman);
 		assert_string_equal(k, cases[i].kube);
 	}
-	static const char *const bad[] = { "",	   "0",	  "0.001", "1.0001", "two", "-1",
-					   "1.",   "1,5", "2 ",	   "1e3",    "2000", "."
-	};
+	static const char *const bad[] = { "",   "0",   "0.001", "1.0001", "two",  "-1",
+					   "1.", "1,5", "2 ",    "1e3",    "2000", "." };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		unsigned m = 9;
 		_cleanup_error_ struct paude_error *err = NULL;

@@ -168,8 +168,9 @@ test_create_rootless_proxy_keeps_podman_userns_and_takes_profile(void **state)
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
 	const char *proxy = fake_runner_call(&f, 2);
 	assert_null(strstr(proxy, "--userns"));
-	assert_non_null(strstr(proxy, " --pids-limit 128 --security-opt=seccomp=/run/x/profile.json "
-				      "--read-only "));
+	assert_non_null(strstr(proxy,
+			       " --pids-limit 128 --security-opt=seccomp=/run/x/profile.json "
+			       "--read-only "));
 	assert_non_null(strstr(proxy, " --memory=256m --memory-swap=256m --cpus=1 "));
 	paude_allowlist_release(&al);
 	fake_runner_release(&f);

@@ -40,7 +40,8 @@ static void
 test_derive_keeps_the_rest_and_decides_clone_unshare_clone3(void **state)
 {
 	(void)state;
-	_cleanup_json_ struct json_object *root = derive_file(TEST_DATA_DIR "/seccomp-default.json");
+	_cleanup_json_ struct json_object *root =
+	    derive_file(TEST_DATA_DIR "/seccomp-default.json");
 	assert_string_equal(paude_json_get_str(root, "defaultAction"), "SCMP_ACT_ERRNO");
 	assert_non_null(paude_json_get_array(root, "archMap"));
 	struct json_object *sc = paude_json_get_array(root, "syscalls");
@@ -56,8 +57,7 @@ test_derive_keeps_the_rest_and_decides_clone_unshare_clone3(void **state)
 	/* Then: clone allowed only with no namespace flag (index 0, and 1 on
 	 * s390), EPERM per flag; the same for unshare; clone3 ENOSYS. */
 	size_t n = json_object_array_length(sc);
-	unsigned clone_allow = 0, clone_eperm = 0, unshare_allow = 0, unshare_eperm = 0,
-		 clone3 = 0;
+	unsigned clone_allow = 0, clone_eperm = 0, unshare_allow = 0, unshare_eperm = 0, clone3 = 0;
 	uint32_t unshare_denied = 0;
 	for (size_t i = 2; i < n; i++) {
 		struct json_object *r = json_object_array_get_idx(sc, i);
@@ -80,8 +80,8 @@ test_derive_keeps_the_rest_and_decides_clone_unshare_clone3(void **state)
 		if (allow)
 			assert_true(want == 0);
 		else
-			assert_true(want == mask &&
-				    json_object_get_int(json_object_object_get(r, "errnoRet")) == 1);
+			assert_true(want == mask && json_object_get_int(json_object_object_get(
+							r, "errnoRet")) == 1);
 		if (names_has(r, "clone")) {
 			assert_int_equal(allow ? mask : mask & PAUDE_SECCOMP_CLONE_NS_FLAGS,
 					 allow ? PAUDE_SECCOMP_CLONE_NS_FLAGS : mask);
