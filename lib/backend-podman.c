@@ -348,6 +348,14 @@ rollback:
 	if (!al.unrestricted)
 		paude_net_podman_remove(b->runner, name, NULL, NULL);
 	podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
+	/* --userns=auto takes ids from the subordinate ranges of "containers". */
+	if (err && *err && !spec->rootless &&
+	    (strstr((*err)->msg, "subuid") || strstr((*err)->msg, "subgid")))
+		paude_error_wrap(err,
+				 "rootful sessions need subordinate ids for the user 'containers' "
+				 "(run scripts/setup-host.sh, or add "
+				 "'containers:2147483647:2147483648' to /etc/subuid and "
+				 "/etc/subgid)");
 	return r;
 }
 

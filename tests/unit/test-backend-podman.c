@@ -328,6 +328,42 @@ test_create_without_profile_writes_a_private_one_and_removes_it(void **state)
 }
 
 static void
+test_create_without_subordinate_ids_says_how_to_add_them(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "create", "--pull=never"),
+		  .errout = "Error: creating container storage: cannot find mappings for user "
+			    "\"containers\": no subuid ranges found for user \"containers\" in "
+			    "/etc/subuid\n",
+		  .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_session_spec spec;
+	make_spec(&spec);
+	paude_strvec_clear(&spec.meta.allowed_domains);
+	paude_strvec_push(&spec.meta.allowed_domains, "all");
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_create(b, &spec, &err), PAUDE_ECHILD);
+	assert_int_equal(strncmp(err->msg,
+				 "rootful sessions need subordinate ids for the user 'containers' "
+				 "(run scripts/setup-host.sh, or add ",
+				 99),
+			 0);
+	assert_non_null(strstr(err->msg, "no subuid ranges found"));
+	assert_string_equal(fake_runner_call(&f, f.calls.nr - 1),
+			    "podman volume rm --force paude-demo-workspace");
+	paude_error_free(err);
+	paude_session_spec_release(&spec);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
+static void
 test_create_failure_removes_what_it_made(void **state)
 {
 	(void)state;
@@ -757,6 +793,7 @@ main(void)
 		cmocka_unit_test(
 		    test_create_disk_where_podman_cannot_enforce_it_fails_and_cleans_up),
 		cmocka_unit_test(test_create_without_profile_writes_a_private_one_and_removes_it),
+		cmocka_unit_test(test_create_without_subordinate_ids_says_how_to_add_them),
 		cmocka_unit_test(test_create_failure_removes_what_it_made),
 		cmocka_unit_test(test_create_interrupted_removes_what_it_made),
 		cmocka_unit_test(test_create_rejects_bad_name_and_comma_paths),
