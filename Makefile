@@ -51,6 +51,13 @@ PAUDE_SRC  := $(sort $(wildcard cmd/paude/*.c))
 PAUDE_OBJ  := $(PAUDE_SRC:%.c=$(B)/%.o)
 HELPER_SRC := $(sort $(wildcard cmd/git-remote-paude/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(B)/%.o)
+# The model gateway: its own small program (it is also compiled inside the
+# proxy image, from the same sources embedded under proxy/gateway/).
+GATEWAY_SRC:= $(sort $(wildcard cmd/paude-gateway/*.c))
+GATEWAY_OBJ:= $(GATEWAY_SRC:%.c=$(B)/%.o)
+GATEWAY_DEPS := libmicrohttpd libcurl json-c libcrypto
+GATEWAY_LIBS = $(shell $(PKG_CONFIG) --libs $(GATEWAY_DEPS)) -lpthread
+LIBGATEWAY := $(B)/libpaude-gateway.a
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 UNIT_SUPPORT_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
@@ -65,9 +72,10 @@ LIBCLI     := $(B)/libpaude-cli.a
 # containers/*/* are compiled into libpaude (tools/embed-files.sh); the list
 # file changes when a file is added or removed, so the table follows.
 EMBED_FILES:= $(sort $(wildcard containers/*/*))
+EMBED_GATEWAY := $(sort $(wildcard cmd/paude-gateway/*.[ch]))
 EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
-$(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES)' >$(EMBED_LIST))
+$(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES) $(EMBED_GATEWAY)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES) $(EMBED_GATEWAY)' >$(EMBED_LIST))
 
 .PHONY: all check check-unit check-fuzz check-schema check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
@@ -75,7 +83,7 @@ $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES)' | cmp -s - $(EMBED_LIST) || e
 # Keep object files of test binaries: they are intermediates of a pattern rule.
 .SECONDARY:
 
-all: bin/paude bin/git-remote-paude
+all: bin/paude bin/git-remote-paude bin/paude-gateway
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,8 +92,8 @@ $(B)/%.o: %.c
 $(LIBPAUDE): $(LIB_OBJ) $(EMBED_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/gen/embedded-files.c: tools/embed-files.sh $(EMBED_FILES) $(EMBED_LIST)
-	$(Q)tools/embed-files.sh containers $(EMBED_FILES) >$@
+$(B)/gen/embedded-files.c: tools/embed-files.sh $(EMBED_FILES) $(EMBED_GATEWAY) $(EMBED_LIST)
+	$(Q)tools/embed-files.sh containers $(EMBED_FILES) -- proxy/gateway $(EMBED_GATEWAY) >$@
 
 $(EMBED_OBJ): $(B)/gen/embedded-files.c
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -101,15 +109,22 @@ bin/git-remote-paude: $(HELPER_OBJ) $(LIBPAUDE)
 	@mkdir -p bin
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(HELPER_OBJ) $(LIBPAUDE) $(LIBS)
 
-$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE)
+$(LIBGATEWAY): $(filter-out $(B)/cmd/paude-gateway/main.o,$(GATEWAY_OBJ))
+	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
+
+bin/paude-gateway: $(B)/cmd/paude-gateway/main.o $(LIBGATEWAY)
+	@mkdir -p bin
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(GATEWAY_LIBS)
+
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBS) $(TEST_LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS) $(TEST_LIBS)
 
 # Fuzz targets: replayed over their corpus with any compiler; libFuzzer with clang.
 FUZZ_HDR   := $(wildcard tests/fuzz/*.h)
-$(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(FUZZ_HDR) $(LIBPAUDE)
+$(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
 check-unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
@@ -154,16 +169,16 @@ fuzz:
 	$(MAKE) B=build-fuzz CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/lf-%)
 
-$(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE)
+$(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
 TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
              -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
 
 # clang-tidy with .clang-tidy; every finding is an error.
 tidy:
-	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) -- $(TIDY_FLAGS)
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) -- $(TIDY_FLAGS)
 
 # varFuncNullUB: paude_strvec_pushl(..., NULL) is declared with the sentinel
 # attribute, and NULL is ((void *)0) on every platform we build on.
@@ -172,9 +187,10 @@ lint:
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB lib cmd
 	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
-		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-*)
+		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-* \
+		containers/proxy/paude-proxy-*)
 
-FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
+FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
 
 format:
@@ -186,6 +202,7 @@ format-check:
 bench: all
 	bench/list.sh
 	bench/git-tunnel.sh
+	bench/gateway.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)

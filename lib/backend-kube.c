@@ -254,7 +254,7 @@ pod_common(struct json_object *pod)
 /* Manifests ----------------------------------------------------------- */
 
 static struct json_object *
-agent_policy(const char *name, bool restricted)
+agent_policy(const char *name, bool restricted, bool gateway)
 {
 	_cleanup_free_ char *pname = agent_policy_name(name);
 	struct json_object *o = object("networking.k8s.io/v1", "NetworkPolicy", pname, name, NULL);
@@ -273,12 +273,15 @@ agent_policy(const char *name, bool restricted)
 	struct json_object *rule = push(put(spec, "egress", jarr()), jobj());
 	struct json_object *to = push(put(rule, "to", jarr()), jobj());
 	put(to, "podSelector", pod_selector(name, "proxy"));
-	push(put(rule, "ports", jarr()), port_rule("TCP", PAUDE_PROXY_PORT));
+	struct json_object *ports = put(rule, "ports", jarr());
+	push(ports, port_rule("TCP", PAUDE_PROXY_PORT));
+	if (gateway)
+		push(ports, port_rule("TCP", PAUDE_GATEWAY_PORT));
 	return o;
 }
 
 static struct json_object *
-proxy_policy(const char *name)
+proxy_policy(const char *name, bool gateway)
 {
 	_cleanup_free_ char *pname = paude_kube_proxy_name(name);
 	struct json_object *o = object("networking.k8s.io/v1", "NetworkPolicy", pname, name, NULL);
@@ -290,7 +293,10 @@ proxy_policy(const char *name)
 	struct json_object *in = push(put(spec, "ingress", jarr()), jobj());
 	struct json_object *from = push(put(in, "from", jarr()), jobj());
 	put(from, "podSelector", pod_selector(name, "agent"));
-	push(put(in, "ports", jarr()), port_rule("TCP", PAUDE_PROXY_PORT));
+	struct json_object *in_ports = put(in, "ports", jarr());
+	push(in_ports, port_rule("TCP", PAUDE_PROXY_PORT));
+	if (gateway)
+		push(in_ports, port_rule("TCP", PAUDE_GATEWAY_PORT));
 	struct json_object *egress = put(spec, "egress", jarr());
 	/* squid resolves the allowed names: DNS (OpenShift's DNS pods listen
 	 * on 5353 behind the service's 53), then the web ports it forwards. */
@@ -306,7 +312,7 @@ proxy_policy(const char *name)
 }
 
 static struct json_object *
-proxy_service(const char *name)
+proxy_service(const char *name, bool gateway)
 {
 	_cleanup_free_ char *pname = paude_kube_proxy_name(name);
 	struct json_object *o = object("v1", "Service", pname, name, NULL);
@@ -318,12 +324,115 @@ proxy_service(const char *name)
 	put(p, "protocol", jstr("TCP"));
 	put(p, "port", json_object_new_int(PAUDE_PROXY_PORT));
 	put(p, "targetPort", json_object_new_int(PAUDE_PROXY_PORT));
+	if (gateway) {
+		p = push(json_object_object_get(spec, "ports"), jobj());
+		put(p, "name", jstr("gateway"));
+		put(p, "protocol", jstr("TCP"));
+		put(p, "port", json_object_new_int(PAUDE_GATEWAY_PORT));
+		put(p, "targetPort", json_object_new_int(PAUDE_GATEWAY_PORT));
+	}
 	return o;
+}
+
+static char *
+gateway_secret_name(const char *session)
+{
+	_cleanup_free_ char *p = paude_kube_proxy_name(session);
+	return paude_xstrfmt("%s-credentials", p);
+}
+
+#define GATEWAY_ADC_KEY "adc.json"
+#define GATEWAY_API_KEY "anthropic-api-key"
+
+/*
+ * The model credentials, for the proxy pod only: the ADC file's contents or
+ * the API key. redact: placeholders instead (for --dry-run output).
+ */
+static int
+gateway_secret(const char *name, const struct paude_gateway *g, bool redact,
+	       struct json_object **out, struct paude_error **err)
+{
+	_cleanup_free_ char *sname = gateway_secret_name(name);
+	_cleanup_json_ struct json_object *o = object("v1", "Secret", sname, name, "proxy");
+	put(o, "type", jstr("Opaque"));
+	struct json_object *sd = put(o, "stringData", jobj());
+	const char *shown = "(the credentials, read at create; not shown)";
+	if (!strcmp(g->provider, "vertex")) {
+		_cleanup_buf_ struct paude_buf adc = PAUDE_BUF_INIT_MAX((size_t)64 * 1024);
+		if (!redact) {
+			int r = paude_buf_read_file(&adc, g->adc_host_file, err);
+			if (r < 0)
+				return paude_error_wrap(err, "cannot read the Google credentials");
+		}
+		put(sd, GATEWAY_ADC_KEY, jstr(redact ? shown : adc.buf));
+	} else if (!strcmp(g->provider, "anthropic")) {
+		const char *key = getenv("ANTHROPIC_API_KEY");
+		if (!redact && (!key || !*key))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "ANTHROPIC_API_KEY is not set");
+		put(sd, GATEWAY_API_KEY, jstr(redact ? shown : key));
+	}
+	*out = TAKE_PTR(o);
+	return 0;
+}
+
+/* The gateway in the proxy's container: its settings, the credentials from
+ * the Secret (a read-only volume, or the key as a variable), its port. */
+static void
+gateway_container(struct json_object *pod, struct json_object *c, const char *name,
+		  const struct paude_gateway *g)
+{
+	_cleanup_free_ char *sname = gateway_secret_name(name);
+	struct json_object *env = json_object_object_get(c, "env");
+	char listen[32];
+	(void)snprintf(listen, sizeof(listen), "0.0.0.0:%d", PAUDE_GATEWAY_PORT);
+	push(env, env_var("PAUDE_GATEWAY_LISTEN", listen));
+	push(env, env_var("PAUDE_GATEWAY_PROVIDER", g->provider));
+	const struct {
+		const char *name, *value;
+	} vars[] = {
+		{ "PAUDE_GATEWAY_PROJECT", g->project },
+		{ "PAUDE_GATEWAY_REGIONS", g->regions },
+		{ "PAUDE_GATEWAY_TOKEN_URL", g->token_url },
+		{ "PAUDE_GATEWAY_VERTEX_URL", g->vertex_url },
+		{ "PAUDE_GATEWAY_ANTHROPIC_URL", g->anthropic_url },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+		if (vars[i].value)
+			push(env, env_var(vars[i].name, vars[i].value));
+	if (!strcmp(g->provider, "vertex")) {
+		push(env, env_var("PAUDE_GATEWAY_ADC", PAUDE_GATEWAY_ADC_DIR "/" GATEWAY_ADC_KEY));
+		struct json_object *mounts = json_object_object_get(c, "volumeMounts");
+		if (!mounts)
+			mounts = put(c, "volumeMounts", jarr());
+		struct json_object *vm = push(mounts, jobj());
+		put(vm, "name", jstr("gateway-credentials"));
+		put(vm, "mountPath", jstr(PAUDE_GATEWAY_ADC_DIR));
+		put(vm, "readOnly", json_object_new_boolean(1));
+		struct json_object *vols = json_object_object_get(pod, "volumes");
+		if (!vols)
+			vols = put(pod, "volumes", jarr());
+		struct json_object *vol = push(vols, jobj());
+		put(vol, "name", jstr("gateway-credentials"));
+		struct json_object *sv = put(vol, "secret", jobj());
+		put(sv, "secretName", jstr(sname));
+		put(sv, "defaultMode", json_object_new_int(0444));
+	} else if (!strcmp(g->provider, "anthropic")) {
+		struct json_object *e = push(env, jobj());
+		put(e, "name", jstr("ANTHROPIC_API_KEY"));
+		struct json_object *ref = put(put(e, "valueFrom", jobj()), "secretKeyRef", jobj());
+		put(ref, "name", jstr(sname));
+		put(ref, "key", jstr(GATEWAY_API_KEY));
+	}
+	struct json_object *p = push(json_object_object_get(c, "ports"), jobj());
+	put(p, "name", jstr("gateway"));
+	put(p, "containerPort", json_object_new_int(PAUDE_GATEWAY_PORT));
+	put(p, "protocol", jstr("TCP"));
 }
 
 static struct json_object *
 proxy_deployment(const char *name, const char *image, const char *squid_conf,
-		 const struct paude_kube_opts *opts)
+		 const struct paude_kube_opts *opts, const struct paude_gateway *g)
 {
 	_cleanup_free_ char *pname = paude_kube_proxy_name(name);
 	struct json_object *o = object("apps/v1", "Deployment", pname, name, "proxy");
@@ -358,6 +467,8 @@ proxy_deployment(const char *name, const char *image, const char *squid_conf,
 	memory_dir(pod, vm, "log", "/var/log/squid", "64Mi");
 	memory_dir(pod, vm, "spool", "/var/spool/squid", "16Mi");
 	memory_dir(pod, vm, "tmp", "/tmp", "16Mi");
+	if (g)
+		gateway_container(pod, c, name, g);
 	return o;
 }
 
@@ -398,7 +509,7 @@ ca_config_map(const char *session, const char *pem)
 
 static struct json_object *
 agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube_opts *opts,
-		  bool restricted, const char *proxy_ip, bool with_ca)
+		  bool restricted, const char *proxy_ip, bool with_ca, bool gateway)
 {
 	const struct paude_session *m = &spec->meta;
 	const char *name = m->name;
@@ -465,7 +576,9 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 			abort();
 		push(env, env_var(key, e + k + 1));
 	}
-	push(env, env_var("CLOUDSDK_CONFIG", PAUDE_KUBE_CREDENTIALS_DIR "/gcloud"));
+	/* With a gateway the credentials are in the proxy pod, never here. */
+	if (!gateway)
+		push(env, env_var("CLOUDSDK_CONFIG", PAUDE_KUBE_CREDENTIALS_DIR "/gcloud"));
 	if (restricted) {
 		char url[64];
 		(void)snprintf(url, sizeof(url), "http://%s:%d", PAUDE_PROXY_HOST,
@@ -474,8 +587,10 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 						  "https_proxy" };
 		for (size_t i = 0; i < ARRAY_SIZE(pv); i++)
 			push(env, env_var(pv[i], url));
-		push(env, env_var("NO_PROXY", "localhost,127.0.0.1,::1"));
-		push(env, env_var("no_proxy", "localhost,127.0.0.1,::1"));
+		const char *np = gateway ? "localhost,127.0.0.1,::1," PAUDE_PROXY_HOST
+					 : "localhost,127.0.0.1,::1";
+		push(env, env_var("NO_PROXY", np));
+		push(env, env_var("no_proxy", np));
 	}
 
 	struct json_object *vm = put(c, "volumeMounts", jarr());
@@ -574,7 +689,15 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 				       err)) < 0)
 		return r;
 	_cleanup_json_ struct json_object *items = jarr();
-	push(items, agent_policy(name, !al.unrestricted));
+	/* The gateway lives in the proxy pod: a session without one has none. */
+	const struct paude_gateway *g = al.unrestricted ? NULL : spec->gateway;
+	push(items, agent_policy(name, !al.unrestricted, g != NULL));
+	if (g && strcmp(g->provider, "none") != 0) {
+		struct json_object *secret = NULL;
+		if ((r = gateway_secret(name, g, opts->redact, &secret, err)) < 0)
+			return r;
+		push(items, secret);
+	}
 	if (!al.unrestricted) {
 		if (!spec->proxy_image || !*spec->proxy_image)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -583,9 +706,9 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 		const struct paude_squid_opts sq = { .session = name };
 		if ((r = paude_squid_config(&conf, &al, &sq, err)) < 0)
 			return r;
-		push(items, proxy_policy(name));
-		push(items, proxy_service(name));
-		push(items, proxy_deployment(name, spec->proxy_image, conf.buf, opts));
+		push(items, proxy_policy(name, g != NULL));
+		push(items, proxy_service(name, g != NULL));
+		push(items, proxy_deployment(name, spec->proxy_image, conf.buf, opts, g));
 	}
 	const struct paude_mount *cam = ca_mount(spec);
 	if (cam) {
@@ -606,7 +729,8 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 					       cam->host);
 		push(items, ca_config_map(name, ca.buf));
 	}
-	push(items, agent_statefulset(spec, opts, !al.unrestricted, proxy_ip, cam != NULL));
+	push(items,
+	     agent_statefulset(spec, opts, !al.unrestricted, proxy_ip, cam != NULL, g != NULL));
 	*out = TAKE_PTR(items);
 	return 0;
 }
@@ -911,7 +1035,8 @@ delete_all(struct paude_backend *b, const char *name, struct paude_error **err)
 {
 	_cleanup_free_ char *sel = selector(name);
 	kube_call(b, NULL, NULL, err, "delete",
-		  "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
+		  "statefulset,deployment,service,networkpolicy,configmap,secret,"
+		  "persistentvolumeclaim",
 		  "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 
@@ -1183,7 +1308,7 @@ kube_remove(struct paude_backend *b, const char *name, struct paude_error **err)
 	/* One call, by label: the PVC goes too (delete means delete). */
 	return kube_call(
 	    b, NULL, what, err, "delete",
-	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim",
+	    "statefulset,deployment,service,networkpolicy,configmap,secret,persistentvolumeclaim",
 	    "--selector", sel, "--ignore-not-found=true", "--wait=false", NULL);
 }
 

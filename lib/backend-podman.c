@@ -257,7 +257,8 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 				       "with: podman volume rm %s)",
 				       vol, vol);
 
-	/* The network policy: an unrestricted session has no proxy. */
+	/* The network policy: an unrestricted session has a proxy only to run
+	 * the model gateway. */
 	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
 	paude_allowlist_init(&al);
 	if ((r = paude_allowlist_parse(&al, (const char *const *)spec->meta.allowed_domains.v,
@@ -266,10 +267,11 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	struct paude_net_podman_opts nopts = {
 		.proxy_image = spec->proxy_image ? spec->proxy_image : getenv("PAUDE_PROXY_IMAGE"),
 		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
+		.gateway = spec->gateway,
 	};
 	if (nopts.egress_network && !*nopts.egress_network)
 		nopts.egress_network = NULL;
-	if (!al.unrestricted && (!nopts.proxy_image || !*nopts.proxy_image))
+	if ((!al.unrestricted || spec->gateway) && (!nopts.proxy_image || !*nopts.proxy_image))
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "no network proxy image for session '%s' (set "
 				       "PAUDE_PROXY_IMAGE, or use --allowed-domains all for no "
@@ -345,7 +347,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 rollback:
 	/* Leave nothing half-created; keep the first error. */
 	podman_run(b, NULL, NULL, "rm", "--force", "--ignore", ctr, NULL);
-	if (!al.unrestricted)
+	if (!al.unrestricted || spec->gateway)
 		paude_net_podman_remove(b->runner, name, NULL, NULL);
 	podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
 	/* --userns=auto takes ids from the subordinate ranges of "containers". */
@@ -562,6 +564,20 @@ podman_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *ou
 	return paude_net_podman_proxy_log(b->runner, name, 0, NULL, out, err);
 }
 
+static int
+podman_gateway_credentials(struct paude_backend *b, const char *name, const char *data, size_t len,
+			   struct paude_error **err)
+{
+	return paude_net_podman_gateway_credentials(b->runner, name, data, len, NULL, err);
+}
+
+static int
+podman_gateway_log(struct paude_backend *b, const char *name, struct paude_buf *out,
+		   struct paude_error **err)
+{
+	return paude_net_podman_gateway_log(b->runner, name, 0, NULL, out, err);
+}
+
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
 	.create = podman_create,
@@ -572,4 +588,6 @@ const struct paude_backend_ops paude_backend_podman = {
 	.get = podman_get,
 	.exec_prepare = podman_exec_prepare,
 	.proxy_log = podman_proxy_log,
+	.gateway_credentials = podman_gateway_credentials,
+	.gateway_log = podman_gateway_log,
 };

@@ -240,8 +240,8 @@ files_from_embedded(const char *dir, struct paude_image_files *out)
 {
 	size_t dl = strlen(dir);
 	for (const struct paude_embedded_file *e = paude_embedded_files; e->path; e++) {
-		if (strncmp(e->path, dir, dl) != 0 || e->path[dl] != '/' ||
-		    strchr(e->path + dl + 1, '/'))
+		/* Subdirectories too: proxy/gateway/ holds the gateway's sources. */
+		if (strncmp(e->path, dir, dl) != 0 || e->path[dl] != '/')
 			continue;
 		paude_image__files_add(out, e->path + dl + 1, e->data, e->size, e->mode);
 	}

@@ -236,6 +236,36 @@ remove_proxy(struct paude_runner *r, const char *name, const struct paude_net_po
 	return run_checked(r, &c, NULL, err);
 }
 
+/* The model gateway's settings. The credentials file is copied in at start
+ * (paude_net_podman_gateway_credentials); the API key goes by name only, so podman takes its value
+ * from paude's environment and it never appears on a command line. */
+static void
+gateway_args(struct paude_strvec *args, const struct paude_gateway *g, const char *ip)
+{
+	paude_strvec_push(args, "--env");
+	paude_strvec_pushf(args, "PAUDE_GATEWAY_LISTEN=%s:%d", ip, PAUDE_GATEWAY_PORT);
+	paude_strvec_push(args, "--env");
+	paude_strvec_pushf(args, "PAUDE_GATEWAY_PROVIDER=%s", g->provider ? g->provider : "none");
+	const struct {
+		const char *name, *value;
+	} vars[] = {
+		{ "PAUDE_GATEWAY_PROJECT", g->project },
+		{ "PAUDE_GATEWAY_REGIONS", g->regions },
+		{ "PAUDE_GATEWAY_ADC", g->adc_file },
+		{ "PAUDE_GATEWAY_TOKEN_URL", g->token_url },
+		{ "PAUDE_GATEWAY_VERTEX_URL", g->vertex_url },
+		{ "PAUDE_GATEWAY_ANTHROPIC_URL", g->anthropic_url },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+		if (!vars[i].value)
+			continue;
+		paude_strvec_push(args, "--env");
+		paude_strvec_pushf(args, "%s=%s", vars[i].name, vars[i].value);
+	}
+	if (g->api_key)
+		paude_strvec_pushl(args, "--env", "ANTHROPIC_API_KEY", NULL);
+}
+
 static int
 create_proxy(struct paude_runner *r, const char *name, const struct paude_allowlist *al,
 	     const struct paude_net_podman_opts *opts, unsigned k, const char *ip,
@@ -248,8 +278,8 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	int status = 0;
 	int ret;
 
-	ret = paude_squid_config(&conf, al, &sq, err);
-	if (ret < 0)
+	/* Unrestricted: no squid, the sidecar runs the gateway only. */
+	if (!al->unrestricted && (ret = paude_squid_config(&conf, al, &sq, err)) < 0)
 		return ret;
 
 	child_podman(&c, opts);
@@ -297,7 +327,12 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	paude_strvec_pushf(&c.args, "--memory-swap=%s", mem);
 	paude_strvec_pushf(&c.args, "--cpus=%s", cpus);
 	paude_strvec_push(&c.args, "--env");
-	paude_strvec_pushf(&c.args, PAUDE_PROXY_CONF_ENV "=%s", conf.buf);
+	if (al->unrestricted)
+		paude_strvec_push(&c.args, "PAUDE_GATEWAY_ONLY=1");
+	else
+		paude_strvec_pushf(&c.args, PAUDE_PROXY_CONF_ENV "=%s", conf.buf);
+	if (opts->gateway)
+		gateway_args(&c.args, opts->gateway, ip);
 	paude_strvec_pushl(&c.args, "--", opts->proxy_image, NULL);
 	ret = run(r, &c, NULL, &errout, &status, err);
 	if (ret < 0)
@@ -324,7 +359,8 @@ paude_net_podman_create(struct paude_runner *r, const char *name, const struct p
 	ret = check_name(name, err);
 	if (ret < 0)
 		return ret;
-	if (al->unrestricted)
+	/* Unrestricted: a sidecar only to hold the credentials, if there is a gateway. */
+	if (al->unrestricted && !(opts && opts->gateway))
 		return 0;
 	if (!opts || !opts->proxy_image || !*opts->proxy_image ||
 	    paude_looks_like_option(opts->proxy_image))
@@ -349,19 +385,25 @@ paude_net_podman_create(struct paude_runner *r, const char *name, const struct p
 		return ret;
 	}
 
+	/* Unrestricted: Podman's default network is the agent's way out, as
+	 * without a sidecar; the session network only reaches the gateway. */
+	if (al->unrestricted)
+		paude_strvec_pushl(agent_args, "--network", "podman", NULL);
 	paude_strvec_push(agent_args, "--network");
 	paude_strvec_pushf(agent_args, "paude-net-%s", name);
 	paude_strvec_push(agent_args, "--add-host");
 	paude_strvec_pushf(agent_args, PAUDE_PROXY_HOST ":%s", ip);
 	static const char *const proxy_vars[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
 						  "https_proxy" };
-	for (size_t i = 0; i < ARRAY_SIZE(proxy_vars); i++) {
+	for (size_t i = 0; !al->unrestricted && i < ARRAY_SIZE(proxy_vars); i++) {
 		paude_strvec_push(agent_args, "--env");
 		paude_strvec_pushf(agent_args, "%s=http://" PAUDE_PROXY_HOST ":%d", proxy_vars[i],
 				   PAUDE_PROXY_PORT);
 	}
-	paude_strvec_pushl(agent_args, "--env", "NO_PROXY=localhost,127.0.0.1,::1", "--env",
-			   "no_proxy=localhost,127.0.0.1,::1", NULL);
+	/* The gateway is reached directly, never through squid. */
+	paude_strvec_pushl(agent_args, "--env",
+			   "NO_PROXY=localhost,127.0.0.1,::1," PAUDE_PROXY_HOST, "--env",
+			   "no_proxy=localhost,127.0.0.1,::1," PAUDE_PROXY_HOST, NULL);
 	return 0;
 }
 
@@ -439,10 +481,57 @@ paude_net_podman_remove(struct paude_runner *r, const char *name,
 	return remove_network(r, name, opts, err);
 }
 
+static int tail_log(struct paude_runner *r, const char *name, unsigned lines, const char *path,
+		    const struct paude_net_podman_opts *opts, struct paude_buf *out,
+		    struct paude_error **err);
+
 int
 paude_net_podman_proxy_log(struct paude_runner *r, const char *name, unsigned lines,
 			   const struct paude_net_podman_opts *opts, struct paude_buf *out,
 			   struct paude_error **err)
+{
+	return tail_log(r, name, lines, PAUDE_PROXY_ACCESS_LOG, opts, out, err);
+}
+
+int
+paude_net_podman_gateway_credentials(struct paude_runner *r, const char *name, const char *data,
+				     size_t len, const struct paude_net_podman_opts *opts,
+				     struct paude_error **err)
+{
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+	int status = 0;
+	int ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	child_podman(&c, opts);
+	paude_strvec_pushl(&c.args, "exec", "-i", NULL);
+	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
+	/* A fixed script: nothing of the session's or the user's in it. */
+	paude_strvec_pushl(&c.args, "sh", "-c",
+			   "umask 077 && cat >" PAUDE_GATEWAY_ADC_COPY
+			   ".new && mv -f " PAUDE_GATEWAY_ADC_COPY ".new " PAUDE_GATEWAY_ADC_COPY,
+			   NULL);
+	c.no_stdout = 1;
+	ret = paude_run_capture(r, &c, data, len, NULL, &errout, &status, err);
+	if (ret < 0)
+		return ret;
+	if (status != 0)
+		return paude_child_error(err, &c, status, errout.buf, errout.len);
+	return 0;
+}
+
+int
+paude_net_podman_gateway_log(struct paude_runner *r, const char *name, unsigned lines,
+			     const struct paude_net_podman_opts *opts, struct paude_buf *out,
+			     struct paude_error **err)
+{
+	return tail_log(r, name, lines, PAUDE_GATEWAY_LOG, opts, out, err);
+}
+
+static int
+tail_log(struct paude_runner *r, const char *name, unsigned lines, const char *path,
+	 const struct paude_net_podman_opts *opts, struct paude_buf *out, struct paude_error **err)
 {
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
@@ -458,7 +547,7 @@ paude_net_podman_proxy_log(struct paude_runner *r, const char *name, unsigned li
 	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
 	paude_strvec_pushl(&c.args, "tail", "-n", NULL);
 	paude_strvec_pushf(&c.args, "%u", lines ? lines : 50);
-	paude_strvec_push(&c.args, PAUDE_PROXY_ACCESS_LOG);
+	paude_strvec_push(&c.args, path);
 	ret = run(r, &c, &text, &errout, &status, err);
 	if (ret < 0)
 		return ret;

@@ -29,6 +29,7 @@ paude_session_release(struct paude_session *s)
 	free(s->created);
 	free(s->image);
 	free(s->agent);
+	free(s->gateway);
 	paude_strvec_clear(&s->agent_args);
 	paude_strvec_clear(&s->allowed_domains);
 	paude_strvec_clear(&s->venv_shadows);
@@ -309,6 +310,8 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 		_cleanup_free_ char *v = paude_size_format(s->disk);
 		push_label(out, PAUDE_LABEL_DISK, v);
 	}
+	if (s->gateway)
+		push_label(out, PAUDE_LABEL_GATEWAY, s->gateway);
 }
 
 void
@@ -382,6 +385,7 @@ paude_session_from_labels(struct paude_session *out,
 	s.created = dup_or_null(lookup(ctx, PAUDE_LABEL_CREATED));
 	s.image = dup_or_null(lookup(ctx, PAUDE_LABEL_IMAGE));
 	s.agent = dup_or_null(lookup(ctx, PAUDE_LABEL_AGENT));
+	s.gateway = dup_or_null(lookup(ctx, PAUDE_LABEL_GATEWAY));
 	const char *y = lookup(ctx, PAUDE_LABEL_YOLO);
 	s.yolo = y && !strcmp(y, "true");
 	int r = decode_list(&s.agent_args, PAUDE_LABEL_ARGS, lookup(ctx, PAUDE_LABEL_ARGS), err);

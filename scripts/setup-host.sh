@@ -9,7 +9,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
-	libcurl4-openssl-dev libcmocka-dev podman runc catatonit uidmap
+	libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev libssl-dev podman runc catatonit uidmap
 	netavark aardvark-dns
 	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
 	docker-registry openssl python3)

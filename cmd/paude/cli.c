@@ -17,6 +17,7 @@
 #include <time.h>
 #include <stdarg.h>
 #include "cli.h"
+#include "session-setup.h"
 #include "paude/fs.h"
 #include "paude/index.h"
 #include "paude/kube.h"
@@ -540,10 +541,33 @@ rewrite_plugin_paths(struct paude_backend *b, const char *name, struct paude_err
 }
 
 int
-paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct paude_error **err)
+paude_cli_sync_credentials(struct paude_backend *b, const struct paude_session *s,
+			   struct paude_error **err)
 {
-	if (!on_cluster(b))
-		return 0; /* mounted read-only by podman */
+	const char *name = s->name;
+	/* Podman: the gateway in the sidecar gets the ADC file, read here by
+	 * its owner (the proxy's user could not read it through a mount). */
+	if (!on_cluster(b)) {
+		if (!s->gateway || strcmp(s->gateway, "vertex") != 0 ||
+		    !b->ops->gateway_credentials)
+			return 0;
+		_cleanup_free_ char *adc = paude_setup_adc_path();
+		_cleanup_buf_ struct paude_buf data = PAUDE_BUF_INIT_MAX(PAUDE_SETUP_ADC_MAX);
+		int r = paude_setup_read_adc(adc, &data, err);
+		if (r < 0)
+			return r;
+		r = b->ops->gateway_credentials(b, name, data.buf, data.len, err);
+		explicit_bzero(data.buf, data.len);
+		if (r < 0)
+			return paude_error_wrap(err,
+						"cannot give the credentials to the gateway of "
+						"session '%s'",
+						name);
+		return 0;
+	}
+	/* A cluster session with a gateway: its proxy pod has them (a Secret). */
+	if (s->gateway)
+		return 0;
 	const char *home = paude_home_dir();
 	_cleanup_free_ char *config = paude_path_join(home, ".config");
 	_cleanup_free_ char *gcloud = paude_path_join(config, "gcloud");
@@ -576,8 +600,10 @@ paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct pau
 }
 
 int
-paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err)
+paude_cli_sync_config(struct paude_backend *b, const struct paude_session *s,
+		      struct paude_error **err)
 {
+	const char *name = s->name;
 	const char *home = paude_home_dir();
 	static const struct {
 		const char *rel;
@@ -597,15 +623,23 @@ paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_er
 		if (files[i].dir ? paude_is_dir(p) : paude_is_file(p))
 			entries[n++] = files[i].rel;
 	}
-	int r = paude_cli_sync_credentials(b, name, err);
+	int r = paude_cli_sync_credentials(b, s, err);
 	if (r < 0)
 		return r;
 	if (n == 0) {
 		paude_debug("no Claude or git config to copy");
 		return 0;
 	}
-	r = copy_in(b, name, home, entries, n, claude_excludes, ARRAY_SIZE(claude_excludes),
-		    PAUDE_AGENT_HOME, "Claude config", err);
+	/* With a model provider behind the gateway, a claude.ai login's token
+	 * has no business in the session either. */
+	const char *excludes[ARRAY_SIZE(claude_excludes) + 1];
+	size_t nx = 0;
+	for (; nx < ARRAY_SIZE(claude_excludes); nx++)
+		excludes[nx] = claude_excludes[nx];
+	if (s->gateway && strcmp(s->gateway, "none") != 0)
+		excludes[nx++] = PAUDE_CLAUDE_LOGIN_FILE;
+	r = copy_in(b, name, home, entries, n, excludes, nx, PAUDE_AGENT_HOME, "Claude config",
+		    err);
 	if (r < 0)
 		return r;
 	return rewrite_plugin_paths(b, name, err);

@@ -104,9 +104,15 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 /*
  * Copy ~/.claude (minus caches and history, plugin paths rewritten) and
  * ~/.claude.json into a running session (never mounted); on a cluster also
- * ~/.gitconfig, the global gitignore and the gcloud credentials.
+ * ~/.gitconfig, the global gitignore and (paude_cli_sync_credentials) the
+ * gcloud credentials. A session whose gateway serves a provider
+ * (s->gateway "vertex" or "anthropic") does not get the claude.ai login
+ * (PAUDE_CLAUDE_LOGIN_FILE) either.
  */
-int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paude_error **err);
+/* Where Claude Code keeps a claude.ai login (relative to HOME). */
+#define PAUDE_CLAUDE_LOGIN_FILE ".claude/.credentials.json"
+int paude_cli_sync_config(struct paude_backend *b, const struct paude_session *s,
+			  struct paude_error **err);
 /*
  * Run the session's setup command if it never succeeded there (see
  * setup-run.c); its output goes to stderr. PAUDE_ECHILD naming the command
@@ -114,9 +120,13 @@ int paude_cli_sync_config(struct paude_backend *b, const char *name, struct paud
  */
 int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 			struct paude_error **err);
-/* Cluster sessions: refresh the gcloud credentials in the memory-backed
- * /credentials volume (podman mounts them; nothing to do there). */
-int paude_cli_sync_credentials(struct paude_backend *b, const char *name, struct paude_error **err);
+/* Refresh the model credentials where the session keeps them: Podman
+ * sessions with a Vertex AI gateway get the host's ADC file copied into
+ * their sidecar; cluster sessions without a gateway (s->gateway NULL:
+ * unrestricted, or made by an older paude) the gcloud directory in the
+ * memory-backed /credentials volume; the rest have nothing to refresh. */
+int paude_cli_sync_credentials(struct paude_backend *b, const struct paude_session *s,
+			       struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent). */
 int paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err);
 /* Attach the terminal to the agent's tmux session; returns after detaching. */

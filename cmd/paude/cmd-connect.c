@@ -39,7 +39,7 @@ PAUDE_CMD(connect)
 		    err, PAUDE_ESTATE, 0,
 		    "session '%s' is not running (start it with: paude start %s)", s.name, s.name);
 	/* Fresh tokens if the user logged in again since start (clusters only). */
-	if ((r = paude_cli_sync_credentials(b, s.name, err)) < 0)
+	if ((r = paude_cli_sync_credentials(b, &s, err)) < 0)
 		return r;
 	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
 		return r;

@@ -159,10 +159,12 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 	paude_buf_reset(&b);
 	paude_quote_argv(&b, (const char *const *)argv.v);
 	printf("  %s\n", b.buf);
-	if (paude_strvec_find(&m->allowed_domains, "all") < 0)
-		printf("  (with network options for paude-net-%s: an internal network without "
-		       "DNS, and its proxy container paude-proxy-%s)\n",
-		       m->name, m->name);
+	printf("  (with network options for paude-net-%s: an internal network without "
+	       "DNS, and its proxy container paude-proxy-%s%s)\n",
+	       m->name, m->name,
+	       paude_strvec_find(&m->allowed_domains, "all") < 0
+		   ? ""
+		   : ", which runs the model gateway only");
 	if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE) {
 		printf("\nCustom environment (built if missing):\n");
 		(void)fputs(setup->recipe, stdout);
@@ -265,6 +267,7 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
 	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec->meta);
 	paude_info("  limits: %s", limits);
+	paude_setup_report_gateway(spec->gateway);
 	paude_info("Start it with: paude start %s", name);
 	return 0;
 }
@@ -374,8 +377,17 @@ PAUDE_CMD(create)
 						     "--mount-workspace works with podman only (a "
 						     "cluster cannot mount this directory)");
 		ko.rebuild = rebuild;
+		/* A cluster session without a proxy (all) has nowhere to hold the
+		 * credentials: it keeps the host's variables and gets the gcloud
+		 * directory copied in at start (docs/OPENSHIFT.md). */
+		if (paude_strvec_find(&spec.meta.allowed_domains, "all") < 0 &&
+		    (r = paude_setup_gateway(&spec, &setup, err)) < 0)
+			return r;
 		return create_kube(ctx, &spec, &setup, &ko, dry_run, err);
 	}
+	/* The credentials stay in the sidecar's gateway, whatever the network. */
+	if ((r = paude_setup_gateway(&spec, &setup, err)) < 0)
+		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
@@ -428,6 +440,7 @@ PAUDE_CMD(create)
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
 	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec.meta);
 	paude_info("  limits: %s", limits);
+	paude_setup_report_gateway(spec.gateway);
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;
 }

@@ -189,7 +189,7 @@ check_credentials(void)
 	const char *home = paude_home_dir();
 	_cleanup_free_ char *gcloud = paude_path_join(home, ".config/gcloud");
 	if (paude_is_dir(gcloud))
-		report("ok", "gcloud credentials: %s (mounted read-only)", gcloud);
+		report("ok", "gcloud credentials: %s (held by the session's gateway)", gcloud);
 	else
 		report("warn", "no %s (for Vertex AI: gcloud auth application-default login)",
 		       gcloud);

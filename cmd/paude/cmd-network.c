@@ -18,8 +18,9 @@
 static const char usage[] =
     "usage: paude network [NAME] [options]\n"
     "\n"
-    "Show a session's network policy, the domains its proxy allows, and the\n"
-    "proxy's recent requests (refused ones read TCP_DENIED/403). Without NAME:\n"
+    "Show a session's network policy, the domains its proxy allows, the\n"
+    "proxy's recent requests (refused ones read TCP_DENIED/403) and the model\n"
+    "gateway's recent calls (refused ones read status=403). Without NAME:\n"
     "the session of the current directory, or the only one.\n"
     "\n"
     "Options:\n" CLI_COMMON_HELP;
@@ -28,6 +29,28 @@ static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The model gateway's recent calls; sessions made before the gateway (or
+ * a stopped one) have none to show, and nothing is said. */
+static int
+gateway_calls(struct paude_backend *b, const struct paude_session *s)
+{
+	if (!b->ops->gateway_log)
+		return 0;
+	_cleanup_buf_ struct paude_buf calls = PAUDE_BUF_INIT;
+	_cleanup_error_ struct paude_error *gerr = NULL;
+	if (b->ops->gateway_log(b, s->name, &calls, &gerr) < 0) {
+		paude_debug("no gateway log: %s", gerr->msg);
+		return 0;
+	}
+	/* Written in the sidecar: printed through the sanitizer like the proxy's log. */
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_sanitize(&safe, calls.buf, calls.len, PAUDE_SANITIZE_LINES);
+	printf("\nRecent model calls through the gateway (newest last; time, call, model,\n"
+	       "status, milliseconds, bytes in and out):\n%s",
+	       safe.len ? safe.buf : "(none yet)\n");
+	return 0;
+}
 
 PAUDE_CMD(network)
 {
@@ -57,8 +80,8 @@ PAUDE_CMD(network)
 		return 0;
 	}
 	if (al.unrestricted) {
-		printf("Allowed:  everything (no proxy)\n");
-		return 0;
+		printf("Allowed:  everything (no filtering proxy)\n");
+		return gateway_calls(b, &s);
 	}
 	printf("Allowed:  ");
 	for (size_t i = 0; i < al.domains.nr; i++) {
@@ -69,7 +92,7 @@ PAUDE_CMD(network)
 	       "          HTTPS on port 443 only)\n");
 
 	if (!b->ops->proxy_log)
-		return 0;
+		return gateway_calls(b, &s);
 	_cleanup_buf_ struct paude_buf log = PAUDE_BUF_INIT;
 	_cleanup_error_ struct paude_error *lerr = NULL;
 	r = b->ops->proxy_log(b, s.name, &log, &lerr);
@@ -85,5 +108,5 @@ PAUDE_CMD(network)
 	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
 	paude_sanitize(&safe, log.buf, log.len, PAUDE_SANITIZE_LINES);
 	printf("\nRecent proxy requests (newest last):\n%s", safe.len ? safe.buf : "(none yet)\n");
-	return 0;
+	return gateway_calls(b, &s);
 }

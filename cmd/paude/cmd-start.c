@@ -68,7 +68,7 @@ PAUDE_CMD(start)
 				   "(recreate it in the session)",
 				   s.venv_shadows.v[i]);
 	}
-	if ((r = paude_cli_sync_config(b, s.name, err)) < 0)
+	if ((r = paude_cli_sync_config(b, &s, err)) < 0)
 		return r;
 	if ((r = paude_cli_run_setup(b, &s, err)) < 0)
 		return r;

@@ -245,6 +245,7 @@ paude_kube_print_plan(const struct paude_session_spec *spec, const struct paude_
 	const struct paude_kube_opts ko = {
 		.pvc_size = o->pvc_size,
 		.storage_class = o->storage_class,
+		.redact = true,
 	};
 	_cleanup_json_ struct json_object *items = NULL;
 	int r = paude_kube_manifests(spec, &ko, NULL, &items, err);

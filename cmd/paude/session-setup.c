@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Security Model table of the README, as code: which host files reach a
- * session and how. gcloud credentials, ~/.gitconfig and the global gitignore
- * are mounted read-only; ~/.claude is copied in at start (see cli.c), never
- * mounted; SSH keys, gh config, git credentials and the engine socket never
- * go in. A missing optional file is skipped.
+ * session and how. ~/.gitconfig and the global gitignore are mounted
+ * read-only; ~/.claude is copied in at start (see cli.c), never mounted; the
+ * model credentials (gcloud ADC, an Anthropic API key) go to the sidecar's
+ * gateway only (paude_setup_gateway); SSH keys, gh config, git credentials
+ * and the engine socket never go in. A missing optional file is skipped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "paude/podman.h"
 #include "paude/image.h"
 #include "paude/image-custom.h"
+#include "paude/json.h"
 #include "paude/run.h"
 
 extern char **environ;
@@ -98,6 +100,189 @@ name_has_secret_word(const char *name, size_t n)
 	return false;
 }
 
+static bool
+env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"));
+}
+
+static const char *
+env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* A value that lands in a variable or a list of regions: letters, digits
+ * and a few separators, nothing a shell, squid or podman would read twice. */
+static bool
+plain_value(const char *v, const char *extra)
+{
+	if (!v || !*v || strlen(v) > 100)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(extra, *p)))
+			return false;
+	return true;
+}
+
+/* Check on the host that the ADC file is of a kind the gateway can use:
+ * better a clear error at create than a 502 at the first prompt. */
+static int
+check_adc(const char *path, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(PAUDE_SETUP_ADC_MAX);
+	int r = paude_setup_read_adc(path, &b, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ struct json_object *root = NULL;
+	if (paude_json_parse(&root, b.buf, b.len, path, err) < 0)
+		return PAUDE_EUSAGE;
+	const char *type = paude_json_get_str(root, "type");
+	if (!type || (strcmp(type, "authorized_user") != 0 && strcmp(type, "service_account") != 0))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "unsupported credentials type '%s' in '%s' (supported: "
+				       "authorized_user from gcloud auth application-default "
+				       "login, service_account key files)",
+				       type ? type : "(none)", path);
+	return 0;
+}
+
+char *
+paude_setup_adc_path(void)
+{
+	const char *gac = env_nonempty("GOOGLE_APPLICATION_CREDENTIALS");
+	if (gac) {
+		char *p = strdup(gac);
+		if (!p)
+			abort();
+		return p;
+	}
+	_cleanup_free_ char *cfg = paude_path_join(paude_home_dir(), ".config");
+	_cleanup_free_ char *dir = paude_path_join(cfg, "gcloud");
+	return paude_path_join(dir, "application_default_credentials.json");
+}
+
+int
+paude_setup_read_adc(const char *path, struct paude_buf *out, struct paude_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f)
+		return paude_error_set(err, PAUDE_EUSAGE, errno,
+				       "cannot read the Google credentials '%s' (run: gcloud auth "
+				       "application-default login)",
+				       path);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (paude_buf_add(out, chunk, n, NULL) < 0)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "'%s' is too large to be Google credentials", path);
+	return 0;
+}
+
+/* A test hook URL: http(s)://, then no blanks, commas or newlines. */
+static int
+hook_url(const char *name, const char **out, struct paude_setup *s, struct paude_error **err)
+{
+	const char *v = env_nonempty(name);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
+	    strpbrk(v, " \t\r\n,@"))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid %s '%s' (an http:// or https:// URL)", name, v);
+	paude_warn("%s is set: the model gateway calls %s instead of the real endpoint", name, v);
+	*out = paude_strvec_push(&s->strings, v);
+	return 0;
+}
+
+int
+paude_setup_gateway(struct paude_session_spec *spec, struct paude_setup *s,
+		    struct paude_error **err)
+{
+	struct paude_gateway *g = &s->gateway;
+	int r;
+	memset(g, 0, sizeof(*g));
+	if ((r = hook_url("PAUDE_GATEWAY_TOKEN_URL", &g->token_url, s, err)) < 0 ||
+	    (r = hook_url("PAUDE_GATEWAY_VERTEX_URL", &g->vertex_url, s, err)) < 0 ||
+	    (r = hook_url("PAUDE_GATEWAY_ANTHROPIC_URL", &g->anthropic_url, s, err)) < 0)
+		return r;
+	char base[64];
+	(void)snprintf(base, sizeof(base), "http://%s:%d", PAUDE_PROXY_HOST, PAUDE_GATEWAY_PORT);
+	if (env_true("CLAUDE_CODE_USE_VERTEX")) {
+		const char *project = env_nonempty("ANTHROPIC_VERTEX_PROJECT_ID");
+		if (!project)
+			project = env_nonempty("GOOGLE_CLOUD_PROJECT");
+		if (!plain_value(project, "-.:"))
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    project ? "invalid Vertex AI project '%s'"
+				    : "CLAUDE_CODE_USE_VERTEX is set but no project%s (set "
+				      "ANTHROPIC_VERTEX_PROJECT_ID)",
+			    project ? project : "");
+		const char *region = env_nonempty("CLOUD_ML_REGION");
+		if (!region)
+			region = "us-east5";
+		_cleanup_buf_ struct paude_buf regions = PAUDE_BUF_INIT;
+		paude_buf_addstr(&regions, region, NULL);
+		for (char **e = environ; *e; e++) {
+			if (strncmp(*e, "VERTEX_REGION_", 14) != 0 || !strchr(*e, '='))
+				continue;
+			paude_buf_addf(&regions, NULL, ",%s", strchr(*e, '=') + 1);
+		}
+		for (const char *p = regions.buf; *p;) {
+			size_t n = strcspn(p, ",");
+			_cleanup_free_ char *one = strndup(p, n);
+			if (!one)
+				abort();
+			if (!plain_value(one, "-"))
+				return paude_error_set(err, PAUDE_EUSAGE, 0,
+						       "invalid Vertex AI region '%s' (in "
+						       "CLOUD_ML_REGION or VERTEX_REGION_*)",
+						       one);
+			p += n + (p[n] == ',');
+		}
+		_cleanup_free_ char *file = paude_setup_adc_path();
+		if (!paude_is_file(file))
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "no Google credentials at '%s' for Vertex AI (run: gcloud auth "
+			    "application-default login, or set GOOGLE_APPLICATION_CREDENTIALS)",
+			    file);
+		if ((r = check_adc(file, err)) < 0)
+			return r;
+		g->provider = "vertex";
+		g->adc_host_file = paude_strvec_push(&s->strings, file);
+		g->project = paude_strvec_push(&s->strings, project);
+		g->regions = paude_strvec_push(&s->strings, regions.buf);
+		/* Copied in at every start and connect (cli.c). */
+		g->adc_file = PAUDE_GATEWAY_ADC_COPY;
+		paude_strvec_pushl(&spec->env, "CLAUDE_CODE_USE_VERTEX=1",
+				   "CLAUDE_CODE_SKIP_VERTEX_AUTH=1", NULL);
+		paude_strvec_pushf(&spec->env, "ANTHROPIC_VERTEX_BASE_URL=%s/v1", base);
+		paude_strvec_pushf(&spec->env, "ANTHROPIC_VERTEX_PROJECT_ID=%s", project);
+		paude_strvec_pushf(&spec->env, "CLOUD_ML_REGION=%s", region);
+	} else if (env_nonempty("ANTHROPIC_API_KEY")) {
+		g->provider = "anthropic";
+		g->api_key = true;
+		paude_strvec_pushf(&spec->env, "ANTHROPIC_BASE_URL=%s", base);
+		/* Claude Code needs some credential to send: a placeholder the
+		 * gateway drops and replaces with the real key. */
+		paude_strvec_push(&spec->env, "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder");
+	} else {
+		g->provider = "none";
+	}
+	spec->gateway = g;
+	free(spec->meta.gateway);
+	spec->meta.gateway = strdup(g->provider);
+	if (!spec->meta.gateway)
+		abort();
+	return 0;
+}
+
 bool
 paude_setup_host_env_passes(const char *name, size_t n)
 {
@@ -142,7 +327,6 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 		const char *rel, *target;
 		bool dir;
 	} files[] = {
-		{ ".config/gcloud", PAUDE_AGENT_HOME "/.config/gcloud", true },
 		{ ".gitconfig", PAUDE_AGENT_HOME "/.gitconfig", false },
 		{ ".config/git/ignore", PAUDE_AGENT_HOME "/.config/git/ignore", false },
 	};
@@ -351,6 +535,36 @@ paude_setup_network(struct paude_session *m, struct paude_error **err)
 	return 0;
 }
 
+void
+paude_setup_report_gateway(const struct paude_gateway *g)
+{
+	if (!g || !g->provider)
+		return;
+	if (!strcmp(g->provider, "vertex"))
+		paude_info("  model: Vertex AI (project %s, %s) through the session's gateway; the "
+			   "credentials stay outside the agent",
+			   g->project, g->regions);
+	else if (!strcmp(g->provider, "anthropic"))
+		paude_info(
+		    "  model: the Anthropic API through the session's gateway; the key stays "
+		    "outside the agent");
+	else {
+		_cleanup_free_ char *login =
+		    paude_path_join(paude_home_dir(), ".claude/.credentials.json");
+		if (paude_is_file(login))
+			paude_info("  model: no Vertex AI (CLAUDE_CODE_USE_VERTEX) or Anthropic "
+				   "API key (ANTHROPIC_API_KEY) here, so Claude Code uses your "
+				   "claude.ai login: start copies %s into the session, where the "
+				   "agent can read its token",
+				   login);
+		else
+			paude_info(
+			    "  model: no Vertex AI (CLAUDE_CODE_USE_VERTEX), Anthropic API "
+			    "key (ANTHROPIC_API_KEY) or claude.ai login here; Claude Code will "
+			    "ask you to log in");
+	}
+}
+
 char *
 paude_setup_describe_limits(const struct paude_session *m)
 {
@@ -460,12 +674,6 @@ custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_i
 	return paude_image_custom_build(r, &plan, o, &s->image_ref, err);
 }
 
-static bool
-network_filtered(const struct paude_session *m)
-{
-	return paude_strvec_find(&m->allowed_domains, "all") < 0;
-}
-
 int
 paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct paude_setup *s,
 		  bool rebuild, bool dry_run, struct paude_error **err)
@@ -495,8 +703,7 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 	} else if ((ret = paude_image_ensure(r, &o, &s->image_ref, err)) < 0) {
 		return ret;
 	}
-	if (!network_filtered(m))
-		return 0;
+	/* Every session has the sidecar: it holds the model credentials. */
 	const char *pimg = getenv("PAUDE_PROXY_IMAGE");
 	if (pimg && *pimg) {
 		if (paude_looks_like_option(pimg))

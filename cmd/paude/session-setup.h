@@ -10,6 +10,7 @@
 #include "paude/config.h"
 #include "paude/features.h"
 #include "paude/image-custom.h"
+#include "paude/net.h"
 #include "paude/session.h"
 #include "paude/run.h"
 
@@ -25,6 +26,7 @@ struct paude_setup {
 	struct paude_strvec strings; /* owns the mount paths */
 	struct paude_mount *mounts;
 	size_t n_mounts;
+	struct paude_gateway gateway; /* strings in `strings` */
 };
 
 void paude_setup_release(struct paude_setup *s);
@@ -52,6 +54,24 @@ int paude_setup_environment(struct paude_session_spec *spec, struct paude_setup 
  */
 int paude_setup_project(struct paude_session_spec *spec, const struct paude_config *cfg,
 			struct paude_setup *s, struct paude_error **err);
+/*
+ * The model provider, through the session's gateway (Podman): from the
+ * host's environment, Vertex AI (CLAUDE_CODE_USE_VERTEX, the project and
+ * regions, the ADC file checked to be of a supported kind) or the
+ * Anthropic API (ANTHROPIC_API_KEY) or none. Fills s->gateway, points
+ * spec->gateway at it, and adds to spec->env what points Claude Code at
+ * the gateway: never a credential. PAUDE_GATEWAY_*_URL (test hooks) are
+ * read here. PAUDE_EUSAGE for a missing project or credentials file.
+ */
+int paude_setup_gateway(struct paude_session_spec *spec, struct paude_setup *s,
+			struct paude_error **err);
+/* The host's ADC file: $GOOGLE_APPLICATION_CREDENTIALS, else gcloud's. Caller frees. */
+char *paude_setup_adc_path(void);
+/* Read it into out (whose cap should be PAUDE_SETUP_ADC_MAX). */
+#define PAUDE_SETUP_ADC_MAX ((size_t)64 * 1024)
+int paude_setup_read_adc(const char *path, struct paude_buf *out, struct paude_error **err);
+/* Say which model provider the session's gateway serves (after create). */
+void paude_setup_report_gateway(const struct paude_gateway *g);
 /* Validate and normalise m->allowed_domains. */
 int paude_setup_network(struct paude_session *m, struct paude_error **err);
 /* The network policy in words. Caller frees. */
@@ -72,10 +92,10 @@ int paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts
  * Load the project's configuration from m->workspace into s->config
  * (printing "Using configuration: FILE" and its warnings), then find or
  * build the session's image: the project's own (see image-custom.h) when
- * it has a configuration, else the agent image; and the proxy image when
- * m's network is filtered. dry_run: fetch features but build nothing; the
- * recipe then describes the configuration and the Containerfile.
- * PAUDE_IMAGE and PAUDE_PROXY_IMAGE name images to use as they are.
+ * it has a configuration, else the agent image; and the proxy image (every
+ * session has the sidecar: it runs the model gateway). dry_run: fetch features but build nothing;
+ * the recipe then describes the configuration and the Containerfile. PAUDE_IMAGE and
+ * PAUDE_PROXY_IMAGE name images to use as they are.
  */
 int paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct paude_setup *s,
 		      bool rebuild, bool dry_run, struct paude_error **err);

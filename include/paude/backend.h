@@ -40,6 +40,13 @@ struct paude_backend_ops {
 	/* Read recent log lines of the session's network proxy (may be NULL). */
 	int (*proxy_log)(struct paude_backend *b, const char *name, struct paude_buf *out,
 			 struct paude_error **err);
+	/* Give the session's model gateway (running) the credentials file's
+	 * contents (may be NULL: the backend has its own way). */
+	int (*gateway_credentials)(struct paude_backend *b, const char *name, const char *data,
+				   size_t len, struct paude_error **err);
+	/* Read the model gateway's recent calls (may be NULL). */
+	int (*gateway_log)(struct paude_backend *b, const char *name, struct paude_buf *out,
+			   struct paude_error **err);
 	void (*free)(struct paude_backend *b);
 };
 

@@ -55,6 +55,7 @@ struct paude_kube_opts {
 	const char *pvc_size; /* NULL: PAUDE_KUBE_DEFAULT_PVC_SIZE */
 	const char *storage_class; /* NULL: the cluster's default */
 	bool openshift; /* the cluster is OpenShift (the SCC assigns the uid) */
+	bool redact; /* manifests for showing: the credentials Secret holds placeholders */
 };
 
 /* Open the backend with options (strings are copied). */

@@ -8,7 +8,7 @@
  *   default    vertexai + pypi (also what an empty list means)
  *   vertexai   Vertex AI and Google OAuth: .googleapis.com, .google.com
  *   pypi       .pypi.org, .pythonhosted.org
- *   all        no proxy at all (unrestricted); cannot be combined
+ *   all        no filtering proxy (unrestricted); cannot be combined
  *   .x.com     x.com and every name under it
  *   x.com      exactly that host
  * Custom values replace the default unless `default` is given too. Names
@@ -118,8 +118,15 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
  *   agent    joins paude-net-NAME only, gets "paude-proxy" in /etc/hosts and
  *            HTTP(S)_PROXY/http(s)_proxy=http://paude-proxy:3128 plus
  *            NO_PROXY/no_proxy for loopback.
- * An unrestricted allowlist creates nothing and adds no agent arguments:
- * the agent uses Podman's default network.
+ * An unrestricted allowlist creates nothing and adds no agent arguments
+ * (the agent uses Podman's default network), unless opts->gateway is set:
+ * then the network and the proxy are made as above but the proxy runs the
+ * gateway only (PAUDE_GATEWAY_ONLY=1, no squid), and the agent joins
+ * "podman" first and paude-net-NAME, with no proxy variables.
+ * With opts->gateway, the proxy also gets the gateway's settings
+ * (PAUDE_GATEWAY_*, listening on the proxy's address, port
+ * PAUDE_GATEWAY_PORT) and the credentials mounted read-only; the agent's
+ * NO_PROXY names paude-proxy, so it reaches the gateway directly.
  *
  * Order the backend must keep:
  *   create: paude_net_podman_create, then `podman create` of the agent with
@@ -137,14 +144,41 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
 /* The proxy's MAC on the session network: this prefix, then K and the host part. */
 #define PAUDE_NET_PROXY_MAC_PREFIX "02:70:61:75:"
 
+/*
+ * The model gateway (paude-gateway, in the proxy image): it holds the
+ * provider's credentials and adds them to the model calls it allows, so
+ * the agent holds none (docs/AUTH.md). It listens on the proxy's address
+ * on the session network, port PAUDE_GATEWAY_PORT.
+ */
+#define PAUDE_GATEWAY_PORT 8090
+/* Where the credentials are in the proxy: mounted read-only from a Secret
+ * (clusters), or copied in by paude at start and connect (Podman: the
+ * host file is usually readable by its owner only, whom the proxy's user
+ * is not). */
+#define PAUDE_GATEWAY_ADC_DIR "/etc/paude-gateway"
+#define PAUDE_GATEWAY_ADC_COPY "/run/paude-proxy/adc.json"
+#define PAUDE_GATEWAY_LOG "/run/paude-proxy/gateway.log"
+
+struct paude_gateway {
+	const char *provider; /* "vertex", "anthropic" or "none" */
+	const char *project; /* vertex: the project */
+	const char *regions; /* vertex: its regions, comma-separated */
+	const char *adc_file; /* vertex: the ADC file, as the proxy sees it */
+	const char *adc_host_file; /* vertex: the ADC file on the host */
+	bool api_key; /* anthropic: pass ANTHROPIC_API_KEY from paude's environment */
+	/* Test hooks (PAUDE_GATEWAY_*_URL): replace the real endpoints. */
+	const char *token_url, *vertex_url, *anthropic_url;
+};
+
 struct paude_net_podman_opts {
-	const char *proxy_image; /* required unless the allowlist is unrestricted */
+	const char *proxy_image; /* required unless unrestricted without a gateway */
 	const char *egress_network; /* NULL = "podman" */
 	const char *podman; /* program, NULL = "podman" */
 	/* The proxy runs in its own range of host ids (--userns=auto) unless
 	 * podman is rootless (its user namespace maps already). */
 	bool rootless;
 	const char *seccomp_profile; /* file for --security-opt seccomp=; NULL: podman's */
+	const struct paude_gateway *gateway; /* NULL: the proxy runs no gateway */
 };
 
 /*
@@ -160,6 +194,25 @@ int paude_net_podman_create(struct paude_runner *r, const char *name,
 			    const struct paude_allowlist *al,
 			    const struct paude_net_podman_opts *opts,
 			    struct paude_strvec *agent_args, struct paude_error **err);
+
+/*
+ * Give the gateway of session NAME (running) the credentials file's
+ * contents: written to PAUDE_GATEWAY_ADC_COPY through stdin (never argv),
+ * readable by the proxy's user only, replaced atomically; the gateway
+ * notices the change at its next call.
+ */
+int paude_net_podman_gateway_credentials(struct paude_runner *r, const char *name, const char *data,
+					 size_t len, const struct paude_net_podman_opts *opts,
+					 struct paude_error **err);
+
+/*
+ * Append the last `lines` lines of the model gateway's call log (time,
+ * method, call, model, status, latency, bytes; never headers, bodies or
+ * tokens). Errors as paude_net_podman_proxy_log.
+ */
+int paude_net_podman_gateway_log(struct paude_runner *r, const char *name, unsigned lines,
+				 const struct paude_net_podman_opts *opts, struct paude_buf *out,
+				 struct paude_error **err);
 
 /* Start the proxy and wait until squid listens (PAUDE_PROXY_READY); does
  * nothing (returns 0) when the session has none. */

@@ -41,6 +41,9 @@
 #define PAUDE_LABEL_MEMORY "paude.io/memory" /* the agent's memory limit, "8g" */
 #define PAUDE_LABEL_CPUS "paude.io/cpus" /* the agent's CPU limit, "2" or "0.5" */
 #define PAUDE_LABEL_DISK "paude.io/disk" /* the workspace volume's size limit, "20g" */
+/* The model gateway's provider ("vertex", "anthropic", "none"); absent on
+ * sessions without a gateway (made by older versions). */
+#define PAUDE_LABEL_GATEWAY "paude.io/gateway"
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -83,6 +86,7 @@ struct paude_session {
 	uint64_t memory; /* bytes */
 	unsigned cpus_milli;
 	uint64_t disk; /* bytes */
+	char *gateway; /* PAUDE_LABEL_GATEWAY, or NULL */
 };
 
 struct paude_session_list {
@@ -90,6 +94,8 @@ struct paude_session_list {
 	size_t nr;
 	size_t alloc;
 };
+
+struct paude_gateway;
 
 /* What `create` asks a backend to make. Strings are borrowed from the caller. */
 struct paude_mount {
@@ -115,6 +121,8 @@ struct paude_session_spec {
 	/* Podman: the seccomp profile file for the containers (it is read at
 	 * create); NULL: the backend writes a private one for the call. Borrowed. */
 	const char *seccomp_profile;
+	/* The model gateway the proxy runs (net.h); NULL: none. Borrowed. */
+	const struct paude_gateway *gateway;
 };
 
 void paude_session_init(struct paude_session *s);

@@ -22,6 +22,11 @@ export PAUDE_BASE_IMAGE="${PAUDE_BASE_IMAGE:-localhost/paude-base-os:bookworm}"
 export CLAUDE_CODE_USE_VERTEX=1 ANTHROPIC_VERTEX_PROJECT_ID=paude-test-project
 export GOOGLE_CLOUD_PROJECT=paude-test-project CLOUD_ML_REGION=us-east5
 export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+# Made-up Google credentials of a kind the model gateway accepts (create
+# checks them); they reach the sidecar only, and nothing can use them.
+mkdir -p "$HOME/.config/gcloud"
+printf '{"type":"authorized_user","client_id":"paude-test","client_secret":"paude-test","refresh_token":"paude-test"}\n' \
+	>"$HOME/.config/gcloud/application_default_credentials.json"
 unset PAUDE_IMAGE PAUDE_PROXY_IMAGE
 
 test_count=0

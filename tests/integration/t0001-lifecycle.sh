@@ -29,6 +29,8 @@ in_terminal() {
 pane_dead() { [ "$($T display-message -p -t "$1" '#{pane_dead}')" = 1 ]; }
 pane_text() { $T capture-pane -p -t "$1" -S -200; }
 agent_running() { podman exec "$ctr" paude-session status >/dev/null 2>&1; }
+# A terminal is attached to the agent's tmux session (connect is done).
+attached() { [ -n "$(podman exec "$ctr" tmux list-clients -t agent 2>/dev/null)" ]; }
 claude_pid() {
 	# Claude Code is a native binary: its process is named claude.
 	podman exec "$ctr" pgrep -o -x claude
@@ -104,7 +106,7 @@ test_expect_success 'Ctrl-b d detaches; the agent keeps running' '
 test_expect_success 'connect re-attaches to the same claude' '
 	before=$(claude_pid) &&
 	in_terminal conn "paude connect $name" &&
-	sleep 2 &&
+	test_wait_for 20 attached &&
 	! pane_dead conn &&
 	test_equal "$before" "$(claude_pid)" &&
 	$T send-keys -t conn C-b d &&

@@ -1,7 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2016,SC2034  # test bodies are eval'd strings
-# --allowed-domains all: no proxy and no internal network; the session
-# reaches the same test servers that t0401 proves unreachable. Also the
+# --allowed-domains all: no filtering proxy; the session reaches the same
+# test servers that t0401 proves unreachable. The sidecar is still there,
+# running only the model gateway, so the credentials stay out of this
+# session too. Also the
 # warnings: plain for `all`, louder for `--yolo` with `all`. This is the
 # control for t0401: the servers are real and reachable when nothing filters.
 . "$(dirname "$0")/lib.sh"
@@ -27,13 +29,15 @@ fi
 IP_ALLOWED=$(net_ip "$NET_SRV_ALLOWED" podman)
 IP_BLOCKED=$(net_ip "$NET_SRV_BLOCKED" podman)
 
-test_expect_success 'create with all warns, says unrestricted, and makes no proxy or network' '
+test_expect_success 'create with all warns, says unrestricted, and makes a gateway-only sidecar' '
 	paude create "$name" --allowed-domains all 2>err &&
 	test_grep "network access is unrestricted" err &&
 	test_grep "network: unrestricted" err &&
 	! grep -q DANGER err &&
-	test_must_fail podman container exists "paude-proxy-$name" &&
-	test_must_fail podman network exists "paude-net-$name" &&
+	podman container inspect "paude-proxy-$name" --format "{{range .Config.Env}}{{println .}}{{end}}" >env &&
+	test_grep "^PAUDE_GATEWAY_ONLY=1" env &&
+	test_must_fail grep PAUDE_SQUID_CONF env &&
+	test_equal "true false" "$(podman network inspect "paude-net-$name" --format "{{.Internal}} {{.DNSEnabled}}")" &&
 	paude list >list &&
 	test_grep "^$name .*unrestricted" list
 '
@@ -65,9 +69,20 @@ test_expect_success 'the same servers are reachable directly (HTTP, HTTPS, port 
 	test_grep "SSH-2.0-allowed" banner
 '
 
-test_expect_success 'delete of an unrestricted session works without a proxy' '
+test_expect_success 'the unrestricted session reaches the gateway and holds no credentials' '
+	test_equal 403 "$(in_session "$name" curl -sS -m 20 -o /dev/null -w "%{http_code}" -d "{}" http://paude-proxy:8090/v1/messages)" &&
+	test_must_fail in_session "$name" test -e /home/paude/.config/gcloud &&
+	podman exec "paude-proxy-$name" test -r /run/paude-proxy/adc.json &&
+	paude network "$name" >net &&
+	test_grep "Allowed:  everything (no filtering proxy)" net &&
+	test_grep "status=403" net
+'
+
+test_expect_success 'delete of an unrestricted session removes its sidecar and network' '
 	paude delete "$name" --confirm &&
-	test_must_fail podman container exists "paude-$name"
+	test_must_fail podman container exists "paude-$name" &&
+	test_must_fail podman container exists "paude-proxy-$name" &&
+	test_must_fail podman network exists "paude-net-$name"
 '
 
 test_done

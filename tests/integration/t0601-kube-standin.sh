@@ -86,6 +86,9 @@ test_expect_success 'create --backend=kubernetes applies the objects, records th
 	test -f "$(obj "NetworkPolicy.paude-$name-agent")" &&
 	test -f "$(obj "NetworkPolicy.paude-proxy-$name")" &&
 	test_grep "10.96.0.10" "$(obj "StatefulSet.paude-$name")" &&
+	test_grep authorized_user "$(obj "Secret.paude-proxy-$name-credentials")" &&
+	test_grep "paude-proxy-$name-credentials" "$(obj "Deployment.paude-proxy-$name")" &&
+	test_must_fail grep -e "paude-proxy-$name-credentials" -e authorized_user -e CLOUDSDK_CONFIG "$(obj "StatefulSet.paude-$name")" &&
 	test_grep "\"namespace\": \"h6-team\"" "$HOME/.local/state/paude/sessions.json" &&
 	test_grep "^oc --namespace=h6-team apply --filename=- --output=name" "$KUBE_FAKE_DIR/calls"
 '
@@ -106,11 +109,10 @@ test_expect_success 'start finds it through the index and runs the pod, hardened
 	in_pod paude-session status
 '
 
-test_expect_success 'config sync: gcloud into tmpfs /credentials, the rest into home' '
-	test_equal "{\"type\":\"authorized_user\"}" \
-		"$(in_pod cat /credentials/gcloud/application_default_credentials.json)" &&
-	in_pod sh -c "grep -q \" /credentials tmpfs \" /proc/mounts" &&
-	test_equal /credentials/gcloud "$(in_pod readlink /home/paude/.config/gcloud)" &&
+test_expect_success 'config sync: no gcloud in the pod (the proxy pod holds it), the rest into home' '
+	test_must_fail in_pod test -e /credentials/gcloud &&
+	test_must_fail in_pod test -e /home/paude/.config/gcloud &&
+	test_equal http://paude-proxy:8090/v1 "$(in_pod printenv ANTHROPIC_VERTEX_BASE_URL)" &&
 	test_equal "{\"theme\":\"dark\"}" "$(in_pod cat /home/paude/.claude/settings.json)" &&
 	test_must_fail in_pod test -e /home/paude/.claude/history.jsonl &&
 	in_pod grep -q "/home/paude/.claude/plugins/p" \
@@ -157,8 +159,7 @@ test_expect_success 'stop scales to 0 (pod gone), start brings the workspace bac
 	paude list >out && test_grep "^$name  *openshift  *stopped" out &&
 	paude start --detach "$name" </dev/null 2>err &&
 	test_equal agent "$(in_pod cat /pvc/workspace/agent.txt)" &&
-	test_equal "{\"type\":\"authorized_user\"}" \
-		"$(in_pod cat /credentials/gcloud/application_default_credentials.json)"
+	test_must_fail in_pod test -e /credentials/gcloud
 '
 
 test_expect_success 'delete removes every object, the PVC and the index entry' '
@@ -270,7 +271,8 @@ test_expect_success 'OpenShift: the proxy image is built in the cluster from the
 	test -n "$hash" &&
 	env -u PAUDE_PROXY_IMAGE KUBE_FAKE_OPENSHIFT=1 \
 		paude create "$name" --backend=openshift --openshift-namespace=h6-team >out 2>err &&
-	test_grep "^paude-proxy:$hash Containerfile,paude-proxy-entrypoint,paude-proxy-ready\$" \
+	gw=gateway/adc.c,gateway/filter.c,gateway/gateway.h,gateway/main.c,gateway/server.c,gateway/util.c &&
+	test_grep "^paude-proxy:$hash Containerfile,$gw,paude-proxy-entrypoint,paude-proxy-ready\$" \
 		"$KUBE_FAKE_DIR/builds" &&
 	test_grep "start-build paude-proxy --from-dir=.* --follow --wait" "$KUBE_FAKE_DIR/calls" &&
 	test_grep "\"image\": \"localhost/kubefake-h6-team/paude-proxy:$hash\"" \

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { StatefulSet, Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Service } from "kubernetes-models/v1";
+import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 
 const models = {
@@ -16,6 +16,7 @@ const models = {
   "apps/v1/Deployment": Deployment,
   "v1/Service": Service,
   "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
 };
 // OpenShift's own kinds: no npm package with their schemas is reachable

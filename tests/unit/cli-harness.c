@@ -14,6 +14,11 @@ cli_harness_env(const char *home)
 	unsetenv("PAUDE_PROXY_NETWORK");
 	setenv("PAUDE_CA_BUNDLE", "", 1);
 	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+	unsetenv("PAUDE_GATEWAY_TOKEN_URL");
+	unsetenv("PAUDE_GATEWAY_VERTEX_URL");
+	unsetenv("PAUDE_GATEWAY_ANTHROPIC_URL");
 }
 
 /* The commands the tests drive (main.c's table holds them all, with help). */

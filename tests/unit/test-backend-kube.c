@@ -342,6 +342,111 @@ test_manifests_on_openshift_leave_uids_to_the_scc(void **state)
 	paude_session_spec_release(&spec);
 }
 
+/* Whether any string anywhere in o contains needle. */
+static bool
+mentions(struct json_object *o, const char *needle)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	return strstr(text, needle) != NULL;
+}
+
+/* With the model gateway: the credentials go into a Secret that only the
+ * proxy pod mounts; the agent's pod spec never names it, holds no gcloud
+ * setting, and may reach the gateway's port on the proxy only. */
+static void
+test_manifests_put_the_credentials_in_the_proxy_pod_only(void **state)
+{
+	(void)state;
+	struct paude_session_spec spec;
+	make_spec(&spec, "default");
+	char adc[] = "/tmp/paude-test-adc-XXXXXX";
+	int fd = mkstemp(adc);
+	assert_true(fd >= 0);
+	const char cred[] = "{\"type\":\"authorized_user\",\"refresh_token\":\"SECRET-RT\"}";
+	assert_int_equal(write(fd, cred, strlen(cred)), (ssize_t)strlen(cred));
+	close(fd);
+	const struct paude_gateway g = {
+		.provider = "vertex",
+		.project = "my-proj",
+		.regions = "us-east5",
+		.adc_host_file = adc,
+	};
+	spec.gateway = &g;
+	spec.meta.gateway = strdup("vertex");
+	const struct paude_kube_opts o = { 0 };
+	struct json_object *items = NULL;
+	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.0.9", &items, NULL), 0);
+	assert_int_equal(json_object_array_length(items), 6);
+	struct json_object *ap = json_object_array_get_idx(items, 0);
+	struct json_object *secret = json_object_array_get_idx(items, 1);
+	struct json_object *pp = json_object_array_get_idx(items, 2);
+	struct json_object *svc = json_object_array_get_idx(items, 3);
+	struct json_object *dep = json_object_array_get_idx(items, 4);
+	struct json_object *sts = json_object_array_get_idx(items, 5);
+	assert_string_equal(STR(secret, "kind"), "Secret");
+	assert_string_equal(STR(secret, "metadata", "name"), "paude-proxy-demo-credentials");
+	assert_string_equal(STR(secret, "stringData", "adc.json"), cred);
+
+	/* The proxy pod: the Secret as a read-only volume, the gateway's settings. */
+	struct json_object *pod = path(dep, "spec", "template", "spec", NULL);
+	struct json_object *pc = path(pod, "containers", "0", NULL);
+	/* After the proxy's four memory directories (run, log, spool, tmp). */
+	assert_string_equal(STR(pod, "volumes", "4", "secret", "secretName"),
+			    "paude-proxy-demo-credentials");
+	assert_string_equal(STR(pc, "volumeMounts", "4", "mountPath"), "/etc/paude-gateway");
+	assert_true(BOOL(pc, "volumeMounts", "4", "readOnly"));
+	assert_string_equal(env_value(pc, "PAUDE_GATEWAY_ADC"), "/etc/paude-gateway/adc.json");
+	assert_string_equal(env_value(pc, "PAUDE_GATEWAY_PROJECT"), "my-proj");
+	assert_string_equal(env_value(pc, "PAUDE_GATEWAY_LISTEN"), "0.0.0.0:8090");
+	assert_int_equal(INT(pc, "ports", "1", "containerPort"), 8090);
+	assert_int_equal(INT(svc, "spec", "ports", "1", "port"), 8090);
+	assert_int_equal(INT(pp, "spec", "ingress", "0", "ports", "1", "port"), 8090);
+	assert_int_equal(INT(ap, "spec", "egress", "0", "ports", "1", "port"), 8090);
+
+	/* The agent's pod: no Secret, no credentials, no gcloud. */
+	assert_false(mentions(sts, "paude-proxy-demo-credentials"));
+	assert_false(mentions(sts, "SECRET-RT"));
+	assert_false(mentions(sts, "secretKeyRef"));
+	assert_false(mentions(sts, "CLOUDSDK_CONFIG"));
+	struct json_object *ac = path(sts, "spec", "template", "spec", "containers", "0", NULL);
+	assert_string_equal(env_value(ac, "NO_PROXY"), "localhost,127.0.0.1,::1,paude-proxy");
+	assert_string_equal(STR(sts, "metadata", "annotations", "paude.io/gateway"), "vertex");
+	for (size_t i = 0; i < json_object_array_length(items); i++)
+		if (i != 1 && mentions(json_object_array_get_idx(items, i), "SECRET-RT"))
+			fail_msg("item %zu holds the credentials", i);
+	save_manifest("gateway-secret", secret);
+	save_manifest("gateway-proxy-deployment", dep);
+	save_manifest("gateway-proxy-service", svc);
+	save_manifest("gateway-proxy-policy", pp);
+	save_manifest("gateway-agent-policy", ap);
+	save_manifest("gateway-statefulset", sts);
+	json_object_put(items);
+
+	/* For showing (--dry-run): a placeholder instead of the credentials. */
+	const struct paude_kube_opts shown = { .redact = true };
+	assert_int_equal(paude_kube_manifests(&spec, &shown, NULL, &items, NULL), 0);
+	assert_false(mentions(items, "SECRET-RT"));
+	json_object_put(items);
+
+	/* The Anthropic API: the key reaches the gateway as a variable from the Secret. */
+	const struct paude_gateway ga = { .provider = "anthropic", .api_key = true };
+	spec.gateway = &ga;
+	setenv("ANTHROPIC_API_KEY", "sk-ant-SECRET-K", 1);
+	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.0.9", &items, NULL), 0);
+	secret = json_object_array_get_idx(items, 1);
+	assert_string_equal(STR(secret, "stringData", "anthropic-api-key"), "sk-ant-SECRET-K");
+	pc = path(json_object_array_get_idx(items, 4), "spec", "template", "spec", "containers",
+		  "0", NULL);
+	assert_true(mentions(pc, "secretKeyRef"));
+	assert_false(mentions(json_object_array_get_idx(items, 5), "SECRET-K"));
+	save_manifest("gateway-api-key-secret", secret);
+	save_manifest("gateway-api-key-proxy-deployment", json_object_array_get_idx(items, 4));
+	json_object_put(items);
+	unsetenv("ANTHROPIC_API_KEY");
+	unlink(adc);
+	paude_session_spec_release(&spec);
+}
+
 static void
 test_manifests_of_an_unrestricted_session(void **state)
 {
@@ -563,7 +668,7 @@ test_create_failure_deletes_what_it_applied(void **state)
 	assert_string_equal(
 	    fake_runner_call(&f, (size_t)del),
 	    "kubectl --namespace=team delete "
-	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim "
+	    "statefulset,deployment,service,networkpolicy,configmap,secret,persistentvolumeclaim "
 	    "--selector app=paude,paude.io/session-name=demo "
 	    "--ignore-not-found=true --wait=false");
 	paude_error_free(err);
@@ -726,7 +831,7 @@ test_start_stop_remove_argv(void **state)
 	assert_string_equal(
 	    fake_runner_call(&f, 11),
 	    "oc --namespace=team delete "
-	    "statefulset,deployment,service,networkpolicy,configmap,persistentvolumeclaim "
+	    "statefulset,deployment,service,networkpolicy,configmap,secret,persistentvolumeclaim "
 	    "--selector app=paude,paude.io/session-name=demo "
 	    "--ignore-not-found=true --wait=false");
 	paude_backend_free(b);
@@ -1019,6 +1124,7 @@ main(void)
 		cmocka_unit_test(test_manifests_of_a_filtered_session),
 		cmocka_unit_test(test_manifests_without_ca_bundle_leave_its_variables_out),
 		cmocka_unit_test(test_manifests_on_openshift_leave_uids_to_the_scc),
+		cmocka_unit_test(test_manifests_put_the_credentials_in_the_proxy_pod_only),
 		cmocka_unit_test(test_manifests_of_an_unrestricted_session),
 		cmocka_unit_test(test_manifests_reject_bad_sizes_and_classes),
 		cmocka_unit_test(test_build_manifests),

@@ -133,8 +133,9 @@ test_create_runs_exact_podman_commands(void **state)
 	    "readonly=true --env-file=ENVFILE --network paude-net-demo --add-host "
 	    "paude-proxy:10.98.0.10 --env HTTP_PROXY=http://paude-proxy:3128 --env "
 	    "HTTPS_PROXY=http://paude-proxy:3128 --env http_proxy=http://paude-proxy:3128 --env "
-	    "https_proxy=http://paude-proxy:3128 --env NO_PROXY=localhost,127.0.0.1,::1 --env "
-	    "no_proxy=localhost,127.0.0.1,::1 localhost/paude-agent:abc claude "
+	    "https_proxy=http://paude-proxy:3128 --env "
+	    "NO_PROXY=localhost,127.0.0.1,::1,paude-proxy --env "
+	    "no_proxy=localhost,127.0.0.1,::1,paude-proxy localhost/paude-agent:abc claude "
 	    "--dangerously-skip-permissions -p 'explain this code'");
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);

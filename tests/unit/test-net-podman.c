@@ -71,6 +71,124 @@ test_pick_subnet_skips_overlaps(void **state)
 	paude_error_free(e);
 }
 
+/* The proxy runs the model gateway with its settings and the credentials
+ * mounted read-only; the API key goes by name only (its value never on a
+ * command line), and the agent's arguments carry none of it. */
+static void
+test_gateway_settings_and_credentials_go_to_the_proxy_only(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi"));
+	const struct paude_gateway g = {
+		.provider = "vertex",
+		.project = "my-proj",
+		.regions = "us-east5,global",
+		.adc_file = PAUDE_GATEWAY_ADC_COPY,
+		.adc_host_file = "/home/u/.config/gcloud/application_default_credentials.json",
+		.api_key = true,
+		.token_url = "http://fake:8080/token",
+	};
+	struct paude_net_podman_opts o = opts;
+	o.gateway = &g;
+	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
+	const char *proxy = fake_runner_call(&f, 2);
+	const char *want =
+	    " --env PAUDE_GATEWAY_LISTEN=10.98.2.10:8090 --env PAUDE_GATEWAY_PROVIDER=vertex "
+	    "--env PAUDE_GATEWAY_PROJECT=my-proj --env PAUDE_GATEWAY_REGIONS=us-east5,global "
+	    "--env PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json "
+	    "--env PAUDE_GATEWAY_TOKEN_URL=http://fake:8080/token --env ANTHROPIC_API_KEY "
+	    "-- localhost/paude-proxy:1";
+	/* No host path in the proxy's definition: the file is copied in at start. */
+	assert_null(strstr(proxy, "/home/u"));
+	if (!strstr(proxy, want))
+		fail_msg("proxy create:\n%s", proxy);
+	for (size_t i = 0; i < agent.nr; i++)
+		if (strstr(agent.v[i], "gcloud") || strstr(agent.v[i], "PAUDE_GATEWAY") ||
+		    strstr(agent.v[i], "ANTHROPIC_API_KEY"))
+			fail_msg("agent argument %s", agent.v[i]);
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+/* --allowed-domains all still gets the sidecar, to hold the credentials:
+ * no squid in it, and the agent also on Podman's default network (its way
+ * out) with no proxy variables. */
+static void
+test_unrestricted_gets_a_gateway_only_sidecar(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "network", "ls"), networks_json, "", 0, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("all"));
+	const struct paude_gateway g = { .provider = "anthropic", .api_key = true };
+	struct paude_net_podman_opts o = opts;
+	o.gateway = &g;
+	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
+	assert_ncalls(&f, 3);
+	assert_call(
+	    &f, 2,
+	    "podman create --name paude-proxy-demo --label app=paude "
+	    "--label paude.io/session-name=demo --label paude.io/role=proxy "
+	    "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
+	    "--hostname paude-proxy --cap-drop=ALL --security-opt=no-new-privileges "
+	    "--pids-limit 128 --userns=auto --read-only "
+	    "--mount=type=tmpfs,destination=/run/paude-proxy,tmpfs-size=16m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--mount=type=tmpfs,destination=/var/log/squid,tmpfs-size=64m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--mount=type=tmpfs,destination=/var/spool/squid,tmpfs-size=16m,tmpfs-mode=0770,"
+	    "U=true,notmpcopyup "
+	    "--memory=256m --memory-swap=256m --cpus=1 --env PAUDE_GATEWAY_ONLY=1 --env "
+	    "PAUDE_GATEWAY_LISTEN=10.98.2.10:8090 --env PAUDE_GATEWAY_PROVIDER=anthropic "
+	    "--env ANTHROPIC_API_KEY -- localhost/paude-proxy:1");
+	const char *const want_agent[] = {
+		"--network",  "podman",
+		"--network",  "paude-net-demo",
+		"--add-host", "paude-proxy:10.98.2.10",
+		"--env",      "NO_PROXY=localhost,127.0.0.1,::1,paude-proxy",
+		"--env",      "no_proxy=localhost,127.0.0.1,::1,paude-proxy",
+	};
+	assert_int_equal(agent.nr, ARRAY_SIZE(want_agent));
+	for (size_t i = 0; i < agent.nr; i++)
+		assert_string_equal(agent.v[i], want_agent[i]);
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+/* The credentials reach the gateway through stdin, never argv. */
+static void
+test_gateway_credentials_go_in_through_stdin(void **state)
+{
+	(void)state;
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	_cleanup_error_ struct paude_error *e = NULL;
+	const char adc[] = "{\"refresh_token\":\"SECRET\"}";
+	assert_int_equal(
+	    paude_net_podman_gateway_credentials(&f.runner, "demo", adc, strlen(adc), NULL, &e), 0);
+	assert_ncalls(&f, 1);
+	assert_call(&f, 0,
+		    "podman exec -i paude-proxy-demo sh -c 'umask 077 && cat "
+		    ">/run/paude-proxy/adc.json.new && mv -f /run/paude-proxy/adc.json.new "
+		    "/run/paude-proxy/adc.json'");
+	assert_string_equal(f.stdin_data.v[0], adc);
+	fake_runner_release(&f);
+}
+
 static void
 test_create_builds_network_proxy_and_agent_args(void **state)
 {
@@ -137,9 +255,9 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 		"--env",
 		"https_proxy=http://paude-proxy:3128",
 		"--env",
-		"NO_PROXY=localhost,127.0.0.1,::1",
+		"NO_PROXY=localhost,127.0.0.1,::1,paude-proxy",
 		"--env",
-		"no_proxy=localhost,127.0.0.1,::1",
+		"no_proxy=localhost,127.0.0.1,::1,paude-proxy",
 	};
 	assert_int_equal(agent.nr, ARRAY_SIZE(want_agent));
 	for (size_t i = 0; i < agent.nr; i++)
@@ -538,6 +656,9 @@ main(void)
 		cmocka_unit_test(test_create_rolls_back_the_network_when_the_proxy_fails),
 		cmocka_unit_test(test_create_reports_existing_proxy_and_keeps_it),
 		cmocka_unit_test(test_unrestricted_creates_nothing),
+		cmocka_unit_test(test_unrestricted_gets_a_gateway_only_sidecar),
+		cmocka_unit_test(test_gateway_credentials_go_in_through_stdin),
+		cmocka_unit_test(test_gateway_settings_and_credentials_go_to_the_proxy_only),
 		cmocka_unit_test(test_bad_names_and_images_never_reach_podman),
 		cmocka_unit_test(test_start_starts_an_existing_proxy),
 		cmocka_unit_test(test_start_without_proxy_does_nothing),

@@ -94,6 +94,112 @@ agent_create(const struct fake_runner *f)
 	return fake_runner_call(f, (size_t)i);
 }
 
+/* The proxy's `podman create` call. */
+static const char *
+proxy_create(const struct fake_runner *f)
+{
+	long i = fake_runner_find(f, "podman create --name paude-proxy-");
+	assert_true(i >= 0);
+	return fake_runner_call(f, (size_t)i);
+}
+
+/* Vertex AI: the ADC directory goes to the proxy read-only, the agent gets
+ * the gateway's address and nothing secret; bad credentials are refused
+ * before anything is created. */
+static void
+test_vertex_credentials_go_to_the_gateway_only(void **state)
+{
+	(void)state;
+	char adc[900];
+	snprintf(adc, sizeof(adc), "%s/.config/gcloud/application_default_credentials.json",
+		 tmpdir);
+	char dir[900];
+	snprintf(dir, sizeof(dir), "%s/.config/gcloud", tmpdir);
+	assert_int_equal(paude_mkdir_p(dir, 0755, NULL), 0);
+	const char *cred = "{\"type\":\"authorized_user\",\"client_id\":\"c\","
+			   "\"client_secret\":\"SECRET-S\",\"refresh_token\":\"SECRET-R\"}";
+	assert_int_equal(paude_write_file(adc, cred, strlen(cred), 0600, NULL), 0);
+	setenv("CLAUDE_CODE_USE_VERTEX", "1", 1);
+	setenv("ANTHROPIC_VERTEX_PROJECT_ID", "my-proj", 1);
+	setenv("CLOUD_ML_REGION", "us-east5", 1);
+	setenv("VERTEX_REGION_CLAUDE_4_0_OPUS", "europe-west1", 1);
+	setenv("CLOUDSDK_CORE_PROJECT", "my-proj", 1);
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "create", "vx", NULL), 0);
+	const char *agent = agent_create(&f);
+	/* The agent's variables (its private env file): the gateway, never a credential. */
+	assert_int_equal(f.env_files.nr, 1);
+	const char *env = f.env_files.v[0];
+	assert_non_null(strstr(env,
+			       "\nCLAUDE_CODE_USE_VERTEX=1\nCLAUDE_CODE_SKIP_VERTEX_AUTH=1\n"
+			       "ANTHROPIC_VERTEX_BASE_URL=http://paude-proxy:8090/v1\n"
+			       "ANTHROPIC_VERTEX_PROJECT_ID=my-proj\nCLOUD_ML_REGION=us-east5\n"));
+	assert_non_null(strstr(env, "\nVERTEX_REGION_CLAUDE_4_0_OPUS=europe-west1\n"));
+	assert_null(strstr(env, "gcloud"));
+	assert_null(strstr(env, "SECRET"));
+	assert_null(strstr(agent, "gcloud"));
+	assert_null(strstr(agent, "SECRET"));
+	const char *proxy = proxy_create(&f);
+	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json "));
+	assert_null(strstr(proxy, "gcloud"));
+	assert_null(strstr(proxy, "SECRET"));
+	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_PROVIDER=vertex --env "
+				      "PAUDE_GATEWAY_PROJECT=my-proj --env "
+				      "PAUDE_GATEWAY_REGIONS=us-east5,europe-west1 "));
+	fake_runner_release(&f);
+
+	/* An ADC kind the gateway cannot use: refused, nothing run. */
+	const char *ext = "{\"type\":\"external_account\"}";
+	assert_int_equal(paude_write_file(adc, ext, strlen(ext), 0600, NULL), 0);
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	assert_int_equal(cli_harness_run(&f, &err, "create", "vy", NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "unsupported credentials type 'external_account'"));
+	assert_null(fake_runner_call(&f, 0));
+	paude_error_free(err);
+	err = NULL;
+	fake_runner_release(&f);
+
+	/* No credentials at all. */
+	assert_int_equal(unlink(adc), 0);
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	assert_int_equal(cli_harness_run(&f, &err, "create", "vz", NULL), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "run: gcloud auth application-default login"));
+	paude_error_free(err);
+	fake_runner_release(&f);
+	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	unsetenv("VERTEX_REGION_CLAUDE_4_0_OPUS");
+	unsetenv("CLOUDSDK_CORE_PROJECT");
+}
+
+/* The Anthropic API: the key goes by name to the proxy; the agent gets the
+ * gateway and a placeholder. */
+static void
+test_api_key_goes_to_the_gateway_only(void **state)
+{
+	(void)state;
+	unsetenv("CLAUDE_CODE_USE_VERTEX");
+	setenv("ANTHROPIC_API_KEY", "sk-ant-SECRET-K", 1);
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "create", "ak", NULL), 0);
+	const char *agent = agent_create(&f);
+	assert_int_equal(f.env_files.nr, 1);
+	assert_non_null(strstr(f.env_files.v[0],
+			       "\nANTHROPIC_BASE_URL=http://paude-proxy:8090\n"
+			       "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder\n"));
+	assert_null(strstr(f.env_files.v[0], "SECRET"));
+	assert_null(strstr(agent, "SECRET"));
+	const char *proxy = proxy_create(&f);
+	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_PROVIDER=anthropic --env "
+				      "ANTHROPIC_API_KEY "));
+	assert_null(strstr(proxy, "SECRET"));
+	fake_runner_release(&f);
+	unsetenv("ANTHROPIC_API_KEY");
+}
+
 static void
 test_devcontainer_setup_and_env_reach_the_session(void **state)
 {
@@ -187,6 +293,58 @@ test_venv_setting_lists_or_disables_shadowing(void **state)
 	assert_int_equal(cli_harness_run(&f, &err, "create", "none", "--mount-workspace", NULL), 0);
 	assert_null(strstr(agent_create(&f), "tmpfs"));
 	fake_runner_release(&f);
+}
+
+/* With a provider behind the gateway, start leaves a claude.ai login out
+ * of the copy of ~/.claude and gives the sidecar the ADC; without one,
+ * that login is how Claude Code works, and it goes in. */
+static void
+test_start_leaves_the_claude_login_out_when_the_gateway_serves(void **state)
+{
+	(void)state;
+	char dir[900];
+	snprintf(dir, sizeof(dir), "%s/.claude", tmpdir);
+	assert_int_equal(paude_mkdir_p(dir, 0755, NULL), 0);
+	static const char *const ps[] = {
+		"[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":"
+		"\"gw\",\"paude.io/gateway\":\"vertex\"}}]",
+		"[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":"
+		"\"gw\",\"paude.io/gateway\":\"none\"}}]",
+	};
+	char adc[900];
+	snprintf(adc, sizeof(adc), "%s/.config/gcloud", tmpdir);
+	assert_int_equal(paude_mkdir_p(adc, 0755, NULL), 0);
+	snprintf(adc, sizeof(adc), "%s/.config/gcloud/application_default_credentials.json",
+		 tmpdir);
+	const char *cred = "{\"type\":\"authorized_user\",\"refresh_token\":\"SECRET-R\"}";
+	assert_int_equal(paude_write_file(adc, cred, strlen(cred), 0600, NULL), 0);
+	for (size_t k = 0; k < 2; k++) {
+		const struct fake_reply replies[] = {
+			{ .prefix = FAKE_ARGV("podman", "ps"), .out = ps[k] },
+		};
+		struct fake_runner f;
+		fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+		struct paude_error *err = NULL;
+		assert_int_equal(cli_harness_run(&f, &err, "start", "gw", NULL), 0);
+		/* Vertex AI: the ADC file, read here, reaches the sidecar through stdin. */
+		long c = fake_runner_find(&f, "podman exec -i paude-proxy-gw sh -c");
+		if (k == 0) {
+			assert_true(c >= 0);
+			assert_string_equal(f.stdin_data.v[c], cred);
+			for (size_t j = 0; j < f.calls.nr; j++)
+				assert_null(strstr(fake_runner_call(&f, j), "SECRET"));
+		} else {
+			assert_true(c < 0);
+		}
+		long i = fake_runner_find(&f, "tar -C ");
+		assert_true(i >= 0);
+		const char *tar = fake_runner_call(&f, (size_t)i);
+		if (k == 0)
+			assert_non_null(strstr(tar, " --exclude=.claude/.credentials.json "));
+		else
+			assert_null(strstr(tar, ".credentials.json"));
+		fake_runner_release(&f);
+	}
 }
 
 static const char running_with_setup[] =
@@ -441,6 +599,9 @@ main(void)
 {
 	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_vertex_credentials_go_to_the_gateway_only,
+				       fresh_project),
+		cmocka_unit_test_setup(test_api_key_goes_to_the_gateway_only, fresh_project),
 		cmocka_unit_test_setup(test_devcontainer_setup_and_env_reach_the_session,
 				       fresh_project),
 		cmocka_unit_test_setup(test_mount_workspace_shadows_detected_venvs, fresh_project),
@@ -454,6 +615,7 @@ main(void)
 		cmocka_unit_test_setup(test_bad_venv_entry_is_refused, fresh_project),
 		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
 				       fresh_project),
+		cmocka_unit_test(test_start_leaves_the_claude_login_out_when_the_gateway_serves),
 		cmocka_unit_test(test_start_runs_setup_once_and_marks_it_done),
 		cmocka_unit_test(test_start_skips_setup_that_already_ran),
 		cmocka_unit_test(test_failed_setup_is_reported_and_runs_again),
