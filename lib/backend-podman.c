@@ -10,6 +10,7 @@
 #include "paude/backend.h"
 #include "paude/env-file.h"
 #include "paude/podman.h"
+#include "paude/podman-diag.h"
 #include "paude/json.h"
 #include "paude/log.h"
 #include "paude/signal.h"
@@ -370,12 +371,23 @@ podman_start(struct paude_backend *b, const char *name, struct paude_error **err
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
 	/* The proxy first: the agent's only way out must be there when it is. */
 	r = paude_net_podman_start(b->runner, name, NULL, err);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot start the network proxy of session '%s'",
-					name);
+	if (r < 0) {
+		_cleanup_free_ char *what = NULL;
+		what = paude_xstrfmt("cannot start the network proxy of session '%s'", name);
+		if (paude_podman_explain(err, what) == PAUDE_PODMAN_OK)
+			paude_error_wrap(err, "%s", what);
+		return r;
+	}
 	r = podman_run(b, NULL, err, "start", ctr, NULL);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot start session '%s'", name);
+	if (r < 0) {
+		_cleanup_free_ char *what = NULL;
+		what = paude_xstrfmt("cannot start session '%s'", name);
+		if (paude_podman_explain(err, what) == PAUDE_PODMAN_OK)
+			paude_error_wrap(err, "%s", what);
+		/* The proxy would keep its network namespace alive for nothing. */
+		paude_net_podman_stop(b->runner, name, NULL, NULL);
+		return r;
+	}
 	return 0;
 }
 

@@ -2,11 +2,16 @@
 /*
  * paude doctor: check that this host can run sessions, and say how to fix
  * what it cannot. Recognises the podman failures of nested and VM hosts
- * (crun on hybrid cgroups, nofile limits the host will not grant).
+ * (crun on hybrid cgroups, nofile limits the host will not grant) and what
+ * rootless podman needs from the host (see docs/ROOTLESS.md).
  */
 #include <stdio.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
+#include "paude/podman-diag.h"
 #include "paude/fs.h"
 #include "paude/index.h"
 #include "paude/kube.h"
@@ -18,7 +23,11 @@ static const char usage[] =
     "usage: paude doctor [options]\n"
     "\n"
     "Check that this host can run paude sessions: podman works and can run a\n"
-    "container, git and git-remote-paude are installed, credentials are in place.\n"
+    "container on an internal network the way a session does, git and\n"
+    "git-remote-paude are installed, credentials are in place. As a normal user\n"
+    "(rootless podman) it also checks what podman needs from the host: a runtime\n"
+    "directory (XDG_RUNTIME_DIR), subordinate user and group ids, slirp4netns (or\n"
+    "pasta), a usable /dev/net/tun, and no stale rootless network state.\n"
     "Prints a fix for each problem found. Exit status 1 if a check failed.\n"
     "\n"
     "Options:\n"
@@ -57,11 +66,29 @@ static const char conf_hint[] =
     "containers.conf (/etc/containers/containers.conf, or ~/.config/containers/containers.conf "
     "for rootless podman)";
 
+static void
+print_fix(enum paude_podman_problem p)
+{
+	_cleanup_free_ char *fix = paude_podman_problem_fix(p);
+	if (fix)
+		printf("      fix: %s\n", fix);
+}
+
 /* Known host problems, recognised by podman's own words. */
 static void
 explain_run_failure(const char *text)
 {
-	if (strstr(text, "cgroups in hybrid mode") || strstr(text, "hybrid mode not supported"))
+	enum paude_podman_problem p = paude_podman_diagnose(text);
+	if (p != PAUDE_PODMAN_OK) {
+		printf("      %s\n", paude_podman_problem_what(p));
+		print_fix(p);
+		/* The failure left a half-made namespace that would break the
+		 * next attempt whatever is fixed: remove it. */
+		unsigned removed = 0;
+		if ((p == PAUDE_PODMAN_NO_NET_HELPER || p == PAUDE_PODMAN_TUN) &&
+		    paude_podman_rootless_netns_reset(&removed, NULL) == 0 && removed)
+			printf("      (removed the rootless network state this failure left)\n");
+	} else if (strstr(text, "cgroups in hybrid mode") || strstr(text, "hybrid mode not supported"))
 		printf("      fix: crun cannot run on this host's hybrid cgroups; use runc: "
 		       "install it\n"
 		       "           and set [engine] runtime = \"runc\" in %s\n",
@@ -126,6 +153,121 @@ check_podman(struct paude_runner *r)
 	report("ok", "podman %s (%s, runtime %s, cgroups %s)", version ? version : "?",
 	       rootless ? "rootless" : "rootful", runtime ? runtime : "?", cgroups ? cgroups : "?");
 	report_network_backend(paude_json_get_str(host, "networkBackend"));
+	const char *driver = paude_json_get_str(paude_json_get_obj(info, "store"), "graphDriverName");
+	if (rootless && driver && !strcmp(driver, "vfs"))
+		report("warn", "podman stores images with the vfs driver: slow, and every layer a "
+			       "full copy (set driver = \"overlay\" in "
+			       "~/.config/containers/storage.conf; Debian: install containers-storage "
+			       "and fuse-overlayfs; then: podman system reset)");
+	if (rootless) {
+		struct json_object *maps = paude_json_get_obj(host, "idMappings");
+		struct json_object *uidmap = paude_json_get_array(maps, "uidmap");
+		if (uidmap && json_object_array_length(uidmap) < 2) {
+			report("FAIL", "podman runs with no subordinate ids (a single id mapped)");
+			print_fix(PAUDE_PODMAN_SUBIDS);
+		}
+	}
+}
+
+/*
+ * What rootless podman needs from the host, checked directly: a session's
+ * network cannot start without any of them, and podman's own errors for
+ * them are cryptic.
+ */
+static void
+check_runtime_dir(void)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	_cleanup_free_ char *dir = paude_podman_runtime_dir();
+	struct stat st;
+	bool usable = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+		      access(dir, W_OK | X_OK) == 0;
+	if (usable && x && *x)
+		report("ok", "runtime directory: %s", dir);
+	else if (usable)
+		report("warn", "XDG_RUNTIME_DIR is not set: podman uses %s (export "
+			       "XDG_RUNTIME_DIR=%s)",
+		       dir, dir);
+	else if (x && *x)
+		report("FAIL", "XDG_RUNTIME_DIR '%s' is not a directory of yours that you can "
+			       "write (su keeps the old user's: use su - or a fresh login)",
+		       x);
+	else
+		report("FAIL", "no runtime directory: XDG_RUNTIME_DIR is not set and %s is "
+			       "not usable",
+		       dir);
+	if (!usable)
+		print_fix(PAUDE_PODMAN_RUNTIME_DIR);
+}
+
+static unsigned long
+subids(const char *file, const char *user)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(1 << 20);
+	if (paude_buf_read_file(&b, file, NULL) < 0)
+		return 0;
+	return paude_subid_count(b.buf, user, getuid());
+}
+
+static void
+check_subids(void)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = pw ? pw->pw_name : NULL;
+	unsigned long u = subids("/etc/subuid", user), g = subids("/etc/subgid", user);
+	if (u >= 65536 && g >= 65536) {
+		report("ok", "subordinate ids: %lu user, %lu group", u, g);
+		return;
+	}
+	report(u && g ? "warn" : "FAIL",
+	       "subordinate ids for %s: %lu user (/etc/subuid), %lu group (/etc/subgid); images "
+	       "need 65536 of each",
+	       user ? user : "this user", u, g);
+	print_fix(PAUDE_PODMAN_SUBIDS);
+}
+
+static void
+check_net_helper(void)
+{
+	static const char *const libexec[] = { "/usr/libexec/podman", "/usr/lib/podman",
+					       "/usr/local/libexec/podman" };
+	static const char *const helpers[] = { "slirp4netns", "pasta" };
+	for (size_t i = 0; i < ARRAY_SIZE(helpers); i++) {
+		_cleanup_free_ char *p = paude_which(helpers[i]);
+		for (size_t k = 0; !p && k < ARRAY_SIZE(libexec); k++) {
+			_cleanup_free_ char *q = paude_path_join(libexec[k], helpers[i]);
+			if (access(q, X_OK) == 0)
+				p = TAKE_PTR(q);
+		}
+		if (p) {
+			report("ok", "network helper for rootless podman: %s", p);
+			return;
+		}
+	}
+	report("FAIL", "neither slirp4netns nor pasta is installed (rootless podman needs one "
+		       "for container networks)");
+	print_fix(PAUDE_PODMAN_NO_NET_HELPER);
+}
+
+static void
+check_tun(void)
+{
+	if (access("/dev/net/tun", R_OK | W_OK) == 0) {
+		report("ok", "/dev/net/tun is usable");
+		return;
+	}
+	report("FAIL", "/dev/net/tun is %s (slirp4netns and pasta need it)",
+	       paude_exists("/dev/net/tun") ? "not readable and writable by this user" : "missing");
+	print_fix(PAUDE_PODMAN_TUN);
+}
+
+static void
+check_rootless(void)
+{
+	check_runtime_dir();
+	check_subids();
+	check_net_helper();
+	check_tun();
 }
 
 static bool
@@ -159,18 +301,41 @@ check_run(struct paude_runner *r)
 		(void)snprintf(first, sizeof(first), "%s", out.buf);
 		image = first;
 	}
+	/* As a session's agent runs: on an internal network without DNS of
+	 * its own, which rootless podman makes with slirp4netns or pasta. */
+	_cleanup_free_ char *net = paude_xstrfmt("paude-doctor-%ld", (long)getpid());
+	_cleanup_error_ struct paude_error *err = NULL;
+	{
+		_cleanup_child_ struct paude_child c;
+		paude_child_init(&c);
+		paude_strvec_pushl(&c.args, "podman", "network", "create", "--internal",
+				   "--disable-dns", "--label", "paude.io/doctor=1", net, NULL);
+		if (paude_run_output(r, &c, NULL, &err) < 0) {
+			report("FAIL", "cannot create a container network: %s", err->msg);
+			explain_run_failure(err->msg);
+			return;
+		}
+	}
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
 	paude_strvec_pushl(&c.args, "podman", "run", "--rm", "--pull=never", "--init",
-			   "--cap-drop=ALL", "--security-opt=no-new-privileges", "--network=none",
+			   "--cap-drop=ALL", "--security-opt=no-new-privileges", "--network", net,
 			   "--entrypoint", "true", image, NULL);
-	_cleanup_error_ struct paude_error *err = NULL;
-	if (paude_run_output(r, &c, NULL, &err) < 0) {
-		report("FAIL", "containers cannot run: %s", err->msg);
+	int ret = paude_run_output(r, &c, NULL, &err);
+	_cleanup_child_ struct paude_child rm;
+	paude_child_init(&rm);
+	paude_strvec_pushl(&rm.args, "podman", "network", "rm", "--force", net, NULL);
+	(void)paude_run_output(r, &rm, NULL, NULL);
+	if (ret < 0) {
+		/* A recognised failure needs only podman's first line. */
+		int len = (int)strlen(err->msg);
+		if (paude_podman_diagnose(err->msg) != PAUDE_PODMAN_OK)
+			len = (int)strcspn(err->msg, "\n");
+		report("FAIL", "containers cannot run on an internal network: %.*s", len, err->msg);
 		explain_run_failure(err->msg);
 		return;
 	}
-	report("ok", "containers run (tested with %s)", image);
+	report("ok", "containers run on an internal network (tested with %s)", image);
 }
 
 static void
@@ -253,6 +418,8 @@ PAUDE_CMD(doctor)
 		report("FAIL", "podman not found on PATH (install it: "
 			       "https://podman.io/docs/installation)");
 	} else {
+		if (geteuid() != 0)
+			check_rootless();
 		check_podman(ctx->runner);
 		check_run(ctx->runner);
 	}
