@@ -13,6 +13,7 @@
 #include "paude/embedded.h"
 #include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/signal.h"
 #include "paude/buf.h"
 #include "paude/strvec.h"
 #include "image-internal.h"
@@ -721,6 +722,8 @@ write_file_mode(const char *path, const void *data, size_t n, unsigned mode,
 
 /* --- the base image --- */
 
+long paude_image__test_euid = -1;
+
 const char *
 paude_image_fallback_base(const struct paude_image_opts *o)
 {
@@ -742,13 +745,113 @@ find_debootstrap(void)
 	return NULL;
 }
 
-/* Prefix argv with `podman unshare` when we are not root, so that files
- * owned by other (mapped) users can be created, read and removed. */
+/* Remove an image this build made before it failed. */
 static void
-push_maybe_unshare(struct paude_strvec *args)
+remove_image(struct paude_runner *r, const char *ref)
 {
-	if (geteuid() != 0)
-		paude_strvec_pushl(args, "podman", "unshare", NULL);
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	int status = 0;
+	const char *const argv[] = { "podman", "image", "rm", ref, NULL };
+	if (run_status(r, argv, &status, &errout, NULL) == 0 && status != 0)
+		paude_debug("cannot remove '%s': %s", ref, errout.buf);
+}
+
+/* Open where a long step's output goes: our stderr when verbose, else the log. */
+static int
+log_fd(const struct paude_image_opts *o, const struct logfile *log, struct paude_error **err)
+{
+	int fd;
+	if (o && o->verbose) {
+		fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return paude_error_errno(err, errno, "cannot duplicate stderr");
+	} else {
+		fd = open(log->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return paude_error_errno(err, errno, "cannot create '%s'", log->path);
+	}
+	return fd;
+}
+
+static int
+dup_fd(int fd, struct paude_error **err)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (d < 0)
+		return paude_error_errno(err, errno, "cannot duplicate a file descriptor");
+	return d;
+}
+
+/*
+ * Not root: debootstrap cannot make device nodes in a user namespace, but
+ * mmdebstrap's unshare mode needs no root at all (it maps the user's
+ * subordinate ids, as podman does). Its tarball goes straight into
+ * `podman import`: nothing to remove afterwards.
+ *   mmdebstrap --mode=unshare --variant=minbase --format=tar SUITE - MIRROR |
+ *   podman import - REF
+ */
+static int
+bootstrap_base_unshare(struct paude_runner *r, const struct paude_image_opts *o, const char *ref,
+		       const char *mirror, struct paude_error **err)
+{
+	_cleanup_free_ char *mmdebstrap = paude_which("mmdebstrap");
+	if (!mmdebstrap)
+		return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
+				       "cannot build base image '%s' as a normal user: "
+				       "'mmdebstrap' not found (install mmdebstrap, or set "
+				       "PAUDE_BASE_IMAGE to an image available locally)",
+				       ref);
+	_cleanup_(workdir_release) struct workdir w = { 0 };
+	int ret = workdir_create(&w, err);
+	if (ret < 0)
+		return ret;
+	struct logfile log = { 0 };
+	logfile_init(&log, w.path, "base");
+	_cleanup_free_ _unused_ char *logpath = log.path; /* frees log.path */
+	_cleanup_close_ int out = log_fd(o, &log, err);
+	if (out < 0)
+		return out;
+
+	notify(o, PAUDE_IMAGE_EV_BOOTSTRAP_BASE_UNSHARE, ref);
+	_cleanup_child_ struct paude_child mm = PAUDE_CHILD_INIT;
+	_cleanup_child_ struct paude_child imp = PAUDE_CHILD_INIT;
+	paude_strvec_pushl(&mm.args, mmdebstrap, "--mode=unshare", "--variant=minbase",
+			   "--format=tar", PAUDE_IMAGE_FALLBACK_SUITE, "-", mirror, NULL);
+	mm.no_stdin = 1;
+	mm.out = -1;
+	if ((mm.err = dup_fd(out, err)) < 0)
+		return mm.err;
+	ret = paude_child_start(r, &mm, err);
+	if (ret < 0)
+		return ret;
+	paude_strvec_pushl(&imp.args, "podman", "import", "-", ref, NULL);
+	imp.in = TAKE_FD(mm.out);
+	int st_imp = 0, st_mm = 0;
+	if ((imp.out = dup_fd(out, err)) < 0 || (imp.err = dup_fd(out, err)) < 0) {
+		ret = imp.out < 0 ? imp.out : imp.err;
+		if (imp.out > 0)
+			close(imp.out);
+		close(imp.in);
+		imp.in = imp.out = 0;
+		(void)paude_child_finish(r, &mm, &st_mm, NULL);
+		return ret;
+	}
+	ret = paude_child_start(r, &imp, err);
+	if (ret == 0)
+		ret = paude_child_finish(r, &imp, &st_imp, err);
+	int rm = paude_child_finish(r, &mm, &st_mm, ret < 0 ? NULL : err);
+	if (ret == 0 && rm < 0)
+		ret = rm;
+	/* A cut-short tarball imports fine: never keep what a failed run made. */
+	if (ret == 0 && st_imp == 0 && (st_mm != 0 || paude_signal_pending()))
+		remove_image(r, ref);
+	if (ret == 0 && st_mm != 0)
+		ret = step_error(err, "cannot build the base image with mmdebstrap", "mmdebstrap",
+				 st_mm, o, &log);
+	if (ret == 0 && st_imp != 0)
+		ret = step_error(err, "cannot import the base image", "podman import", st_imp, o,
+				 &log);
+	return ret;
 }
 
 static int
@@ -759,6 +862,9 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 	    env_or(o ? o->mirror : NULL, "PAUDE_DEBIAN_MIRROR", PAUDE_IMAGE_DEFAULT_MIRROR);
 	if (!valid_arg_value(mirror))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid Debian mirror '%s'", mirror);
+	uid_t euid = paude_image__test_euid >= 0 ? (uid_t)paude_image__test_euid : geteuid();
+	if (euid != 0)
+		return bootstrap_base_unshare(r, o, ref, mirror, err);
 	_cleanup_free_ char *debootstrap = find_debootstrap();
 	if (!debootstrap)
 		return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT,
@@ -781,7 +887,6 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 	int status = 0;
 	{
 		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-		push_maybe_unshare(&c.args);
 		paude_strvec_pushl(&c.args, debootstrap, "--variant=minbase",
 				   PAUDE_IMAGE_FALLBACK_SUITE, rootfs, mirror, NULL);
 		ret = run_logged(r, &c, o, &log, &status, err);
@@ -793,7 +898,6 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 		/* tar -C ROOTFS -c . | podman import - REF */
 		_cleanup_child_ struct paude_child tar = PAUDE_CHILD_INIT;
 		_cleanup_child_ struct paude_child imp = PAUDE_CHILD_INIT;
-		push_maybe_unshare(&tar.args);
 		paude_strvec_pushl(&tar.args, "tar", "-C", rootfs, "-c", ".", NULL);
 		tar.out = -1;
 		tar.no_stdin = 1;
@@ -819,9 +923,7 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 			}
 		}
 	}
-	/* debootstrap's files belong to (mapped) root: remove them the same way. */
 	_cleanup_child_ struct paude_child rm = PAUDE_CHILD_INIT;
-	push_maybe_unshare(&rm.args);
 	paude_strvec_pushl(&rm.args, "rm", "-rf", "--", rootfs, NULL);
 	rm.no_stdout = rm.no_stderr = rm.no_stdin = 1;
 	if (paude_child_start(r, &rm, NULL) == 0) {
@@ -912,6 +1014,81 @@ write_files(const struct paude_image_files *files, const char *dir, struct paude
 	return 0;
 }
 
+/*
+ * An interrupted `podman build` leaves its buildah working container
+ * behind, mounted, named after the FROM image ("IMAGE-working-container",
+ * "-1", ...). So that ours can be told from those of builds running at the
+ * same time, each build starts from a name of its own for the base image:
+ * localhost/paude-from-PID-N:base, tagged before and untagged after.
+ */
+static char *
+base_alias(struct paude_runner *r, const char *base)
+{
+	static unsigned counter;
+	char *alias = paude_xstrfmt("localhost/paude-from-%ld-%u:base", (long)getpid(), ++counter);
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	int status = 0;
+	const char *const argv[] = { "podman", "tag", base, alias, NULL };
+	if (run_status(r, argv, &status, &errout, NULL) < 0 || status != 0) {
+		paude_debug("cannot tag '%s' as '%s': %s", base, alias, errout.buf);
+		free(alias);
+		return NULL;
+	}
+	return alias;
+}
+
+/* Remove the working containers of a build from ALIAS, then the alias. */
+static void
+base_alias_release(struct paude_runner *r, const char *alias, bool failed)
+{
+	if (failed) {
+		/* "localhost/paude-from-1-2:base" -> "paude-from-1-2-working-container" */
+		const char *name = strrchr(alias, '/');
+		name = name ? name + 1 : alias;
+		_cleanup_free_ char *prefix =
+		    paude_xstrfmt("%.*s-working-container", (int)strcspn(name, ":"), name);
+		_cleanup_child_ struct paude_child ps = PAUDE_CHILD_INIT;
+		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+		paude_strvec_pushl(&ps.args, "podman", "ps", "--all", "--external", "--format",
+				   "{{.ID}} {{.Names}}", NULL);
+		int status = 0;
+		if (paude_run_capture(r, &ps, NULL, 0, &out, NULL, &status, NULL) == 0 &&
+		    status == 0) {
+			size_t plen = strlen(prefix);
+			for (char *line = out.buf; line && *line;) {
+				char *nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				const char *sp = strchr(line, ' ');
+				const char *n = sp ? sp + 1 : "";
+				if (sp && !strncmp(n, prefix, plen) &&
+				    (n[plen] == '\0' || n[plen] == '-') &&
+				    !paude_looks_like_option(line)) {
+					_cleanup_child_ struct paude_child rm = PAUDE_CHILD_INIT;
+					paude_strvec_pushl(&rm.args, "podman", "rm", "--force",
+							   NULL);
+					paude_strvec_pushf(&rm.args, "%.*s", (int)(sp - line),
+							   line);
+					rm.no_stdout = rm.no_stderr = 1;
+					int st = 0;
+					(void)paude_run_capture(r, &rm, NULL, 0, NULL, NULL, &st,
+								NULL);
+					paude_debug("removed the working container '%s' of an "
+						    "unfinished build",
+						    n);
+				}
+				line = nl ? nl + 1 : NULL;
+			}
+		}
+	}
+	/* With the name twice: `podman untag IMAGE` alone would remove every name. */
+	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
+	int status = 0;
+	const char *const argv[] = { "podman", "untag", alias, alias, NULL };
+	if (run_status(r, argv, &status, &errout, NULL) == 0 && status != 0)
+		paude_debug("cannot untag '%s': %s", alias, errout.buf);
+}
+
 int
 paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		   const struct paude_image_opts *o, struct paude_error **err)
@@ -946,8 +1123,9 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	paude_strvec_pushf(&c.args, "--label=paude.io/image=%s", b->label);
 	paude_strvec_pushf(&c.args, "--label=paude.io/image-hash=%s", b->hash);
 	paude_strvec_pushf(&c.args, "--label=paude.io/version=%s", PAUDE_VERSION);
+	_cleanup_free_ char *alias = b->base ? base_alias(r, b->base) : NULL;
 	if (b->base)
-		paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", b->base);
+		paude_strvec_pushf(&c.args, "--build-arg=BASE_IMAGE=%s", alias ? alias : b->base);
 	for (size_t i = 0; i < b->nargs; i++)
 		paude_strvec_pushf(&c.args, "--build-arg=%s=%s", b->args[i].name, b->args[i].value);
 	for (size_t i = 0; b->raw_args && i < b->raw_args->nr; i++)
@@ -978,6 +1156,8 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	notify(o, PAUDE_IMAGE_EV_BUILD, b->ref);
 	int status = 0;
 	ret = run_logged(r, &c, o, &log, &status, err);
+	if (alias)
+		base_alias_release(r, alias, ret < 0 || status != 0 || paude_signal_pending());
 	if (ret < 0)
 		return ret;
 	if (status != 0) {

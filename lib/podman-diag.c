@@ -129,13 +129,15 @@ paude_podman_problem_fix(enum paude_podman_problem p)
 	_cleanup_free_ char *rundir = paude_podman_runtime_dir();
 	switch (p) {
 	case PAUDE_PODMAN_NO_NET_HELPER:
-		return paude_xstrfmt("%s", "install slirp4netns (Debian/Ubuntu: sudo apt-get install "
-			       "slirp4netns; podman 4.4 and later can use pasta, from the passt "
-			       "package, instead), or run scripts/setup-host.sh");
+		return paude_xstrfmt(
+		    "%s", "install slirp4netns (Debian/Ubuntu: sudo apt-get install "
+			  "slirp4netns; podman 4.4 and later can use pasta, from the passt "
+			  "package, instead), or run scripts/setup-host.sh");
 	case PAUDE_PODMAN_TUN:
-		return paude_xstrfmt("%s", "make /dev/net/tun usable (sudo modprobe tun; sudo chmod 0666 "
-			       "/dev/net/tun, its usual mode; in a container, pass the device in: "
-			       "--device /dev/net/tun)");
+		return paude_xstrfmt(
+		    "%s", "make /dev/net/tun usable (sudo modprobe tun; sudo chmod 0666 "
+			  "/dev/net/tun, its usual mode; in a container, pass the device in: "
+			  "--device /dev/net/tun)");
 	case PAUDE_PODMAN_RUNTIME_DIR: {
 		_cleanup_free_ char *group = group_name();
 		return paude_xstrfmt(
@@ -247,8 +249,9 @@ subid_line(const char *s, size_t len, const char **name, size_t *name_len, unsig
 
 /* Call fn for every valid line. */
 static void
-subid_each(const char *text, void (*fn)(void *ctx, const char *name, size_t name_len,
-					unsigned long start, unsigned long count),
+subid_each(const char *text,
+	   void (*fn)(void *ctx, const char *name, size_t name_len, unsigned long start,
+		      unsigned long count),
 	   void *ctx)
 {
 	const char *s = text;

@@ -88,7 +88,8 @@ explain_run_failure(const char *text)
 		if ((p == PAUDE_PODMAN_NO_NET_HELPER || p == PAUDE_PODMAN_TUN) &&
 		    paude_podman_rootless_netns_reset(&removed, NULL) == 0 && removed)
 			printf("      (removed the rootless network state this failure left)\n");
-	} else if (strstr(text, "cgroups in hybrid mode") || strstr(text, "hybrid mode not supported"))
+	} else if (strstr(text, "cgroups in hybrid mode") ||
+		   strstr(text, "hybrid mode not supported"))
 		printf("      fix: crun cannot run on this host's hybrid cgroups; use runc: "
 		       "install it\n"
 		       "           and set [engine] runtime = \"runc\" in %s\n",
@@ -153,12 +154,14 @@ check_podman(struct paude_runner *r)
 	report("ok", "podman %s (%s, runtime %s, cgroups %s)", version ? version : "?",
 	       rootless ? "rootless" : "rootful", runtime ? runtime : "?", cgroups ? cgroups : "?");
 	report_network_backend(paude_json_get_str(host, "networkBackend"));
-	const char *driver = paude_json_get_str(paude_json_get_obj(info, "store"), "graphDriverName");
+	const char *driver =
+	    paude_json_get_str(paude_json_get_obj(info, "store"), "graphDriverName");
 	if (rootless && driver && !strcmp(driver, "vfs"))
-		report("warn", "podman stores images with the vfs driver: slow, and every layer a "
-			       "full copy (set driver = \"overlay\" in "
-			       "~/.config/containers/storage.conf; Debian: install containers-storage "
-			       "and fuse-overlayfs; then: podman system reset)");
+		report("warn",
+		       "podman stores images with the vfs driver: slow, and every layer a "
+		       "full copy (set driver = \"overlay\" in "
+		       "~/.config/containers/storage.conf; Debian: install containers-storage "
+		       "and fuse-overlayfs; then: podman system reset)");
 	if (rootless) {
 		struct json_object *maps = paude_json_get_obj(host, "idMappings");
 		struct json_object *uidmap = paude_json_get_array(maps, "uidmap");
@@ -185,16 +188,19 @@ check_runtime_dir(void)
 	if (usable && x && *x)
 		report("ok", "runtime directory: %s", dir);
 	else if (usable)
-		report("warn", "XDG_RUNTIME_DIR is not set: podman uses %s (export "
-			       "XDG_RUNTIME_DIR=%s)",
+		report("warn",
+		       "XDG_RUNTIME_DIR is not set: podman uses %s (export "
+		       "XDG_RUNTIME_DIR=%s)",
 		       dir, dir);
 	else if (x && *x)
-		report("FAIL", "XDG_RUNTIME_DIR '%s' is not a directory of yours that you can "
-			       "write (su keeps the old user's: use su - or a fresh login)",
+		report("FAIL",
+		       "XDG_RUNTIME_DIR '%s' is not a directory of yours that you can "
+		       "write (su keeps the old user's: use su - or a fresh login)",
 		       x);
 	else
-		report("FAIL", "no runtime directory: XDG_RUNTIME_DIR is not set and %s is "
-			       "not usable",
+		report("FAIL",
+		       "no runtime directory: XDG_RUNTIME_DIR is not set and %s is "
+		       "not usable",
 		       dir);
 	if (!usable)
 		print_fix(PAUDE_PODMAN_RUNTIME_DIR);

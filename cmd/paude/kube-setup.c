@@ -25,6 +25,9 @@ progress(void *ctx, enum paude_image_event ev, const char *detail)
 	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE:
 		paude_info("Building the base image %s with debootstrap...", detail);
 		break;
+	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE_UNSHARE:
+		paude_info("Building the base image %s with mmdebstrap in unshare mode...", detail);
+		break;
 	case PAUDE_IMAGE_EV_BUILD:
 		paude_info("Building image %s %s (the first time takes a few minutes)...", detail,
 			   where);

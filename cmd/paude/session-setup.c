@@ -615,6 +615,12 @@ image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 			   "the Debian package mirror with debootstrap (about a minute)...",
 			   detail);
 		break;
+	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE_UNSHARE:
+		paude_info("The base image cannot be pulled: building an equivalent one, %s, from "
+			   "the Debian package mirror with mmdebstrap in unshare mode (no root "
+			   "needed; about a minute)...",
+			   detail);
+		break;
 	case PAUDE_IMAGE_EV_BUILD:
 		paude_info("Building image %s (the first time takes a few minutes; later runs "
 			   "reuse it)...",

@@ -42,6 +42,8 @@ enum paude_image_event {
 	PAUDE_IMAGE_EV_BOOTSTRAP_BASE, /* detail: the base being built with debootstrap */
 	PAUDE_IMAGE_EV_BUILD, /* detail: the image being built */
 	PAUDE_IMAGE_EV_BUILT, /* detail: the image just built */
+	/* detail: the base being built with mmdebstrap in a user namespace (not root) */
+	PAUDE_IMAGE_EV_BOOTSTRAP_BASE_UNSHARE,
 };
 
 typedef void (*paude_image_notify_fn)(void *ctx, enum paude_image_event ev, const char *detail);
@@ -181,5 +183,9 @@ int paude_image_recipe(const struct paude_image_opts *o, char **out, struct paud
 int paude_image_agent_tag(const struct paude_image_opts *o, char **out, struct paude_error **err);
 int paude_image_ensure(struct paude_runner *r, const struct paude_image_opts *o, char **out_ref,
 		       struct paude_error **err);
+
+/* For tests: the effective uid that picks how the fallback base is built
+ * (debootstrap as root, else mmdebstrap in unshare mode); -1: geteuid(). */
+extern long paude_image__test_euid;
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Ctrl-C in the middle of `paude create` (here: while it rebuilds an image)
-# exits 130, says it was interrupted, leaves nothing half-created, and the
-# same command can simply be run again.
+# exits 130, says it was interrupted, leaves nothing half-created (not even
+# the build's mounted buildah working container), and the same command can
+# simply be run again.
 . "$(dirname "$0")/lib.sh"
 
 export PAUDE_IMAGE="$PAUDE_BASE_IMAGE"
@@ -21,16 +22,26 @@ test_expect_success 'the proxy image exists (built once)' '
 	no_leftovers "$name"
 '
 
+# The build of paude $1 starts from its own name for the base image,
+# localhost/paude-from-$1-N:base, so its working container is
+# paude-from-$1-N-working-container.
+build_leftovers() {
+	podman ps --all --external --format "{{.Names}}" | grep "^paude-from-$1-"
+	podman images --format "{{.Repository}}" | grep "/paude-from-$1-"
+}
+
 test_expect_success 'Ctrl-C during create exits 130 and leaves nothing behind' '
 	setsid paude create "$name" --rebuild >out 2>err &
 	pid=$! &&
 	test_wait_for 60 grep -q "Building image" err &&
+	test_wait_for 60 build_leftovers "$pid" &&
 	sleep 2 &&
 	kill -INT -- "-$pid" &&
 	rc=0 && wait "$pid" || rc=$? &&
 	test_equal 130 "$rc" &&
 	test_grep "interrupted" err &&
-	no_leftovers "$name"
+	no_leftovers "$name" &&
+	test_must_fail build_leftovers "$pid"
 '
 
 test_expect_success 'the interrupted create can be run again' '

@@ -10,6 +10,10 @@
 #include "paude/podman.h"
 #include "paude/signal.h"
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "fake-runner.h"
 #include "paude/fs.h"
 
@@ -729,6 +733,48 @@ test_podman_failure_carries_stderr(void **state)
 	fake_runner_release(&f);
 }
 
+/* Rootless podman without slirp4netns: start says what is wrong and how to
+ * fix it instead of podman's words, and clears the half-made network
+ * namespace that would break the next start. */
+static void
+test_start_explains_rootless_network_failures(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/paude-test-run.XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	setenv("XDG_RUNTIME_DIR", tmpl, 1);
+	char netns[256], file[320];
+	snprintf(netns, sizeof(netns), "%s/netns", tmpl);
+	snprintf(file, sizeof(file), "%s/rootless-netns-0123", netns);
+	assert_int_equal(mkdir(netns, 0700), 0);
+	FILE *fp = fopen(file, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "start", "paude-proxy-demo"),
+		  .errout = "Error: exec: \"slirp4netns\": executable file not found in $PATH\n",
+		  .status = 127 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_start(b, "demo", &err), PAUDE_ECHILD);
+	assert_true(!strncmp(err->msg,
+			     "cannot start the network proxy of session 'demo': rootless podman "
+			     "cannot make container networks: slirp4netns is not installed (fix: ",
+			     130));
+	assert_null(strstr(err->msg, "executable file not found"));
+	assert_int_equal(access(file, F_OK), -1);
+	assert_int_equal(fake_runner_find(&f, "podman start paude-demo"), -1);
+	paude_error_free(err);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+	assert_int_equal(rmdir(netns), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
 static void
 test_exec_prepare_builds_exec_argv(void **state)
 {
@@ -801,6 +847,7 @@ main(void)
 		cmocka_unit_test(test_create_argv_mount_mode_binds_tree_and_shadows_venvs),
 		cmocka_unit_test(test_create_refuses_bad_venv_dirs_and_root_owned_tree),
 		cmocka_unit_test(test_start_stop_remove_argv),
+		cmocka_unit_test(test_start_explains_rootless_network_failures),
 		cmocka_unit_test(test_remove_without_volume_skips_volume_rm),
 		cmocka_unit_test(test_list_parses_sessions_and_skips_others),
 		cmocka_unit_test(test_list_rejects_malformed_output),

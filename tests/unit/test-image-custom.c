@@ -210,18 +210,23 @@ test_dockerfile_builds_the_user_image_first(void **state)
 	if (r < 0)
 		fail_msg("%s", err->msg);
 	assert_string_equal(ref, p.ref);
-	assert_int_equal(fr.calls.nr, 4);
+	assert_int_equal(fr.calls.nr, 6);
 	const char *user_build = fake_runner_call(&fr, 2);
 	assert_non_null(strstr(user_build, "podman build -f "));
 	assert_non_null(strstr(user_build, "/.devcontainer/Dockerfile -t localhost/paude-user:"));
 	assert_non_null(strstr(user_build, "--build-arg=V=1"));
 	assert_null(strstr(user_build, "--pull=never"));
-	const char *custom_build = fake_runner_call(&fr, 3);
+	/* The second build starts from the first under a name of its own. */
+	const char *tag = fake_runner_call(&fr, 3);
+	char want[256];
+	(void)snprintf(want, sizeof(want), "podman tag %s localhost/paude-from-", p.user_ref);
+	assert_true(!strncmp(tag, want, strlen(want)));
+	const char *custom_build = fake_runner_call(&fr, 4);
 	assert_non_null(strstr(custom_build, "--pull=never"));
 	assert_non_null(strstr(custom_build, p.ref));
-	char want[128];
-	(void)snprintf(want, sizeof(want), "--build-arg=BASE_IMAGE=%s", p.user_ref);
+	(void)snprintf(want, sizeof(want), "--build-arg=BASE_IMAGE=%s", strrchr(tag, ' ') + 1);
 	assert_non_null(strstr(custom_build, want));
+	assert_true(!strncmp(fake_runner_call(&fr, 5), "podman untag localhost/paude-from-", 34));
 	free(ref);
 	fake_runner_release(&fr);
 	paude_image_custom_release(&p);
