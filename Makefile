@@ -186,7 +186,8 @@ lint:
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB lib cmd
-	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh .ci/run scripts/*.sh \
+	shellcheck -x $(wildcard tests/*.sh tests/integration/*.sh tests/integration/rootless/*.sh \
+		.ci/run scripts/*.sh \
 		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-* \
 		containers/proxy/paude-proxy-*)
 

@@ -8,11 +8,21 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
+# Rootless podman needs what podman only recommends (and so what
+# --no-install-recommends leaves out): slirp4netns for container networks,
+# uidmap for subordinate ids, dbus-user-session for a user's systemd, and
+# a storage configuration (containers-storage ships podman's default one;
+# without it rootless podman falls back to the slow vfs driver), with
+# fuse-overlayfs where the kernel cannot mount overlayfs rootless.
+# mmdebstrap builds the fallback base image without root (debootstrap
+# needs root). See docs/ROOTLESS.md.
+ROOTLESS_PKGS=(slirp4netns uidmap dbus-user-session containers-storage fuse-overlayfs
+	mmdebstrap)
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev libssl-dev podman runc catatonit uidmap
 	netavark aardvark-dns
 	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
-	docker-registry openssl python3)
+	docker-registry openssl python3 "${ROOTLESS_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -91,3 +101,20 @@ for f in /etc/subuid /etc/subgid; do
 		echo "containers:2147483647:2147483648" | $SUDO tee -a "$f" >/dev/null
 	fi
 done
+
+# Rootless podman for the user who ran this (through sudo): subordinate
+# ids, which useradd gives new accounts but older ones may lack. Added only
+# when the user has none; the rest (a runtime directory, a usable
+# /dev/net/tun) is the login's and the host's: paude doctor checks them.
+if [ "$(id -u)" -ne 0 ]; then
+	me=$(id -un)
+	if ! grep -Eq "^($me|$(id -u)):" /etc/subuid 2>/dev/null ||
+		! grep -Eq "^($me|$(id -u)):" /etc/subgid 2>/dev/null; then
+		next=$(cat /etc/subuid /etc/subgid 2>/dev/null |
+			awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }')
+		$SUDO usermod --add-subuids "$next-$((next + 65535))" \
+			--add-subgids "$next-$((next + 65535))" "$me"
+		echo "setup-host: gave $me subordinate ids $next-$((next + 65535)) for rootless podman" >&2
+		podman system migrate >/dev/null 2>&1 || true
+	fi
+fi
