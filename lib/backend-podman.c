@@ -231,6 +231,22 @@ check_volume_size(struct paude_backend *b, const char *vol, const char *size,
 	return podman_run(b, NULL, err, "volume", "unmount", vol, NULL);
 }
 
+/*
+ * Put what failed in front of a podman error: "WHAT: podman's words", or,
+ * for a host problem paude knows (rootless podman's needs), "WHAT: what is
+ * wrong (fix: ...)" instead of podman's words.
+ */
+static void _printf_(2, 3) explain_or_wrap(struct paude_error **err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
+	paude_buf_vaddf(&what, NULL, fmt, ap);
+	va_end(ap);
+	if (paude_podman_explain(err, what.buf) == PAUDE_PODMAN_OK)
+		paude_error_wrap(err, "%s", what.buf);
+}
+
 static int
 podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	      struct paude_error **err)
@@ -317,7 +333,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	paude_strvec_push(&vc.args, vol);
 	r = paude_run_output(b->runner, &vc, NULL, err);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot create volume '%s'", vol);
+		explain_or_wrap(err, "cannot create volume '%s'", vol);
 		goto rollback;
 	}
 	if ((r = paude_signal_check(err)) < 0)
@@ -327,7 +343,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 
 	r = paude_net_podman_create(b->runner, name, &al, &nopts, &net_args, err);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot create the network of session '%s'", name);
+		explain_or_wrap(err, "cannot create the network of session '%s'", name);
 		goto rollback;
 	}
 	if ((r = paude_signal_check(err)) < 0)
@@ -338,7 +354,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	/* podman has read it into the container's configuration. */
 	paude_env_file_remove(&envf);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot create container '%s'", ctr);
+		explain_or_wrap(err, "cannot create container '%s'", ctr);
 		goto rollback;
 	}
 	if ((r = paude_signal_check(err)) < 0)
@@ -372,18 +388,12 @@ podman_start(struct paude_backend *b, const char *name, struct paude_error **err
 	/* The proxy first: the agent's only way out must be there when it is. */
 	r = paude_net_podman_start(b->runner, name, NULL, err);
 	if (r < 0) {
-		_cleanup_free_ char *what = NULL;
-		what = paude_xstrfmt("cannot start the network proxy of session '%s'", name);
-		if (paude_podman_explain(err, what) == PAUDE_PODMAN_OK)
-			paude_error_wrap(err, "%s", what);
+		explain_or_wrap(err, "cannot start the network proxy of session '%s'", name);
 		return r;
 	}
 	r = podman_run(b, NULL, err, "start", ctr, NULL);
 	if (r < 0) {
-		_cleanup_free_ char *what = NULL;
-		what = paude_xstrfmt("cannot start session '%s'", name);
-		if (paude_podman_explain(err, what) == PAUDE_PODMAN_OK)
-			paude_error_wrap(err, "%s", what);
+		explain_or_wrap(err, "cannot start session '%s'", name);
 		/* The proxy would keep its network namespace alive for nothing. */
 		paude_net_podman_stop(b->runner, name, NULL, NULL);
 		return r;

@@ -201,6 +201,10 @@ paude_podman_explain(struct paude_error **err, const char *what)
 	if (!err || !*err)
 		return PAUDE_PODMAN_OK;
 	enum paude_podman_problem p = paude_podman_diagnose((*err)->msg);
+	/* Rootful, missing subordinate ids are those of the user "containers"
+	 * that --userns=auto takes from: the caller says so, not this. */
+	if (p == PAUDE_PODMAN_SUBIDS && geteuid() == 0)
+		p = PAUDE_PODMAN_OK;
 	if (p == PAUDE_PODMAN_OK)
 		return p;
 	paude_debug("%s: %s", what, (*err)->msg);

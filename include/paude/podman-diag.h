@@ -38,7 +38,9 @@ char *paude_podman_problem_fix(enum paude_podman_problem p);
  * clear podman's half-made rootless network state when the failure left
  * some (after NO_NET_HELPER and TUN the next attempt would otherwise fail
  * with "failed to mount runtime directory for rootless netns"). what: the
- * context, "cannot start session 'x'". Returns the problem found.
+ * context, "cannot start session 'x'". Returns the problem found. As root,
+ * missing subordinate ids are not this user's problem (rootful podman's
+ * --userns=auto takes them from the user "containers"): left as they are.
  */
 enum paude_podman_problem paude_podman_explain(struct paude_error **err, const char *what);
 

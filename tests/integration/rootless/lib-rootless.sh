@@ -3,6 +3,10 @@
 # rootless podman (run.sh runs these files as the user that
 # prepare-user.sh prepares, when it runs as root).
 # shellcheck disable=SC2034
+# Podman's image store: the user's own, not one in the private HOME that
+# lib.sh makes (a store per test file would build every image again, and
+# its files, owned by subordinate ids, could not go with the trash).
+export XDG_DATA_HOME="${XDG_DATA_HOME:-$HOME/.local/share}"
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 if [ "$(id -u)" -eq 0 ]; then
