@@ -70,8 +70,10 @@ chown -R "$uid:$gid" "$copy"
 
 # Start from an empty image store, no leftover containers and no pause
 # process (migrate stops it): the store is this test user's alone.
-"$src/tests/integration/rootless/as-user.sh" podman system reset --force >/dev/null 2>&1 || true
+# (migrate first: reset forgets the pause process's pid file and so would
+# leave it running.)
 "$src/tests/integration/rootless/as-user.sh" podman system migrate >/dev/null 2>&1 || true
+"$src/tests/integration/rootless/as-user.sh" podman system reset --force >/dev/null 2>&1 || true
 rm -f "$rundir"/netns/rootless-netns-*
 
 echo "$user $uid $rundir"
