@@ -162,6 +162,10 @@ check_podman(struct paude_runner *r)
 		       "full copy (set driver = \"overlay\" in "
 		       "~/.config/containers/storage.conf; Debian: install containers-storage "
 		       "and fuse-overlayfs; then: podman system reset)");
+	if (rootless && cgroups && !strcmp(cgroups, "v1"))
+		report("warn", "rootless podman cannot apply resource limits on cgroups v1: "
+			       "sessions run without their memory, CPU and process limits (boot "
+			       "with cgroups v2, or use rootful podman)");
 	if (rootless) {
 		struct json_object *maps = paude_json_get_obj(host, "idMappings");
 		struct json_object *uidmap = paude_json_get_array(maps, "uidmap");

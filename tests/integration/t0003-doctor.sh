@@ -1,7 +1,9 @@
 #!/bin/bash
-# paude doctor against real podman: a healthy host passes; a host where
+# paude doctor against real podman: a healthy host passes (its container
+# runs on an internal network, as a session's agent does); a host where
 # podman asks for limits the kernel will not grant (nested/VM hosts) is
-# recognised from podman's own error and the fix is printed.
+# recognised from podman's own error and the fix is printed. (Rootless
+# podman's needs: tests/integration/rootless/.)
 . "$(dirname "$0")/lib.sh"
 
 test_expect_success 'doctor passes on a working host' '
@@ -9,6 +11,14 @@ test_expect_success 'doctor passes on a working host' '
 	test_grep "^ok    podman " out &&
 	test_grep "^ok    containers run" out &&
 	test_grep "^ok    git-remote-paude" out
+'
+
+test_expect_success 'doctor runs its container on an internal network, which it removes' '
+	paude doctor >out 2>err &
+	pid=$! &&
+	wait "$pid" &&
+	test_grep "^ok    containers run on an internal network" out &&
+	test_must_fail podman network exists "paude-doctor-$pid"
 '
 
 test_expect_success 'doctor recognises an ungrantable nofile limit and prints the fix' '
