@@ -819,22 +819,29 @@ bootstrap_base_unshare(struct paude_runner *r, const struct paude_image_opts *o,
 			   "--format=tar", PAUDE_IMAGE_FALLBACK_SUITE, "-", mirror, NULL);
 	mm.no_stdin = 1;
 	mm.out = -1;
-	if ((mm.err = dup_fd(out, err)) < 0)
-		return mm.err;
+	int fd = dup_fd(out, err);
+	if (fd < 0)
+		return fd;
+	mm.err = fd;
 	ret = paude_child_start(r, &mm, err);
 	if (ret < 0)
 		return ret;
 	paude_strvec_pushl(&imp.args, "podman", "import", "-", ref, NULL);
 	imp.in = TAKE_FD(mm.out);
 	int st_imp = 0, st_mm = 0;
-	if ((imp.out = dup_fd(out, err)) < 0 || (imp.err = dup_fd(out, err)) < 0) {
-		ret = imp.out < 0 ? imp.out : imp.err;
+	if ((fd = dup_fd(out, err)) >= 0) {
+		imp.out = fd;
+		if ((fd = dup_fd(out, err)) >= 0)
+			imp.err = fd;
+	}
+	if (fd < 0) {
+		/* imp never starts: its fds are ours to close, and mm ends on the
+		 * closed pipe. */
+		close(imp.in);
 		if (imp.out > 0)
 			close(imp.out);
-		close(imp.in);
-		imp.in = imp.out = 0;
 		(void)paude_child_finish(r, &mm, &st_mm, NULL);
-		return ret;
+		return fd;
 	}
 	ret = paude_child_start(r, &imp, err);
 	if (ret == 0)
