@@ -25,16 +25,21 @@ test_expect_success 'the proxy image exists (built once)' '
 # The build of paude $1 starts from its own name for the base image,
 # localhost/paude-from-$1-N:base, so its working container is
 # paude-from-$1-N-working-container.
+working_container() {
+	podman ps --all --external --format "{{.Names}}" | grep "^paude-from-$1-.*-working-container"
+}
 build_leftovers() {
-	podman ps --all --external --format "{{.Names}}" | grep "^paude-from-$1-"
-	podman images --format "{{.Repository}}" | grep "/paude-from-$1-"
+	{
+		podman ps --all --external --format "{{.Names}}"
+		podman images --format "{{.Repository}}"
+	} | grep -E "(^|/)paude-from-$1-"
 }
 
 test_expect_success 'Ctrl-C during create exits 130 and leaves nothing behind' '
 	setsid paude create "$name" --rebuild >out 2>err &
 	pid=$! &&
 	test_wait_for 60 grep -q "Building image" err &&
-	test_wait_for 60 build_leftovers "$pid" &&
+	test_wait_for 60 working_container "$pid" &&
 	sleep 2 &&
 	kill -INT -- "-$pid" &&
 	rc=0 && wait "$pid" || rc=$? &&
