@@ -128,6 +128,9 @@ report_network_backend(const char *backend)
 		       backend);
 }
 
+/* The uid ranges rootless podman maps (from podman info), -1 if unknown. */
+static int podman_uid_ranges = -1;
+
 static void
 check_podman(struct paude_runner *r)
 {
@@ -166,14 +169,10 @@ check_podman(struct paude_runner *r)
 		report("warn", "rootless podman cannot apply resource limits on cgroups v1: "
 			       "sessions run without their memory, CPU and process limits (boot "
 			       "with cgroups v2, or use rootful podman)");
-	if (rootless) {
-		struct json_object *maps = paude_json_get_obj(host, "idMappings");
-		struct json_object *uidmap = paude_json_get_array(maps, "uidmap");
-		if (uidmap && json_object_array_length(uidmap) < 2) {
-			report("FAIL", "podman runs with no subordinate ids (a single id mapped)");
-			print_fix(PAUDE_PODMAN_SUBIDS);
-		}
-	}
+	struct json_object *uidmap =
+	    paude_json_get_array(paude_json_get_obj(host, "idMappings"), "uidmap");
+	if (rootless && uidmap)
+		podman_uid_ranges = (int)json_object_array_length(uidmap);
 }
 
 /*
@@ -225,8 +224,21 @@ check_subids(void)
 	const struct passwd *pw = getpwuid(getuid());
 	const char *user = pw ? pw->pw_name : NULL;
 	unsigned long u = subids("/etc/subuid", user), g = subids("/etc/subgid", user);
+	if (u >= 65536 && g >= 65536 && podman_uid_ranges == 1) {
+		report("FAIL",
+		       "subordinate ids: %lu user, %lu group, but podman still runs "
+		       "without them (it started before they were added)",
+		       u, g);
+		printf("      fix: podman system migrate\n");
+		return;
+	}
 	if (u >= 65536 && g >= 65536) {
 		report("ok", "subordinate ids: %lu user, %lu group", u, g);
+		return;
+	}
+	if (podman_uid_ranges > 1) {
+		/* Given from elsewhere than the files (NSS, libsubid). */
+		report("ok", "subordinate ids: podman maps %d uid ranges", podman_uid_ranges);
 		return;
 	}
 	report(u && g ? "warn" : "FAIL",
@@ -275,7 +287,6 @@ static void
 check_rootless(void)
 {
 	check_runtime_dir();
-	check_subids();
 	check_net_helper();
 	check_tun();
 }
@@ -428,9 +439,12 @@ PAUDE_CMD(doctor)
 		report("FAIL", "podman not found on PATH (install it: "
 			       "https://podman.io/docs/installation)");
 	} else {
+		podman_uid_ranges = -1;
 		if (geteuid() != 0)
 			check_rootless();
 		check_podman(ctx->runner);
+		if (geteuid() != 0)
+			check_subids();
 		check_run(ctx->runner);
 	}
 	check_tool("git", "needed to move code in and out of sessions");
