@@ -114,7 +114,7 @@ if [ "$(id -u)" -ne 0 ]; then
 			awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }')
 		$SUDO usermod --add-subuids "$next-$((next + 65535))" \
 			--add-subgids "$next-$((next + 65535))" "$me"
-		echo "setup-host: gave $me subordinate ids $next-$((next + 65535)) for rootless podman" >&2
-		podman system migrate >/dev/null 2>&1 || true
+		echo "setup-host: gave $me subordinate ids $next-$((next + 65535)) for rootless podman;" \
+			"podman uses them after: podman system migrate (it stops your containers)" >&2
 	fi
 fi
