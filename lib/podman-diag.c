@@ -297,20 +297,43 @@ paude_subid_count(const char *text, const char *name, uid_t id)
 	return c.total;
 }
 
+#define SUBID_MAX_RANGES 256
+
+struct ranges {
+	unsigned long start[SUBID_MAX_RANGES], end[SUBID_MAX_RANGES];
+	size_t nr;
+};
+
 static void
-end_one(void *ctx, const char *name, size_t name_len, unsigned long start, unsigned long count)
+range_one(void *ctx, const char *name, size_t name_len, unsigned long start, unsigned long count)
 {
-	unsigned long *end = ctx;
+	struct ranges *r = ctx;
 	(void)name;
 	(void)name_len;
-	if (start <= ~0ul - count && start + count > *end)
-		*end = start + count;
+	if (r->nr < SUBID_MAX_RANGES && start <= ~0ul - count) {
+		r->start[r->nr] = start;
+		r->end[r->nr] = start + count;
+		r->nr++;
+	}
 }
 
 unsigned long
 paude_subid_next_free(const char *text)
 {
-	unsigned long end = SUBID_FIRST;
-	subid_each(text, end_one, &end);
-	return end;
+	/* Ranges can be anywhere (rootful podman's "containers" range usually
+	 * ends at 2^32): move past each one that overlaps, until none does. */
+	struct ranges r = { .nr = 0 };
+	subid_each(text, range_one, &r);
+	unsigned long c = SUBID_FIRST;
+	bool moved = true;
+	while (moved) {
+		moved = false;
+		for (size_t i = 0; i < r.nr; i++) {
+			if (r.start[i] < c + SUBID_RANGE && r.end[i] > c) {
+				c = r.end[i];
+				moved = true;
+			}
+		}
+	}
+	return c;
 }

@@ -106,12 +106,21 @@ done
 # ids, which useradd gives new accounts but older ones may lack. Added only
 # when the user has none; the rest (a runtime directory, a usable
 # /dev/net/tun) is the login's and the host's: paude doctor checks them.
+# The first range of 65536 ids from 100000 up that no entry overlaps
+# (entries can be anywhere: the range of "containers" above ends at 2^32).
+# shellcheck disable=SC2016  # an awk program
+free_range_awk='NF == 3 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { s[++k] = $2; e[k] = $2 + $3 }
+END {
+	c = 100000
+	do { moved = 0; for (i = 1; i <= k; i++) if (s[i] < c + n && e[i] > c) { c = e[i]; moved = 1 } } while (moved)
+	print c
+}'
 if [ "$(id -u)" -ne 0 ]; then
 	me=$(id -un)
 	if ! grep -Eq "^($me|$(id -u)):" /etc/subuid 2>/dev/null ||
 		! grep -Eq "^($me|$(id -u)):" /etc/subgid 2>/dev/null; then
 		next=$(cat /etc/subuid /etc/subgid 2>/dev/null |
-			awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }')
+			awk -F: -v n=65536 "$free_range_awk")
 		$SUDO usermod --add-subuids "$next-$((next + 65535))" \
 			--add-subgids "$next-$((next + 65535))" "$me"
 		echo "setup-host: gave $me subordinate ids $next-$((next + 65535)) for rootless podman;" \

@@ -59,8 +59,7 @@ int paude_podman_rootless_netns_reset(unsigned *removed, struct paude_error **er
 /*
  * Subordinate id files (/etc/subuid, /etc/subgid: NAME_OR_ID:START:COUNT
  * lines). The number of ids TEXT grants to user NAME or id ID, and the
- * first id after every range in it (at least 100000), where a new range of
- * 65536 can go.
+ * first id from 100000 up where a range of 65536 overlaps none in TEXT.
  */
 unsigned long paude_subid_count(const char *text, const char *name, uid_t id);
 unsigned long paude_subid_next_free(const char *text);

@@ -121,9 +121,20 @@ test_subid_files_are_counted_and_the_next_free_range_found(void **state)
 	assert_int_equal(paude_subid_count(text, "dave", 1002), 0);
 	assert_int_equal(paude_subid_count(text, NULL, 1001), 65536);
 	assert_int_equal(paude_subid_count("", "alice", 1000), 0);
-	assert_int_equal(paude_subid_next_free(text), 300010);
+	/* alice 100000+65536, 1001 165536+65536, bob 231072+1000: then 232072,
+	 * where 65536 fit before alice's 300000+10. */
+	assert_int_equal(paude_subid_next_free(text), 232072);
+	assert_int_equal(paude_subid_next_free("a:100000:65536\nb:165536:100000\nc:270000:5\n"),
+			 270005);
 	assert_int_equal(paude_subid_next_free(""), 100000);
 	assert_int_equal(paude_subid_next_free("x:1:10\n"), 100000);
+	/* A range far above (rootful podman's "containers") does not count;
+	 * a gap too small is skipped. */
+	assert_int_equal(paude_subid_next_free("containers:2147483647:2147483648\n"
+					       "a:100000:65536\n"),
+			 165536);
+	assert_int_equal(paude_subid_next_free("a:100000:65536\nb:200000:65536\n"), 265536);
+	assert_int_equal(paude_subid_next_free("a:100000:65536\nb:300000:65536\n"), 165536);
 }
 
 static void

@@ -31,9 +31,17 @@ home=$(getent passwd "$user" | cut -d: -f6)
 has_ids() {
 	grep -Eq "^($user|$uid):[0-9]+:[0-9]+$" "$1" 2>/dev/null
 }
+# The first range of 65536 ids from 100000 up that no entry overlaps.
+# shellcheck disable=SC2016  # an awk program
+free_range_awk='NF == 3 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { s[++k] = $2; e[k] = $2 + $3 }
+END {
+	c = 100000
+	do { moved = 0; for (i = 1; i <= k; i++) if (s[i] < c + n && e[i] > c) { c = e[i]; moved = 1 } } while (moved)
+	print c
+}'
 if ! has_ids /etc/subuid || ! has_ids /etc/subgid; then
 	next=$(cat /etc/subuid /etc/subgid 2>/dev/null |
-		awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }')
+		awk -F: -v n=65536 "$free_range_awk")
 	range="$next-$((next + 65535))"
 	has_ids /etc/subuid || usermod --add-subuids "$range" "$user"
 	has_ids /etc/subgid || usermod --add-subgids "$range" "$user"
