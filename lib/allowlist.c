@@ -14,15 +14,28 @@ struct alias {
 };
 
 /*
- * vertexai: the Vertex AI endpoints ({region}-aiplatform.googleapis.com,
- * aiplatform.googleapis.com) and everything Google auth uses from a
- * session: oauth2.googleapis.com (token refresh for gcloud ADC),
- * sts.googleapis.com and iamcredentials.googleapis.com (workload identity,
- * impersonation), accounts.google.com and www.google.com (OAuth). All are
- * under these two entries.
+ * Each alias lists the hosts its job needs, nothing wider (docs/SECURITY.md
+ * gives the reason for each; the wide forms, .googleapis.com and
+ * .google.com, stay available as explicit values).
+ *
+ * vertexai: Claude Code on Vertex AI calls REGION-aiplatform.googleapis.com
+ * (CLOUD_ML_REGION, or a per-model region) or aiplatform.googleapis.com
+ * (region "global"), and gcloud ADC gets its access tokens from
+ * oauth2.googleapis.com (user and service-account credentials),
+ * sts.googleapis.com (workload identity federation) or
+ * iamcredentials.googleapis.com (impersonation).
  */
-static const char *const vertexai_domains[] = { ".googleapis.com", ".google.com", NULL };
-static const char *const pypi_domains[] = { ".pypi.org", ".pythonhosted.org", NULL };
+static const char *const vertexai_domains[] = {
+	"*-aiplatform.googleapis.com", /* PAUDE_ALLOWLIST_REGIONAL: REGION-aiplatform */
+	"aiplatform.googleapis.com",
+	"oauth2.googleapis.com",
+	"sts.googleapis.com",
+	"iamcredentials.googleapis.com",
+	NULL,
+};
+/* pypi: pip's index (pypi.org/simple) and its downloads; not the upload
+ * host (upload.pypi.org) or test.pypi.org. */
+static const char *const pypi_domains[] = { "pypi.org", "files.pythonhosted.org", NULL };
 
 static const struct alias aliases[] = {
 	{ "vertexai", vertexai_domains },
@@ -151,6 +164,15 @@ paude_allowlist_check_domain(const char *value, struct paude_error **err)
 				 "a single label is not allowed (give a full name such as "
 				 "'example.com' or '.example.com')");
 	return 0;
+}
+
+int
+paude_allowlist_check_entry(const char *entry, struct paude_error **err)
+{
+	size_t n = strlen(PAUDE_ALLOWLIST_REGIONAL);
+	if (entry && !strncmp(entry, PAUDE_ALLOWLIST_REGIONAL, n))
+		return paude_allowlist_check_domain(entry + n, err);
+	return paude_allowlist_check_domain(entry, err);
 }
 
 static int

@@ -177,6 +177,24 @@ container_security(void)
 }
 
 /*
+ * Pod-level sysctls. Only the "safe" set is allowed by default (kubelet
+ * refuses a pod with any other, SysctlForbidden; OpenShift's SCCs too), so
+ * IPv6 cannot be switched off here the way Podman sessions have it
+ * (net.ipv6.conf.*.disable_ipv6 is an unsafe sysctl); on a cluster the
+ * NetworkPolicies, which cover both address families, bound the pods.
+ * Unprivileged ICMP sockets (ping) are off: that one is safe.
+ */
+static struct json_object *
+pod_sysctls(void)
+{
+	struct json_object *arr = jarr();
+	struct json_object *s = push(arr, jobj());
+	put(s, "name", jstr("net.ipv4.ping_group_range"));
+	put(s, "value", jstr(PAUDE_PING_GROUP_RANGE_OFF));
+	return arr;
+}
+
+/*
  * On OpenShift the SCC picks the uid (and fsGroup) from the namespace's
  * range, and setting one would be refused; elsewhere runAsNonRoot needs a
  * numeric uid, because the images name their user.
@@ -187,6 +205,7 @@ pod_security(const struct paude_kube_opts *opts, int uid, int gid)
 	struct json_object *sc = jobj();
 	put(sc, "runAsNonRoot", json_object_new_boolean(1));
 	put(put(sc, "seccompProfile", jobj()), "type", jstr("RuntimeDefault"));
+	put(sc, "sysctls", pod_sysctls());
 	if (!opts->openshift) {
 		put(sc, "runAsUser", json_object_new_int(uid));
 		put(sc, "runAsGroup", json_object_new_int(gid));
@@ -703,7 +722,10 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "no network proxy image for session '%s'", name);
 		_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
-		const struct paude_squid_opts sq = { .session = name };
+		const struct paude_squid_opts sq = {
+			.session = name,
+			.allow_private_dst = (const char *const *)spec->meta.allow_private_dst.v,
+		};
 		if ((r = paude_squid_config(&conf, &al, &sq, err)) < 0)
 			return r;
 		push(items, proxy_policy(name, g != NULL));

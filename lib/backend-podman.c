@@ -85,6 +85,20 @@ podman_exists(struct paude_backend *b, const char *what, const char *name, bool 
 }
 
 void
+paude_podman_no_ipv6(struct paude_strvec *out)
+{
+	/*
+	 * Off in the container's network namespace, on every interface and on
+	 * any added later: no link-local path to the host's services on "::"
+	 * and no ICMPv6, whatever the networks offer. Unprivileged ICMP
+	 * sockets (ping) are off too.
+	 */
+	paude_strvec_pushl(out, "--sysctl=net.ipv6.conf.all.disable_ipv6=1",
+			   "--sysctl=net.ipv6.conf.default.disable_ipv6=1",
+			   "--sysctl=net.ipv4.ping_group_range=" PAUDE_PING_GROUP_RANGE_OFF, NULL);
+}
+
+void
 paude_podman_create_argv(const struct paude_session_spec *spec, const char *const *net_args,
 			 const char *env_file, struct paude_strvec *out)
 {
@@ -136,6 +150,7 @@ paude_podman_create_argv(const struct paude_session_spec *spec, const char *cons
 		_cleanup_free_ char *cpus = paude_cpus_format(m->cpus_milli);
 		paude_strvec_pushf(out, "--cpus=%s", cpus);
 	}
+	paude_podman_no_ipv6(out);
 	paude_strvec_pushf(out, "--volume=%s:/pvc", vol);
 	paude_strvec_pushl(out, "--workdir", PAUDE_WORKSPACE_DIR, NULL);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -285,6 +300,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 		.proxy_image = spec->proxy_image ? spec->proxy_image : getenv("PAUDE_PROXY_IMAGE"),
 		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
 		.gateway = spec->gateway,
+		.allow_private_dst = (const char *const *)spec->meta.allow_private_dst.v,
 	};
 	if (nopts.egress_network && !*nopts.egress_network)
 		nopts.egress_network = NULL;

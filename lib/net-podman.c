@@ -11,6 +11,7 @@
 #include "paude/json.h"
 #include "paude/session.h"
 #include "paude/limits.h"
+#include "paude/podman.h"
 #include "banned.h"
 
 #define MAX_SUBNET_TRIES 8
@@ -274,7 +275,9 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
-	const struct paude_squid_opts sq = { .session = name, .listen_addr = ip };
+	const struct paude_squid_opts sq = { .session = name,
+					     .listen_addr = ip,
+					     .allow_private_dst = opts->allow_private_dst };
 	int status = 0;
 	int ret;
 
@@ -326,6 +329,9 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 	paude_strvec_pushf(&c.args, "--memory=%s", mem);
 	paude_strvec_pushf(&c.args, "--memory-swap=%s", mem);
 	paude_strvec_pushf(&c.args, "--cpus=%s", cpus);
+	/* squid talks IPv4 only: no IPv6 path to the host's link-local
+	 * addresses (see paude_podman_no_ipv6). */
+	paude_podman_no_ipv6(&c.args);
 	paude_strvec_push(&c.args, "--env");
 	if (al->unrestricted)
 		paude_strvec_push(&c.args, "PAUDE_GATEWAY_ONLY=1");

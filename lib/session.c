@@ -14,6 +14,7 @@ paude_session_init(struct paude_session *s)
 	memset(s, 0, sizeof(*s));
 	paude_strvec_init(&s->agent_args);
 	paude_strvec_init(&s->allowed_domains);
+	paude_strvec_init(&s->allow_private_dst);
 	paude_strvec_init(&s->venv_shadows);
 	paude_strvec_init(&s->setup);
 }
@@ -32,6 +33,7 @@ paude_session_release(struct paude_session *s)
 	free(s->gateway);
 	paude_strvec_clear(&s->agent_args);
 	paude_strvec_clear(&s->allowed_domains);
+	paude_strvec_clear(&s->allow_private_dst);
 	paude_strvec_clear(&s->venv_shadows);
 	paude_strvec_clear(&s->setup);
 	paude_session_init(s);
@@ -312,6 +314,10 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 	}
 	if (s->gateway)
 		push_label(out, PAUDE_LABEL_GATEWAY, s->gateway);
+	if (s->allow_private_dst.nr) {
+		_cleanup_free_ char *v = encode_list(&s->allow_private_dst);
+		push_label(out, PAUDE_LABEL_PRIVATE_DST, v);
+	}
 }
 
 void
@@ -407,6 +413,9 @@ paude_session_from_labels(struct paude_session *out,
 	if (r >= 0)
 		r = decode_limit(NULL, &s.cpus_milli, PAUDE_LABEL_CPUS,
 				 lookup(ctx, PAUDE_LABEL_CPUS), 0, 0, err);
+	if (r >= 0)
+		r = decode_list(&s.allow_private_dst, PAUDE_LABEL_PRIVATE_DST,
+				lookup(ctx, PAUDE_LABEL_PRIVATE_DST), err);
 	/* Sessions from before the label existed kept their code in the volume. */
 	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
 	if (r >= 0 && mode) {

@@ -34,6 +34,11 @@ static const char usage[] =
     "                          or a domain and its subdomains (.example.com).\n"
     "                          Custom values replace the default list unless\n"
     "                          'default' is given too; 'all' disables filtering.\n"
+    "                          vertexai: REGION-aiplatform.googleapis.com,\n"
+    "                          aiplatform, oauth2, sts, iamcredentials\n"
+    "                          .googleapis.com; pypi: pypi.org,\n"
+    "                          files.pythonhosted.org. Wider forms (.googleapis.com,\n"
+    "                          .google.com) only when given explicitly.\n"
     "  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
     "                          repeatable: -a '-p \"explain this code\"'\n"
     "  --mount-workspace       mount this directory read-write in the session\n"
@@ -77,7 +82,8 @@ static const char usage[] =
     "\n"
     "Environment: PAUDE_BASE_IMAGE (base OS image), PAUDE_IMAGE (use this agent\n"
     "image as is), PAUDE_CA_BUNDLE (CA bundle for TLS-inspecting proxies; empty to\n"
-    "disable).\n";
+    "disable), PAUDE_PROXY_ALLOW_PRIVATE_DST (IPv4 ranges such as 10.20.0.0/16 that\n"
+    "allowed names may lead to; the proxy refuses every other private address).\n";
 
 enum {
 	OPT_YOLO = CLI_OPT_FIRST_PRIVATE,

@@ -67,6 +67,8 @@ print_json(const struct paude_session_list *l)
 				       paude_json_array_from_strvec(&s->agent_args));
 		json_object_object_add(o, "allowed_domains",
 				       paude_json_array_from_strvec(&s->allowed_domains));
+		json_object_object_add(o, "allow_private_dst",
+				       paude_json_array_from_strvec(&s->allow_private_dst));
 		_cleanup_free_ char *net = paude_setup_describe_network(s);
 		json_object_object_add(o, "network", json_object_new_string(net));
 		json_object_object_add(

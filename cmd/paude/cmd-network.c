@@ -88,8 +88,16 @@ PAUDE_CMD(network)
 		_cleanup_free_ char *d = paude_sanitize_str(al.domains.v[i], 0);
 		printf("%s%s", i ? " " : "", d);
 	}
-	printf("\n          (.example.com: the domain and its subdomains; HTTP on port 80,\n"
+	printf("\n          (.example.com: the domain and its subdomains; *-example.com: any\n"
+	       "          one label ending in '-' before example.com; HTTP on port 80,\n"
 	       "          HTTPS on port 443 only)\n");
+	printf("Refused:  allowed names that lead to loopback, private, link-local, CGNAT,\n"
+	       "          multicast or reserved addresses (IPv4 and IPv6)");
+	for (size_t i = 0; i < s.allow_private_dst.nr; i++) {
+		_cleanup_free_ char *range = paude_sanitize_str(s.allow_private_dst.v[i], 0);
+		printf("%s%s", i ? ", " : ",\n          except " PAUDE_PRIVATE_DST_ENV ": ", range);
+	}
+	printf("\n");
 
 	if (!b->ops->proxy_log)
 		return gateway_calls(b, &s);

@@ -532,7 +532,13 @@ paude_setup_network(struct paude_session *m, struct paude_error **err)
 		return r;
 	paude_strvec_clear(&m->allowed_domains);
 	paude_strvec_pushv(&m->allowed_domains, (const char *const *)al.requested.v);
-	return 0;
+	/* Private destinations stay refused unless the user names ranges to
+	 * except; an unrestricted session has no proxy to tell. */
+	paude_strvec_clear(&m->allow_private_dst);
+	const char *priv = getenv(PAUDE_PRIVATE_DST_ENV);
+	if (al.unrestricted || !priv || !*priv)
+		return 0;
+	return paude_private_dst_parse(&m->allow_private_dst, priv, err);
 }
 
 void
@@ -585,6 +591,9 @@ paude_setup_describe_network(const struct paude_session *m)
 {
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
 	paude_allowlist_describe(&b, (const char *const *)m->allowed_domains.v);
+	for (size_t i = 0; i < m->allow_private_dst.nr; i++)
+		paude_buf_addf(&b, NULL, "%s%s", i ? ", " : "; private destinations allowed: ",
+			       m->allow_private_dst.v[i]);
 	return paude_buf_detach(&b);
 }
 

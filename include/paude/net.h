@@ -6,8 +6,11 @@
  * Allowlist values (repeatable, and each may hold several values separated
  * by commas):
  *   default    vertexai + pypi (also what an empty list means)
- *   vertexai   Vertex AI and Google OAuth: .googleapis.com, .google.com
- *   pypi       .pypi.org, .pythonhosted.org
+ *   vertexai   Vertex AI and the token endpoints of gcloud ADC:
+ *              REGION-aiplatform.googleapis.com, aiplatform.googleapis.com,
+ *              oauth2.googleapis.com, sts.googleapis.com,
+ *              iamcredentials.googleapis.com
+ *   pypi       pypi.org, files.pythonhosted.org
  *   all        no filtering proxy (unrestricted); cannot be combined
  *   .x.com     x.com and every name under it
  *   x.com      exactly that host
@@ -28,6 +31,13 @@
 
 #define PAUDE_ALLOWLIST_MAX 128 /* values after splitting on commas */
 #define PAUDE_DOMAIN_MAX 253 /* characters in one name, leading dot excluded */
+/*
+ * An expanded entry that starts with this prefix ("*-x.com") stands for
+ * every name LABEL-x.com, one label of letters, digits and '-' in front:
+ * only aliases produce it (the regional Vertex AI endpoints); a value the
+ * user gives with '*' is refused.
+ */
+#define PAUDE_ALLOWLIST_REGIONAL "*-"
 
 /* Squid listens here inside the session network. */
 #define PAUDE_PROXY_PORT 3128
@@ -51,9 +61,10 @@ struct paude_allowlist {
 	 */
 	struct paude_strvec requested;
 	/*
-	 * The expanded squid dstdomain entries: sorted, unique, and with every
-	 * entry covered by a ".x" entry removed (squid refuses a list where
-	 * "x.com" or ".a.x.com" sits next to ".x.com").
+	 * The expanded entries: sorted, unique, and with every entry covered by
+	 * a ".x" entry removed (squid refuses a list where "x.com" or ".a.x.com"
+	 * sits next to ".x.com"). Entries starting with PAUDE_ALLOWLIST_REGIONAL
+	 * are patterns; all others are squid dstdomain entries.
 	 */
 	struct paude_strvec domains;
 };
@@ -77,6 +88,12 @@ int paude_allowlist_parse(struct paude_allowlist *out, const char *const *values
 int paude_allowlist_check_domain(const char *value, struct paude_error **err);
 
 /*
+ * Validate one expanded entry: a domain as paude_allowlist_check_domain
+ * says, or PAUDE_ALLOWLIST_REGIONAL followed by one.
+ */
+int paude_allowlist_check_entry(const char *entry, struct paude_error **err);
+
+/*
  * The policy in words, appended to out: "unrestricted" for all, otherwise
  * the requested words joined with ", " ("vertexai, pypi", "pypi,
  * .example.com"). For stored labels that no longer parse (written by
@@ -84,21 +101,51 @@ int paude_allowlist_check_domain(const char *value, struct paude_error **err);
  */
 void paude_allowlist_describe(struct paude_buf *out, const char *const *values);
 
+/* Private destinations ---------------------------------------------------- */
+
+/*
+ * The proxy refuses to connect an allowed name to an address in these
+ * ranges: loopback, RFC 1918, link-local (and so the cloud metadata address
+ * 169.254.169.254), CGNAT 100.64/10, multicast, "this network" 0/8,
+ * benchmarking 198.18/15, reserved 240/4 and broadcast; for IPv6 the
+ * unspecified and loopback addresses, ULA fc00::/7, link-local fe80::/10
+ * and multicast ff00::/8. The environment variable names IPv4 ranges to
+ * except from this, for a user whose allowlisted names live on a private
+ * network (an intranet mirror; the integration tests' own servers).
+ */
+#define PAUDE_PRIVATE_DST_ENV "PAUDE_PROXY_ALLOW_PRIVATE_DST"
+#define PAUDE_PRIVATE_DST_MAX 16
+
+/*
+ * Parse the value of PAUDE_PRIVATE_DST_ENV: IPv4 ranges separated by commas,
+ * each "A.B.C.D/P" (no host bits set) or a single address "A.B.C.D" (= /32).
+ * Appends them to out in canonical form ("10.89.0.0/24"), duplicates dropped;
+ * an empty value appends nothing. PAUDE_EUSAGE with a message naming the bad
+ * range otherwise, and out is left unchanged.
+ */
+int paude_private_dst_parse(struct paude_strvec *out, const char *value, struct paude_error **err);
+
 /* squid ----------------------------------------------------------------- */
 
 struct paude_squid_opts {
 	const char *session; /* named in a comment only; may be NULL */
 	const char *listen_addr; /* IPv4 address to bind, NULL = all addresses */
 	unsigned port; /* 0 = PAUDE_PROXY_PORT */
+	/* NULL-terminated canonical IPv4 ranges that private-destination
+	 * refusal leaves out (paude_private_dst_parse); NULL = none. */
+	const char *const *allow_private_dst;
 };
 
 /*
  * Append a complete squid.conf that lets HTTP to port 80 and CONNECT to
  * port 443 through for the allowlist's domains only, denies everything
  * else without a DNS lookup (dstdomain -n, so denials log HIER_NONE),
- * caches nothing and logs to PAUDE_PROXY_ACCESS_LOG. PAUDE_EUSAGE if the
- * allowlist is unrestricted or empty (there is nothing for squid to do),
- * PAUDE_EUSAGE for a listen address that is not dotted-quad IPv4.
+ * caches nothing and logs to PAUDE_PROXY_ACCESS_LOG. Only after a name
+ * passed, its addresses are looked up: if any is a private destination
+ * (see above) that allow_private_dst does not cover, the request is denied
+ * too. PAUDE_EUSAGE if the allowlist is unrestricted or empty (there is
+ * nothing for squid to do), for a listen address that is not dotted-quad
+ * IPv4, or for an allow_private_dst entry that does not parse.
  */
 int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
 		       const struct paude_squid_opts *opts, struct paude_error **err);
@@ -115,6 +162,7 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
  *                             app=paude, paude.io/session-name=NAME,
  *                             paude.io/role=proxy; runs as squid's own
  *                             non-root user with all capabilities dropped
+ *                             and IPv6 off (paude_podman_no_ipv6)
  *   agent    joins paude-net-NAME only, gets "paude-proxy" in /etc/hosts and
  *            HTTP(S)_PROXY/http(s)_proxy=http://paude-proxy:3128 plus
  *            NO_PROXY/no_proxy for loopback.
@@ -179,6 +227,8 @@ struct paude_net_podman_opts {
 	bool rootless;
 	const char *seccomp_profile; /* file for --security-opt seccomp=; NULL: podman's */
 	const struct paude_gateway *gateway; /* NULL: the proxy runs no gateway */
+	/* passed to squid as paude_squid_opts.allow_private_dst; NULL = none */
+	const char *const *allow_private_dst;
 };
 
 /*

@@ -9,6 +9,8 @@
 #define PAUDE_AGENT_UID "1000"
 #define PAUDE_AGENT_HOME "/home/paude"
 #define PAUDE_PIDS_LIMIT "2048"
+/* net.ipv4.ping_group_range with no group in it: no unprivileged ICMP sockets. */
+#define PAUDE_PING_GROUP_RANGE_OFF "1 0"
 
 /* "paude-NAME" and "paude-NAME-workspace". Caller frees. */
 char *paude_podman_container_name(const char *session);
@@ -21,6 +23,10 @@ char *paude_podman_volume_name(const char *session);
  * empty. */
 void paude_podman_create_argv(const struct paude_session_spec *spec, const char *const *net_args,
 			      const char *env_file, struct paude_strvec *out);
+/* Append the `podman create` options that turn IPv6 off in a container's
+ * network namespace (and unprivileged ping): the agent and the proxy both
+ * get them. */
+void paude_podman_no_ipv6(struct paude_strvec *out);
 /* Decode `podman ps --format json` into sessions (non-paude containers skipped). */
 int paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
 			  struct paude_error **err);

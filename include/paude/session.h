@@ -44,6 +44,9 @@
 /* The model gateway's provider ("vertex", "anthropic", "none"); absent on
  * sessions without a gateway (made by older versions). */
 #define PAUDE_LABEL_GATEWAY "paude.io/gateway"
+/* JSON array of IPv4 ranges the proxy may connect allowed names to although
+ * they are private (PAUDE_PROXY_ALLOW_PRIVATE_DST at create); absent: none */
+#define PAUDE_LABEL_PRIVATE_DST "paude.io/allow-private-dst"
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -75,6 +78,9 @@ struct paude_session {
 	bool yolo;
 	struct paude_strvec agent_args; /* exact argv words for the agent, before --yolo's flag */
 	struct paude_strvec allowed_domains; /* as requested (aliases kept), "all" = unrestricted */
+	/* private IPv4 ranges the proxy may still connect allowed names to
+	 * (canonical CIDRs, see paude_private_dst_parse); usually empty */
+	struct paude_strvec allow_private_dst;
 	enum paude_workspace_mode workspace_mode;
 	/* MOUNT mode: workspace-relative directories hidden behind empty tmpfs mounts */
 	struct paude_strvec venv_shadows;

@@ -43,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (paude_allowlist_parse(&al, (const char *const *)values.v, &e) == 0) {
 		check(!e);
 		for (size_t i = 0; i < al.domains.nr; i++) {
-			check(paude_allowlist_check_domain(al.domains.v[i], NULL) == 0);
+			check(paude_allowlist_check_entry(al.domains.v[i], NULL) == 0);
 			if (i)
 				check(strcmp(al.domains.v[i - 1], al.domains.v[i]) < 0);
 		}
@@ -57,13 +57,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct paude_buf conf = PAUDE_BUF_INIT;
 		int r = paude_squid_config(&conf, &al, NULL, NULL);
 		check(al.unrestricted ? r == PAUDE_EUSAGE : r == 0);
-		/* Exactly one allow rule; no domain smuggled a directive in. */
-		const char *a = strstr(conf.buf, "http_access allow");
-		check(!a || !strstr(a + 1, "http_access allow"));
+		/* Only the allowlist's own allow rules; no domain smuggled a
+		 * directive in. */
+		for (const char *a = conf.buf; (a = strstr(a, "http_access allow")); a++)
+			check(!strncmp(a, "http_access allow paude_allowed\n", 31) ||
+			      !strncmp(a, "http_access allow paude_allowed_regional\n", 40));
 		paude_buf_release(&conf);
 	} else {
 		check(e && e->code == PAUDE_EUSAGE && e->msg);
 	}
+	/* The first line as PAUDE_PROXY_ALLOW_PRIVATE_DST: what parses is
+	 * canonical (parses again to itself) and squid takes it. */
+	struct paude_strvec priv = PAUDE_STRVEC_INIT;
+	struct paude_error *pe = NULL;
+	if (values.nr && paude_private_dst_parse(&priv, values.v[0], &pe) == 0) {
+		check(priv.nr <= PAUDE_PRIVATE_DST_MAX);
+		for (size_t i = 0; i < priv.nr; i++) {
+			struct paude_strvec one = PAUDE_STRVEC_INIT;
+			check(paude_private_dst_parse(&one, priv.v[i], NULL) == 0);
+			check(one.nr == 1 && !strcmp(one.v[0], priv.v[i]));
+			paude_strvec_clear(&one);
+		}
+		struct paude_allowlist pal;
+		paude_allowlist_init(&pal);
+		paude_strvec_push(&pal.domains, "x.org");
+		const struct paude_squid_opts o = { .allow_private_dst =
+							(const char *const *)priv.v };
+		struct paude_buf conf = PAUDE_BUF_INIT;
+		check(paude_squid_config(&conf, &pal, &o, NULL) == 0);
+		paude_buf_release(&conf);
+		paude_allowlist_release(&pal);
+	} else if (values.nr) {
+		check(pe && pe->code == PAUDE_EUSAGE && pe->msg);
+	}
+	paude_error_free(pe);
+	paude_strvec_clear(&priv);
 	struct paude_buf words = PAUDE_BUF_INIT;
 	paude_allowlist_describe(&words, (const char *const *)values.v);
 	check(words.len > 0);

@@ -62,8 +62,9 @@ test_no_values_means_default(void **state)
 	parse_ok(&al, NULL);
 	assert_false(al.unrestricted);
 	assert_strvec(&al.requested, V("vertexai", "pypi"));
-	assert_strvec(&al.domains,
-		      V(".google.com", ".googleapis.com", ".pypi.org", ".pythonhosted.org"));
+	assert_strvec(&al.domains, V("*-aiplatform.googleapis.com", "aiplatform.googleapis.com",
+				     "files.pythonhosted.org", "iamcredentials.googleapis.com",
+				     "oauth2.googleapis.com", "pypi.org", "sts.googleapis.com"));
 	paude_allowlist_release(&al);
 
 	parse_ok(&al, V(NULL));
@@ -91,12 +92,49 @@ test_single_alias_replaces_default(void **state)
 	struct paude_allowlist al;
 	parse_ok(&al, V("vertexai"));
 	assert_strvec(&al.requested, V("vertexai"));
-	assert_strvec(&al.domains, V(".google.com", ".googleapis.com"));
+	assert_strvec(&al.domains, V("*-aiplatform.googleapis.com", "aiplatform.googleapis.com",
+				     "iamcredentials.googleapis.com", "oauth2.googleapis.com",
+				     "sts.googleapis.com"));
 	paude_allowlist_release(&al);
 
 	parse_ok(&al, V("pypi"));
+	assert_strvec(&al.domains, V("files.pythonhosted.org", "pypi.org"));
+	paude_allowlist_release(&al);
+}
+
+static void
+test_aliases_are_narrow(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	/* Neither alias opens a whole provider: no Google search or DNS-over-
+	 * HTTPS (.google.com), no Cloud Storage (.googleapis.com), no PyPI
+	 * uploads (upload.pypi.org). */
+	parse_ok(&al, V("default"));
+	for (size_t i = 0; i < al.domains.nr; i++) {
+		const char *d = al.domains.v[i];
+		if (d[0] == '.' || strstr(d, "google.com") || strstr(d, "storage") ||
+		    strstr(d, "upload") || !strcmp(d, "www.googleapis.com"))
+			fail_msg("alias entry '%s' is wider than the job", d);
+	}
+	paude_allowlist_release(&al);
+
+	/* The wide forms stay available as explicit values, and swallow the
+	 * narrow entries they cover. */
+	parse_ok(&al, V("vertexai", ".googleapis.com", ".google.com"));
+	assert_strvec(&al.domains, V(".google.com", ".googleapis.com"));
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("pypi", ".pypi.org", ".pythonhosted.org"));
 	assert_strvec(&al.domains, V(".pypi.org", ".pythonhosted.org"));
 	paude_allowlist_release(&al);
+
+	/* The regional pattern is the aliases' own: a user value with '*' is
+	 * refused, and a pattern entry validates as one. */
+	parse_fails(V("*-aiplatform.googleapis.com"), "wildcards are not supported");
+	assert_int_equal(paude_allowlist_check_entry("*-aiplatform.googleapis.com", NULL), 0);
+	assert_int_equal(paude_allowlist_check_entry("*-x", NULL), PAUDE_EUSAGE);
+	assert_int_equal(paude_allowlist_check_entry("*-a.b\nc.d", NULL), PAUDE_EUSAGE);
+	assert_int_equal(paude_allowlist_check_entry("**-a.com", NULL), PAUDE_EUSAGE);
 }
 
 static void
@@ -117,8 +155,10 @@ test_default_plus_custom_keeps_default(void **state)
 	struct paude_allowlist al;
 	parse_ok(&al, V("default", ".example.com", "api.other.org"));
 	assert_strvec(&al.requested, V("vertexai", "pypi", ".example.com", "api.other.org"));
-	assert_strvec(&al.domains, V(".example.com", ".google.com", ".googleapis.com", ".pypi.org",
-				     ".pythonhosted.org", "api.other.org"));
+	assert_strvec(&al.domains,
+		      V("*-aiplatform.googleapis.com", ".example.com", "aiplatform.googleapis.com",
+			"api.other.org", "files.pythonhosted.org", "iamcredentials.googleapis.com",
+			"oauth2.googleapis.com", "pypi.org", "sts.googleapis.com"));
 	paude_allowlist_release(&al);
 }
 
@@ -185,8 +225,11 @@ test_overlapping_entries_are_merged(void **state)
 	paude_allowlist_release(&al);
 
 	/* A custom entry under an alias's domain disappears into it. */
-	parse_ok(&al, V("vertexai", "aiplatform.googleapis.com", ".storage.googleapis.com"));
-	assert_strvec(&al.domains, V(".google.com", ".googleapis.com"));
+	parse_ok(&al, V("pypi", "www.pypi.org", ".pythonhosted.org"));
+	assert_strvec(&al.domains, V(".pythonhosted.org", "pypi.org", "www.pypi.org"));
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("vertexai", "oauth2.googleapis.com", ".googleapis.com"));
+	assert_strvec(&al.domains, V(".googleapis.com"));
 	paude_allowlist_release(&al);
 
 	/* Without a wildcard nothing is merged. */
@@ -330,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_no_values_means_default),
 		cmocka_unit_test(test_default_is_vertexai_plus_pypi),
 		cmocka_unit_test(test_single_alias_replaces_default),
+		cmocka_unit_test(test_aliases_are_narrow),
 		cmocka_unit_test(test_custom_domain_replaces_default),
 		cmocka_unit_test(test_default_plus_custom_keeps_default),
 		cmocka_unit_test(test_all_is_unrestricted),

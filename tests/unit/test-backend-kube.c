@@ -113,6 +113,12 @@ assert_hardened(struct json_object *pod, struct json_object *container)
 	assert_true(BOOL(pod, "securityContext", "runAsNonRoot"));
 	assert_string_equal(STR(pod, "securityContext", "seccompProfile", "type"),
 			    "RuntimeDefault");
+	/* No unprivileged ping; IPv6 cannot be turned off by a pod (unsafe
+	 * sysctl), so nothing asks for it and no cluster refuses the pod. */
+	assert_string_equal(STR(pod, "securityContext", "sysctls", "0", "name"),
+			    "net.ipv4.ping_group_range");
+	assert_string_equal(STR(pod, "securityContext", "sysctls", "0", "value"), "1 0");
+	assert_null(path(pod, "securityContext", "sysctls", "1", NULL));
 	struct json_object *sc = path(container, "securityContext", NULL);
 	assert_false(BOOL(sc, "allowPrivilegeEscalation"));
 	assert_non_null(path(sc, "allowPrivilegeEscalation", NULL));
@@ -192,7 +198,10 @@ test_manifests_of_a_filtered_session(void **state)
 	const char *conf = env_value(pc, "PAUDE_SQUID_CONF");
 	assert_non_null(conf);
 	assert_non_null(strstr(conf, "acl paude_allowed dstdomain -n "));
-	assert_non_null(strstr(conf, " .googleapis.com"));
+	assert_non_null(strstr(conf, " oauth2.googleapis.com"));
+	assert_null(strstr(conf, " .googleapis.com"));
+	assert_non_null(strstr(conf, "\nhttp_access deny paude_private_dst\n"));
+	assert_null(strstr(conf, "# Except"));
 	assert_non_null(strstr(conf, "http_port 3128\n"));
 	assert_hardened(pod, pc);
 	assert_int_equal(INT(pod, "securityContext", "runAsUser"), 13);
@@ -311,6 +320,32 @@ test_manifests_without_ca_bundle_leave_its_variables_out(void **state)
 	assert_string_equal(env_value(c, "CLAUDE_CODE_USE_VERTEX"), "1");
 	assert_null(env_value(c, "SSL_CERT_FILE"));
 	assert_null(path(c, "volumeMounts", "2", NULL));
+	json_object_put(items);
+	paude_session_spec_release(&spec);
+}
+
+static void
+test_manifests_carry_private_destination_exceptions(void **state)
+{
+	(void)state;
+	struct paude_session_spec spec;
+	make_spec(&spec, "pypi");
+	paude_strvec_clear(&spec.env);
+	paude_strvec_push(&spec.meta.allow_private_dst, "10.89.0.0/24");
+	const struct paude_kube_opts o = { 0 };
+	struct json_object *items = NULL;
+	assert_int_equal(paude_kube_manifests(&spec, &o, NULL, &items, NULL), 0);
+	assert_int_equal(json_object_array_length(items), 5);
+	struct json_object *dep = json_object_array_get_idx(items, 3);
+	assert_string_equal(STR(dep, "kind"), "Deployment");
+	const char *conf = env_value(path(dep, "spec", "template", "spec", "containers", "0", NULL),
+				     "PAUDE_SQUID_CONF");
+	assert_non_null(conf);
+	assert_non_null(strstr(conf, "# Except (PAUDE_PROXY_ALLOW_PRIVATE_DST): 10.89.0.0/24\n"));
+	assert_non_null(strstr(conf, " 10.88.0.0/16 10.89.1.0/24 "));
+	struct json_object *sts = json_object_array_get_idx(items, 4);
+	assert_string_equal(STR(sts, "metadata", "annotations", "paude.io/allow-private-dst"),
+			    "[\"10.89.0.0/24\"]");
 	json_object_put(items);
 	paude_session_spec_release(&spec);
 }
@@ -1123,6 +1158,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifests_of_a_filtered_session),
 		cmocka_unit_test(test_manifests_without_ca_bundle_leave_its_variables_out),
+		cmocka_unit_test(test_manifests_carry_private_destination_exceptions),
 		cmocka_unit_test(test_manifests_on_openshift_leave_uids_to_the_scc),
 		cmocka_unit_test(test_manifests_put_the_credentials_in_the_proxy_pod_only),
 		cmocka_unit_test(test_manifests_of_an_unrestricted_session),

@@ -179,6 +179,7 @@ fill(struct paude_session *s)
 	s->workspace_mode = PAUDE_WORKSPACE_MOUNT;
 	paude_strvec_pushl(&s->venv_shadows, ".venv", "sub dir/venv", NULL);
 	paude_strvec_pushl(&s->setup, "sh", "-c", "pip install --user \"pytest\" && echo ok", NULL);
+	paude_strvec_pushl(&s->allow_private_dst, "10.89.0.0/24", "192.168.1.7/32", NULL);
 }
 
 static void
@@ -214,6 +215,11 @@ test_labels_round_trip(void **state)
 	assert_string_equal(back.venv_shadows.v[1], "sub dir/venv");
 	assert_int_equal(back.setup.nr, 3);
 	assert_string_equal(back.setup.v[2], "pip install --user \"pytest\" && echo ok");
+	assert_true(paude_strvec_find(&labels, "paude.io/allow-private-dst="
+					       "[\"10.89.0.0/24\",\"192.168.1.7/32\"]") >= 0);
+	assert_int_equal(back.allow_private_dst.nr, 2);
+	assert_string_equal(back.allow_private_dst.v[0], "10.89.0.0/24");
+	assert_string_equal(back.allow_private_dst.v[1], "192.168.1.7/32");
 	paude_session_release(&s);
 	paude_session_release(&back);
 }
@@ -279,6 +285,7 @@ test_labels_round_trip_empty_lists_and_no_yolo(void **state)
 	assert_null(lookup(&labels, PAUDE_LABEL_WORKSPACE));
 	assert_null(lookup(&labels, PAUDE_LABEL_SETUP));
 	assert_null(lookup(&labels, PAUDE_LABEL_VENVS));
+	assert_null(lookup(&labels, PAUDE_LABEL_PRIVATE_DST));
 	struct paude_session back;
 	paude_session_init(&back);
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
