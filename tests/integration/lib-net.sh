@@ -8,7 +8,9 @@
 # each answering HTTP on 80/8080, HTTPS on 443/8443 (self-signed) and an
 # SSH banner on 22 (tests/integration/inet/). Sessions' proxies join
 # h3-inet-PID (PAUDE_PROXY_NETWORK), so they resolve these names; an
-# unrestricted session reaches the servers by address.
+# unrestricted session reaches the servers by address. The servers have
+# private addresses, which the proxy refuses by default: net_setup excepts
+# exactly this network's subnet (PAUDE_PROXY_ALLOW_PRIVATE_DST, NET_INET_SUBNET).
 # shellcheck disable=SC2034
 
 NET_INET="h3-inet-$$"
@@ -50,6 +52,14 @@ net_setup() {
 		podman network connect podman "$NET_SRV_BLOCKED" || return 1
 	fi
 	export PAUDE_PROXY_NETWORK="$NET_INET"
+	NET_INET_SUBNET=$(podman network inspect "$NET_INET" \
+		--format '{{range .Subnets}}{{.Subnet}} {{end}}') || return 1
+	NET_INET_SUBNET=${NET_INET_SUBNET%% *}
+	case "$NET_INET_SUBNET" in
+	*.*/*) ;;
+	*) echo "no IPv4 subnet on $NET_INET: '$NET_INET_SUBNET'" >&2 && return 1 ;;
+	esac
+	export PAUDE_PROXY_ALLOW_PRIVATE_DST="$NET_INET_SUBNET"
 	test_wait_for 30 podman exec "$NET_SRV_ALLOWED" curl -sf http://127.0.0.1/ || return 1
 	test_wait_for 30 podman exec "$NET_SRV_BLOCKED" curl -sf http://127.0.0.1/ || return 1
 	net_agent_image

@@ -32,7 +32,8 @@ test_expect_success 'the default policy is vertexai and pypi' '
 	test_grep "network: vertexai, pypi" err &&
 	paude start --detach "$def" &&
 	podman exec "paude-proxy-$def" cat /run/paude-proxy/squid.conf >conf &&
-	test_grep "^acl paude_allowed dstdomain -n .google.com .googleapis.com .pypi.org .pythonhosted.org$" conf &&
+	test_grep "^acl paude_allowed dstdomain -n aiplatform.googleapis.com files.pythonhosted.org iamcredentials.googleapis.com oauth2.googleapis.com pypi.org sts.googleapis.com$" conf &&
+	test_grep "^acl paude_allowed_regional dstdom_regex -n -i ^\[a-z0-9-\]+-aiplatform\\\\.googleapis\\\\.com\$$" conf &&
 	paude list >list &&
 	test_grep "^$def .*vertexai, pypi" list
 '
@@ -42,7 +43,7 @@ test_expect_success 'paude network shows the policy and the refusals' '
 	test_equal 403 "$(cat code)" &&
 	paude network "$def" >out &&
 	test_grep "^Policy:   vertexai, pypi$" out &&
-	test_grep "^Allowed:  .google.com .googleapis.com .pypi.org .pythonhosted.org$" out &&
+	test_grep "^Allowed:  \*-aiplatform.googleapis.com aiplatform.googleapis.com files.pythonhosted.org iamcredentials.googleapis.com oauth2.googleapis.com pypi.org sts.googleapis.com$" out &&
 	test_grep "TCP_DENIED/403 .* http://exfil.invalid/steal - HIER_NONE" out
 '
 
@@ -58,7 +59,7 @@ test_expect_success 'overlapping entries are merged and squid accepts them' '
 	test_grep "network: vertexai, pypi, x.com, .x.com, .a.x.com, storage.googleapis.com" err &&
 	paude start --detach "$ovl" &&
 	paude network "$ovl" >out &&
-	test_grep "^Allowed:  .google.com .googleapis.com .pypi.org .pythonhosted.org .x.com$" out &&
+	test_grep "^Allowed:  \*-aiplatform.googleapis.com .x.com aiplatform.googleapis.com files.pythonhosted.org iamcredentials.googleapis.com oauth2.googleapis.com pypi.org storage.googleapis.com sts.googleapis.com$" out &&
 	podman container inspect "paude-proxy-$ovl" --format "{{.State.Status}}" >st &&
 	test_equal running "$(cat st)" &&
 	paude delete "$ovl" --confirm &&
