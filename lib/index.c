@@ -182,3 +182,118 @@ paude_index_remove(const char *name, struct paude_error **err)
 	}
 	return 0;
 }
+
+/* --- where `paude remote add` put paude-NAME remotes ---------------------- */
+
+#define REMOTES_PER_SESSION 64
+
+static char *
+remotes_path(void)
+{
+	_cleanup_free_ char *dir = paude_state_dir();
+	return paude_path_join(dir, "remotes.json");
+}
+
+/* The "remotes" object of the file (a new one when there is no file). */
+static int
+remotes_load(struct json_object **root, struct json_object **remotes, struct paude_error **err)
+{
+	_cleanup_free_ char *path = remotes_path();
+	*root = NULL;
+	if (paude_exists(path)) {
+		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(INDEX_MAX);
+		int r = paude_buf_read_file(&b, path, err);
+		if (r < 0)
+			return r;
+		r = paude_json_parse(root, b.buf, b.len, "remote index", err);
+		if (r < 0)
+			return paude_error_wrap(err, "'%s' is damaged (remove it)", path);
+	}
+	if (!*root || !json_object_is_type(*root, json_type_object)) {
+		json_object_put(*root);
+		*root = json_object_new_object();
+		json_object_object_add(*root, "version", json_object_new_int(1));
+	}
+	*remotes = paude_json_get_obj(*root, "remotes");
+	if (!*remotes || !json_object_is_type(*remotes, json_type_object)) {
+		*remotes = json_object_new_object();
+		json_object_object_add(*root, "remotes", *remotes);
+	}
+	return 0;
+}
+
+static int
+remotes_save(struct json_object *root, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_json_write(&b, root, true);
+	paude_buf_addch(&b, '\n', NULL);
+	_cleanup_free_ char *dir = paude_state_dir();
+	int r = paude_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *path = remotes_path();
+	return paude_write_file(path, b.buf, b.len, 0600, err);
+}
+
+int
+paude_index_remote_record(const char *name, const char *repo_dir, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *remotes = NULL;
+	int r = remotes_load(&root, &remotes, err);
+	if (r < 0)
+		return r;
+	struct json_object *dirs = paude_json_get_array(remotes, name);
+	if (!dirs) {
+		dirs = json_object_new_array();
+		json_object_object_add(remotes, name, dirs);
+	}
+	size_t n = json_object_array_length(dirs);
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(json_object_array_get_idx(dirs, i));
+		if (d && !strcmp(d, repo_dir))
+			return 0;
+	}
+	if (n >= REMOTES_PER_SESSION)
+		return 0; /* a hint, not a ledger: the first ones are kept */
+	json_object_array_add(dirs, json_object_new_string(repo_dir));
+	return remotes_save(root, err);
+}
+
+int
+paude_index_remote_dirs(const char *name, struct paude_strvec *out, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *remotes = NULL;
+	int r = remotes_load(&root, &remotes, err);
+	if (r < 0)
+		return r;
+	struct json_object *dirs = paude_json_get_array(remotes, name);
+	if (!dirs)
+		return 0;
+	size_t n = json_object_array_length(dirs);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(dirs, i);
+		if (json_object_is_type(d, json_type_string) && json_object_get_string(d)[0] == '/')
+			paude_strvec_push(out, json_object_get_string(d));
+	}
+	return 0;
+}
+
+int
+paude_index_remote_forget(const char *name, struct paude_error **err)
+{
+	_cleanup_free_ char *path = remotes_path();
+	if (!paude_exists(path))
+		return 0;
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *remotes = NULL;
+	int r = remotes_load(&root, &remotes, err);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(remotes, name, NULL))
+		return 0;
+	json_object_object_del(remotes, name);
+	return remotes_save(root, err);
+}

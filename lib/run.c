@@ -499,6 +499,12 @@ paude_child_error(struct paude_error **err, const struct paude_child *c, int sta
 	while (errlen && strchr(" \t\r\n", errtext[errlen - 1]))
 		errlen--;
 	size_t start = errlen > 1024 ? errlen - 1024 : 0;
+	/* Whole lines: never a tail that starts in the middle of a word. */
+	if (start) {
+		const char *nl = memchr(errtext + start, '\n', errlen - start);
+		if (nl)
+			start = (size_t)(nl - errtext) + 1;
+	}
 	const char *tail = errtext + start;
 	size_t tlen = errlen - start;
 	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;

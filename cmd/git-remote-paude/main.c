@@ -4,22 +4,21 @@
  *
  * git runs `git-remote-paude REMOTE ADDRESS` and speaks the remote-helper
  * protocol on our stdin/stdout. We advertise only `connect`: on
- * `connect git-upload-pack` (or receive-pack, upload-archive) we check the
- * session, answer the blank line, and run the backend's
- * `podman exec -i paude-NAME git-upload-pack /pvc/workspace` with our stdin
- * and stdout, so git talks to the service inside the session directly over
- * the same pipes: no copy loop for the protocol. We stay only to pass the
- * service's stderr through the sanitizer (it is the session's text, bound
- * for the user's terminal) and to exit with its status.
+ * `connect git-upload-pack` (or receive-pack, upload-archive) we answer the
+ * blank line and run the backend's `podman exec -i paude-NAME paude-session
+ * git SERVICE NAME` with our stdin and stdout, so git talks to the service
+ * inside the session directly over the same pipes: no copy loop for the
+ * protocol. We stay only to pass the service's stderr through the sanitizer
+ * (it is the session's text, bound for the user's terminal), to explain an
+ * engine's failure in one line, and to exit with the service's status.
  *
  * stdout is the protocol channel: nothing else is ever written to it.
  * Diagnostics go to stderr; PAUDE_LOG=debug traces what is run.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 #include "paude/address.h"
 #include "paude/log.h"
 #include "paude/remote-helper.h"
@@ -62,7 +61,7 @@ trace_peak_rss(void)
 	while (f && fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "VmHWM:", 6)) {
 			line[strcspn(line, "\n")] = '\0';
-			paude_log(PAUDE_LOG_DEBUG, "peak RSS before exec: %s",
+			paude_log(PAUDE_LOG_DEBUG, "peak RSS before the service starts: %s",
 				  line + 6 + strspn(line + 6, " \t"));
 		}
 	}
@@ -70,11 +69,85 @@ trace_peak_rss(void)
 		(void)fclose(f);
 }
 
+/* The engine's own complaints (podman, kubectl), held back until we know
+ * whether the session's state explains them in better words. */
+static bool
+engine_says(const char *line, size_t n)
+{
+	static const char *const starts[] = {
+		"Error: ",
+		"Error from server",
+		"error: ",
+		"Unable to connect to the server",
+		"The connection to the server",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++) {
+		size_t k = strlen(starts[i]);
+		if (n >= k && !memcmp(line, starts[i], k))
+			return true;
+	}
+	return false;
+}
+
+struct relay {
+	char buf[4096];
+	size_t len;
+	struct paude_sanitizer san; /* the one sanitizer (lib/sanitize.c) */
+	struct paude_buf held; /* engine lines, sanitized */
+};
+
+static void
+relay_line(struct relay *rl, const char *line, size_t n)
+{
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_sanitizer_feed(&rl->san, &safe, line, n);
+	if (engine_says(line, n) && rl->held.len < 8192)
+		paude_buf_add(&rl->held, safe.buf, safe.len, NULL);
+	else if (safe.len)
+		(void)write_all(STDERR_FILENO, safe.buf, safe.len);
+}
+
+/* Pass the child's stderr on, line by line, until it closes. */
+static void
+relay_stderr(struct relay *rl, int fd)
+{
+	for (;;) {
+		ssize_t n = read(fd, rl->buf + rl->len, sizeof(rl->buf) - rl->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		rl->len += (size_t)n;
+		size_t done = 0;
+		for (;;) {
+			char *nl = memchr(rl->buf + done, '\n', rl->len - done);
+			if (!nl)
+				break;
+			size_t k = (size_t)(nl - (rl->buf + done)) + 1;
+			relay_line(rl, rl->buf + done, k);
+			done += k;
+		}
+		if (done == 0 && rl->len == sizeof(rl->buf)) /* a very long line */
+			done = rl->len, relay_line(rl, rl->buf, rl->len);
+		memmove(rl->buf, rl->buf + done, rl->len - done);
+		rl->len -= done;
+	}
+	if (rl->len)
+		relay_line(rl, rl->buf, rl->len);
+	rl->len = 0;
+	_cleanup_buf_ struct paude_buf rest = PAUDE_BUF_INIT;
+	paude_sanitizer_finish(&rl->san, &rest);
+	if (rest.len)
+		(void)write_all(STDERR_FILENO, rest.buf, rest.len);
+}
+
 /*
- * Answer a connect, then run the service: it speaks to git straight over
- * our stdin and stdout (handed to it: no copy), while its stderr, which a
- * session can fill with anything, reaches git's through the sanitizer.
- * Returns the service's exit status, or < 0 if it could not run.
+ * Answer a connect: run the service in the session on git's stdin and
+ * stdout (no copy loop: the engine's exec gets them directly) and relay its
+ * stderr through the sanitizer. No question is asked of the engine first;
+ * if the exec fails, the session's state explains why (not found, not
+ * running, paused) in one line instead of the engine's words.
+ * Returns the service's exit status, or < 0 with *err set.
  */
 static int
 do_connect(const struct paude_address *addr, enum paude_git_service service,
@@ -82,44 +155,56 @@ do_connect(const struct paude_address *addr, enum paude_git_service service,
 {
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-	int r = paude_tunnel_backend_open(&b, addr, NULL, err);
+	int version = 0;
+	int r = paude_tunnel_protocol_version(NULL, service, &version, err);
 	if (r < 0)
 		return r;
-	r = paude_tunnel_prepare(b, addr->name, service, &c, err);
+	r = paude_tunnel_backend_open(&b, addr, NULL, err);
+	if (r < 0)
+		return r;
+	r = paude_tunnel_prepare(b, addr->name, service, version, &c, err);
 	if (r < 0)
 		return r;
 	/* The blank line tells git the connection is up; then the service speaks. */
 	if (reply("\n") < 0)
 		return PAUDE_EOS;
 	trace_peak_rss();
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return paude_error_errno(err, errno, "cannot create a pipe");
-	c.err = p[1]; /* start closes it */
 	/* git may have ignored SIGPIPE for us; the service expects the default. */
 	(void)signal(SIGPIPE, SIG_DFL);
+	c.err = -1;
 	r = paude_child_start(b->runner, &c, err);
-	(void)signal(SIGPIPE, SIG_IGN); /* ours: a closed stderr must not end us */
-	if (r < 0) {
-		close(p[0]);
+	if (r < 0)
 		return r;
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* stdin and stdout are the child's now: git must see EOF when it ends. */
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		(void)dup2(devnull, STDIN_FILENO);
+		(void)dup2(devnull, STDOUT_FILENO);
+		(void)close(devnull);
 	}
-	/* Only the service holds git's pipes now, so their end of file means
-	 * what it meant when we exec'd it. */
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul >= 0) {
-		(void)dup2(nul, STDIN_FILENO);
-		(void)dup2(nul, STDOUT_FILENO);
-		close(nul);
-	}
-	_cleanup_error_ struct paude_error *cerr = NULL;
-	if (paude_sanitize_copy(p[0], STDERR_FILENO, PAUDE_SANITIZE_LINES, &cerr) < 0)
-		paude_debug("the service's stderr: %s", cerr->msg);
-	close(p[0]);
+	struct relay rl = { .len = 0, .held = PAUDE_BUF_INIT };
+	paude_sanitizer_init(&rl.san, PAUDE_SANITIZE_LINES);
+	relay_stderr(&rl, c.err);
+	(void)close(c.err);
+	c.err = -1;
 	int status = 0;
-	if ((r = paude_child_finish(b->runner, &c, &status, err)) < 0)
-		return r;
-	return status;
+	r = paude_child_finish(b->runner, &c, &status, err);
+	if (r == 0 && status != 0 && rl.held.len) {
+		struct paude_error *why = NULL;
+		if (paude_tunnel_check(b, addr->name, &why) < 0) {
+			paude_buf_release(&rl.held);
+			if (err && !*err)
+				*err = why;
+			else
+				paude_error_free(why);
+			return PAUDE_ESTATE;
+		}
+	}
+	if (rl.held.len)
+		(void)write_all(STDERR_FILENO, rl.held.buf, rl.held.len);
+	paude_buf_release(&rl.held);
+	return r < 0 ? r : status;
 }
 
 static int
@@ -150,7 +235,7 @@ command_loop(const struct paude_address *addr, struct paude_error **err)
 				return PAUDE_EOS;
 			break;
 		case PAUDE_RH_CONNECT:
-			/* The service's status is ours: the connection ends with it. */
+			/* > 0: the service failed and has said why, on stderr. */
 			return do_connect(addr, cmd.service, err);
 		}
 	}
@@ -175,8 +260,13 @@ main(int argc, char **argv)
 	if (r == 0)
 		r = command_loop(&addr, &err);
 	if (r < 0) {
-		paude_log(PAUDE_LOG_ERROR, "%s", err ? err->msg : "failed");
+		/* One line: an engine's error may carry more (kubectl's output);
+		 * paude_log sanitizes what it prints. */
+		char *msg = err ? err->msg : NULL;
+		if (msg)
+			msg[strcspn(msg, "\n")] = '\0';
+		paude_log(PAUDE_LOG_ERROR, "%s", msg ? msg : "failed");
 		return 128;
 	}
-	return r;
+	return r > 0 ? 128 : 0;
 }

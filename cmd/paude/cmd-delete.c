@@ -14,8 +14,9 @@
 static const char usage[] =
     "usage: paude delete NAME --confirm [options]\n"
     "\n"
-    "Delete a session and all its resources, including its workspace volume.\n"
-    "Work not pulled out of the session (git pull) is lost.\n"
+    "Delete a session and all its resources, including its workspace volume,\n"
+    "and its git remote paude-NAME from every repository where 'paude remote add'\n"
+    "added it. Work not pulled out of the session (git pull) is lost.\n"
     "\n"
     "Options:\n"
     "  --confirm        really delete (required)\n" CLI_COMMON_HELP;
@@ -90,15 +91,30 @@ PAUDE_CMD(delete)
 	if (cluster && paude_index_remove(name, &ierr) < 0)
 		paude_warn("%s", ierr->msg);
 	paude_info("Deleted session '%s'.", name);
-	/* Its git remote in the repository it was created for goes too. */
-	if (s.workspace) {
+	/* Its git remotes go too: in the repository it was created for, and in
+	 * every one where `paude remote add` put one. */
+	_cleanup_strvec_ struct paude_strvec dirs = PAUDE_STRVEC_INIT;
+	if (s.workspace)
+		paude_strvec_push(&dirs, s.workspace);
+	_cleanup_error_ struct paude_error *xerr = NULL;
+	if (paude_index_remote_dirs(name, &dirs, &xerr) < 0)
+		paude_warn("%s", xerr->msg);
+	for (size_t i = 0; i < dirs.nr; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || !strcmp(dirs.v[i], dirs.v[j]);
+		if (seen)
+			continue;
 		_cleanup_error_ struct paude_error *rerr = NULL;
-		int rr = paude_remote_remove(s.workspace, name, &rerr);
+		int rr = paude_remote_remove(dirs.v[i], name, &rerr);
 		if (rr == 0)
-			paude_info("Removed git remote 'paude-%s' from %s.", name, s.workspace);
+			paude_info("Removed git remote 'paude-%s' from %s.", name, dirs.v[i]);
 		else if (rr != PAUDE_ENOTFOUND)
 			paude_warn("could not remove git remote 'paude-%s' from %s: %s", name,
-				   s.workspace, rerr->msg);
+				   dirs.v[i], rerr->msg);
 	}
+	paude_error_clear(&xerr);
+	if (paude_index_remote_forget(name, &xerr) < 0)
+		paude_warn("%s", xerr->msg);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cmd-remote.h"
 #include "paude/git-remote.h"
+#include "paude/index.h"
 #include "paude/log.h"
 #include "paude/workspace.h"
 
@@ -38,10 +39,11 @@ static const char usage_add[] =
     "\n"
     "Prepare the workspace repository of running session NAME on the current\n"
     "branch's name (git init, receive.denyCurrentBranch=updateInstead), and add\n"
-    "remote paude-NAME with URL paude::NAME to this repository.\n"
+    "remote paude-NAME with URL paude::NAME to this repository ('paude delete'\n"
+    "removes it again).\n"
     "\n"
     "Options:\n"
-    "  --push           push the current branch to the session as well\n"
+    "  --push           push the current branch to the session as well (git push)\n"
     "  --backend NAME   look for the session in this backend only (podman)\n"
     "  -v, --verbose    show more (repeat for debug traces of every command)\n"
     "  -q, --quiet      show only warnings and errors\n"
@@ -137,7 +139,8 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	if (s.state != PAUDE_SESSION_RUNNING)
 		return paude_error_set(
 		    err, PAUDE_ESTATE, 0,
-		    "session '%s' is not running (start it with: paude start %s)", s.name, s.name);
+		    "session '%s' is not running (start it with: paude start -d %s)", s.name,
+		    s.name);
 	_cleanup_address_ struct paude_address addr = PAUDE_ADDRESS_INIT;
 	if ((r = session_address(&s, &addr, err)) < 0)
 		return r;
@@ -146,6 +149,11 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 	if ((r = paude_remote_add(".", &addr, err)) < 0)
 		return r;
+	/* Remembered, so that `paude delete` removes this remote too. */
+	_cleanup_free_ char *here = realpath(".", NULL);
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (here && paude_index_remote_record(s.name, here, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
 	_cleanup_buf_ struct paude_buf url = PAUDE_BUF_INIT;
 	paude_address_format(&addr, &url);
 	paude_info("Remote 'paude-%s' -> paude::%s is ready (workspace branch '%s').", s.name,

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The local side of the git tunnel, through libgit2: the `paude-NAME`
- * remotes in the user's repository, and an in-process push that travels
- * the same tunnel as git-remote-paude (a smart subtransport whose stream is
- * the backend's `exec -i ... git-receive-pack /pvc/workspace` child).
+ * The local side of the git tunnel: the `paude-NAME` remotes in the user's
+ * repository (libgit2), and the first push (git itself, through
+ * git-remote-paude).
  *
  * repo_dir may be any directory inside a work tree; the repository is
  * discovered upwards from it, as git does.
@@ -61,11 +60,13 @@ int paude_repo_current_branch(const char *repo_dir, char **out, struct paude_err
 
 /*
  * Push refs/heads/BRANCH to the same branch in session SESSION's workspace
- * through remote paude-SESSION, in process: libgit2 speaks the protocol and
- * the bytes travel through b's exec child (git-receive-pack inside the
- * session). The remote-tracking ref refs/remotes/paude-SESSION/BRANCH is
- * updated as git push does. A rejected update (non-fast-forward, the
- * session's checkout refusing it) is PAUDE_ESTATE with the reason.
+ * through remote paude-SESSION: checks (the remote, the branch, the session
+ * through b), then `git -C REPO_DIR push --porcelain -- paude-SESSION
+ * refs/heads/BRANCH:refs/heads/BRANCH` through b's runner, so git (and
+ * git-remote-paude) do the transfer, reusing the repository's deltas; it
+ * updates refs/remotes/paude-SESSION/BRANCH. A rejected update
+ * (non-fast-forward, the session's checkout refusing it) is PAUDE_ESTATE
+ * with the reason and what to do.
  */
 int paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *session,
 		      const char *branch, struct paude_error **err);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "error.h"
+#include "strvec.h"
 
 struct paude_index_entry {
 	char *name;
@@ -40,5 +41,18 @@ int paude_index_put(const char *name, const char *backend, const char *context,
 		    const char *namespace, struct paude_error **err);
 /* Remove name's entry (absent: nothing to do), and save. */
 int paude_index_remove(const char *name, struct paude_error **err);
+
+/*
+ * The repositories where `paude remote add NAME` added remote paude-NAME
+ * (absolute directories), so `paude delete NAME` removes those remotes too,
+ * not only the one in the directory the session was created for. Kept in
+ * $XDG_STATE_HOME/paude/remotes.json; a hint like the rest of the index
+ * (a directory that is gone or holds no such remote is skipped).
+ */
+int paude_index_remote_record(const char *name, const char *repo_dir, struct paude_error **err);
+/* Append NAME's recorded directories to out (none recorded: nothing). */
+int paude_index_remote_dirs(const char *name, struct paude_strvec *out, struct paude_error **err);
+/* Forget NAME's directories (nothing recorded: 0). */
+int paude_index_remote_forget(const char *name, struct paude_error **err);
 
 #endif

@@ -83,6 +83,48 @@ test_expect_success 'git clone paude::NAME gives the same tree' '
 	test_equal main "$(git -C "$TRASH/clone" symbolic-ref --short HEAD)"
 '
 
+test_expect_success 'protocol v2 through the tunnel when git asks for it, v0 when told' '
+	GIT_TRACE_PACKET="$TRASH/trace2" git ls-remote "paude::$name" >out 2>err &&
+	test_grep "refs/heads/main" out &&
+	test_grep "< version 2" "$TRASH/trace2" &&
+	GIT_TRACE_PACKET="$TRASH/trace0" git -c protocol.version=0 ls-remote "paude::$name" >out 2>err &&
+	test_grep "refs/heads/main" out &&
+	! grep -q "version 2" "$TRASH/trace0"
+'
+
+test_expect_success 'partial clone (blob:none): filtered, and lazy fetches work, v2 and v0' '
+	cd "$TRASH/repo" &&
+	for c in v1 v2; do
+		in_session sh -c "echo $c >/pvc/workspace/lazy.txt" &&
+		session_git add lazy.txt &&
+		session_git -c user.name=Agent -c user.email=agent@paude.invalid commit -q -m "lazy $c" ||
+		return 1
+	done &&
+	git pull -q --ff-only "paude-$name" main 2>err &&
+	for v in 2 0; do
+		rm -rf "$TRASH/partial" &&
+		git -c protocol.version=$v clone -q --filter=blob:none "paude::$name" "$TRASH/partial" 2>err &&
+		! grep -q "filtering not recognized" err &&
+		test_equal true "$(git -C "$TRASH/partial" config remote.origin.promisor)" &&
+		test_equal v2 "$(cat "$TRASH/partial/lazy.txt")" &&
+		old=$(git -C "$TRASH/partial" rev-parse HEAD~1:lazy.txt) &&
+		git -C "$TRASH/partial" rev-list --objects --missing=print --all >objs &&
+		test_grep "^?$old" objs &&
+		test_equal v1 "$(git -c protocol.version=$v -C "$TRASH/partial" cat-file -p "$old" 2>err)" ||
+		return 1
+	done
+'
+
+test_expect_success 'shallow clone and deepen, v2 and v0' '
+	for v in 2 0; do
+		rm -rf "$TRASH/shallow" &&
+		git -c protocol.version=$v clone -q --depth 1 "paude::$name" "$TRASH/shallow" 2>err &&
+		test_equal 1 "$(git -C "$TRASH/shallow" rev-list --count HEAD)" &&
+		git -c protocol.version=$v -C "$TRASH/shallow" fetch -q --deepen 1 2>err &&
+		test_equal 2 "$(git -C "$TRASH/shallow" rev-list --count HEAD)" || return 1
+	done
+'
+
 test_expect_success 'tags made in the session are fetched' '
 	cd "$TRASH/repo" &&
 	session_git -c user.name=Agent -c user.email=agent@paude.invalid \
@@ -158,6 +200,19 @@ test_expect_success 'paude remote remove takes the remote away, not the session'
 	test_must_fail paude remote remove "$name" 2>err &&
 	test_grep "no paude remote" err &&
 	session_git rev-parse HEAD >/dev/null
+'
+
+test_expect_success 'paude delete removes paude-NAME wherever paude remote add put it' '
+	git init -q "$TRASH/other" && cd "$TRASH/other" && git commit -q --allow-empty -m o &&
+	paude remote add "$name" 2>err &&
+	test_equal "paude::$name" "$(git config --get "remote.paude-$name.url")" &&
+	cd "$TRASH/repo" && paude remote add "$name" 2>err &&
+	paude delete "$name" --confirm 2>err &&
+	test_grep "Removed git remote .paude-$name. from $TRASH/other" err &&
+	test_grep "Removed git remote .paude-$name. from $TRASH/repo" err &&
+	test -z "$(git -C "$TRASH/other" config --get "remote.paude-$name.url")" &&
+	test -z "$(git -C "$TRASH/repo" config --get "remote.paude-$name.url")" &&
+	! grep -q "\"$name\"" "$HOME/.local/state/paude/remotes.json"
 '
 
 test_done

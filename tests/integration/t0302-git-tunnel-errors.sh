@@ -84,10 +84,12 @@ test_expect_success 'the session killed in the middle of a push: local repo inta
 	head -c 5000000 /dev/urandom >blob.bin && git add blob.bin && git commit -q -m blob &&
 	before_tracking=$(git rev-parse refs/remotes/s/main) &&
 	snapshot >before &&
-	# The hook holds the push open after the pack arrived, before any ref moves.
-	podman exec "$ctr" sh -c "printf \"#!/bin/sh\\ntouch /tmp/in-hook\\nsleep 60\\n\" >/pvc/workspace/.git/hooks/pre-receive && chmod +x /pvc/workspace/.git/hooks/pre-receive"
+	# Hooks never run for the tunnel; what holds this push open is the
+	# session'"'"'s push lock, taken here as another push would hold it.
+	podman exec -d "$ctr" flock /pvc/workspace sh -c "touch /tmp/in-lock; sleep 60" &&
+	test_wait_for 30 podman exec "$ctr" test -e /tmp/in-lock || return 1
 	(git push s main >push.out 2>&1; echo $? >push.rc) &
-	test_wait_for 60 podman exec "$ctr" test -e /tmp/in-hook &&
+	test_wait_for 60 podman exec "$ctr" pgrep -f "flock -o /pvc/workspace git receive-pack" &&
 	podman kill "$ctr" >/dev/null &&
 	wait &&
 	test "$(cat push.rc)" -ne 0 &&
@@ -95,9 +97,8 @@ test_expect_success 'the session killed in the middle of a push: local repo inta
 	test_equal "$before_tracking" "$(git rev-parse refs/remotes/s/main)" &&
 	git fsck --no-progress --strict &&
 	test_must_fail git push s main 2>err &&
-	test_grep "is not running (start it with: paude start $name)" err &&
+	test_grep "is not running (start it with: paude start -d $name)" err &&
 	paude start --detach "$name" </dev/null 2>err &&
-	podman exec "$ctr" rm -f /pvc/workspace/.git/hooks/pre-receive &&
 	git push -q s main 2>err &&
 	test_equal "$(git rev-parse HEAD)" "$(session_git rev-parse HEAD)" &&
 	session_git fsck --no-progress --strict &&
@@ -110,7 +111,7 @@ test_expect_success 'stopped session: clear error with the command to start it, 
 	echo three >>file.txt && git commit -q -am three &&
 	snapshot >before &&
 	test_must_fail git push s main 2>err &&
-	test_grep "session '"'"'$name'"'"' is not running (start it with: paude start $name)" err &&
+	test_grep "session '"'"'$name'"'"' is not running (start it with: paude start -d $name)" err &&
 	test_must_fail git pull s main 2>err &&
 	test_grep "is not running" err &&
 	test_must_fail git clone "paude::$name" "$TRASH/nope" 2>err &&

@@ -152,11 +152,42 @@ test_expect_success 'a commit made in the pod comes back with git pull' '
 	test_equal agent "$(cat agent.txt)"
 '
 
+test_expect_success 'cluster addresses work with git itself: clone, ls-remote, push, v2' '
+	cd "$TRASH" &&
+	git clone -q "paude::openshift/fake-ctx/h6-team/$name" "$TRASH/kclone" 2>err &&
+	test_equal agent "$(cat "$TRASH/kclone/agent.txt")" &&
+	GIT_TRACE_PACKET="$TRASH/ktrace" git ls-remote "paude::openshift/h6-team/$name" >out 2>err &&
+	test_grep "refs/heads/main" out &&
+	test_grep "< version 2" "$TRASH/ktrace" &&
+	test_grep "exec --stdin paude-$name-0 --container=agent -- env GIT_PROTOCOL=version=2 paude-session git git-upload-pack $name" \
+		"$KUBE_FAKE_DIR/calls" &&
+	cd "$TRASH/kclone" && echo more >more.txt && git add more.txt && git commit -q -m more &&
+	git push -q origin main 2>err &&
+	test_equal more "$(in_pod cat /pvc/workspace/more.txt)" &&
+	cd "$TRASH/repo" && git pull -q "paude-$name" main 2>err
+'
+
+test_expect_success 'cluster address failures: one clear line from paude, not kubectl'"'"'s words' '
+	cd "$TRASH/repo" &&
+	test_must_fail env KUBE_FAKE_FAIL="*:error: You must be logged in to the server (Unauthorized)" \
+		git ls-remote "paude::openshift/fake-ctx/h6-team/$name" 2>err &&
+	test_equal 1 "$(grep -c "^git-remote-paude:" err)" &&
+	test_grep "^git-remote-paude: error: .*not logged in to the cluster (log in with: oc login)" err &&
+	test_must_fail git ls-remote "paude::openshift/fake-ctx/h6-team/nosuch-$name" 2>err &&
+	test_equal 1 "$(grep -c "^git-remote-paude:" err)" &&
+	test_grep "^git-remote-paude: error: session .nosuch-$name. not found (list sessions with: paude list)\$" err &&
+	! grep -q "Error from server" err
+'
+
 test_expect_success 'stop scales to 0 (pod gone), start brings the workspace back' '
 	paude stop "$name" 2>err &&
 	test_must_fail podman container exists "$pod" &&
 	podman volume exists "$vol" &&
 	paude list >out && test_grep "^$name  *openshift  *stopped" out &&
+	test_must_fail git ls-remote "paude::openshift/fake-ctx/h6-team/$name" 2>err &&
+	test_equal 1 "$(grep -c "^git-remote-paude:" err)" &&
+	test_grep "^git-remote-paude: error: session .$name. is not running (start it with: paude start -d $name)\$" err &&
+	! grep -q "Error from server" err &&
 	paude start --detach "$name" </dev/null 2>err &&
 	test_equal agent "$(in_pod cat /pvc/workspace/agent.txt)" &&
 	test_must_fail in_pod test -e /credentials/gcloud

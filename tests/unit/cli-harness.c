@@ -9,6 +9,7 @@ void
 cli_harness_env(const char *home)
 {
 	setenv("HOME", home, 1);
+	unsetenv("XDG_STATE_HOME"); /* the index goes under this HOME too */
 	setenv("PAUDE_IMAGE", "localhost/paude-agent:test", 1);
 	setenv("PAUDE_PROXY_IMAGE", "localhost/paude-proxy:test", 1);
 	unsetenv("PAUDE_PROXY_NETWORK");

@@ -1107,6 +1107,51 @@ test_custom_image_is_built_in_the_cluster_from_its_files(void **state)
 	fake_runner_release(&f);
 }
 
+/* Where `paude remote add` put remotes, for `paude delete` to clean. */
+static void
+test_index_remembers_remote_directories(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/paude-test-remotes-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("XDG_STATE_HOME", dir, 1);
+	struct paude_strvec v = PAUDE_STRVEC_INIT;
+	assert_int_equal(paude_index_remote_dirs("demo", &v, NULL), 0);
+	assert_int_equal(v.nr, 0);
+	assert_int_equal(paude_index_remote_forget("demo", NULL), 0);
+	assert_int_equal(paude_index_remote_record("demo", "/work/a", NULL), 0);
+	assert_int_equal(paude_index_remote_record("demo", "/work/b", NULL), 0);
+	assert_int_equal(paude_index_remote_record("demo", "/work/a", NULL), 0); /* once */
+	assert_int_equal(paude_index_remote_record("other", "/work/c", NULL), 0);
+	assert_int_equal(paude_index_remote_dirs("demo", &v, NULL), 0);
+	assert_int_equal(v.nr, 2);
+	assert_string_equal(v.v[0], "/work/a");
+	assert_string_equal(v.v[1], "/work/b");
+	paude_strvec_clear(&v);
+	assert_int_equal(paude_index_remote_forget("demo", NULL), 0);
+	assert_int_equal(paude_index_remote_dirs("demo", &v, NULL), 0);
+	assert_int_equal(v.nr, 0);
+	assert_int_equal(paude_index_remote_dirs("other", &v, NULL), 0);
+	assert_int_equal(v.nr, 1);
+	paude_strvec_clear(&v);
+	/* A damaged file is named. */
+	char path[256];
+	snprintf(path, sizeof(path), "%s/paude/remotes.json", dir);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	(void)fputs("{not json", f);
+	(void)fclose(f);
+	struct paude_error *err = NULL;
+	assert_true(paude_index_remote_dirs("demo", &v, &err) < 0);
+	assert_non_null(strstr(err->msg, "remotes.json' is damaged"));
+	paude_error_free(err);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/paude", dir);
+	rmdir(path);
+	rmdir(dir);
+	unsetenv("XDG_STATE_HOME");
+}
+
 static void
 test_index_put_find_remove(void **state)
 {
@@ -1179,6 +1224,7 @@ main(void)
 		cmocka_unit_test(test_image_is_built_in_the_cluster_when_missing),
 		cmocka_unit_test(test_custom_image_is_built_in_the_cluster_from_its_files),
 		cmocka_unit_test(test_index_put_find_remove),
+		cmocka_unit_test(test_index_remembers_remote_directories),
 	};
 	return cmocka_run_group_tests_name("backend-kube", tests, NULL, NULL);
 }

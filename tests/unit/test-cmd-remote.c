@@ -118,7 +118,7 @@ test_remote_add_refuses_stopped_session(void **state)
 	assert_int_equal(cli_harness_run(&f, &err, "remote", "add", "--push", "proj", NULL),
 			 PAUDE_ESTATE);
 	assert_string_equal(err->msg,
-			    "session 'proj' is not running (start it with: paude start proj)");
+			    "session 'proj' is not running (start it with: paude start -d proj)");
 	paude_error_free(err);
 	assert_int_equal(fake_runner_find(&f, "podman exec"), -1);
 	char *url = git_config("remote.paude-proj.url");

@@ -61,50 +61,31 @@ si_get(struct paude_backend *b, const char *name, struct paude_session *out,
 	return 0;
 }
 
-static int
-si_exec_prepare(struct paude_backend *b, const char *name, unsigned flags, const char *const *argv,
-		struct paude_child *out, struct paude_error **err)
-{
-	(void)b;
-	(void)name;
-	(void)err;
-	assert_true(flags & PAUDE_EXEC_STDIN);
-	/* paude-session git SERVICE NAME: run SERVICE on our local "workspace". */
-	assert_string_equal(argv[0], "paude-session");
-	assert_string_equal(argv[1], "git");
-	assert_string_equal(argv[3], name);
-	assert_null(argv[4]);
-	paude_strvec_pushl(&out->args, argv[2], session_repo, NULL);
-	return 0;
-}
-
-/* The same, but the service first writes escape sequences and more than a
- * pipe holds (70000 bytes) to its stderr, as a hostile session could. */
-static int
-noisy_exec_prepare(struct paude_backend *b, const char *name, unsigned flags,
-		   const char *const *argv, struct paude_child *out, struct paude_error **err)
-{
-	(void)b;
-	(void)name;
-	(void)err;
-	assert_true(flags & PAUDE_EXEC_STDIN);
-	paude_strvec_pushl(&out->args, "sh", "-c",
-			   "printf '\\033]52;c;cGF5bG9hZA==\\007\\033[2J' >&2; "
-			   "head -c 70000 /dev/zero | tr '\\0' x >&2; exec \"$0\" \"$@\"",
-			   argv[2], session_repo, NULL);
-	return 0;
-}
-
-static const struct paude_backend_ops noisy_ops = {
-	.name = "noisy",
-	.get = si_get,
-	.exec_prepare = noisy_exec_prepare,
-};
+/*
+ * The push is git's own, through `git-remote-paude`: a stand-in helper on
+ * PATH (git's t5801 trick) whose "session" is the local repository
+ * session_repo, so protocol, pipes and git are real.
+ */
+static const char helper_script[] = "#!/bin/sh\n"
+				    "while read -r cmd arg; do\n"
+				    "\tcase \"$cmd\" in\n"
+				    "\tcapabilities) printf '*connect\\n\\n' ;;\n"
+				    "\toption) echo unsupported ;;\n"
+				    "\tconnect) printf '\\n'\n"
+				    /* TEST_NOISY: first escape sequences and more than a pipe holds
+				     * (70000 bytes) on stderr, as a hostile session could. */
+				    "\t\tif [ -n \"$TEST_NOISY\" ]; then\n"
+				    "\t\t\tprintf '\\033]52;c;cGF5bG9hZA==\\007\\033[2J' >&2\n"
+				    "\t\t\thead -c 70000 /dev/zero | tr '\\0' x >&2\n"
+				    "\t\tfi\n"
+				    "\t\texec \"$arg\" \"$TEST_SESSION_REPO\" ;;\n"
+				    "\t*) exit 0 ;;\n"
+				    "\tesac\n"
+				    "done\n";
 
 static const struct paude_backend_ops local_ops = {
 	.name = "local",
 	.get = si_get,
-	.exec_prepare = si_exec_prepare,
 };
 
 static int
@@ -122,6 +103,17 @@ setup(void **state)
 	git(work, "init", "-q", NULL);
 	git(session_repo, "init", "-q", NULL);
 	git(session_repo, "config", "receive.denyCurrentBranch", "updateInstead", NULL);
+	char bin[300], helper[340];
+	snprintf(bin, sizeof(bin), "%s/bin", tmp);
+	snprintf(helper, sizeof(helper), "%s/git-remote-paude", bin);
+	assert_int_equal(paude_mkdir_p(bin, 0700, NULL), 0);
+	assert_int_equal(paude_write_file(helper, helper_script, strlen(helper_script), 0700, NULL),
+			 0);
+	static char path[8192];
+	snprintf(path, sizeof(path), "%s:%s", bin,
+		 getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	setenv("TEST_SESSION_REPO", session_repo, 1);
 	return 0;
 }
 
@@ -258,9 +250,13 @@ test_push_goes_through_the_tunnel_and_updates_the_checkout(void **state)
 {
 	(void)state;
 	struct paude_backend b = { .ops = &local_ops, .runner = paude_runner_default() };
+	struct paude_error *dbg = NULL;
 	commit_file(work_dir(), "hello.txt", "hello\n");
 	add("s1", 0);
-	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "main", NULL), 0);
+	int pr = paude_remote_push(work_dir(), &b, "s1", "main", &dbg);
+	if (dbg)
+		fail_msg("%s", dbg->msg);
+	assert_int_equal(pr, 0);
 	char *here = git_out(work_dir(), "rev-parse", "HEAD^{tree}", NULL);
 	char *there = git_out(session_repo, "rev-parse", "HEAD^{tree}", NULL);
 	assert_string_equal(here, there);
@@ -285,7 +281,7 @@ static void
 test_push_keeps_the_sessions_stderr_off_the_terminal(void **state)
 {
 	(void)state;
-	struct paude_backend b = { .ops = &noisy_ops, .runner = paude_runner_default() };
+	struct paude_backend b = { .ops = &local_ops, .runner = paude_runner_default() };
 	commit_file(work_dir(), "n.txt", "n\n");
 	add("s1", 0);
 	char path[] = "/tmp/paude-test-stderr.XXXXXX";
@@ -296,10 +292,15 @@ test_push_keeps_the_sessions_stderr_off_the_terminal(void **state)
 	int saved = dup(2);
 	dup2(fd, 2);
 	/* More stderr than a pipe holds must not stall the push either. */
-	int r = paude_remote_push(work_dir(), &b, "s1", "main", NULL);
+	setenv("TEST_NOISY", "1", 1);
+	struct paude_error *err = NULL;
+	int r = paude_remote_push(work_dir(), &b, "s1", "main", &err);
+	unsetenv("TEST_NOISY");
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
+	if (err)
+		fail_msg("%.300s", err->msg);
 	assert_int_equal(r, 0);
 	struct paude_buf got = PAUDE_BUF_INIT;
 	lseek(fd, 0, SEEK_SET);
@@ -340,6 +341,33 @@ test_push_rejected_when_session_moved_on(void **state)
 }
 
 static void
+test_push_refused_for_uncommitted_work_says_what_to_do(void **state)
+{
+	(void)state;
+	struct paude_backend b = { .ops = &local_ops, .runner = paude_runner_default() };
+	struct paude_error *err = NULL;
+	commit_file(work_dir(), "a.txt", "a\n");
+	add("s1", 0);
+	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "main", NULL), 0);
+	/* The agent changed a file without committing; we push a new commit. */
+	char path[4096];
+	(void)snprintf(path, sizeof(path), "%s/a.txt", session_repo);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	(void)fputs("agent's edit\n", f);
+	(void)fclose(f);
+	commit_file(work_dir(), "b.txt", "b\n");
+	assert_int_equal(paude_remote_push(work_dir(), &b, "s1", "main", &err), PAUDE_ESTATE);
+	/* Not "git pull" alone: a pull cannot fetch uncommitted work. */
+	if (!strstr(err->msg, "Working directory has unstaged changes") ||
+	    !strstr(err->msg, "the agent has uncommitted changes there, which git pull cannot "
+			      "fetch: have the agent commit them (paude connect s1), then: git "
+			      "pull paude-s1 main, and push again"))
+		fail_msg("unexpected message: %s", err->msg);
+	paude_error_free(err);
+}
+
+static void
 test_push_refuses_stopped_session_and_bad_branch(void **state)
 {
 	(void)state;
@@ -349,7 +377,7 @@ test_push_refuses_stopped_session_and_bad_branch(void **state)
 	add("down", 0);
 	assert_int_equal(paude_remote_push(work_dir(), &b, "down", "main", &err), PAUDE_ESTATE);
 	assert_string_equal(err->msg,
-			    "session 'down' is not running (start it with: paude start down)");
+			    "session 'down' is not running (start it with: paude start -d down)");
 	paude_error_clear(&err);
 	char *there = git_out(session_repo, "rev-parse", "-q", "--verify");
 	assert_string_equal(there, "");
@@ -383,6 +411,8 @@ main(void)
 		    test_push_keeps_the_sessions_stderr_off_the_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_rejected_when_session_moved_on, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_push_refused_for_uncommitted_work_says_what_to_do, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_refuses_stopped_session_and_bad_branch,
 						setup, teardown),
 	};

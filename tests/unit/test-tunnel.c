@@ -18,11 +18,13 @@
 struct stand_in {
 	const char *name;
 	enum paude_session_state state;
+	const char *status;
 };
 static const struct stand_in sessions[] = {
-	{ "up", PAUDE_SESSION_RUNNING },
-	{ "down", PAUDE_SESSION_STOPPED },
-	{ "fresh", PAUDE_SESSION_CREATED },
+	{ "up", PAUDE_SESSION_RUNNING, "Up 2 minutes" },
+	{ "down", PAUDE_SESSION_STOPPED, "Exited (0)" },
+	{ "fresh", PAUDE_SESSION_CREATED, "Created" },
+	{ "frozen", PAUDE_SESSION_RUNNING, "Paused" },
 };
 static int get_calls;
 
@@ -39,6 +41,7 @@ si_get(struct paude_backend *b, const char *name, struct paude_session *out,
 			continue;
 		out->name = strdup(name);
 		out->state = sessions[i].state;
+		out->status = strdup(sessions[i].status);
 		return 0;
 	}
 	return paude_error_set(err, PAUDE_ENOTFOUND, 0, "no session '%s'", name);
@@ -110,50 +113,62 @@ test_tunnel_prepare_runs_service_on_workspace(void **state)
 	struct fixture *f = *state;
 	static const struct {
 		enum paude_git_service s;
+		int version;
 		const char *argv;
 	} cases[] = {
-		{ PAUDE_GIT_UPLOAD_PACK, "engine exec -i up paude-session git git-upload-pack up" },
-		{ PAUDE_GIT_RECEIVE_PACK,
+		{ PAUDE_GIT_UPLOAD_PACK, 0,
+		  "engine exec -i up paude-session git git-upload-pack up" },
+		{ PAUDE_GIT_RECEIVE_PACK, 0,
 		  "engine exec -i up paude-session git git-receive-pack up" },
-		{ PAUDE_GIT_UPLOAD_ARCHIVE,
+		{ PAUDE_GIT_UPLOAD_ARCHIVE, 0,
 		  "engine exec -i up paude-session git git-upload-archive up" },
+		{ PAUDE_GIT_UPLOAD_PACK, 2,
+		  "engine exec -i up env GIT_PROTOCOL=version=2 paude-session git git-upload-pack "
+		  "up" },
+		{ PAUDE_GIT_RECEIVE_PACK, 1,
+		  "engine exec -i up env GIT_PROTOCOL=version=1 paude-session git git-receive-pack "
+		  "up" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct paude_child c = PAUDE_CHILD_INIT;
-		assert_int_equal(paude_tunnel_prepare(&f->b, "up", cases[i].s, &c, NULL), 0);
+		assert_int_equal(
+		    paude_tunnel_prepare(&f->b, "up", cases[i].s, cases[i].version, &c, NULL), 0);
 		char *s = joined(&c);
 		assert_string_equal(s, cases[i].argv);
 		free(s);
 		paude_child_release(&c);
 	}
-	/* Built, not run: nothing went through the runner. */
+	/* Built, not run, and the session was not asked first: the exec's own
+	 * failure is what tells a session that is not running. */
 	assert_int_equal(f->fake.calls.nr, 0);
+	assert_int_equal(get_calls, 0);
 }
 
 static void
-expect_prepare_error(struct fixture *f, const char *name, int code, const char *msg)
+expect_check_error(struct fixture *f, const char *name, int code, const char *msg)
 {
-	struct paude_child c = PAUDE_CHILD_INIT;
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_tunnel_prepare(&f->b, name, PAUDE_GIT_RECEIVE_PACK, &c, &err), code);
+	assert_int_equal(paude_tunnel_check(&f->b, name, &err), code);
 	assert_non_null(err);
 	assert_string_equal(err->msg, msg);
-	assert_int_equal(c.args.nr, 0);
 	paude_error_free(err);
-	paude_child_release(&c);
 }
 
 static void
-test_tunnel_prepare_refuses_sessions_not_running(void **state)
+test_tunnel_check_explains_sessions_not_running(void **state)
 {
 	struct fixture *f = *state;
-	expect_prepare_error(f, "down", PAUDE_ESTATE,
-			     "session 'down' is not running (start it with: paude start down)");
-	expect_prepare_error(f, "fresh", PAUDE_ESTATE,
-			     "session 'fresh' is not running (start it with: paude start fresh)");
-	expect_prepare_error(f, "nope", PAUDE_ENOTFOUND,
-			     "session 'nope' not found (list sessions with: paude list)");
-	expect_prepare_error(f, "broken", PAUDE_ECHILD, "engine inspect: exit 125: boom");
+	assert_int_equal(paude_tunnel_check(&f->b, "up", NULL), 0);
+	expect_check_error(f, "down", PAUDE_ESTATE,
+			   "session 'down' is not running (start it with: paude start -d down)");
+	expect_check_error(f, "fresh", PAUDE_ESTATE,
+			   "session 'fresh' is not running (start it with: paude start -d fresh)");
+	expect_check_error(f, "frozen", PAUDE_ESTATE,
+			   "session 'frozen' is paused (resume its container with: podman unpause "
+			   "paude-frozen)");
+	expect_check_error(f, "nope", PAUDE_ENOTFOUND,
+			   "session 'nope' not found (list sessions with: paude list)");
+	expect_check_error(f, "broken", PAUDE_ECHILD, "engine inspect: exit 125: boom");
 }
 
 static void
@@ -162,11 +177,69 @@ test_tunnel_prepare_validates_name_before_asking(void **state)
 	struct fixture *f = *state;
 	struct paude_child c = PAUDE_CHILD_INIT;
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_tunnel_prepare(&f->b, "-x", PAUDE_GIT_UPLOAD_PACK, &c, &err),
+	assert_int_equal(paude_tunnel_prepare(&f->b, "-x", PAUDE_GIT_UPLOAD_PACK, 0, &c, &err),
 			 PAUDE_EUSAGE);
-	assert_int_equal(get_calls, 0);
+	assert_int_equal(c.args.nr, 0);
 	paude_error_free(err);
 	paude_child_release(&c);
+}
+
+/* What git would ask for, read from git's own configuration. */
+static void
+expect_version(const struct fake_reply *reply, enum paude_git_service s, int want)
+{
+	struct fake_runner fake;
+	fake_runner_init(&fake, reply, reply ? 1 : 0);
+	int v = -1;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_tunnel_protocol_version(&fake.runner, s, &v, &err), 0);
+	assert_null(err);
+	assert_int_equal(v, want);
+	if (s == PAUDE_GIT_UPLOAD_ARCHIVE) {
+		assert_int_equal(fake.calls.nr, 0);
+	} else {
+		assert_int_equal(fake.calls.nr, 1);
+		assert_string_equal(fake_runner_call(&fake, 0),
+				    "git config --get protocol.version");
+	}
+	fake_runner_release(&fake);
+}
+
+static void
+test_tunnel_protocol_version_follows_git(void **state)
+{
+	(void)state;
+	const char *const *cfg = FAKE_ARGV("git", "config", "--get", "protocol.version");
+	const struct fake_reply unset = { .prefix = cfg, .status = 1 };
+	const struct fake_reply v0 = { .prefix = cfg, .out = "0\n" };
+	const struct fake_reply v1 = { .prefix = cfg, .out = "1\n" };
+	const struct fake_reply v2 = { .prefix = cfg, .out = "2\n" };
+	assert_int_equal(unsetenv("GIT_TEST_PROTOCOL_VERSION"), 0);
+	/* Unset: git's default, 2, which only upload-pack speaks. */
+	expect_version(&unset, PAUDE_GIT_UPLOAD_PACK, 2);
+	expect_version(&unset, PAUDE_GIT_RECEIVE_PACK, 0);
+	expect_version(NULL, PAUDE_GIT_UPLOAD_ARCHIVE, 0);
+	expect_version(&v0, PAUDE_GIT_UPLOAD_PACK, 0);
+	expect_version(&v1, PAUDE_GIT_UPLOAD_PACK, 1);
+	expect_version(&v1, PAUDE_GIT_RECEIVE_PACK, 1);
+	expect_version(&v2, PAUDE_GIT_UPLOAD_PACK, 2);
+	expect_version(&v2, PAUDE_GIT_RECEIVE_PACK, 0);
+	/* git's test override counts when the config says nothing. */
+	assert_int_equal(setenv("GIT_TEST_PROTOCOL_VERSION", "0", 1), 0);
+	expect_version(&unset, PAUDE_GIT_UPLOAD_PACK, 0);
+	assert_int_equal(unsetenv("GIT_TEST_PROTOCOL_VERSION"), 0);
+
+	const struct fake_reply bad = { .prefix = cfg, .out = "3\033\n" };
+	struct fake_runner fake;
+	fake_runner_init(&fake, &bad, 1);
+	int v = -1;
+	struct paude_error *err = NULL;
+	assert_int_equal(
+	    paude_tunnel_protocol_version(&fake.runner, PAUDE_GIT_UPLOAD_PACK, &v, &err),
+	    PAUDE_EUSAGE);
+	assert_string_equal(err->msg, "unknown value for config 'protocol.version': 3\\x1b");
+	paude_error_free(err);
+	fake_runner_release(&fake);
 }
 
 static void
@@ -305,7 +378,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tunnel_prepare_runs_service_on_workspace,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tunnel_prepare_refuses_sessions_not_running,
+		cmocka_unit_test(test_tunnel_protocol_version_follows_git),
+		cmocka_unit_test_setup_teardown(test_tunnel_check_explains_sessions_not_running,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tunnel_prepare_validates_name_before_asking,
 						setup, teardown),
