@@ -7,6 +7,7 @@
  * Whatever would weaken the session's isolation is dropped with a warning
  * saying why; so is anything we do not know.
  */
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "paude/config.h"
@@ -14,6 +15,8 @@
 #include "paude/fs.h"
 #include "paude/json.h"
 #include "paude/log.h"
+#include "paude/session.h"
+#include "paude/sha256.h"
 #include "banned.h"
 
 /* A config file is small; anything larger is a mistake. */
@@ -26,8 +29,9 @@ paude_config_init(struct paude_config *c)
 	memset(c, 0, sizeof(*c));
 	paude_strvec_init(&c->build_args);
 	paude_strvec_init(&c->packages);
-	paude_strvec_init(&c->setup_argv);
+	paude_lifecycle_init(&c->lifecycle);
 	paude_strvec_init(&c->env);
+	paude_strvec_init(&c->remote_env);
 	paude_strvec_init(&c->venv_dirs);
 	paude_strvec_init(&c->warnings);
 }
@@ -36,6 +40,7 @@ void
 paude_config_release(struct paude_config *c)
 {
 	free(c->path);
+	free(c->rel_path);
 	free(c->workspace);
 	free(c->image);
 	free(c->dockerfile);
@@ -47,9 +52,11 @@ paude_config_release(struct paude_config *c)
 		paude_strvec_clear(&c->features[i].options);
 	}
 	free(c->features);
-	free(c->setup_shell);
-	paude_strvec_clear(&c->setup_argv);
+	paude_lifecycle_release(&c->lifecycle);
 	paude_strvec_clear(&c->env);
+	paude_strvec_clear(&c->remote_env);
+	free(c->remote_user);
+	free(c->container_user);
 	paude_strvec_clear(&c->venv_dirs);
 	paude_strvec_clear(&c->warnings);
 	paude_config_init(c);
@@ -118,6 +125,11 @@ struct ctx {
 	const char *dir; /* directory of the config file */
 	const char *workspace;
 	struct paude_error **err;
+	/* build.dockerfile/dockerFile and build.context/context as written
+	 * (substituted), resolved once the whole file is read */
+	char *dockerfile, *context;
+	const char *dockerfile_prop, *context_prop;
+	char devcontainer_id[53];
 };
 
 static void warn(struct ctx *x, const char *fmt, ...) _printf_(2, 3);
@@ -144,31 +156,136 @@ bad(struct ctx *x, const char *prop, const char *why)
 			       why);
 }
 
+/* ${localEnv:...} and its old spelling ${env:...} */
 static bool
 has_local_env(const char *s)
 {
-	return strstr(s, "${localEnv:") != NULL;
+	return strstr(s, "${localEnv:") != NULL || strstr(s, "${env:") != NULL;
 }
 
-/* A string that may be used, or NULL (with a warning) if it asks for host variables. */
-static const char *
-str_ok(struct ctx *x, const char *prop, struct json_object *v)
+static void
+warn_local_env(struct ctx *x, const char *prop)
 {
-	const char *s = json_object_get_string(v);
-	if (has_local_env(s)) {
-		warn(x,
-		     "'%s' is not applied: ${localEnv:...} would copy the host's environment "
-		     "(and its secrets) into the container",
-		     prop);
-		return NULL;
-	}
-	return s;
+	warn(x,
+	     "'%s' is not applied: ${localEnv:...} would copy the host's environment "
+	     "(and its secrets) into the container",
+	     prop);
 }
 
 static bool
 is_str(struct json_object *v)
 {
 	return json_object_is_type(v, json_type_string);
+}
+
+/* Where a variable appears decides which ones it may use (the spec's table). */
+enum vars {
+	VARS_ANY = 0,
+	VARS_REMOTE_ENV = 1, /* ${containerEnv:...} allowed, left for the session */
+	VARS_FEATURE = 2, /* no ${devcontainerId} */
+};
+
+static const char *
+base_name(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+	return slash && slash[1] ? slash + 1 : p;
+}
+
+static bool
+shell_name(const char *s, size_t n)
+{
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") >= n;
+}
+
+/*
+ * Substitute the specification's variables in s (property prop) into *out.
+ * What looks like the shell's own syntax is left alone: ${NAME} in upper
+ * case, ${name:-x} ${name:=x} ${name:+x} ${name:?x}, ${#x}, ${x%y}... Any
+ * other ${name} or ${name:arg} is an error naming it.
+ */
+static int
+subst(struct ctx *x, const char *prop, const char *s, enum vars mode, char **out)
+{
+	static const char ident[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	const char *p = s;
+	for (const char *d; (d = strstr(p, "${"));) {
+		paude_buf_add(&b, p, (size_t)(d - p), NULL);
+		const char *q = d + 2, *end = strchr(q, '}');
+		size_t n = strspn(q, ident);
+		if (!end || !n || (q[0] >= '0' && q[0] <= '9') || (q[n] != '}' && q[n] != ':') ||
+		    (q[n] == ':' && q[n + 1] && strchr("-=+?", q[n + 1])) ||
+		    (q[n] == '}' && shell_name(q, n))) {
+			/* not one of ours: as written */
+			paude_buf_add(&b, d, 2, NULL);
+			p = q;
+			continue;
+		}
+		size_t tok = (size_t)(end - d) + 1;
+		const char *val = NULL;
+#define IS(lit) (n == sizeof(lit) - 1 && !strncmp(q, lit, n))
+		if (q[n] == ':' && IS("containerEnv")) {
+			if (!(mode & VARS_REMOTE_ENV))
+				return paude_error_set(x->err, PAUDE_EUSAGE, 0,
+						       "%s: '%.*s' in '%s': ${containerEnv:...} is "
+						       "only available in remoteEnv",
+						       x->c->path, (int)tok, d, prop);
+			val = NULL; /* resolved in the running session */
+			paude_buf_add(&b, d, tok, NULL);
+			p = end + 1;
+			continue;
+		}
+		if (q[n] == '}' && IS("containerWorkspaceFolder"))
+			val = PAUDE_WORKSPACE_DIR;
+		else if (q[n] == '}' && IS("containerWorkspaceFolderBasename"))
+			val = base_name(PAUDE_WORKSPACE_DIR);
+		else if (q[n] == '}' && IS("localWorkspaceFolder"))
+			val = x->workspace;
+		else if (q[n] == '}' && IS("localWorkspaceFolderBasename"))
+			val = base_name(x->workspace);
+		else if (q[n] == '}' && IS("devcontainerId")) {
+			if (mode & VARS_FEATURE)
+				return paude_error_set(
+				    x->err, PAUDE_EUSAGE, 0,
+				    "%s: '${devcontainerId}' in '%s': the "
+				    "specification does not allow it in features",
+				    x->c->path, prop);
+			val = x->devcontainer_id;
+		}
+#undef IS
+		if (!val)
+			return paude_error_set(
+			    x->err, PAUDE_EUSAGE, 0,
+			    "%s: unknown variable '%.*s' in '%s' (known: "
+			    "${containerWorkspaceFolder}, "
+			    "${containerWorkspaceFolderBasename}, ${localWorkspaceFolder}, "
+			    "${localWorkspaceFolderBasename}, ${devcontainerId}, "
+			    "${containerEnv:NAME} in remoteEnv)",
+			    x->c->path, (int)tok, d, prop);
+		paude_buf_addstr(&b, val, NULL);
+		p = end + 1;
+	}
+	paude_buf_addstr(&b, p, NULL);
+	*out = paude_buf_detach(&b);
+	return 0;
+}
+
+/*
+ * The string s of property prop, ready to use in *out (caller frees):
+ * 0; 1 when it asks for host variables (not applied, warned; *out NULL);
+ * < 0 for an unknown variable.
+ */
+static int
+value(struct ctx *x, const char *prop, const char *s, enum vars mode, char **out)
+{
+	*out = NULL;
+	if (has_local_env(s)) {
+		warn_local_env(x, prop);
+		return 1;
+	}
+	return subst(x, prop, s, mode, out);
 }
 
 /* Collapse "." and ".." lexically; an absolute path in, an absolute path out. */
@@ -240,30 +357,69 @@ project_path(struct ctx *x, const char *prop, const char *base, const char *rel,
 	return 0;
 }
 
+/* A path property (build.dockerfile, dockerFile, ...; prop is a literal):
+ * kept, substituted, until the whole file is read. Both spellings of one
+ * are an error. */
 static int
-decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
+path_prop(struct ctx *x, const char *prop, struct json_object *v, char **slot,
+	  const char **slot_prop)
+{
+	if (!is_str(v))
+		return bad(x, prop, "expected a string");
+	if (*slot)
+		return paude_error_set(x->err, PAUDE_EUSAGE, 0,
+				       "%s: '%s' and '%s' both set (use one)", x->c->path,
+				       *slot_prop, prop);
+	char *s = NULL;
+	int r = value(x, prop, json_object_get_string(v), VARS_ANY, &s);
+	if (r < 0)
+		return r;
+	*slot = s;
+	*slot_prop = prop;
+	return 0;
+}
+
+/* The Dockerfile and context paths, once the whole file is read. */
+static int
+resolve_build(struct ctx *x, bool devcontainer)
+{
+	struct paude_config *c = x->c;
+	/* devcontainer.json: relative to the file; paude.json: to the project. */
+	const char *base = devcontainer ? x->dir : x->workspace;
+	int r;
+	if (x->dockerfile && (r = project_path(x, x->dockerfile_prop, base, x->dockerfile, true,
+					       &c->dockerfile)) < 0)
+		return r;
+	if (x->context &&
+	    (r = project_path(x, x->context_prop, base, x->context, false, &c->context)) < 0)
+		return r;
+	if (c->context && !c->dockerfile)
+		return bad(x, x->context_prop, "a context needs build.dockerfile");
+	if (c->dockerfile && !c->context) {
+		c->context = strdup(base);
+		if (!c->context)
+			abort();
+	}
+	return 0;
+}
+
+static int
+decode_build(struct ctx *x, struct json_object *build)
 {
 	struct paude_config *c = x->c;
 	if (!json_object_is_type(build, json_type_object))
 		return bad(x, "build", "expected an object");
-	/* devcontainer.json: relative to the file; paude.json: to the project. */
-	const char *base = devcontainer ? x->dir : x->workspace;
 	json_object_object_foreach(build, key, v)
 	{
 		_cleanup_free_ char *prop = NULL;
 		prop = paude_xstrfmt("build.%s", key);
 		if (!strcmp(key, "dockerfile")) {
-			if (!is_str(v))
-				return bad(x, prop, "expected a string");
-			int r = project_path(x, prop, base, json_object_get_string(v), true,
-					     &c->dockerfile);
+			int r = path_prop(x, "build.dockerfile", v, &x->dockerfile,
+					  &x->dockerfile_prop);
 			if (r < 0)
 				return r;
 		} else if (!strcmp(key, "context")) {
-			if (!is_str(v))
-				return bad(x, prop, "expected a string");
-			int r = project_path(x, prop, base, json_object_get_string(v), false,
-					     &c->context);
+			int r = path_prop(x, "build.context", v, &x->context, &x->context_prop);
 			if (r < 0)
 				return r;
 		} else if (!strcmp(key, "args")) {
@@ -275,7 +431,10 @@ decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
 				aprop = paude_xstrfmt("build.args.%s", ak);
 				if (!is_str(av))
 					return bad(x, aprop, "expected a string");
-				const char *s = str_ok(x, aprop, av);
+				_cleanup_free_ char *s = NULL;
+				int r = value(x, aprop, json_object_get_string(av), VARS_ANY, &s);
+				if (r < 0)
+					return r;
 				if (!s)
 					continue;
 				if (!*ak || strchr(ak, '=') || strchr(ak, '\n') || strchr(s, '\n'))
@@ -292,50 +451,86 @@ decode_build(struct ctx *x, struct json_object *build, bool devcontainer)
 			warn(x, "unknown property '%s': ignored", prop);
 		}
 	}
-	if (c->context && !c->dockerfile)
-		return bad(x, "build.context", "a context needs build.dockerfile");
-	if (c->dockerfile && !c->context) {
-		c->context = strdup(devcontainer ? x->dir : x->workspace);
-		if (!c->context)
-			abort();
-	}
 	return 0;
 }
 
+/*
+ * One command of a lifecycle hook: a string (run with sh -c) or an array
+ * of strings (an argv). 0 with the command added (nothing for an empty
+ * one); 1 when it asks for host variables (warned, not added).
+ */
 static int
-decode_setup(struct ctx *x, const char *prop, struct json_object *v)
+decode_command(struct ctx *x, enum paude_hook h, const char *name, const char *prop,
+	       struct json_object *v)
 {
-	struct paude_config *c = x->c;
+	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
 	if (is_str(v)) {
-		const char *s = str_ok(x, prop, v);
-		if (s && *s) {
-			c->setup_shell = strdup(s);
-			if (!c->setup_shell)
-				abort();
-		}
-		return 0;
-	}
-	if (json_object_is_type(v, json_type_array)) {
+		_cleanup_free_ char *s = NULL;
+		int r = value(x, prop, json_object_get_string(v), VARS_ANY, &s);
+		if (r != 0)
+			return r;
+		if (*s)
+			paude_strvec_pushl(&argv, "sh", "-c", s, NULL);
+	} else if (json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
-		if (!n)
-			return 0;
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *e = json_object_array_get_idx(v, i);
-			if (!is_str(e))
-				return bad(x, prop, "expected a string or an array of strings");
-			if (has_local_env(json_object_get_string(e)))
-				return (void)str_ok(x, prop, e), 0;
-		}
 		if (n > LIST_MAX)
 			return bad(x, prop, "too many elements");
-		return paude_json_array_to_strvec(&c->setup_argv, v, x->err);
+		for (size_t i = 0; i < n; i++)
+			if (!is_str(json_object_array_get_idx(v, i)))
+				return bad(x, prop, "expected a string or an array of strings");
+		for (size_t i = 0; i < n; i++) {
+			const char *e = json_object_get_string(json_object_array_get_idx(v, i));
+			if (has_local_env(e)) {
+				warn_local_env(x, prop);
+				return 1;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			char *e = NULL;
+			int r =
+			    subst(x, prop, json_object_get_string(json_object_array_get_idx(v, i)),
+				  VARS_ANY, &e);
+			if (r < 0)
+				return r;
+			paude_strvec_push_nodup(&argv, e);
+		}
+	} else {
+		return bad(x, prop,
+			   name ? "expected a string or an array of strings"
+				: "expected a string, an array of strings or an object of them");
 	}
-	if (json_object_is_type(v, json_type_object)) {
-		warn(x, "'%s' as an object (parallel commands) is not supported yet: ignored",
-		     prop);
+	if (!argv.nr)
 		return 0;
+	struct paude_hook_cmd *c = paude_lifecycle_add(&x->c->lifecycle, h, name);
+	paude_strvec_pushv(&c->argv, (const char *const *)argv.v);
+	return 0;
+}
+
+/* A lifecycle hook in any of its three forms. */
+static int
+decode_hook(struct ctx *x, enum paude_hook h, const char *prop, struct json_object *v)
+{
+	if (x->c->lifecycle.hook[h].nr)
+		return paude_error_set(x->err, PAUDE_EUSAGE, 0, "%s: '%s' set twice", x->c->path,
+				       prop);
+	if (!json_object_is_type(v, json_type_object)) {
+		int r = decode_command(x, h, NULL, prop, v);
+		return r < 0 ? r : 0;
 	}
-	return bad(x, prop, "expected a string or an array of strings");
+	if (json_object_object_length(v) > PAUDE_LIFECYCLE_MAX_CMDS)
+		return bad(x, prop, "too many commands (at most 32)");
+	json_object_object_foreach(v, name, cmd)
+	{
+		_cleanup_free_ char *nprop = paude_xstrfmt("%s.%s", prop, name);
+		size_t n = strlen(name);
+		if (!n || n > 64 || strpbrk(name, "\n\t\r"))
+			return bad(x, nprop,
+				   "a command's name is one line of at most 64 characters");
+		int r = decode_command(x, h, name, nprop, cmd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static bool
@@ -359,9 +554,156 @@ decode_env(struct ctx *x, struct json_object *v)
 			return bad(x, prop, "expected a string");
 		if (!valid_env_name(k))
 			return bad(x, prop, "not a valid environment variable name");
-		const char *s = str_ok(x, prop, ev);
+		_cleanup_free_ char *s = NULL;
+		int r = value(x, prop, json_object_get_string(ev), VARS_ANY, &s);
+		if (r < 0)
+			return r;
 		if (s && x->c->env.nr < LIST_MAX)
 			paude_strvec_pushf(&x->c->env, "%s=%s", k, s);
+	}
+	return 0;
+}
+
+/* remoteEnv: strings, or null to unset; ${containerEnv:...} allowed. */
+static int
+decode_remote_env(struct ctx *x, struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return bad(x, "remoteEnv", "expected an object of strings");
+	json_object_object_foreach(v, k, ev)
+	{
+		_cleanup_free_ char *prop = paude_xstrfmt("remoteEnv.%s", k);
+		if (!valid_env_name(k))
+			return bad(x, prop, "not a valid environment variable name");
+		if (!ev) {
+			if (x->c->remote_env.nr < LIST_MAX)
+				paude_strvec_push(&x->c->remote_env, k);
+			continue;
+		}
+		if (!is_str(ev))
+			return bad(x, prop, "expected a string or null");
+		_cleanup_free_ char *s = NULL;
+		int r = value(x, prop, json_object_get_string(ev), VARS_REMOTE_ENV, &s);
+		if (r < 0)
+			return r;
+		if (s && strchr(s, '\n'))
+			return bad(x, prop, "a value is one line");
+		if (s && x->c->remote_env.nr < LIST_MAX)
+			paude_strvec_pushf(&x->c->remote_env, "%s=%s", k, s);
+	}
+	return 0;
+}
+
+/* remoteUser / containerUser: the session user stands in for either. */
+static int
+decode_user(struct ctx *x, const char *prop, struct json_object *v, char **slot)
+{
+	if (!is_str(v))
+		return bad(x, prop, "expected a string");
+	_cleanup_free_ char *s = NULL;
+	int r = value(x, prop, json_object_get_string(v), VARS_ANY, &s);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (!strcmp(s, "root") || !strcmp(s, "0") || !strncmp(s, "root:", 5) ||
+	    !strncmp(s, "0:", 2))
+		warn(x,
+		     "'%s' is '%s', but the session never runs as root: the agent and the "
+		     "lifecycle commands run as paude (uid 1000, group 0), so commands that need "
+		     "root (apt-get install, writing to /usr) fail there; install such things in "
+		     "the image instead (features, build.dockerfile, or paude.json packages)",
+		     prop, s);
+	free(*slot);
+	*slot = TAKE_PTR(s);
+	return 0;
+}
+
+/* "8gb", "512mb", "1.5tb": bytes (the spec's units, any case), 0 if not one. */
+static unsigned long long
+parse_size(const char *s)
+{
+	char *end = NULL;
+	double d = strtod(s, &end);
+	if (end == s || d <= 0 || d > 1e6)
+		return 0;
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = { { "tb", 1099511627776.0 },
+		      { "gb", 1073741824.0 },
+		      { "mb", 1048576.0 },
+		      { "kb", 1024.0 } };
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (!strcasecmp(end, units[i].unit))
+			return (unsigned long long)(d * units[i].mult);
+	return 0;
+}
+
+static int
+decode_host_requirements(struct ctx *x, struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return bad(x, "hostRequirements", "expected an object");
+	json_object_object_foreach(v, k, hv)
+	{
+		if (!strcmp(k, "cpus")) {
+			if (!json_object_is_type(hv, json_type_int) ||
+			    json_object_get_int64(hv) < 1 || json_object_get_int64(hv) > 4096)
+				return bad(x, "hostRequirements.cpus",
+					   "expected a whole number of CPUs");
+			x->c->host_cpus = (unsigned)json_object_get_int64(hv);
+		} else if (!strcmp(k, "memory")) {
+			if (!is_str(hv) ||
+			    !(x->c->host_memory = parse_size(json_object_get_string(hv))))
+				return bad(x, "hostRequirements.memory",
+					   "expected a size such as \"8gb\" (tb, gb, mb or kb)");
+		} else if (!strcmp(k, "storage") || !strcmp(k, "gpu")) {
+			warn(x, "'hostRequirements.%s' is not applied: paude does not reserve %s",
+			     k,
+			     !strcmp(k, "gpu") ? "GPUs" : "storage (the volume grows as needed)");
+		} else {
+			warn(x, "unknown property 'hostRequirements.%s': ignored", k);
+		}
+	}
+	return 0;
+}
+
+/* forwardPorts / appPort: session ports; "host:port" of another container cannot apply. */
+static int
+decode_ports(struct ctx *x, const char *prop, struct json_object *v)
+{
+	struct paude_config *c = x->c;
+	size_t n = 1;
+	bool arr = json_object_is_type(v, json_type_array);
+	if (arr)
+		n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = arr ? json_object_array_get_idx(v, i) : v;
+		long long port = -1;
+		if (json_object_is_type(e, json_type_int)) {
+			port = json_object_get_int64(e);
+		} else if (is_str(e)) {
+			const char *s = json_object_get_string(e);
+			const char *colon = strrchr(s, ':');
+			const char *num = colon ? colon + 1 : s;
+			if (colon && strncmp(s, "localhost:", 10) != 0 &&
+			    strncmp(s, "127.0.0.1:", 10) != 0 &&
+			    strspn(s, "0123456789") != (size_t)(colon - s)) {
+				warn(x,
+				     "'%s' entry '%s' is not applied: paude forwards ports of the "
+				     "session's own container only",
+				     prop, s);
+				continue;
+			}
+			if (*num && strlen(num) <= 5 && strspn(num, "0123456789") == strlen(num))
+				port = strtoll(num, NULL, 10);
+		}
+		if (port < 1 || port > 65535)
+			return bad(x, prop, "expected port numbers (1-65535) or \"host:port\"");
+		bool dup = false;
+		for (size_t k = 0; k < c->n_forward_ports; k++)
+			dup |= c->forward_ports[k] == port;
+		if (!dup && c->n_forward_ports < ARRAY_SIZE(c->forward_ports))
+			c->forward_ports[c->n_forward_ports++] = (unsigned short)port;
 	}
 	return 0;
 }
@@ -471,6 +813,104 @@ option_value(struct json_object *v, struct paude_buf *out)
 		paude_buf_addstr(out, json_object_get_string(v), NULL);
 }
 
+/*
+ * The short ids of the old feature catalogue (microsoft/vscode-dev-containers)
+ * and their OCI references today, as the specification's reference CLI maps
+ * them: most kept their name, two were renamed, three became an option of
+ * another feature. Pinned to major version 1, as the CLI does.
+ */
+static const struct {
+	const char *id, *now, *option;
+} legacy_features[] = {
+	{ "aws-cli", "aws-cli", NULL },
+	{ "azure-cli", "azure-cli", NULL },
+	{ "common", "common-utils", NULL },
+	{ "desktop-lite", "desktop-lite", NULL },
+	{ "docker-from-docker", "docker-from-docker", NULL },
+	{ "docker-in-docker", "docker-in-docker", NULL },
+	{ "dotnet", "dotnet", NULL },
+	{ "git", "git", NULL },
+	{ "git-lfs", "git-lfs", NULL },
+	{ "github-cli", "github-cli", NULL },
+	{ "golang", "go", NULL },
+	{ "gradle", "java", "installGradle" },
+	{ "java", "java", NULL },
+	{ "jupyterlab", "python", "installJupyterlab" },
+	{ "kubectl-helm-minikube", "kubectl-helm-minikube", NULL },
+	{ "maven", "java", "installMaven" },
+	{ "node", "node", NULL },
+	{ "powershell", "powershell", NULL },
+	{ "python", "python", NULL },
+	{ "ruby", "ruby", NULL },
+	{ "rust", "rust", NULL },
+	{ "sshd", "sshd", NULL },
+	{ "terraform", "terraform", NULL },
+};
+
+#define LEGACY_FEATURE_PREFIX "ghcr.io/devcontainers/features/"
+
+/* A feature's options into f->options; 1 when one asks for host variables
+ * (the whole feature is then dropped, and the warning says so). */
+static int
+decode_feature_options(struct ctx *x, const char *ref, struct json_object *opts,
+		       struct paude_feature_ref *f)
+{
+	_cleanup_free_ char *prop = paude_xstrfmt("features['%s']", ref);
+	if (is_str(opts)) {
+		/* The shorthand "feature": "1.21" sets the version option. */
+		if (has_local_env(json_object_get_string(opts))) {
+			warn(x,
+			     "feature '%s' is not applied: its version uses ${localEnv:...}, which "
+			     "would copy the host's environment (and its secrets) into the image",
+			     ref);
+			return 1;
+		}
+		_cleanup_free_ char *s = NULL;
+		int r = subst(x, prop, json_object_get_string(opts), VARS_FEATURE, &s);
+		if (r < 0)
+			return r;
+		if (strchr(s, '\n'))
+			return bad(x, prop, "a name or value that cannot be an option");
+		paude_strvec_pushf(&f->options, "version=%s", s);
+		return 0;
+	}
+	if (json_object_is_type(opts, json_type_boolean))
+		return 0;
+	if (!json_object_is_type(opts, json_type_object))
+		return bad(x, prop, "expected an object of options");
+	json_object_object_foreach(opts, ok, ov)
+	{
+		_cleanup_free_ char *oprop = paude_xstrfmt("features['%s'].%s", ref, ok);
+		if (!is_str(ov) && !json_object_is_type(ov, json_type_boolean) &&
+		    !json_object_is_type(ov, json_type_int) &&
+		    !json_object_is_type(ov, json_type_double))
+			return bad(x, oprop, "expected a string or a boolean");
+		_cleanup_buf_ struct paude_buf val = PAUDE_BUF_INIT;
+		if (is_str(ov)) {
+			if (has_local_env(json_object_get_string(ov))) {
+				warn(
+				    x,
+				    "feature '%s' is not applied: its option '%s' uses "
+				    "${localEnv:...}, which would copy the host's environment (and "
+				    "its secrets) into the image",
+				    ref, ok);
+				return 1;
+			}
+			_cleanup_free_ char *sv = NULL;
+			int r = subst(x, oprop, json_object_get_string(ov), VARS_FEATURE, &sv);
+			if (r < 0)
+				return r;
+			paude_buf_addstr(&val, sv, NULL);
+		} else {
+			option_value(ov, &val);
+		}
+		if (!*ok || strchr(ok, '=') || strchr(ok, '\n') || strchr(val.buf, '\n'))
+			return bad(x, oprop, "a name or value that cannot be an option");
+		paude_strvec_pushf(&f->options, "%s=%s", ok, val.buf);
+	}
+	return 0;
+}
+
 static int
 decode_features(struct ctx *x, struct json_object *v)
 {
@@ -483,65 +923,61 @@ decode_features(struct ctx *x, struct json_object *v)
 	c->features = calloc(n ? n : 1, sizeof(*c->features));
 	if (!c->features)
 		abort();
-	json_object_object_foreach(v, ref, opts)
+	json_object_object_foreach(v, key, opts)
 	{
-		_cleanup_free_ char *prop = NULL;
-		prop = paude_xstrfmt("features.%s", ref);
+		const char *ref = key;
+		_cleanup_free_ char *mapped = NULL;
+		const char *add_option = NULL;
 		if (ref[0] == '.' || ref[0] == '/') {
-			warn(x, "'%s': local features are not supported yet: ignored", prop);
+			warn(x, "feature '%s': local features are not supported yet: ignored", ref);
 			continue;
 		}
 		if (!strncmp(ref, "http://", 7) || !strncmp(ref, "https://", 8)) {
-			warn(x, "'%s': features from tarball URLs are not supported yet: ignored",
-			     prop);
+			warn(x,
+			     "feature '%s': features from tarball URLs are not supported yet: "
+			     "ignored",
+			     ref);
 			continue;
 		}
+		if (!strchr(ref, '/')) {
+			/* An old short id, maybe with a ":version" */
+			size_t idn = strcspn(ref, ":");
+			size_t i;
+			for (i = 0; i < ARRAY_SIZE(legacy_features); i++)
+				if (strlen(legacy_features[i].id) == idn &&
+				    !strncmp(ref, legacy_features[i].id, idn))
+					break;
+			if (i == ARRAY_SIZE(legacy_features)) {
+				warn(x,
+				     "feature '%s' is skipped: an old short id that has no OCI "
+				     "reference today (see https://containers.dev/features)",
+				     ref);
+				continue;
+			}
+			mapped =
+			    paude_xstrfmt(LEGACY_FEATURE_PREFIX "%s:1", legacy_features[i].now);
+			add_option = legacy_features[i].option;
+			warn(x, "feature '%s' is an old short id: using %s%s%s", ref, mapped,
+			     add_option ? " with " : "", add_option ? add_option : "");
+			ref = mapped;
+		}
 		if (!valid_feature_ref(ref))
-			return bad(x, prop,
-				   "not an OCI reference such as "
-				   "ghcr.io/devcontainers/features/go:1");
+			return paude_error_set(
+			    x->err, PAUDE_EUSAGE, 0,
+			    "%s: invalid feature '%s': not an OCI reference such "
+			    "as ghcr.io/devcontainers/features/go:1",
+			    c->path, ref);
 		struct paude_feature_ref *f = &c->features[c->n_features];
 		paude_strvec_init(&f->options);
-		if (is_str(opts)) {
-			/* The shorthand "feature": "1.21" sets the version option. */
-			const char *s = str_ok(x, prop, opts);
-			if (!s)
-				continue;
-			paude_strvec_pushf(&f->options, "version=%s", s);
-		} else if (json_object_is_type(opts, json_type_object)) {
-			bool skip = false;
-			json_object_object_foreach(opts, ok, ov)
-			{
-				_cleanup_free_ char *oprop = NULL;
-				oprop = paude_xstrfmt("%s.%s", prop, ok);
-				if (!is_str(ov) && !json_object_is_type(ov, json_type_boolean) &&
-				    !json_object_is_type(ov, json_type_int) &&
-				    !json_object_is_type(ov, json_type_double)) {
-					paude_strvec_clear(&f->options);
-					return bad(x, oprop, "expected a string or a boolean");
-				}
-				if (is_str(ov) && !str_ok(x, oprop, ov)) {
-					skip = true;
-					continue;
-				}
-				_cleanup_buf_ struct paude_buf val = PAUDE_BUF_INIT;
-				option_value(ov, &val);
-				if (!*ok || strchr(ok, '=') || strchr(val.buf, '\n')) {
-					paude_strvec_clear(&f->options);
-					return bad(x, oprop,
-						   "a name or value that cannot be an "
-						   "option");
-				}
-				paude_strvec_pushf(&f->options, "%s=%s", ok, val.buf);
-			}
-			if (skip) {
-				paude_strvec_clear(&f->options);
-				continue;
-			}
-		} else if (!json_object_is_type(opts, json_type_boolean)) {
+		int r = decode_feature_options(x, key, opts, f);
+		if (r != 0) {
 			paude_strvec_clear(&f->options);
-			return bad(x, prop, "expected an object of options");
+			if (r < 0)
+				return r;
+			continue;
 		}
+		if (add_option)
+			paude_strvec_pushf(&f->options, "%s=true", add_option);
 		f->ref = strdup(ref);
 		if (!f->ref)
 			abort();
@@ -560,35 +996,25 @@ static const struct {
 	{ "privileged", "a privileged container is never allowed" },
 	{ "capAdd", "added capabilities are never allowed" },
 	{ "securityOpt", "paude controls the container's security options" },
-	{ "forwardPorts", "paude controls networking" },
-	{ "appPort", "paude controls networking" },
-	{ "remoteUser", "paude controls the user the agent runs as" },
-	{ "containerUser", "paude controls the user the agent runs as" },
 	{ "initializeCommand", "it would run on the host, outside the container" },
-	{ "dockerComposeFile", "paude controls how containers are run (compose is not used)" },
+	{ "workspaceFolder",
+	  "the code is always at " PAUDE_WORKSPACE_DIR " (${containerWorkspaceFolder})" },
 };
 
-/* Properties with no effect on a paude session, ignored in silence. */
-static const char *const harmless[] = { "$schema", "name", "customizations" };
+/* Properties with no effect on a paude session, ignored in silence:
+ * editor settings, port labels for an editor's UI, and waitFor (paude runs
+ * every create-time command before the agent starts anyway). */
+static const char *const harmless[] = { "$schema",         "name",    "customizations",
+					"portsAttributes", "waitFor", "otherPortsAttributes" };
 
 /* Known devcontainer properties that paude does not implement (yet). */
 static const char *const not_yet[] = {
-	"onCreateCommand",
-	"updateContentCommand",
-	"postStartCommand",
-	"postAttachCommand",
-	"remoteEnv",
-	"workspaceFolder",
 	"shutdownAction",
 	"overrideCommand",
-	"hostRequirements",
 	"service",
 	"runServices",
 	"userEnvProbe",
 	"updateRemoteUserUID",
-	"waitFor",
-	"portsAttributes",
-	"otherPortsAttributes",
 	"init",
 	"overrideFeatureInstallOrder",
 	"gpu",
@@ -604,6 +1030,23 @@ in_list(const char *k, const char *const *list, size_t n)
 }
 
 static int
+decode_image(struct ctx *x, const char *key, struct json_object *v)
+{
+	if (!is_str(v))
+		return bad(x, key, "expected a string");
+	_cleanup_free_ char *s = NULL;
+	int r = value(x, key, json_object_get_string(v), VARS_ANY, &s);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (!*s || s[0] == '-' || strlen(s) > 255 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		      "._-:/@") != strlen(s))
+		return bad(x, key, "not an image reference such as python:3.11-slim");
+	x->c->image = TAKE_PTR(s);
+	return 0;
+}
+
+static int
 decode(struct ctx *x, struct json_object *root)
 {
 	struct paude_config *c = x->c;
@@ -611,46 +1054,62 @@ decode(struct ctx *x, struct json_object *root)
 	if (!json_object_is_type(root, json_type_object))
 		return paude_error_set(x->err, PAUDE_EUSAGE, 0,
 				       "%s: expected a JSON object at the top level", c->path);
+	if (dc && json_object_object_get_ex(root, "dockerComposeFile", NULL))
+		return paude_error_set(
+		    x->err, PAUDE_EUSAGE, 0,
+		    "%s: 'dockerComposeFile': paude runs one session container, not a compose "
+		    "project (to build the session on the service's image or Dockerfile, write a "
+		    "configuration that names it, e.g. .devcontainer/paude/devcontainer.json, and "
+		    "choose it with --config: see \"Compose\" in docs/CONFIGURATION.md)",
+		    c->path);
 	int r = 0;
 	json_object_object_foreach(root, key, v)
 	{
 		size_t i;
-		for (i = 0; i < ARRAY_SIZE(refused); i++)
+		for (i = 0; dc && i < ARRAY_SIZE(refused); i++)
 			if (!strcmp(key, refused[i].name))
 				break;
-		if (i < ARRAY_SIZE(refused)) {
+		if (dc && i < ARRAY_SIZE(refused)) {
 			warn(x, "'%s' is not applied: %s", key, refused[i].why);
 			continue;
 		}
+		enum paude_hook h;
+		for (h = 0; dc && h < PAUDE_HOOK_N; h++)
+			if (!strcmp(key, paude_hook_name(h)))
+				break;
 		if (!strcmp(key, dc ? "image" : "base")) {
-			if (!is_str(v))
-				return bad(x, key, "expected a string");
-			const char *s = str_ok(x, key, v);
-			if (!s)
-				continue;
-			if (!*s || s[0] == '-' || strlen(s) > 255 ||
-			    strspn(s,
-				   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				   "._-:/@") != strlen(s))
-				return bad(x, key,
-					   "not an image reference such as "
-					   "python:3.11-slim");
-			c->image = strdup(s);
-			if (!c->image)
-				abort();
+			r = decode_image(x, key, v);
 		} else if (!strcmp(key, "build")) {
-			r = decode_build(x, v, dc);
-		} else if (!strcmp(key, dc ? "postCreateCommand" : "setup")) {
-			r = decode_setup(x, key, v);
+			r = decode_build(x, v);
+		} else if (dc && !strcmp(key, "dockerFile")) {
+			r = path_prop(x, "dockerFile", v, &x->dockerfile, &x->dockerfile_prop);
+		} else if (dc && !strcmp(key, "context")) {
+			r = path_prop(x, "context", v, &x->context, &x->context_prop);
+		} else if (dc && h < PAUDE_HOOK_N) {
+			r = decode_hook(x, h, key, v);
+		} else if (!dc && !strcmp(key, "setup")) {
+			if (json_object_is_type(v, json_type_object))
+				return bad(x, key, "expected a string or an array of strings");
+			r = decode_hook(x, PAUDE_HOOK_POST_CREATE, key, v);
 		} else if (dc && !strcmp(key, "features")) {
 			r = decode_features(x, v);
 		} else if (dc && !strcmp(key, "containerEnv")) {
 			r = decode_env(x, v);
+		} else if (dc && !strcmp(key, "remoteEnv")) {
+			r = decode_remote_env(x, v);
+		} else if (dc && !strcmp(key, "remoteUser")) {
+			r = decode_user(x, key, v, &c->remote_user);
+		} else if (dc && !strcmp(key, "containerUser")) {
+			r = decode_user(x, key, v, &c->container_user);
+		} else if (dc && !strcmp(key, "hostRequirements")) {
+			r = decode_host_requirements(x, v);
+		} else if (dc && (!strcmp(key, "forwardPorts") || !strcmp(key, "appPort"))) {
+			r = decode_ports(x, key, v);
 		} else if (!dc && !strcmp(key, "packages")) {
 			r = decode_packages(x, v);
 		} else if (!dc && !strcmp(key, "venv")) {
 			r = decode_venv(x, v);
-		} else if (in_list(key, harmless, ARRAY_SIZE(harmless))) {
+		} else if (in_list(key, harmless, dc ? ARRAY_SIZE(harmless) : 3)) {
 			continue;
 		} else if (dc && in_list(key, not_yet, ARRAY_SIZE(not_yet))) {
 			warn(x, "'%s' is not supported yet: ignored", key);
@@ -661,15 +1120,17 @@ decode(struct ctx *x, struct json_object *root)
 		if (r < 0)
 			return r;
 	}
+	if ((r = resolve_build(x, dc)) < 0)
+		return r;
 	if (c->image && c->dockerfile)
 		return paude_error_set(x->err, PAUDE_EUSAGE, 0,
-				       "%s: both '%s' and 'build.dockerfile' are set (use one: the "
+				       "%s: both '%s' and '%s' are set (use one: the "
 				       "Dockerfile names its own base)",
-				       c->path, dc ? "image" : "base");
+				       c->path, dc ? "image" : "base", x->dockerfile_prop);
 	return 0;
 }
 
-/* 1-based line and column of byte offset off. */
+/* 1-based line and column (in characters) of byte offset off. */
 static void
 line_col(const char *s, size_t n, size_t off, size_t *line, size_t *col)
 {
@@ -679,10 +1140,46 @@ line_col(const char *s, size_t n, size_t off, size_t *line, size_t *col)
 		if (s[i] == '\n') {
 			(*line)++;
 			*col = 1;
-		} else {
+		} else if (((unsigned char)s[i] & 0xc0) != 0x80) {
 			(*col)++;
 		}
 	}
+}
+
+/* The offset of the first byte that is not well-formed UTF-8, or n. */
+static size_t
+utf8_invalid_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		unsigned min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			len = 2, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4, min = 0x10000;
+		} else {
+			return i;
+		}
+		if (i + len > n)
+			return i;
+		unsigned cp = c & (0x7f >> len);
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += len;
+	}
+	return n;
 }
 
 static char *
@@ -696,6 +1193,40 @@ dirname_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* The spec's devcontainerId: stable for a project across rebuilds, 52
+ * characters of base32 over a hash of what identifies it (here, the project
+ * directory and the configuration file within it). */
+static void
+devcontainer_id(const char *workspace, const char *rel, char out[53])
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+	struct paude_sha256 h;
+	uint8_t d[PAUDE_SHA256_LEN];
+	paude_sha256_init(&h);
+	paude_sha256_update(&h, workspace, strlen(workspace) + 1);
+	paude_sha256_update(&h, rel, strlen(rel));
+	paude_sha256_final(&h, d);
+	size_t bit = 0;
+	for (size_t i = 0; i < 52; i++, bit += 5) {
+		unsigned v = 0;
+		for (size_t k = 0; k < 5; k++) {
+			size_t b = bit + k;
+			v = (v << 1) | (b < 256 ? (d[b / 8] >> (7 - b % 8)) & 1 : 0);
+		}
+		out[i] = alphabet[v];
+	}
+	out[52] = '\0';
+}
+
+static const char *
+relative_to(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	if (!strncmp(path, root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
 static int
 parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path,
 	 const char *workspace, const char *text, size_t len, struct paude_error **err)
@@ -704,6 +1235,29 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "%s: too large (%zu bytes; a configuration is at most %u)",
 				       path, len, CONFIG_MAX);
+	/* Editors may write a byte-order mark: it is no part of the JSON. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	size_t bad_at = utf8_invalid_at((const unsigned char *)text, len);
+	if (bad_at < len) {
+		size_t line, col;
+		line_col(text, len, bad_at, &line, &col);
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "%s:%zu:%zu: invalid UTF-8 (byte 0x%02x; a configuration "
+				       "is UTF-8 text: save it as UTF-8) (nothing was built)",
+				       path, line, col, (unsigned char)text[bad_at]);
+	}
+	if (memchr(text, '\0', len)) {
+		size_t line, col;
+		line_col(text, len, (size_t)((const char *)memchr(text, '\0', len) - text), &line,
+			 &col);
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "%s:%zu:%zu: malformed configuration: a NUL byte (nothing "
+				       "was built)",
+				       path, line, col);
+	}
 	_cleanup_free_ char *copy = malloc(len + 1);
 	if (!copy)
 		abort();
@@ -729,12 +1283,16 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 	paude_config_init(&c);
 	c.kind = kind;
 	c.path = strdup(path);
+	c.rel_path = strdup(relative_to(path, workspace));
 	c.workspace = strdup(workspace);
 	_cleanup_free_ char *dir = dirname_of(path);
-	if (!c.path || !c.workspace || !dir)
+	if (!c.path || !c.rel_path || !c.workspace || !dir)
 		abort();
 	struct ctx x = { .c = &c, .dir = dir, .workspace = workspace, .err = err };
+	devcontainer_id(workspace, c.rel_path, x.devcontainer_id);
 	int r = decode(&x, root);
+	free(x.dockerfile);
+	free(x.context);
 	if (r < 0) {
 		paude_config_release(&c);
 		return r;
@@ -743,17 +1301,22 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 	return 0;
 }
 
-/* The project of a config file: the parent of .devcontainer/, else its directory. */
+/* The project of a config file: the parent of .devcontainer/ (holding the
+ * file, or the file's directory), else the file's directory. */
 static char *
 workspace_of(const char *path)
 {
 	_cleanup_free_ char *dir = dirname_of(path);
 	if (!dir)
 		abort();
-	const char *base = strrchr(dir, '/');
-	base = base ? base + 1 : dir;
-	if (!strcmp(base, ".devcontainer"))
+	if (!strcmp(base_name(dir), ".devcontainer"))
 		return dirname_of(dir);
+	_cleanup_free_ char *up = dirname_of(dir);
+	if (!up)
+		abort();
+	if (!strcmp(base_name(up), ".devcontainer") &&
+	    !strcmp(base_name(path), "devcontainer.json"))
+		return dirname_of(up);
 	return TAKE_PTR(dir);
 }
 
@@ -773,34 +1336,130 @@ paude_config_parse(struct paude_config *out, enum paude_config_kind kind, const 
 	return parse_in(out, kind, path, norm, text, len, err);
 }
 
-int
-paude_config_load(struct paude_config *out, const char *workspace, struct paude_error **err)
+static int
+cmp_str(const void *a, const void *b)
 {
-	static const struct {
-		const char *rel;
-		enum paude_config_kind kind;
-	} candidates[] = {
-		{ ".devcontainer/devcontainer.json", PAUDE_CONFIG_DEVCONTAINER },
-		{ ".devcontainer.json", PAUDE_CONFIG_DEVCONTAINER },
-		{ "paude.json", PAUDE_CONFIG_PAUDE },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
-		_cleanup_free_ char *p = paude_path_join(workspace, candidates[i].rel);
-		if (!paude_exists(p))
-			continue;
-		if (!paude_is_file(p))
-			return paude_error_set(err, PAUDE_EUSAGE, 0,
-					       "'%s' is not a regular file (a configuration must "
-					       "be a file)",
-					       p);
-		_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(CONFIG_MAX);
-		int r = paude_buf_read_file(&b, p, err);
-		if (r < 0) {
-			paude_error_wrap(err, "cannot read the configuration");
-			return r;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool
+present(const char *workspace, const char *rel)
+{
+	_cleanup_free_ char *p = paude_path_join(workspace, rel);
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+void
+paude_config_find(struct paude_strvec *out, const char *workspace)
+{
+	static const char *const fixed[] = { ".devcontainer/devcontainer.json",
+					     ".devcontainer.json" };
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (present(workspace, fixed[i]))
+			paude_strvec_push(out, fixed[i]);
+	/* .devcontainer/NAME/devcontainer.json, one level down, sorted by NAME */
+	_cleanup_free_ char *dcdir = paude_path_join(workspace, ".devcontainer");
+	DIR *d = opendir(dcdir);
+	if (d) {
+		_cleanup_strvec_ struct paude_strvec subs = PAUDE_STRVEC_INIT;
+		for (struct dirent *e; (e = readdir(d)) && subs.nr < LIST_MAX;) {
+			if (e->d_name[0] == '.' || strchr(e->d_name, '\n'))
+				continue;
+			_cleanup_free_ char *rel =
+			    paude_xstrfmt(".devcontainer/%s/devcontainer.json", e->d_name);
+			_cleanup_free_ char *sub = paude_path_join(dcdir, e->d_name);
+			struct stat st;
+			/* the folder itself must be a real one inside .devcontainer */
+			if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode) && present(workspace, rel))
+				paude_strvec_push(&subs, rel);
 		}
-		_cleanup_free_ char *norm = normalize(workspace);
-		return parse_in(out, candidates[i].kind, p, norm, b.buf, b.len, err);
+		closedir(d);
+		if (subs.nr)
+			qsort(subs.v, subs.nr, sizeof(*subs.v), cmp_str);
+		paude_strvec_pushv(out, (const char *const *)subs.v);
+	}
+	if (!out->nr && present(workspace, "paude.json"))
+		paude_strvec_push(out, "paude.json");
+}
+
+/* Read the configuration at p (absolute, inside the workspace). */
+static int
+load_file(struct paude_config *out, const char *workspace, const char *p, struct paude_error **err)
+{
+	struct stat st;
+	if (lstat(p, &st) < 0)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "configuration '%s' not found (give a file inside the "
+				       "project)",
+				       p);
+	/* As for Dockerfiles: a symbolic link may not lead out of the project. */
+	if (S_ISLNK(st.st_mode)) {
+		_cleanup_free_ char *real = NULL, *realws = NULL;
+		if (paude_realpath(&real, p, NULL) < 0 ||
+		    paude_realpath(&realws, workspace, NULL) < 0)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "'%s' is a symbolic link that leads nowhere (a "
+					       "configuration must be a file in the project)",
+					       p);
+		if (!inside(real, realws))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "'%s' is a symbolic link out of the project (to "
+					       "'%s'; a configuration must be a file in the "
+					       "project)",
+					       p, real);
+	}
+	if (!paude_is_file(p))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "'%s' is not a regular file (a configuration must "
+				       "be a file)",
+				       p);
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(CONFIG_MAX);
+	int r = paude_buf_read_file(&b, p, err);
+	if (r < 0) {
+		paude_error_wrap(err, "cannot read the configuration");
+		return r;
+	}
+	enum paude_config_kind kind = strcmp(base_name(p), "paude.json") == 0
+					  ? PAUDE_CONFIG_PAUDE
+					  : PAUDE_CONFIG_DEVCONTAINER;
+	return parse_in(out, kind, p, workspace, b.buf, b.len, err);
+}
+
+int
+paude_config_load(struct paude_config *out, const char *workspace, const char *choice,
+		  struct paude_error **err)
+{
+	_cleanup_free_ char *norm = normalize(workspace);
+	if (choice) {
+		if (!*choice || strchr(choice, '\n'))
+			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid --config '%s'",
+					       choice);
+		_cleanup_free_ char *joined =
+		    choice[0] == '/' ? strdup(choice) : paude_path_join(norm, choice);
+		if (!joined)
+			abort();
+		_cleanup_free_ char *p = normalize(joined);
+		if (!inside(p, norm) || !strcmp(p, norm))
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "--config '%s' is not a file inside the project '%s'", choice, norm);
+		return load_file(out, norm, p, err);
+	}
+	_cleanup_strvec_ struct paude_strvec found = PAUDE_STRVEC_INIT;
+	paude_config_find(&found, norm);
+	if (found.nr > 1) {
+		_cleanup_buf_ struct paude_buf list = PAUDE_BUF_INIT;
+		for (size_t i = 0; i < found.nr; i++)
+			paude_buf_addf(&list, NULL, "%s%s", i ? ", " : "", found.v[i]);
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "the project has %zu configurations: %s (choose one with "
+				       "--config PATH)",
+				       found.nr, list.buf);
+	}
+	if (found.nr == 1) {
+		_cleanup_free_ char *p = paude_path_join(norm, found.v[0]);
+		return load_file(out, norm, p, err);
 	}
 	struct paude_config c;
 	paude_config_init(&c);

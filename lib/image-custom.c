@@ -166,7 +166,11 @@ generate(struct paude_custom_plan *p, const struct paude_image_opts *o, struct p
 	size_t nf = p->features ? p->features->nr : 0;
 	for (size_t i = 0; i < nf; i++)
 		feature_block(&feats, ctx, &p->features->v[i], i, nf);
-	if (!nf)
+	if (!nf && p->config->n_features)
+		paude_buf_addf(&feats, NULL,
+			       "# (%zu feature%s: fetched and added here by paude create)\n",
+			       p->config->n_features, p->config->n_features == 1 ? "" : "s");
+	else if (!nf)
 		paude_buf_addstr(&feats, "# (no features)\n", NULL);
 
 	const struct paude_image_file *t = find(&tmpl, "Containerfile");
@@ -177,9 +181,9 @@ generate(struct paude_custom_plan *p, const struct paude_image_opts *o, struct p
 				       "the custom image template has no '" FEATURES_MARKER
 				       "' line");
 	_cleanup_buf_ struct paude_buf cf = PAUDE_BUF_INIT;
-	paude_buf_addf(&cf, NULL, "# paude image for %s\n# configuration: %s\n",
-		       p->config->workspace ? p->config->workspace : "?",
-		       p->config->path ? p->config->path : "(none)");
+	/* Relative: the image depends on what is in it, not on where the project is. */
+	paude_buf_addf(&cf, NULL, "# paude image of a project's %s\n",
+		       p->config->rel_path ? p->config->rel_path : "configuration");
 	/* The default of BASE_IMAGE shows what it is built on. */
 	for (const char *s = text; s < mark;) {
 		const char *nl = strchr(s, '\n');
@@ -365,7 +369,11 @@ paude_image_custom_plan(struct paude_custom_plan *out, const struct paude_config
 		paude_image__hash_field(&h, "data", f->data, f->size);
 	}
 	paude_sha256_final_hex(&h, p.hash);
-	if (asprintf(&p.ref, "%s:%.*s", PAUDE_IMAGE_CUSTOM_REPO, PAUDE_IMAGE_TAG_HEX, p.hash) < 0)
+	if (c->n_features && !(features && features->nr))
+		p.ref = paude_xstrfmt("%s:(tag known once the features are fetched)",
+				      PAUDE_IMAGE_CUSTOM_REPO);
+	else if (asprintf(&p.ref, "%s:%.*s", PAUDE_IMAGE_CUSTOM_REPO, PAUDE_IMAGE_TAG_HEX, p.hash) <
+		 0)
 		abort();
 	*out = p;
 	return 0;
@@ -389,7 +397,7 @@ paude_image_custom_describe(const struct paude_custom_plan *p, struct paude_buf 
 		paude_buf_addf(out, NULL, " %s", c->packages.v[i]);
 	paude_buf_addstr(out, c->packages.nr ? "\n" : " (none)\n", NULL);
 	size_t nf = p->features ? p->features->nr : 0;
-	if (!nf)
+	if (!nf && !c->n_features)
 		paude_buf_addstr(out, "Features:      (none)\n", NULL);
 	for (size_t i = 0; i < nf; i++) {
 		const struct paude_feature *f = &p->features->v[i];
@@ -398,23 +406,64 @@ paude_image_custom_describe(const struct paude_custom_plan *p, struct paude_buf 
 		for (size_t k = 0; k < f->options.nr; k++)
 			paude_buf_addf(out, NULL, "               %s\n", f->options.v[k]);
 	}
-	if (c->setup_shell) {
-		paude_buf_addf(out, NULL, "Setup:         sh -c ");
-		paude_buf_add_shell_quoted(out, c->setup_shell);
-		paude_buf_addch(out, '\n', NULL);
-	} else if (c->setup_argv.nr) {
-		paude_buf_addstr(out, "Setup:        ", NULL);
-		for (size_t i = 0; i < c->setup_argv.nr; i++) {
-			paude_buf_addch(out, ' ', NULL);
-			paude_buf_add_shell_quoted(out, c->setup_argv.v[i]);
-		}
-		paude_buf_addch(out, '\n', NULL);
-	} else {
-		paude_buf_addstr(out, "Setup:         (none)\n", NULL);
+	/* Not fetched (a dry run): where each would come from, in file order. */
+	for (size_t i = 0; !nf && i < c->n_features; i++) {
+		const struct paude_feature_ref *f = &c->features[i];
+		struct paude_oci_ref r = { 0 };
+		if (paude_oci_ref_parse(&r, f->ref, NULL) == 0)
+			paude_buf_addf(out, NULL,
+				       "Feature:       %s (to fetch: registry %s, repository %s, "
+				       "%s %s)\n",
+				       f->ref, r.registry, r.repository,
+				       r.digest ? "digest" : "tag", r.digest ? r.digest : r.tag);
+		else
+			paude_buf_addf(out, NULL, "Feature:       %s\n", f->ref);
+		paude_oci_ref_release(&r);
+		for (size_t k = 0; k < f->options.nr; k++)
+			paude_buf_addf(out, NULL, "               %s\n", f->options.v[k]);
 	}
+	/* In the order they run; the commands of one hook run in parallel. */
+	bool any = false;
+	for (size_t h = 0; h < PAUDE_HOOK_N; h++) {
+		const struct paude_hook_cmds *cmds = &c->lifecycle.hook[h];
+		for (size_t i = 0; i < cmds->nr; i++) {
+			paude_buf_addstr(out, any ? "               " : "Setup:         ", NULL);
+			if (c->kind != PAUDE_CONFIG_PAUDE)
+				paude_buf_addf(out, NULL, "%s: ", paude_hook_name(h));
+			if (cmds->v[i].name)
+				paude_buf_addf(out, NULL, "[%s] ", cmds->v[i].name);
+			paude_quote_argv(out, (const char *const *)cmds->v[i].argv.v);
+			paude_buf_addstr(out, cmds->nr > 1 ? " (in parallel)\n" : "\n", NULL);
+			any = true;
+		}
+	}
+	if (!any)
+		paude_buf_addstr(out, "Setup:         (none)\n", NULL);
 	for (size_t i = 0; i < c->env.nr; i++)
 		paude_buf_addf(out, NULL, "Container env: %.*s\n", (int)strcspn(c->env.v[i], "="),
 			       c->env.v[i]);
+	for (size_t i = 0; i < c->remote_env.nr; i++)
+		paude_buf_addf(out, NULL, "Remote env:    %s%s\n", c->remote_env.v[i],
+			       strchr(c->remote_env.v[i], '=') ? "" : " (unset)");
+	if (c->remote_user || c->container_user)
+		paude_buf_addf(out, NULL, "User:          paude (uid 1000) stands in for %s%s%s\n",
+			       c->remote_user ? c->remote_user : "",
+			       c->remote_user && c->container_user ? " and " : "",
+			       c->container_user ? c->container_user : "");
+	if (c->host_cpus || c->host_memory) {
+		paude_buf_addstr(out, "Host needs:   ", NULL);
+		if (c->host_cpus)
+			paude_buf_addf(out, NULL, " %u CPUs", c->host_cpus);
+		if (c->host_memory)
+			paude_buf_addf(out, NULL, " %llu MiB of memory", c->host_memory >> 20);
+		paude_buf_addch(out, '\n', NULL);
+	}
+	if (c->n_forward_ports) {
+		paude_buf_addstr(out, "Ports:        ", NULL);
+		for (size_t i = 0; i < c->n_forward_ports; i++)
+			paude_buf_addf(out, NULL, " %u", c->forward_ports[i]);
+		paude_buf_addstr(out, " (forwarded by: paude start --forward-ports)\n", NULL);
+	}
 	paude_buf_addf(out, NULL, "Image:         %s\n\nContainerfile:\n%s", p->ref,
 		       paude_image_custom_containerfile(p));
 }

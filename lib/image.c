@@ -979,12 +979,18 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 		const char *nl = strrchr(errout.buf, '\n');
 		paude_buf_addstr(&why, nl ? nl + 1 : errout.buf, NULL);
 		paude_debug("cannot pull '%s': %s", base, why.buf);
-		/* Only the default has an equivalent we can build from packages. */
+		/* Only the default has an equivalent we can build from packages.
+		 * PAUDE_BASE_IMAGE chooses paude's base only: for an image a
+		 * project's configuration names, it would change nothing. */
 		if (strcmp(base, PAUDE_IMAGE_DEFAULT_BASE) != 0)
 			return paude_error_set(err, PAUDE_ECHILD, 0,
-					       "cannot pull base image '%s': %s (set "
-					       "PAUDE_BASE_IMAGE to an image available locally)",
-					       base, why.len ? why.buf : "unknown error");
+					       "cannot pull base image '%s': %s (%s)", base,
+					       why.len ? why.buf : "unknown error",
+					       !strcmp(base, paude_image_base(o))
+						   ? "set PAUDE_BASE_IMAGE to an image available "
+						     "locally"
+						   : "check the image the configuration names, or "
+						     "pull it yourself first");
 		ret = paude_image__exists(r, fallback, &yes, err);
 		if (ret < 0)
 			return ret;

@@ -17,6 +17,9 @@ paude_session_init(struct paude_session *s)
 	paude_strvec_init(&s->allow_private_dst);
 	paude_strvec_init(&s->venv_shadows);
 	paude_strvec_init(&s->setup);
+	paude_lifecycle_init(&s->lifecycle);
+	paude_strvec_init(&s->remote_env);
+	paude_strvec_init(&s->forward_ports);
 }
 
 void
@@ -36,6 +39,9 @@ paude_session_release(struct paude_session *s)
 	paude_strvec_clear(&s->allow_private_dst);
 	paude_strvec_clear(&s->venv_shadows);
 	paude_strvec_clear(&s->setup);
+	paude_lifecycle_release(&s->lifecycle);
+	paude_strvec_clear(&s->remote_env);
+	paude_strvec_clear(&s->forward_ports);
 	paude_session_init(s);
 }
 
@@ -318,6 +324,16 @@ paude_session_to_labels(const struct paude_session *s, struct paude_strvec *out)
 		_cleanup_free_ char *v = encode_list(&s->allow_private_dst);
 		push_label(out, PAUDE_LABEL_PRIVATE_DST, v);
 	}
+	_cleanup_free_ char *lc = paude_lifecycle_encode(&s->lifecycle);
+	push_label(out, PAUDE_LABEL_LIFECYCLE, lc);
+	if (s->remote_env.nr) {
+		_cleanup_free_ char *v = encode_list(&s->remote_env);
+		push_label(out, PAUDE_LABEL_REMOTE_ENV, v);
+	}
+	if (s->forward_ports.nr) {
+		_cleanup_free_ char *v = encode_list(&s->forward_ports);
+		push_label(out, PAUDE_LABEL_PORTS, v);
+	}
 }
 
 void
@@ -416,6 +432,18 @@ paude_session_from_labels(struct paude_session *out,
 	if (r >= 0)
 		r = decode_list(&s.allow_private_dst, PAUDE_LABEL_PRIVATE_DST,
 				lookup(ctx, PAUDE_LABEL_PRIVATE_DST), err);
+	if (r >= 0)
+		r = decode_list(&s.remote_env, PAUDE_LABEL_REMOTE_ENV,
+				lookup(ctx, PAUDE_LABEL_REMOTE_ENV), err);
+	if (r >= 0)
+		r = decode_list(&s.forward_ports, PAUDE_LABEL_PORTS, lookup(ctx, PAUDE_LABEL_PORTS),
+				err);
+	const char *lc = lookup(ctx, PAUDE_LABEL_LIFECYCLE);
+	if (r >= 0 && lc && *lc) {
+		r = paude_lifecycle_decode(&s.lifecycle, lc, err);
+		if (r < 0)
+			paude_error_wrap(err, "label '%s'", PAUDE_LABEL_LIFECYCLE);
+	}
 	/* Sessions from before the label existed kept their code in the volume. */
 	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
 	if (r >= 0 && mode) {

@@ -658,12 +658,18 @@ run_in_session(struct paude_backend *b, const char *name, const char *const *arg
 }
 
 int
-paude_cli_launch_agent(struct paude_backend *b, const char *name, struct paude_error **err)
+paude_cli_launch_agent(struct paude_backend *b, const struct paude_session *s,
+		       struct paude_error **err)
 {
-	const char *const argv[] = { "paude-session", "launch", NULL };
-	int r = run_in_session(b, name, argv, err);
+	/* remoteEnv: tmux, started by this launch, hands it on to the agent. */
+	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
+	int r = paude_cli_remote_env_prefix(b, s, &argv, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot launch the agent in session '%s'", name);
+		return r;
+	paude_strvec_pushl(&argv, "paude-session", "launch", NULL);
+	r = run_in_session(b, s->name, (const char *const *)argv.v, err);
+	if (r < 0)
+		return paude_error_wrap(err, "cannot launch the agent in session '%s'", s->name);
 	return 0;
 }
 

@@ -23,8 +23,9 @@ static const char usage[] =
     "name). The session is not started: run 'paude start NAME' next.\n"
     "\n"
     "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
-    ".devcontainer.json or paude.json (the first found is used; see\n"
-    "docs/CONFIGURATION.md). Its image is built once and cached.\n"
+    ".devcontainer.json, .devcontainer/NAME/devcontainer.json or, without any of\n"
+    "them, paude.json (see docs/CONFIGURATION.md). Its image is built once and\n"
+    "cached.\n"
     "\n"
     "Options:\n"
     "  --yolo                  let Claude Code act without permission prompts\n"
@@ -48,9 +49,12 @@ static const char usage[] =
     "  --rebuild               rebuild the session image even if it is cached\n"
     "                          (after changing the configuration's Dockerfile base\n"
     "                          or to get a newer Claude Code)\n"
+    "  --config PATH           the configuration to use (needed when the project\n"
+    "                          has several), relative to this directory\n"
     "  --dry-run               show what would be created, the configuration found\n"
-    "                          (base, packages, features, setup command) and the\n"
-    "                          image recipe; build and change nothing\n"
+    "                          (base, packages, features and where they would be\n"
+    "                          fetched from, lifecycle commands, ports) and the\n"
+    "                          image recipe; build, fetch and change nothing\n"
     "  --memory SIZE           memory limit of the agent (default 8g; units k, m,\n"
     "                          g, t): a process past it is killed, the session\n"
     "                          stays\n"
@@ -97,6 +101,7 @@ enum {
 	OPT_MEMORY,
 	OPT_CPUS,
 	OPT_DISK,
+	OPT_CONFIG,
 };
 
 static const struct option opts[] = {
@@ -113,6 +118,7 @@ static const struct option opts[] = {
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -331,6 +337,9 @@ PAUDE_CMD(create)
 			if (paude_size_parse(&spec.meta.disk, optarg, "--disk value",
 					     PAUDE_DISK_MIN, PAUDE_DISK_MAX, err) < 0)
 				return PAUDE_EUSAGE;
+			break;
+		case OPT_CONFIG:
+			setup.config_choice = optarg;
 			break;
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:

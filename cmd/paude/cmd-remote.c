@@ -163,6 +163,9 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		if ((r = paude_remote_push(".", b, s.name, branch, err)) < 0)
 			return r;
 		paude_info("Pushed '%s' to session '%s'.", branch, s.name);
+		/* The code has arrived: the lifecycle commands that waited for it. */
+		if ((r = paude_cli_run_setup(b, &s, err)) < 0)
+			return r;
 	}
 	paude_info("Send more with:   git push paude-%s %s\n"
 		   "Get the agent's work with: git pull paude-%s %s",

@@ -6,10 +6,14 @@
  * Ctrl-b d detaches; the agent keeps running.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "paude/forward.h"
+#include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/run.h"
 
 static const char usage[] =
     "usage: paude start [NAME] [options]\n"
@@ -18,22 +22,91 @@ static const char usage[] =
     "session of the current directory, or the only one. Detach with Ctrl-b d;\n"
     "the agent keeps running. Reconnect with 'paude connect'.\n"
     "\n"
-    "The first start runs the project's setup command (paude.json \"setup\",\n"
-    "devcontainer.json \"postCreateCommand\") in the workspace, with its output\n"
-    "shown; once it has succeeded, later starts skip it.\n"
+    "Once the code is in the workspace, start runs the project's lifecycle\n"
+    "commands in it, with their output shown (devcontainer.json onCreateCommand,\n"
+    "updateContentCommand and postCreateCommand, or paude.json \"setup\", until\n"
+    "they have succeeded once; postStartCommand after each start of the\n"
+    "container; postAttachCommand before attaching).\n"
     "\n"
     "Options:\n"
-    "  -d, --detach     start the session and the agent, but do not attach\n" CLI_COMMON_HELP;
+    "  -d, --detach     start the session and the agent, but do not attach\n"
+    "  --forward-ports  forward the configuration's forwardPorts to this host's\n"
+    "                   loopback in the background (see paude port-forward)\n" CLI_COMMON_HELP;
+
+enum { OPT_FORWARD_PORTS = CLI_OPT_FIRST_PRIVATE };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "detach", no_argument, NULL, 'd' },
+	{ "forward-ports", no_argument, NULL, OPT_FORWARD_PORTS },
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * The configuration's forwardPorts: listed, and with --forward-ports
+ * forwarded in the background by `paude port-forward --detach` (this very
+ * program), skipping those already forwarded.
+ */
+static int
+forward_ports(struct paude_runner *runner, const struct paude_session *s, bool forward,
+	      struct paude_error **err)
+{
+	if (!s->forward_ports.nr)
+		return 0;
+	_cleanup_buf_ struct paude_buf list = PAUDE_BUF_INIT;
+	for (size_t i = 0; i < s->forward_ports.nr; i++)
+		paude_buf_addf(&list, NULL, "%s%s", i ? ", " : "", s->forward_ports.v[i]);
+	if (!forward) {
+		paude_info("The configuration offers port%s %s: forward with: paude start "
+			   "--forward-ports %s (or: paude port-forward %s PORT)",
+			   s->forward_ports.nr == 1 ? "" : "s", list.buf, s->name, s->name);
+		return 0;
+	}
+	struct paude_forward *active = NULL;
+	size_t n_active = 0;
+	int r = paude_forward_list(&active, &n_active, s->name, err);
+	if (r < 0)
+		return r;
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	_cleanup_free_ char *self = NULL;
+	if (paude_realpath(&self, "/proc/self/exe", err) < 0) {
+		free(active);
+		return PAUDE_EGENERIC;
+	}
+	paude_strvec_pushl(&c.args, self, "port-forward", "--detach", "--", s->name, NULL);
+	size_t todo = 0;
+	for (size_t i = 0; i < s->forward_ports.nr; i++) {
+		bool running = false;
+		for (size_t k = 0; k < n_active; k++)
+			running |= strtoul(s->forward_ports.v[i], NULL, 10) == active[k].port;
+		if (running) {
+			paude_info("Port %s of '%s' is already forwarded", s->forward_ports.v[i],
+				   s->name);
+			continue;
+		}
+		paude_strvec_push(&c.args, s->forward_ports.v[i]);
+		todo++;
+	}
+	free(active);
+	if (!todo)
+		return 0;
+	c.no_stdin = 1;
+	int status = 0;
+	if ((r = paude_child_start(runner, &c, err)) < 0 ||
+	    (r = paude_child_finish(runner, &c, &status, err)) < 0)
+		return r;
+	if (status != 0)
+		return paude_error_set(err, PAUDE_ECHILD, 0,
+				       "cannot forward the ports of session '%s' (exit %d; forward "
+				       "one by one with: paude port-forward %s PORT:HOST_PORT)",
+				       s->name, status, s->name);
+	return 0;
+}
+
 PAUDE_CMD(start)
 {
-	bool help = false, detach = false;
+	bool help = false, detach = false, forward = false;
 	int opt, r;
 	paude_cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "d", opts, NULL)) != -1) {
@@ -46,6 +119,8 @@ PAUDE_CMD(start)
 		}
 		if (opt == 'd')
 			detach = true;
+		else if (opt == OPT_FORWARD_PORTS)
+			forward = true;
 		else
 			return paude_cli_bad_option(err, "start", argv, CLI_COMMON_SHORT "d");
 	}
@@ -72,16 +147,19 @@ PAUDE_CMD(start)
 		return r;
 	if ((r = paude_cli_run_setup(b, &s, err)) < 0)
 		return r;
-	if ((r = paude_cli_launch_agent(b, s.name, err)) < 0)
+	if ((r = paude_cli_launch_agent(b, &s, err)) < 0)
 		return r;
 	/* A mounted workspace is the user's tree: nothing to push. */
 	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
 		paude_cli_hint_empty_workspace(b, s.name);
+	if ((r = forward_ports(ctx->runner, &s, forward, err)) < 0)
+		return r;
 	if (detach || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		paude_info("Session '%s' is running. Connect with: paude connect %s", s.name,
 			   s.name);
 		return 0;
 	}
+	paude_cli_run_post_attach(b, &s);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
 	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",

@@ -29,6 +29,7 @@ PAUDE_CMD(delete);
 PAUDE_CMD(doctor);
 PAUDE_CMD(list);
 PAUDE_CMD(network);
+PAUDE_CMD(port_forward);
 PAUDE_CMD(start);
 PAUDE_CMD(stop);
 

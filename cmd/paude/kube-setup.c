@@ -156,7 +156,7 @@ custom_image(struct paude_backend *b, struct paude_setup *s, const struct paude_
 				       "and push it, or name an image instead)",
 				       s->config.path);
 	_cleanup_(paude_image_custom_release) struct paude_custom_plan plan = { 0 };
-	int r = paude_setup_custom_plan(s, &io, &plan, err);
+	int r = paude_setup_custom_plan(s, &io, false, &plan, err);
 	if (r < 0)
 		return r;
 	if (openshift) {

@@ -24,6 +24,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "help", cmd_help, "show help for paude or a command" },
 	{ "list", cmd_list, "list sessions" },
 	{ "network", cmd_network, "show a session's network policy and proxy log" },
+	{ "port-forward", cmd_port_forward, "reach a session's port from this host's loopback" },
 	{ "remote", cmd_remote, "connect this repository to a session with git" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },

@@ -406,6 +406,28 @@ add_project_env(struct paude_session_spec *spec, const struct paude_config *cfg,
 	return 0;
 }
 
+/*
+ * hostRequirements: sessions have no CPU or memory limits of their own to
+ * raise yet, so the one thing to say is when this host has less than the
+ * project asks for.
+ */
+static void
+warn_host_requirements(const struct paude_config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	if (cfg->host_cpus && cpus > 0 && (unsigned long)cpus < cfg->host_cpus)
+		paude_warn("%s asks for %u CPUs (hostRequirements.cpus), but this host has %ld: "
+			   "the session may be slow",
+			   cfg->rel_path, cfg->host_cpus, cpus);
+	if (cfg->host_memory && pages > 0 && page > 0 &&
+	    (unsigned long long)pages * (unsigned long long)page < cfg->host_memory)
+		paude_warn("%s asks for %llu MiB of memory (hostRequirements.memory), but this "
+			   "host has %llu MiB",
+			   cfg->rel_path, cfg->host_memory >> 20,
+			   ((unsigned long long)pages * (unsigned long long)page) >> 20);
+}
+
 /* A directory inside the workspace that is a real directory (a symlink
  * could point a mount anywhere). */
 static bool
@@ -472,10 +494,21 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 		    struct paude_setup *s, struct paude_error **err)
 {
 	struct paude_session *m = &spec->meta;
-	if (cfg->setup_shell)
-		paude_strvec_pushl(&m->setup, "sh", "-c", cfg->setup_shell, NULL);
+	/* A lone setup command keeps the label older paude versions read. */
+	const struct paude_lifecycle *lc = &cfg->lifecycle;
+	const struct paude_hook_cmds *pc = &lc->hook[PAUDE_HOOK_POST_CREATE];
+	bool lone = pc->nr == 1 && !pc->v[0].name;
+	for (size_t h = 0; lone && h < PAUDE_HOOK_N; h++)
+		lone = h == PAUDE_HOOK_POST_CREATE || !lc->hook[h].nr;
+	paude_lifecycle_release(&m->lifecycle);
+	if (lone)
+		paude_strvec_pushv(&m->setup, (const char *const *)pc->v[0].argv.v);
 	else
-		paude_strvec_pushv(&m->setup, (const char *const *)cfg->setup_argv.v);
+		paude_lifecycle_copy(&m->lifecycle, lc);
+	paude_strvec_pushv(&m->remote_env, (const char *const *)cfg->remote_env.v);
+	for (size_t i = 0; i < cfg->n_forward_ports; i++)
+		paude_strvec_pushf(&m->forward_ports, "%u", cfg->forward_ports[i]);
+	warn_host_requirements(cfg);
 	int r = add_project_env(spec, cfg, err);
 	if (r < 0)
 		return r;
@@ -646,7 +679,7 @@ paude_setup_load_config(const struct paude_session *m, struct paude_setup *s,
 			struct paude_error **err)
 {
 	paude_config_release(&s->config);
-	int ret = paude_config_load(&s->config, m->workspace, err);
+	int ret = paude_config_load(&s->config, m->workspace, s->config_choice, err);
 	if (ret < 0)
 		return ret;
 	if (s->config.kind == PAUDE_CONFIG_NONE)
@@ -658,11 +691,11 @@ paude_setup_load_config(const struct paude_session *m, struct paude_setup *s,
 }
 
 int
-paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o,
+paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o, bool dry_run,
 			struct paude_custom_plan *plan, struct paude_error **err)
 {
 	int ret;
-	if (s->config.n_features) {
+	if (s->config.n_features && !dry_run) {
 		paude_info("Fetching %zu feature%s...", s->config.n_features,
 			   s->config.n_features == 1 ? "" : "s");
 		if ((ret = paude_features_resolve(&s->features, &s->config, NULL, err)) < 0)
@@ -676,7 +709,7 @@ custom_image(struct paude_runner *r, struct paude_setup *s, const struct paude_i
 	     bool dry_run, struct paude_error **err)
 {
 	_cleanup_(paude_image_custom_release) struct paude_custom_plan plan = { 0 };
-	int ret = paude_setup_custom_plan(s, o, &plan, err);
+	int ret = paude_setup_custom_plan(s, o, dry_run, &plan, err);
 	if (ret < 0)
 		return ret;
 	if (dry_run) {

@@ -15,6 +15,8 @@
 #include "paude/run.h"
 
 struct paude_setup {
+	/* --config: the configuration file to use (NULL: find it). Borrowed. */
+	const char *config_choice;
 	char *image_ref; /* image the session runs */
 	char *recipe; /* Containerfile text, for --dry-run */
 	/* The project's configuration (kind NONE without one): its setup
@@ -85,8 +87,10 @@ void paude_setup_warn_network(const struct paude_session *m);
 int paude_setup_load_config(const struct paude_session *m, struct paude_setup *s,
 			    struct paude_error **err);
 /* The custom image of s->config (loaded): features fetched and resolved
- * into s->features, then planned. *plan must be zeroed. */
-int paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o,
+ * into s->features, then planned; with dry_run nothing is fetched (the
+ * plan then names the features and where they would come from). *plan must
+ * be zeroed. */
+int paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o, bool dry_run,
 			    struct paude_custom_plan *plan, struct paude_error **err);
 /*
  * Load the project's configuration from m->workspace into s->config

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "error.h"
+#include "lifecycle.h"
 #include "strvec.h"
 
 /*
@@ -47,6 +48,10 @@
 /* JSON array of IPv4 ranges the proxy may connect allowed names to although
  * they are private (PAUDE_PROXY_ALLOW_PRIVATE_DST at create); absent: none */
 #define PAUDE_LABEL_PRIVATE_DST "paude.io/allow-private-dst"
+/* The lifecycle commands when they are more than one setup command (paude_lifecycle_encode) */
+#define PAUDE_LABEL_LIFECYCLE "paude.io/lifecycle"
+#define PAUDE_LABEL_REMOTE_ENV "paude.io/remote-env" /* JSON array of "K=V" or "K" */
+#define PAUDE_LABEL_PORTS "paude.io/forward-ports" /* JSON array of port numbers as strings */
 
 /*
  * Where the session's code lives. VOLUME: in the session's volume, moved
@@ -93,6 +98,13 @@ struct paude_session {
 	unsigned cpus_milli;
 	uint64_t disk; /* bytes */
 	char *gateway; /* PAUDE_LABEL_GATEWAY, or NULL */
+	/* Dev container lifecycle commands beyond a lone setup command (then
+	 * setup is empty and lifecycle.hook[POST_CREATE] holds it). */
+	struct paude_lifecycle lifecycle;
+	/* remoteEnv: "K=V" ("${containerEnv:...}" resolved in the session) or "K"
+	 * to unset, for the agent and the lifecycle commands */
+	struct paude_strvec remote_env;
+	struct paude_strvec forward_ports; /* ports `start --forward-ports` forwards */
 };
 
 struct paude_session_list {

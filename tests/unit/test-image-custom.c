@@ -53,7 +53,7 @@ load(struct paude_config *c, const char *rel, const char *text)
 	write_rel(rel, text);
 	paude_config_init(c);
 	struct paude_error *err = NULL;
-	if (paude_config_load(c, scratch, &err) < 0)
+	if (paude_config_load(c, scratch, NULL, &err) < 0)
 		fail_msg("%s", err->msg);
 }
 
@@ -329,7 +329,60 @@ test_describe_lists_the_configuration(void **state)
 	assert_non_null(strstr(b.buf, "\nPackages:      make\n"));
 	assert_non_null(strstr(b.buf, "\nFeatures:      (none)\n"));
 	assert_non_null(strstr(b.buf, "\nSetup:         make 'x y'\n"));
-	assert_non_null(strstr(b.buf, "\nContainerfile:\n# paude image for "));
+	assert_non_null(
+	    strstr(b.buf, "\nContainerfile:\n# paude image of a project's paude.json\n"));
+	paude_image_custom_release(&p);
+	paude_config_release(&c);
+}
+
+static void
+test_same_config_in_two_folders_gives_the_same_image(void **state)
+{
+	(void)state;
+	static const char text[] = "{\"image\":\"a:1\",\"build\":{\"args\":{}},"
+				   "\"postCreateCommand\":\"make\"}";
+	struct paude_config c1, c2;
+	load(&c1, "one/.devcontainer/devcontainer.json", text);
+	write_rel("two/.devcontainer/devcontainer.json", text);
+	paude_config_release(&c1);
+	paude_config_init(&c1);
+	paude_config_init(&c2);
+	_cleanup_free_ char *one = paude_path_join(scratch, "one");
+	_cleanup_free_ char *two = paude_path_join(scratch, "two");
+	assert_int_equal(paude_config_load(&c1, one, NULL, NULL), 0);
+	assert_int_equal(paude_config_load(&c2, two, NULL, NULL), 0);
+	struct paude_custom_plan p1 = { 0 }, p2 = { 0 };
+	assert_int_equal(paude_image_custom_plan(&p1, &c1, NULL, &opts, NULL), 0);
+	assert_int_equal(paude_image_custom_plan(&p2, &c2, NULL, &opts, NULL), 0);
+	assert_string_equal(p1.ref, p2.ref);
+	assert_null(strstr(paude_image_custom_containerfile(&p1), scratch));
+	paude_image_custom_release(&p1);
+	paude_image_custom_release(&p2);
+	paude_config_release(&c1);
+	paude_config_release(&c2);
+}
+
+static void
+test_dry_run_plan_names_features_without_fetching(void **state)
+{
+	(void)state;
+	struct paude_config c;
+	load(&c, ".devcontainer.json",
+	     "{\"features\":{\"node\":\"20\",\"localhost:5000/f/x@sha256:"
+	     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\":{}}}");
+	struct paude_custom_plan p = { 0 };
+	/* No feature set: nothing was fetched. */
+	assert_int_equal(paude_image_custom_plan(&p, &c, NULL, &opts, NULL), 0);
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_image_custom_describe(&p, &b);
+	assert_non_null(strstr(b.buf, "\nFeature:       ghcr.io/devcontainers/features/node:1 (to "
+				      "fetch: registry ghcr.io, repository "
+				      "devcontainers/features/node, tag 1)\n               "
+				      "version=20\n"));
+	assert_non_null(
+	    strstr(b.buf, "registry localhost:5000, repository f/x, digest sha256:0123"));
+	assert_non_null(strstr(b.buf, "# (2 features: fetched and added here by paude create)"));
+	assert_non_null(strstr(p.ref, "tag known once the features are fetched"));
 	paude_image_custom_release(&p);
 	paude_config_release(&c);
 }
@@ -348,6 +401,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_existing_tag_builds_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features_become_copy_run_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_same_config_in_two_folders_gives_the_same_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_plan_names_features_without_fetching,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe_lists_the_configuration, setup,
 						teardown),
 	};

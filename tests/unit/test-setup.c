@@ -346,6 +346,8 @@ test_start_leaves_the_claude_login_out_when_the_gateway_serves(void **state)
 		fake_runner_release(&f);
 	}
 }
+/* git for-each-ref in a workspace that has commits */
+#define HAS_CODE "refs/heads/main\n"
 
 static const char running_with_setup[] =
     "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"st\","
@@ -357,6 +359,7 @@ test_start_runs_setup_once_and_marks_it_done(void **state)
 	(void)state;
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
 	};
 	struct fake_runner f;
@@ -385,6 +388,7 @@ test_start_skips_setup_that_already_ran(void **state)
 	(void)state;
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test", "-e",
 				      "/pvc/.paude/setup-done"),
 		  .status = 0 },
@@ -406,6 +410,7 @@ test_failed_setup_is_reported_and_runs_again(void **state)
 	(void)state;
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test", "-e",
 				      "/pvc/.paude/setup-done"),
 		  .status = 1 },
@@ -465,6 +470,7 @@ test_setup_output_reaches_the_terminal_sanitized(void **state)
 	(void)state;
 	const struct fake_reply replies[] = {
 		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_setup },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
 		/* A setup script the agent rewrote: a title, the clipboard, a C1 CSI. */
 		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "sh", "-c", "make deps"),
@@ -557,6 +563,103 @@ test_create_passes_host_values_only_through_a_private_file(void **state)
 	fake_runner_release(&f);
 }
 
+static const char running_with_lifecycle[] =
+    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"st\","
+    "\"paude.io/remote-env\":\"[\\\"P=${containerEnv:PATH}:/x\\\",\\\"GONE\\\"]\","
+    "\"paude.io/lifecycle\":\"{\\\"onCreateCommand\\\":[{\\\"argv\\\":[\\\"make\\\"]}],"
+    "\\\"postCreateCommand\\\":[{\\\"name\\\":\\\"a\\\",\\\"argv\\\":[\\\"echo\\\",\\\"a\\\"]},"
+    "{\\\"name\\\":\\\"b\\\",\\\"argv\\\":[\\\"echo\\\",\\\"b\\\"]}],"
+    "\\\"postStartCommand\\\":[{\\\"argv\\\":[\\\"sh\\\",\\\"-c\\\",\\\"serve\\\"]}]}\"}}]";
+
+#define ENV_PREFIX "podman exec paude-st env -u GONE P=/usr/bin:/x "
+
+static void
+test_start_runs_the_lifecycle_in_order_with_remote_env(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_lifecycle },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "printenv", "PATH"),
+		  .out = "/usr/bin\n" },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
+		/* the postStartCommand's stamp is not this start's */
+		{ .prefix =
+		      FAKE_ARGV("podman", "exec", "paude-st", "sh", "-c",
+				"test \"$(cat /pvc/.paude/postStartCommand-done 2>/dev/null)\" = "
+				"\"$(cut -d' ' -f22 /proc/1/stat)\""),
+		  .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), 0);
+	assert_null(err);
+	long on_create = fake_runner_find(&f, ENV_PREFIX "make");
+	long a = fake_runner_find(&f, ENV_PREFIX "echo a");
+	long b = fake_runner_find(&f, ENV_PREFIX "echo b");
+	long done =
+	    fake_runner_find(&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && : "
+				 ">/pvc/.paude/setup-done && rm -f /pvc/.paude/setup-failed'");
+	long start = fake_runner_find(&f, ENV_PREFIX "sh -c serve");
+	long launch = fake_runner_find(&f, ENV_PREFIX "paude-session launch");
+	assert_true(on_create >= 0 && a > on_create && b > a && done > b && start > done &&
+		    launch > start);
+	/* onCreateCommand succeeded: recorded, so a retry does not repeat it */
+	assert_true(fake_runner_find(&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && : "
+					 ">/pvc/.paude/onCreateCommand-done'") > on_create);
+	assert_true(fake_runner_find(
+			&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && cut") > start);
+	fake_runner_release(&f);
+}
+
+static void
+test_failed_named_command_is_reported_by_hook_and_name(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_lifecycle },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "git"), .out = HAS_CODE },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "test"), .status = 1 },
+		/* PATH unset: ${containerEnv:PATH} is empty */
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "printenv"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-st", "env", "-u", "GONE", "P=:/x",
+				      "echo", "b"),
+		  .status = 4 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), PAUDE_ECHILD);
+	assert_string_equal(err->msg, "postCreateCommand of session 'st' failed (exit 4): b: echo "
+				      "b (it runs again at the next 'paude start st'; to work in "
+				      "the session as it is: paude connect st)");
+	assert_true(fake_runner_find(&f, "podman exec paude-st sh -c 'mkdir -p /pvc/.paude && : "
+					 ">/pvc/.paude/setup-failed'") >= 0);
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st env -u GONE P=:/x sh -c serve"),
+			 -1);
+	paude_error_free(err);
+	fake_runner_release(&f);
+}
+
+static void
+test_lifecycle_waits_for_the_code_in_a_volume(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_lifecycle },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman exec paude-st git -C /pvc/workspace "
+					 "for-each-ref") >= 0);
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st test -e"), -1);
+	assert_int_equal(fake_runner_find(&f, "podman exec paude-st env -u GONE P=:/x make"), -1);
+	fake_runner_release(&f);
+}
+
 static void
 test_bad_venv_entry_is_refused(void **state)
 {
@@ -619,6 +722,9 @@ main(void)
 		cmocka_unit_test(test_start_runs_setup_once_and_marks_it_done),
 		cmocka_unit_test(test_start_skips_setup_that_already_ran),
 		cmocka_unit_test(test_failed_setup_is_reported_and_runs_again),
+		cmocka_unit_test(test_start_runs_the_lifecycle_in_order_with_remote_env),
+		cmocka_unit_test(test_failed_named_command_is_reported_by_hook_and_name),
+		cmocka_unit_test(test_lifecycle_waits_for_the_code_in_a_volume),
 	};
 	return cmocka_run_group_tests_name("setup", tests, setup, teardown);
 }
