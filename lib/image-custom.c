@@ -453,7 +453,8 @@ paude_image_custom_describe(const struct paude_custom_plan *p, struct paude_buf 
 	if (c->host_cpus || c->host_memory) {
 		paude_buf_addstr(out, "Host needs:   ", NULL);
 		if (c->host_cpus)
-			paude_buf_addf(out, NULL, " %u CPUs", c->host_cpus);
+			paude_buf_addf(out, NULL, " %u CPU%s", c->host_cpus,
+				       c->host_cpus == 1 ? "" : "s");
 		if (c->host_memory)
 			paude_buf_addf(out, NULL, " %llu MiB of memory", c->host_memory >> 20);
 		paude_buf_addch(out, '\n', NULL);

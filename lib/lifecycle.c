@@ -185,7 +185,8 @@ paude_remote_env_resolve(const char *kv, const struct paude_strvec *env)
 		paude_buf_add(&b, p, (size_t)(d - p), NULL);
 		size_t n = strcspn(q, ":}");
 		const char *val = env_lookup(env, q, n);
-		if (val)
+		/* As for ${localEnv}: the default stands in for unset or empty. */
+		if (val && *val)
 			paude_buf_addstr(&b, val, NULL);
 		else if (q[n] == ':')
 			paude_buf_add(&b, q + n + 1, (size_t)(end - (q + n + 1)), NULL);

@@ -379,10 +379,11 @@ paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
 		if ((r = paude_workspace_probe(b, s->name, &ws, err)) < 0)
 			return r;
 		if (ws != PAUDE_WORKSPACE_HAS_COMMITS) {
-			paude_info("The %s of '%s' wait for its code: they run when it arrives "
+			bool one = lone_setup(&l);
+			paude_info("The %s of '%s' wait%s for its code: %s when it arrives "
 				   "(from your repository: paude remote add --push %s)",
-				   lone_setup(&l) ? "setup command" : "lifecycle commands", s->name,
-				   s->name);
+				   one ? "setup command" : "lifecycle commands", s->name,
+				   one ? "s" : "", one ? "it runs" : "they run", s->name);
 			return 0;
 		}
 	}

@@ -65,7 +65,8 @@ int paude_lifecycle_decode(struct paude_lifecycle *out, const char *json, struct
 /*
  * A remoteEnv entry "K=V" with each ${containerEnv:NAME} or
  * ${containerEnv:NAME:default} in V replaced by NAME's value in env ("K=V"
- * entries, the session's environment), else the default, else nothing.
+ * entries, the session's environment), or when it is unset or empty by the
+ * default, else nothing.
  * Caller frees.
  */
 char *paude_remote_env_resolve(const char *kv, const struct paude_strvec *env);

@@ -3,7 +3,8 @@
  * Fuzz target for paude_session_from_labels. The input is a list of
  * KEY=VALUE lines, as an engine would return a container's labels. A
  * session that decodes must encode with paude_session_to_labels and decode
- * again to the same metadata.
+ * again to the same metadata, lifecycle commands, remoteEnv and ports
+ * included.
  */
 #include <stdint.h>
 #include <string.h>
@@ -79,7 +80,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !same_vec(&s.allowed_domains, &t.allowed_domains) ||
 	    s.workspace_mode != t.workspace_mode || !same_vec(&s.venv_shadows, &t.venv_shadows) ||
 	    !same_vec(&s.setup, &t.setup) || s.memory != t.memory || s.cpus_milli != t.cpus_milli ||
-	    s.disk != t.disk)
+	    s.disk != t.disk || !same_vec(&s.remote_env, &t.remote_env) ||
+	    !same_vec(&s.forward_ports, &t.forward_ports))
+		abort();
+	/* The lifecycle commands survive too: the same JSON both ways. */
+	_cleanup_free_ char *l1 = paude_lifecycle_encode(&s.lifecycle);
+	_cleanup_free_ char *l2 = paude_lifecycle_encode(&t.lifecycle);
+	if (!same_str(l1, l2))
 		abort();
 	paude_session_release(&s);
 	paude_session_release(&t);

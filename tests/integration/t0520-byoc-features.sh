@@ -2,7 +2,8 @@
 # A project's own environment from devcontainer.json, with dev container
 # features pulled from a real OCI registry on loopback (Debian's
 # docker-registry) that this test starts and publishes the features to:
-# --dry-run shows the plan and builds nothing, create builds the image with
+# --dry-run shows the plan, fetches and builds nothing (it never touches the
+# network), create fetches the features and builds the image with
 # the features installed in the specified order, the session runs it, the
 # second create reuses the cached image, --rebuild builds again, and a
 # malformed file stops everything with its line number.
@@ -75,23 +76,27 @@ cat >"$TRASH/$dc" <<JSON
 }
 JSON
 
-test_expect_success 'dry run shows the configuration, features in order, builds nothing' '
+test_expect_success 'dry run names the features and where from; fetches and builds nothing' '
 	pw create --dry-run "$name" >out 2>err &&
 	test_grep "^Using configuration: .*/.devcontainer/devcontainer.json" err &&
 	test_grep "warning: .*runArgs.* is not applied" err &&
 	test_grep "^Base: *$PAUDE_BASE_IMAGE" out &&
-	test_grep "^Feature 1: *$REGISTRY/feat/hello:1 (id hello" out &&
-	test_grep "^Feature 2: *$REGISTRY/feat/after:1 (id after" out &&
-	test_grep "GREETING=hi there" out &&
-	test_grep "LOUD=true" out &&
-	test_grep "_ND_WORD=two" out &&
-	test_grep "^Setup: *sh -c" out &&
-	test_grep "^COPY features/01-hello/" out &&
-	test_grep "^ENV PATH=\"/opt/hello/bin:\${PATH}\"" out &&
-	image=$(sed -n "s/^Image: *\(localhost\/paude-custom:[0-9a-f]*\).*/\1/p" out | head -n 1) &&
-	test -n "$image" && echo "$image" >image &&
-	! podman image exists "$image" &&
+	test_grep "^Feature: *$REGISTRY/feat/after:1 (to fetch: registry $REGISTRY, repository feat/after, tag 1)" out &&
+	test_grep "^Feature: *$REGISTRY/feat/hello:1 (to fetch: registry $REGISTRY, repository feat/hello, tag 1)" out &&
+	test_grep "^ *greeting=hi there" out &&
+	test_grep "^ *loud=true" out &&
+	test_grep "^Setup: *postCreateCommand: sh -c" out &&
+	test_grep "^# (2 features: fetched and added here by paude create)" out &&
+	! test -e "$XDG_CACHE_HOME/paude/features" &&
 	! podman container exists "$ctr"
+'
+
+test_expect_success 'create fetches the features and builds the image with them' '
+	pw create "$name" 2>err &&
+	test_grep "Fetching 2 features" err &&
+	test_grep "Building image localhost/paude-custom:" err &&
+	podman inspect --format "{{.ImageName}}" "$ctr" >image &&
+	podman image exists "$(cat image)"
 '
 # shellcheck disable=SC2034 # used by the test bodies (eval)
 image=$(cat "$TRASH/image" 2>/dev/null)
@@ -99,13 +104,6 @@ image=$(cat "$TRASH/image" 2>/dev/null)
 test_expect_success 'the feature layers are cached by digest' '
 	ls "$XDG_CACHE_HOME/paude/features" >cached &&
 	test "$(wc -l <cached)" = 2
-'
-
-test_expect_success 'create builds the image with the features' '
-	pw create "$name" 2>err &&
-	test_grep "Building image localhost/paude-custom:" err &&
-	podman image exists "$image" &&
-	podman container exists "$ctr"
 '
 
 test_expect_success 'the session runs the image and the features ran in order' '
@@ -159,8 +157,10 @@ test_expect_success 'a build context outside the project is refused' '
 
 test_expect_success 'a feature missing from the registry is a clear error' '
 	sed "s#feat/hello:1#feat/nope:1#" good.json >"$dc" &&
-	test_must_fail pw create --dry-run "$name" 2>err &&
+	test_must_fail pw create "$name" 2>err &&
 	test_grep "feat/nope.*not found" err &&
+	! test_grep "Building" err &&
+	! podman container exists "$ctr" &&
 	cp good.json "$dc"
 '
 

@@ -220,6 +220,10 @@ test_expect_success 'a project config on the cluster: containerEnv in the pod, s
 	test_grep "Using configuration: .*devcontainer.json" err &&
 	test_grep "paude.io/setup" "$(obj "StatefulSet.paude-$bname")" &&
 	paude start --detach "$bname" </dev/null 2>err &&
+	test_grep "The setup command of .$bname. waits for its code" err &&
+	test_must_fail podman exec "$bpod" test -e /pvc/setup-count &&
+	git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm config &&
+	paude remote add --push "$bname" 2>err &&
 	test_grep "Running the setup command (once, in /pvc/workspace): echo ran" err &&
 	test_equal dev "$(podman exec "$bpod" printenv PROJECT_MODE)" &&
 	test_equal http://paude-proxy:3128 "$(podman exec "$bpod" printenv HTTPS_PROXY)" &&
