@@ -869,7 +869,7 @@ decode_feature_options(struct ctx *x, const char *ref, struct json_object *opts,
 		int r = subst(x, prop, json_object_get_string(opts), VARS_FEATURE, &s);
 		if (r < 0)
 			return r;
-		if (strchr(s, '\n'))
+		if (!s || strchr(s, '\n'))
 			return bad(x, prop, "a name or value that cannot be an option");
 		paude_strvec_pushf(&f->options, "version=%s", s);
 		return 0;

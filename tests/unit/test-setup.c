@@ -660,6 +660,41 @@ test_lifecycle_waits_for_the_code_in_a_volume(void **state)
 	fake_runner_release(&f);
 }
 
+static const char running_with_ports[] =
+    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":\"st\","
+    "\"paude.io/forward-ports\":\"[\\\"3000\\\",\\\"5173\\\"]\"}}]";
+
+static long
+find_call_containing(const struct fake_runner *f, const char *needle)
+{
+	for (size_t i = 0; fake_runner_call(f, i); i++)
+		if (strstr(fake_runner_call(f, i), needle))
+			return (long)i;
+	return -1;
+}
+
+static void
+test_start_offers_the_ports_and_forwards_them_when_asked(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = running_with_ports },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "start", "st", NULL), 0);
+	assert_int_equal(find_call_containing(&f, "port-forward"), -1);
+	fake_runner_release(&f);
+
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(cli_harness_run(&f, &err, "start", "--forward-ports", "st", NULL), 0);
+	/* paude itself, in the background, for both ports */
+	long i = find_call_containing(&f, " port-forward --detach -- st 3000 5173");
+	assert_true(i > find_call_containing(&f, "paude-session launch"));
+	fake_runner_release(&f);
+}
+
 static void
 test_bad_venv_entry_is_refused(void **state)
 {
@@ -725,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_start_runs_the_lifecycle_in_order_with_remote_env),
 		cmocka_unit_test(test_failed_named_command_is_reported_by_hook_and_name),
 		cmocka_unit_test(test_lifecycle_waits_for_the_code_in_a_volume),
+		cmocka_unit_test(test_start_offers_the_ports_and_forwards_them_when_asked),
 	};
 	return cmocka_run_group_tests_name("setup", tests, setup, teardown);
 }
