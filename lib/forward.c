@@ -29,12 +29,13 @@
 
 /*
  * Connect fd 3 to the port; copy the connection's stdin to it in the
- * background and its answers to stdout in the foreground; when the server
- * closes, stop the copier too, so the exec ends and paude closes the
+ * background (stdin named explicitly: bash gives a background command
+ * /dev/null otherwise) and its answers to stdout in the foreground; when the
+ * server closes, stop the copier too, so the exec ends and paude closes the
  * client's connection.
  */
 static const char relay_script[] = "exec 3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1\n"
-				   "cat >&3 &\n"
+				   "cat <&0 >&3 &\n"
 				   "cat <&3\n"
 				   "kill $! 2>/dev/null\n"
 				   "exit 0\n";

@@ -1,7 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2016  # test bodies are eval'd strings
-# Dev Container configurations as real projects write them, in a real
-# session: the legacy `dockerFile` and top-level `context`; onCreateCommand,
+# Dev Container configurations as real projects write them, in real
+# sessions: the legacy `dockerFile` and top-level `context` (its image built
+# from that Dockerfile, with its context and build args); onCreateCommand,
 # an object postCreateCommand (two named commands, in parallel) and a
 # postStartCommand that run after the code arrived, in the spec's order,
 # with remoteEnv (${containerEnv:PATH}); and the dev server that
@@ -16,12 +17,9 @@ ws="$TRASH/proj"
 port=$((20000 + $$ % 20000))
 # shellcheck disable=SC2034 # used by the test bodies (eval)
 hport=$((port + 1))
-mkdir -p "$ws/.devcontainer"
-cat >"$ws/.devcontainer/devcontainer.json" <<JSON
+mkdir -p "$ws"
+cat >"$ws/.devcontainer.json" <<JSON
 {
-  // legacy keys, as many large projects still write them
-  "dockerFile": "Dockerfile",
-  "context": "..",
   "onCreateCommand": "test -f \${containerWorkspaceFolder}/README && echo onCreate >>/pvc/order",
   "postCreateCommand": {
     "one": "sleep 1; test -f README && echo postCreate-one >>/pvc/order",
@@ -32,8 +30,6 @@ cat >"$ws/.devcontainer/devcontainer.json" <<JSON
   "forwardPorts": [$port]
 }
 JSON
-printf 'FROM localhost/paude-base-os:bookworm\nRUN echo legacy-dockerfile >/etc/paude-legacy-marker\n' \
-	>"$ws/.devcontainer/Dockerfile"
 echo "the project" >"$ws/README"
 cat >"$ws/server.js" <<'JS'
 require("http")
@@ -45,6 +41,37 @@ git -C "$ws" init -q -b main &&
 	git -C "$ws" -c user.name=t -c user.email=t@t commit -qm project ||
 	exit 1
 test_on_exit "paude port-forward --stop $name; paude delete $name --confirm; podman rm -f $ctr paude-proxy-$name; podman network rm -f paude-net-$name; podman volume rm -f $ctr-workspace"
+
+# The lifecycle session runs on the agent and proxy images paude already made
+# on this machine when there are some (PAUDE_IMAGE, PAUDE_PROXY_IMAGE: its
+# configuration applies all the same), else paude builds them.
+image_of() {
+	podman images --filter "label=paude.io/image=$1" --format '{{.Repository}}:{{.Tag}}' |
+		grep -v '<none>' | head -n 1
+}
+agent_image=$(image_of paude)
+proxy_image=$(image_of proxy)
+lc() {
+	PAUDE_IMAGE="$agent_image" PAUDE_PROXY_IMAGE="$proxy_image" paude "$@"
+}
+
+# The legacy-dockerFile session: built from its own Dockerfile.
+lname=$(test_session_name legacy)
+lctr="paude-$lname"
+lws="$TRASH/legacy"
+mkdir -p "$lws/.devcontainer"
+cat >"$lws/.devcontainer/devcontainer.json" <<'JSON'
+{
+  // legacy keys, as many large projects still write them
+  "dockerFile": "Dockerfile",
+  "context": "..",
+  "build": { "args": { "GREETING": "hello from the legacy Dockerfile" } }
+}
+JSON
+printf 'FROM %s\nARG GREETING\nUSER root\nRUN echo "$GREETING" >/etc/paude-legacy-marker\n' \
+	"${agent_image:-localhost/paude-base-os:bookworm}" >"$lws/.devcontainer/Dockerfile"
+echo "context file" >"$lws/in-context"
+test_on_exit "paude delete $lname --confirm; podman rm -f $lctr paude-proxy-$lname; podman network rm -f paude-net-$lname; podman volume rm -f $lctr-workspace"
 
 # curl the forward, retrying while the server starts (at most ~10 s)
 fetch() {
@@ -60,25 +87,24 @@ listeners() {
 	ss -ltnH "sport = :$1" | awk '{print $4}'
 }
 
-test_expect_success 'create builds on the legacy dockerFile with its context' '
-	(cd "$ws" && paude create "$name") 2>err &&
-	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
-	! grep -q "unknown property" err &&
-	test_equal legacy-dockerfile "$(podman exec "$ctr" cat /etc/paude-legacy-marker)"
+test_expect_success 'create: the lifecycle session' '
+	{ (cd "$ws" && lc create "$name") 2>err || { cat err; false; }; } &&
+	test_grep "Using configuration: $ws/.devcontainer.json" err &&
+	! grep -q "warning" err
 '
 
 test_expect_success 'start: the lifecycle commands wait for the code' '
-	paude start -d "$name" 2>err &&
+	lc start -d "$name" 2>err &&
 	test_grep "The lifecycle commands of .$name. wait for its code" err &&
 	test_grep "The configuration offers port $port: forward with: paude start --forward-ports $name" err &&
 	! podman exec "$ctr" test -e /pvc/order
 '
 
 test_expect_success 'once the code is pushed they run, in order, the object form in parallel' '
-	(cd "$ws" && paude remote add --push "$name") 2>err &&
+	(cd "$ws" && lc remote add --push "$name") 2>err &&
 	test_grep "Running onCreateCommand (in /pvc/workspace): test -f /pvc/workspace/README" err &&
 	test_grep "Running postCreateCommand, in parallel (in /pvc/workspace): one: sleep 1" err &&
-	test_grep "Running postCreateCommand, in parallel (in /pvc/workspace): two: sh -c" err &&
+	test_grep "Running postCreateCommand, in parallel (in /pvc/workspace): two: test -f README" err &&
 	test_grep "Running postStartCommand (in /pvc/workspace)" err &&
 	test_grep "Lifecycle commands finished" err &&
 	podman exec "$ctr" cat /pvc/order >order &&
@@ -92,13 +118,13 @@ test_expect_success 'remoteEnv reaches the commands, ${containerEnv:PATH} resolv
 '
 
 test_expect_success 'another start while it runs repeats nothing' '
-	paude start -d "$name" 2>err &&
+	lc start -d "$name" 2>err &&
 	! grep -q "Running" err &&
 	test_equal 4 "$(podman exec "$ctr" sh -c "wc -l </pvc/order")"
 '
 
 test_expect_success 'start --forward-ports: the dev server answers on 127.0.0.1 only' '
-	paude start -d --forward-ports "$name" 2>err &&
+	lc start -d --forward-ports "$name" 2>err &&
 	test_grep "Forwarding 127.0.0.1:$port -> port $port in session .$name." err &&
 	test_equal "hello from the session" "$(fetch "$port")" &&
 	test_equal "127.0.0.1:$port" "$(listeners "$port")" &&
@@ -113,7 +139,7 @@ test_expect_success 'nothing is published and the session stays on its own netwo
 '
 
 test_expect_success 'a second start --forward-ports keeps the one forward' '
-	paude start -d --forward-ports "$name" 2>err &&
+	lc start -d --forward-ports "$name" 2>err &&
 	test_grep "Port $port of .$name. is already forwarded" err &&
 	test_equal 1 "$(paude port-forward --list "$name" | wc -l)"
 '
@@ -152,12 +178,24 @@ test_expect_success 'port-forward refuses bad ports and a port in use' '
 
 test_expect_success 'after a restart postStartCommand runs again, the create commands do not' '
 	paude stop "$name" &&
-	paude start -d "$name" 2>err &&
+	lc start -d "$name" 2>err &&
 	test_grep "Running postStartCommand" err &&
 	! grep -q "Running postCreateCommand" err &&
 	podman exec "$ctr" cat /pvc/order >order &&
 	printf "onCreate\npostCreate-two\npostCreate-one\npostStart\npostStart\n" >expected &&
 	diff -u expected order
+'
+
+test_expect_success 'a legacy dockerFile and top-level context build the session image' '
+	{ (cd "$lws" && paude create "$lname") 2>err || { cat err; false; }; } &&
+	test_grep "Using configuration: $lws/.devcontainer/devcontainer.json" err &&
+	! grep -q "unknown property" err &&
+	test_grep "Building image localhost/paude-custom:" err &&
+	test_equal "hello from the legacy Dockerfile" \
+		"$(podman exec "$lctr" cat /etc/paude-legacy-marker 2>/dev/null ||
+			podman run --rm --entrypoint cat \
+				"$(podman container inspect "$lctr" --format "{{.ImageName}}")" \
+				/etc/paude-legacy-marker)"
 '
 
 test_done
