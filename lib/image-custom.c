@@ -439,9 +439,10 @@ paude_image_custom_describe(const struct paude_custom_plan *p, struct paude_buf 
 	}
 	if (!any)
 		paude_buf_addstr(out, "Setup:         (none)\n", NULL);
+	/* The configuration's own values (variables substituted): the file shows
+	 * them anyway, and no host value is among them (${localEnv} is refused). */
 	for (size_t i = 0; i < c->env.nr; i++)
-		paude_buf_addf(out, NULL, "Container env: %.*s\n", (int)strcspn(c->env.v[i], "="),
-			       c->env.v[i]);
+		paude_buf_addf(out, NULL, "Container env: %s\n", c->env.v[i]);
 	for (size_t i = 0; i < c->remote_env.nr; i++)
 		paude_buf_addf(out, NULL, "Remote env:    %s%s\n", c->remote_env.v[i],
 			       strchr(c->remote_env.v[i], '=') ? "" : " (unset)");

@@ -372,6 +372,8 @@ PAUDE_CMD(create)
 		return r;
 	if ((r = paude_setup_network(&spec.meta, err)) < 0)
 		return r;
+	setup.memory_given = spec.meta.memory != 0;
+	setup.cpus_given = spec.meta.cpus_milli != 0;
 	paude_session_limits_default(&spec.meta);
 	spec.meta.agent = strdup("claude");
 	spec.meta.created = paude_now_rfc3339();

@@ -407,15 +407,48 @@ add_project_env(struct paude_session_spec *spec, const struct paude_config *cfg,
 }
 
 /*
- * hostRequirements: sessions have no CPU or memory limits of their own to
- * raise yet, so the one thing to say is when this host has less than the
- * project asks for.
+ * hostRequirements are the project's minimums: the session's limits rise to
+ * them unless --memory or --cpus chose a limit (then a lower one is warned
+ * about), and a host that has less than asked is warned about.
  */
 static void
-warn_host_requirements(const struct paude_config *cfg)
+apply_host_requirements(struct paude_session *m, const struct paude_config *cfg,
+			const struct paude_setup *s)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t want_mem = cfg->host_memory;
+	unsigned want_cpus = cfg->host_cpus ? cfg->host_cpus * 1000u : 0;
+	if (want_mem > PAUDE_MEMORY_MAX)
+		want_mem = PAUDE_MEMORY_MAX;
+	if (want_cpus > PAUDE_CPUS_MILLI_MAX)
+		want_cpus = PAUDE_CPUS_MILLI_MAX;
+	if (want_mem && m->memory < want_mem) {
+		_cleanup_free_ char *have = paude_size_format(m->memory);
+		_cleanup_free_ char *want = paude_size_format(want_mem);
+		if (s->memory_given) {
+			paude_warn(
+			    "--memory %s is below what %s asks for (hostRequirements.memory: "
+			    "%s)",
+			    have, cfg->rel_path, want);
+		} else {
+			paude_info("Memory limit: %s, as %s asks (hostRequirements.memory)", want,
+				   cfg->rel_path);
+			m->memory = want_mem;
+		}
+	}
+	if (want_cpus && m->cpus_milli < want_cpus) {
+		_cleanup_free_ char *have = paude_cpus_format(m->cpus_milli);
+		if (s->cpus_given) {
+			paude_warn(
+			    "--cpus %s is below what %s asks for (hostRequirements.cpus: %u)", have,
+			    cfg->rel_path, cfg->host_cpus);
+		} else {
+			paude_info("CPU limit: %u, as %s asks (hostRequirements.cpus)",
+				   cfg->host_cpus, cfg->rel_path);
+			m->cpus_milli = want_cpus;
+		}
+	}
 	if (cfg->host_cpus && cpus > 0 && (unsigned long)cpus < cfg->host_cpus)
 		paude_warn("%s asks for %u CPUs (hostRequirements.cpus), but this host has %ld: "
 			   "the session may be slow",
@@ -508,7 +541,7 @@ paude_setup_project(struct paude_session_spec *spec, const struct paude_config *
 	paude_strvec_pushv(&m->remote_env, (const char *const *)cfg->remote_env.v);
 	for (size_t i = 0; i < cfg->n_forward_ports; i++)
 		paude_strvec_pushf(&m->forward_ports, "%u", cfg->forward_ports[i]);
-	warn_host_requirements(cfg);
+	apply_host_requirements(m, cfg, s);
 	int r = add_project_env(spec, cfg, err);
 	if (r < 0)
 		return r;

@@ -17,6 +17,8 @@
 struct paude_setup {
 	/* --config: the configuration file to use (NULL: find it). Borrowed. */
 	const char *config_choice;
+	/* --memory / --cpus given: hostRequirements then do not raise them. */
+	bool memory_given, cpus_given;
 	char *image_ref; /* image the session runs */
 	char *recipe; /* Containerfile text, for --dry-run */
 	/* The project's configuration (kind NONE without one): its setup

@@ -6,8 +6,7 @@
 # compose, a byte-order mark, bad UTF-8...), and CASE.expected is its plan:
 # what `paude create --dry-run` says (configuration, warnings, errors) and
 # the custom environment it shows, up to the Containerfile (paude's own
-# template is not the subject here), and the environment the session gets
-# (--env). CASE.args holds extra create options.
+# template is not the subject here). CASE.args holds extra create options.
 # The dry runs run in a network namespace of their own with no interface
 # but loopback, so a dry run that touched the network would fail.
 # PAUDE_CORPUS_UPDATE=1 rewrites the .expected files instead of comparing.
@@ -36,9 +35,6 @@ plan() {
 		echo "exit: $st"
 		cat "$TRASH/$case.err"
 		sed -n '/^Custom environment/,/^Containerfile:/p' "$TRASH/$case.out" | sed '$d'
-		grep '^  podman create ' "$TRASH/$case.out" | grep -o -- "--env [^ ]*" |
-			grep -v -E -- "--env (GOOGLE_CLOUD_PROJECT|CLAUDE_|ANTHROPIC_|CLOUD_ML_REGION)" ||
-			true
 	} | sed -e "s|$proj|PROJ|g" -e 's|paude-custom:[0-9a-f]\{16\}|paude-custom:HASH|g' \
 		-e 's|=[a-z2-7]\{52\}$|=DEVCONTAINER-ID|'
 }

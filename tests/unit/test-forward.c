@@ -166,10 +166,11 @@ test_a_connection_goes_through_the_session_exec_channel(void **state)
 		got += (size_t)k;
 	close(c);
 	assert_string_equal(buf, "HTTP/1.0 200 OK\r\n\r\nfrom the session\n");
-	assert_string_equal(fake_runner_call(&fr, 0),
-			    "podman exec --interactive paude-web bash -c 'exec "
-			    "3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1\ncat <&0 >&3 &\ncat <&3\nkill $! "
-			    "2>/dev/null\nexit 0\n' paude-forward 3000");
+	assert_string_equal(
+	    fake_runner_call(&fr, 0),
+	    "podman exec --interactive paude-web bash -c 'exec "
+	    "3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1\ncat <&0 >&3 &\ncat <&3\nkill $! "
+	    "2>/dev/null\nexit 0\n' paude-forward 3000");
 
 	/* While it serves, it is listed with our pid; stopped, it is not. */
 	struct paude_forward *v = NULL;

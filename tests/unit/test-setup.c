@@ -696,6 +696,33 @@ test_start_offers_the_ports_and_forwards_them_when_asked(void **state)
 }
 
 static void
+test_host_requirements_raise_the_limits_unless_given(void **state)
+{
+	(void)state;
+	write_file(".devcontainer.json",
+		   "{ \"image\": \"localhost/some-base:1\", "
+		   "\"hostRequirements\": { \"cpus\": 3, \"memory\": \"12gb\" } }");
+	struct fake_runner f;
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "create", "hr", NULL), 0);
+	const char *call = agent_create(&f);
+	assert_non_null(strstr(call, " --memory=12g "));
+	assert_non_null(strstr(call, " --cpus=3 "));
+	assert_non_null(strstr(call, "paude.io/memory=12g"));
+	fake_runner_release(&f);
+
+	/* Chosen on the command line: kept (and a lower one is warned about). */
+	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
+	assert_int_equal(
+	    cli_harness_run(&f, &err, "create", "hr2", "--memory", "4g", "--cpus", "1", NULL), 0);
+	call = agent_create(&f);
+	assert_non_null(strstr(call, " --memory=4g "));
+	assert_non_null(strstr(call, " --cpus=1 "));
+	fake_runner_release(&f);
+}
+
+static void
 test_bad_venv_entry_is_refused(void **state)
 {
 	(void)state;
@@ -760,6 +787,8 @@ main(void)
 		cmocka_unit_test(test_start_runs_the_lifecycle_in_order_with_remote_env),
 		cmocka_unit_test(test_failed_named_command_is_reported_by_hook_and_name),
 		cmocka_unit_test(test_lifecycle_waits_for_the_code_in_a_volume),
+		cmocka_unit_test_setup(test_host_requirements_raise_the_limits_unless_given,
+				       fresh_project),
 		cmocka_unit_test(test_start_offers_the_ports_and_forwards_them_when_asked),
 	};
 	return cmocka_run_group_tests_name("setup", tests, setup, teardown);
