@@ -86,7 +86,7 @@ print_usage(FILE *f)
 {
 	(void)fputs(main_usage_head, f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		(void)fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		(void)fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	(void)fputs(main_usage_tail, f);
 }
 
