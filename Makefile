@@ -22,7 +22,7 @@ WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/n
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
-              -DPAUDE_DATADIR='"$(DATADIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
+              -DPAUDE_DATADIR='"$(DATADIR)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
@@ -76,6 +76,10 @@ EMBED_GATEWAY := $(sort $(wildcard cmd/paude-gateway/*.[ch]))
 EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
 $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES) $(EMBED_GATEWAY)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES) $(EMBED_GATEWAY)' >$(EMBED_LIST))
+# The installation paths compiled in (help points at the installed docs):
+# `make && make install PREFIX=~/.local` rebuilds what names them.
+PATHS_FILE := $(B)/gen/paths
+$(shell echo '$(DATADIR) $(DOCDIR)' | cmp -s - $(PATHS_FILE) || echo '$(DATADIR) $(DOCDIR)' >$(PATHS_FILE))
 
 .PHONY: all check check-unit check-fuzz check-schema check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
@@ -85,7 +89,7 @@ $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES) $(EMBED_GATEWAY)' | cmp -s - $
 
 all: bin/paude bin/git-remote-paude bin/paude-gateway
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c $(PATHS_FILE)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -174,6 +178,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
 TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+             -DPAUDE_DOCDIR='"$(DOCDIR)"' \
              -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
 
 # clang-tidy with .clang-tidy; every finding is an error.
@@ -208,7 +213,8 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 bin/paude bin/git-remote-paude $(DESTDIR)$(BINDIR)/
-	install -m 0644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	for m in docs/*.1; do sed 's|@DOCDIR@|$(DOCDIR)|g' $$m >$(DESTDIR)$(MANDIR)/man1/$${m##*/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$${m##*/} || exit 1; done
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	cp -R containers $(DESTDIR)$(DATADIR)/
 	find $(DESTDIR)$(DATADIR)/containers -type d -exec chmod 0755 {} +

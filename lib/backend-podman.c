@@ -424,12 +424,18 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
-	r = podman_run(b, NULL, err, "stop", "--time", "10", ctr, NULL);
+	/* Both at once: the agent gets its grace period while the proxy,
+	 * which holds nothing, goes at once. */
+	_cleanup_child_ struct paude_child agent;
+	podman_child(&agent);
+	paude_strvec_pushl(&agent.args, "stop", "--time", "10", ctr, NULL);
+	_cleanup_child_ struct paude_child proxy = PAUDE_CHILD_INIT;
+	if ((r = paude_net_podman_stop_prepare(name, NULL, &proxy, err)) < 0)
+		return r;
+	struct paude_child *const both[] = { &agent, &proxy };
+	r = paude_run_all(b->runner, both, ARRAY_SIZE(both), err);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot stop session '%s'", name);
-	r = paude_net_podman_stop(b->runner, name, NULL, err);
-	if (r < 0)
-		return paude_error_wrap(err, "cannot stop the network proxy of session '%s'", name);
 	return 0;
 }
 

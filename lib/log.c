@@ -17,10 +17,17 @@ paude_log_init(const char *progname)
 	const char *env = getenv("PAUDE_LOG");
 	if (!env || !*env)
 		return;
-	static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
+	static const char *const names[] = { "error", "warn", "info", "verbose", "debug", "trace" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(env, names[i]))
+		if (!strcmp(env, names[i])) {
 			current_level = (enum paude_log_level)i;
+			return;
+		}
+	/* A typo must not silently cost the user the traces they asked for. */
+	paude_log(PAUDE_LOG_WARN,
+		  "unknown PAUDE_LOG value '%.40s' ignored (use: error, warn, info, verbose, "
+		  "debug, trace)",
+		  env);
 }
 
 void
@@ -69,6 +76,7 @@ paude_vlog(enum paude_log_level level, const char *fmt, va_list ap)
 			      c ? "\033[0m" : "");
 		break;
 	case PAUDE_LOG_INFO:
+	case PAUDE_LOG_VERBOSE:
 		break;
 	case PAUDE_LOG_DEBUG:
 	case PAUDE_LOG_TRACE:

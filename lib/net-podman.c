@@ -461,16 +461,31 @@ paude_net_podman_start(struct paude_runner *r, const char *name,
 }
 
 int
+paude_net_podman_stop_prepare(const char *name, const struct paude_net_podman_opts *opts,
+			      struct paude_child *c, struct paude_error **err)
+{
+	int ret = check_name(name, err);
+	if (ret < 0)
+		return ret;
+	child_podman(c, opts);
+	/*
+	 * No grace period: squid keeps no cache and writes its log unbuffered,
+	 * so nothing is lost when it is killed, and its own SIGTERM shutdown
+	 * takes seconds (shutdown_lifetime plus its event loop).
+	 */
+	paude_strvec_pushl(&c->args, "stop", "--ignore", "--time", "0", NULL);
+	paude_strvec_pushf(&c->args, "paude-proxy-%s", name);
+	return 0;
+}
+
+int
 paude_net_podman_stop(struct paude_runner *r, const char *name,
 		      const struct paude_net_podman_opts *opts, struct paude_error **err)
 {
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-	int ret = check_name(name, err);
+	int ret = paude_net_podman_stop_prepare(name, opts, &c, err);
 	if (ret < 0)
 		return ret;
-	child_podman(&c, opts);
-	paude_strvec_pushl(&c.args, "stop", "--ignore", "--time", "5", NULL);
-	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
 	return run_checked(r, &c, NULL, err);
 }
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include "paude/run.h"
@@ -541,4 +542,58 @@ paude_run_output(struct paude_runner *r, struct paude_child *c, struct paude_buf
 	if (errbuf.len)
 		paude_log(PAUDE_LOG_TRACE, "stderr of '%s': %s", c->args.v[0], errbuf.buf);
 	return 0;
+}
+
+int
+paude_run_all(struct paude_runner *r, struct paude_child *const *cs, size_t n,
+	      struct paude_error **err)
+{
+	/* Each child's stderr goes to a memory file of its own, read after it
+	 * ended: no pipe to drain while the others run. */
+	int fds[8];
+	size_t started = 0;
+	int ret = 0;
+	if (n > ARRAY_SIZE(fds))
+		PAUDE_BUG("paude_run_all: too many children");
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = memfd_create("paude-stderr", MFD_CLOEXEC);
+		if (fds[i] < 0) {
+			ret = paude_error_errno(err, errno, "cannot create a memory file");
+			break;
+		}
+		int theirs = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (theirs < 0) {
+			ret = paude_error_errno(err, errno, "cannot duplicate a file descriptor");
+			break;
+		}
+		cs[i]->err = theirs; /* start closes it in the parent */
+		if (!cs[i]->out)
+			cs[i]->no_stdout = 1;
+		if ((ret = paude_child_start(r, cs[i], err)) < 0)
+			break;
+		started++;
+	}
+	for (size_t i = 0; i < started; i++) {
+		int status = 0;
+		/* Wait for every child, even after one failed: none is left behind. */
+		int fr = paude_child_finish(r, cs[i], &status, ret < 0 ? NULL : err);
+		if (ret < 0)
+			continue;
+		if (fr < 0) {
+			ret = fr;
+			continue;
+		}
+		if (status != 0) {
+			_cleanup_buf_ struct paude_buf text = PAUDE_BUF_INIT_MAX(1 << 20);
+			if (lseek(fds[i], 0, SEEK_SET) == 0)
+				(void)paude_buf_read_fd(&text, fds[i], NULL);
+			ret = paude_child_error(err, cs[i], status, text.buf, text.len);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
 }

@@ -25,6 +25,7 @@
 #include "paude/podman.h"
 #include "paude/signal.h"
 #include "paude/term-filter.h"
+#include "paude/suggest.h"
 #include "paude/workspace.h"
 
 void
@@ -49,16 +50,75 @@ paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fm
 	return paude_error_set(err, PAUDE_EUSAGE, 0, "%s (try 'paude --help')", msg);
 }
 
+/* The long options of the last paude_cli_getopt_long call, for suggestions. */
+static const struct option *last_longopts;
+
+int
+paude_cli_getopt_long(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	int idx = -1;
+	last_longopts = longopts;
+	int opt = getopt_long(argc, argv, shortopts, longopts, &idx);
+	if (opt == -1 || opt == '?' || opt == ':' || idx < 0)
+		return opt;
+	/*
+	 * getopt_long takes any unambiguous prefix (--conf for --confirm);
+	 * paude takes names in full, as podman does: a typo must never
+	 * become a destructive option.
+	 */
+	bool separate = longopts[idx].has_arg != no_argument && optarg && optind >= 2 &&
+			optarg == argv[optind - 1];
+	const char *tok = argv[optind - (separate ? 2 : 1)];
+	size_t n = strcspn(tok, "=");
+	if (!strncmp(tok, "--", 2) && (n - 2 != strlen(longopts[idx].name) ||
+				       strncmp(tok + 2, longopts[idx].name, n - 2) != 0)) {
+		if (separate)
+			optind--;
+		optopt = 0;
+		return '?';
+	}
+	return opt;
+}
+
+void
+paude_cli_add_suggestions(struct paude_buf *msg, const struct paude_strvec *s, const char *prefix)
+{
+	if (s->nr == 0)
+		return;
+	paude_buf_addstr(msg, s->nr == 1 ? " (did you mean " : " (did you mean one of ", NULL);
+	for (size_t i = 0; i < s->nr; i++)
+		paude_buf_addf(msg, NULL, "%s'%s%s'", i == 0 ? "" : i + 1 == s->nr ? " or " : ", ",
+			       prefix, s->v[i]);
+	paude_buf_addstr(msg, "?)", NULL);
+}
+
 int
 paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv, const char *optstring)
 {
 	const char *arg = argv[optind - 1] ? argv[optind - 1] : "";
 	if (!strncmp(arg, "--", 2)) {
 		size_t n = strcspn(arg, "=");
-		if (optopt)
+		_cleanup_free_ char *typed = strndup(arg + 2, n - 2);
+		if (!typed)
+			abort();
+		_cleanup_strvec_ struct paude_strvec names = PAUDE_STRVEC_INIT;
+		bool known = false;
+		for (const struct option *o = last_longopts; o && o->name; o++) {
+			paude_strvec_push(&names, o->name);
+			known |= !strcmp(o->name, typed);
+		}
+		if (known && arg[n] == '=')
+			return paude_cli_usage_error(err, verb, "option '%.*s' takes no value",
+						     (int)n, arg);
+		if (known || (optopt && !last_longopts))
 			return paude_cli_usage_error(err, verb, "option '%.*s' needs a value",
 						     (int)n, arg);
-		return paude_cli_usage_error(err, verb, "unknown option '%.*s'", (int)n, arg);
+		_cleanup_strvec_ struct paude_strvec best = PAUDE_STRVEC_INIT;
+		paude_suggest(&best, typed, (const char *const *)names.v, names.nr);
+		_cleanup_buf_ struct paude_buf hint = PAUDE_BUF_INIT;
+		paude_cli_add_suggestions(&hint, &best, "--");
+		return paude_cli_usage_error(err, verb, "unknown option '%.*s'%s", (int)n, arg,
+					     hint.len ? hint.buf : "");
 	}
 	const char *p = optopt > 0 && optopt < 0x100 ? strchr(optstring, optopt) : NULL;
 	if (p && p[1] == ':')
@@ -119,7 +179,7 @@ paude_cli_getopt(const struct paude_cli_opts *o, int argc, char **argv, struct p
 {
 	bool help = false;
 	for (;;) {
-		int opt = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+		int opt = paude_cli_getopt_long(argc, argv, o->shortopts, o->longopts);
 		if (opt == -1)
 			return CLI_END;
 		if (opt == '?' || opt == ':')
@@ -572,7 +632,7 @@ paude_cli_sync_credentials(struct paude_backend *b, const struct paude_session *
 	_cleanup_free_ char *config = paude_path_join(home, ".config");
 	_cleanup_free_ char *gcloud = paude_path_join(config, "gcloud");
 	if (!paude_is_dir(gcloud)) {
-		paude_debug("no ~/.config/gcloud to copy");
+		paude_verbose("no ~/.config/gcloud to copy");
 		return 0;
 	}
 	/* Into the memory-backed volume: never on the session's disk. */
@@ -627,7 +687,7 @@ paude_cli_sync_config(struct paude_backend *b, const struct paude_session *s,
 	if (r < 0)
 		return r;
 	if (n == 0) {
-		paude_debug("no Claude or git config to copy");
+		paude_verbose("no Claude or git config to copy");
 		return 0;
 	}
 	/* With a model provider behind the gateway, a claude.ai login's token

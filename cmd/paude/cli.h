@@ -48,7 +48,20 @@ int paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, 
 /* Usage error: "VERB: message (try 'paude VERB --help')"; returns PAUDE_EUSAGE. */
 int paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fmt, ...)
     _printf_(3, 4);
-/* getopt's own complaint for the last option (unknown, missing argument). */
+/*
+ * getopt_long, except that long options must be written in full: an
+ * abbreviation (--conf for --confirm) is returned as '?', an unknown option.
+ * Commands call this instead of getopt_long so that paude_cli_bad_option
+ * can suggest the options meant.
+ */
+int paude_cli_getopt_long(int argc, char **argv, const char *shortopts,
+			  const struct option *longopts);
+/* Append " (did you mean 'PREFIXa'?)" or " (did you mean one of 'PREFIXa' or
+ * 'PREFIXb'?)" to msg; nothing when s is empty. */
+void paude_cli_add_suggestions(struct paude_buf *msg, const struct paude_strvec *s,
+			       const char *prefix);
+/* getopt's own complaint for the last option (unknown, missing argument),
+ * with the closest long options of the last paude_cli_getopt_long call. */
 int paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv,
 			 const char *optstring);
 /* Reset getopt for a command's argv (argv[0] is the verb). */

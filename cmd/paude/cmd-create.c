@@ -24,8 +24,8 @@ static const char usage[] =
     "\n"
     "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
     ".devcontainer.json, .devcontainer/NAME/devcontainer.json or, without any of\n"
-    "them, paude.json (see docs/CONFIGURATION.md). Its image is built once and\n"
-    "cached.\n"
+    "them, paude.json (see " PAUDE_DOCDIR "/CONFIGURATION.md). Its image is built\n"
+    "once and cached.\n"
     "\n"
     "Options:\n"
     "  --yolo                  let Claude Code act without permission prompts\n"
@@ -65,7 +65,8 @@ static const char usage[] =
     "  --backend NAME          where the session runs: podman (default), or\n"
     "                          openshift (alias kubernetes) on a cluster\n"
     "\n"
-    "Cluster options (imply --backend openshift; see docs/OPENSHIFT.md):\n"
+    "Cluster options (imply --backend openshift; see\n"
+    PAUDE_DOCDIR "/OPENSHIFT.md):\n"
     "  --openshift-context CTX kubeconfig context (default: the current one)\n"
     "  --openshift-namespace NS\n"
     "                          namespace, which must exist (default: the\n"
@@ -295,7 +296,7 @@ PAUDE_CMD(create)
 	int opt, r;
 
 	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT "a:", opts, NULL)) != -1) {
+	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT "a:", opts)) != -1) {
 		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
 			if (r < 0)
 				return r;

@@ -35,6 +35,7 @@ static const char usage[] =
     "                   also check the cluster (done anyway when cluster sessions\n"
     "                   were created from here)\n"
     "  -v, --verbose    show more (repeat for debug traces of every command)\n"
+    "  -q, --quiet      print only the problems (warnings and failures)\n"
     "  -h, --help       show this help\n";
 
 static const struct option opts[] = {
@@ -49,6 +50,12 @@ static void report(const char *status, const char *fmt, ...) _printf_(2, 3);
 static void
 report(const char *status, const char *fmt, ...)
 {
+	if (!strcmp(status, "FAIL"))
+		failures++;
+	/* -q: only what needs the user's attention. */
+	if ((!strcmp(status, "ok") || !strcmp(status, "skip")) &&
+	    !paude_log_enabled(PAUDE_LOG_INFO))
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	/* Checks quote what podman and oc said: printed through the sanitizer. */
@@ -58,8 +65,6 @@ report(const char *status, const char *fmt, ...)
 	va_end(ap);
 	paude_sanitize(&safe, msg.buf, msg.len, PAUDE_SANITIZE_LINES);
 	printf("%-5s %s\n", status, safe.buf);
-	if (!strcmp(status, "FAIL"))
-		failures++;
 }
 
 static const char conf_hint[] =

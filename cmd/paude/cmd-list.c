@@ -137,7 +137,7 @@ PAUDE_CMD(list)
 	bool help = false, json = false;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT, opts)) != -1) {
 		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
 			if (r < 0)
 				return r;

@@ -112,7 +112,7 @@ one_image(struct paude_backend *b, const struct paude_image_target *t, const cha
 		return r < 0 ? r : 0;
 	struct paude_image_opts io = {
 		.rebuild = o->rebuild,
-		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};
@@ -145,7 +145,7 @@ custom_image(struct paude_backend *b, struct paude_setup *s, const struct paude_
 {
 	struct paude_image_opts io = {
 		.rebuild = o->rebuild,
-		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};

@@ -12,6 +12,7 @@
 #include "cmd-remote.h"
 #include "paude/log.h"
 #include "paude/signal.h"
+#include "paude/suggest.h"
 
 static PAUDE_CMD(help);
 
@@ -50,7 +51,7 @@ static const char main_usage_tail[] =
     "  -q, --quiet        show only warnings and errors\n"
     "  --backend NAME     podman (default), or openshift (alias kubernetes): run\n"
     "                     the session on a cluster with oc or kubectl\n"
-    "                     (see docs/OPENSHIFT.md)\n"
+    "                     (see " PAUDE_DOCDIR "/OPENSHIFT.md)\n"
     "\n"
     "Examples:\n"
     "  paude create                        session for this directory\n"
@@ -102,13 +103,28 @@ find_command(const char *name)
 	return bsearch(name, commands, ARRAY_SIZE(commands), sizeof(commands[0]), cmp_cmd);
 }
 
+/* "unknown command 'lsit' (did you mean 'list'?)" */
+static int
+unknown_command(struct paude_error **err, const char *name)
+{
+	const char *names[ARRAY_SIZE(commands)];
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	_cleanup_strvec_ struct paude_strvec best = PAUDE_STRVEC_INIT;
+	paude_suggest(&best, name, names, ARRAY_SIZE(names));
+	_cleanup_buf_ struct paude_buf hint = PAUDE_BUF_INIT;
+	paude_cli_add_suggestions(&hint, &best, "");
+	return paude_cli_usage_error(err, NULL, "unknown command '%.64s'%s", name,
+				     hint.len ? hint.buf : "");
+}
+
 static PAUDE_CMD(help)
 {
 	(void)err;
 	if (argc > 1) {
 		const struct paude_cmd_spec *c = find_command(argv[1]);
 		if (!c)
-			return paude_cli_usage_error(err, NULL, "unknown command '%s'", argv[1]);
+			return unknown_command(err, argv[1]);
 		char *args[] = { argv[1], (char *)"--help", NULL };
 		return c->fn(2, args, ctx, err);
 	}
@@ -170,7 +186,7 @@ main(int argc, char **argv)
 	paude_signal_install();
 	opterr = 0;
 	/* '+': stop at the first non-option, the command. */
-	while ((opt = getopt_long(argc, argv, "+hVvq", global_opts, NULL)) != -1) {
+	while ((opt = paude_cli_getopt_long(argc, argv, "+hVvq", global_opts)) != -1) {
 		switch (opt) {
 		case 'h':
 			print_usage(stdout);
@@ -202,7 +218,7 @@ main(int argc, char **argv)
 	}
 	const struct paude_cmd_spec *cmd = find_command(cargv[0]);
 	if (!cmd) {
-		r = paude_cli_usage_error(&err, NULL, "unknown command '%s'", cargv[0]);
+		r = unknown_command(&err, cargv[0]);
 		return finish(report(r, err));
 	}
 	/* Two statements: the order in which arguments are evaluated is

@@ -44,7 +44,7 @@ static void
 add_mount(struct paude_setup *s, const char *host, const char *target, bool is_dir)
 {
 	if (is_dir ? !paude_is_dir(host) : !paude_is_file(host)) {
-		paude_debug("not mounting '%s': not present", host);
+		paude_verbose("not mounting '%s': not present", host);
 		return;
 	}
 	if (strchr(host, ',') || strchr(host, '\n')) {
@@ -761,7 +761,7 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 {
 	struct paude_image_opts o = {
 		.rebuild = rebuild,
-		.verbose = paude_log_enabled(PAUDE_LOG_DEBUG),
+		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = image_progress,
 	};
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };

@@ -181,7 +181,8 @@ int paude_squid_config(struct paude_buf *out, const struct paude_allowlist *al,
  *           the arguments it returned (before the image argument); if that
  *           fails, paude_net_podman_remove.
  *   start:  paude_net_podman_start, then start the agent.
- *   stop:   stop the agent, then paude_net_podman_stop.
+ *   stop:   stop the agent and the proxy (at the same time: see
+ *           paude_net_podman_stop_prepare).
  *   remove: remove the agent, then paude_net_podman_remove (a network with a
  *           container attached cannot be removed).
  * Every function goes through the runner; errors from podman are
@@ -269,9 +270,14 @@ int paude_net_podman_gateway_log(struct paude_runner *r, const char *name, unsig
 int paude_net_podman_start(struct paude_runner *r, const char *name,
 			   const struct paude_net_podman_opts *opts, struct paude_error **err);
 
-/* Stop the proxy; a missing proxy is not an error. */
+/* Stop the proxy (killed at once: it holds nothing); a missing proxy is not an error. */
 int paude_net_podman_stop(struct paude_runner *r, const char *name,
 			  const struct paude_net_podman_opts *opts, struct paude_error **err);
+
+/* The `podman stop` of paude_net_podman_stop, built but not run, so that
+ * the backend can run it alongside the agent's stop. */
+int paude_net_podman_stop_prepare(const char *name, const struct paude_net_podman_opts *opts,
+				  struct paude_child *c, struct paude_error **err);
 
 /* Remove the proxy and then the network; missing parts are not errors. */
 int paude_net_podman_remove(struct paude_runner *r, const char *name,

@@ -80,6 +80,14 @@ int paude_run_capture(struct paude_runner *r, struct paude_child *c, const char 
 int paude_run_output(struct paude_runner *r, struct paude_child *c, struct paude_buf *out,
 		     struct paude_error **err);
 
+/*
+ * Run the N (at most 8) children at the same time and wait for all of them;
+ * stdout discarded unless c->out says otherwise. The first that fails (in
+ * the order given) becomes the PAUDE_ECHILD error, with its stderr.
+ */
+int paude_run_all(struct paude_runner *r, struct paude_child *const *cs, size_t n,
+		  struct paude_error **err);
+
 /* Build the PAUDE_ECHILD error for a failed child (used by the helpers above). */
 int paude_child_error(struct paude_error **err, const struct paude_child *c, int status,
 		      const char *errtext, size_t errlen);

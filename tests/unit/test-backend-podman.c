@@ -576,8 +576,8 @@ test_start_stop_remove_argv(void **state)
 	assert_int_equal(paude_backend_start(b, "demo", NULL), 0);
 	assert_int_equal(paude_backend_stop(b, "demo", NULL), 0);
 	assert_int_equal(paude_backend_remove(b, "demo", NULL), 0);
-	/* The proxy starts before the agent and stops after it; the network goes
-	 * after the agent is removed. */
+	/* The proxy starts before the agent; both stop at once, the proxy with
+	 * no grace period; the network goes after the agent is removed. */
 	assert_string_equal(fake_runner_call(&f, 0), "podman container exists paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 1), "podman start paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 2),
@@ -585,7 +585,7 @@ test_start_stop_remove_argv(void **state)
 	assert_string_equal(fake_runner_call(&f, 3), "podman start paude-demo");
 	assert_string_equal(fake_runner_call(&f, 4), "podman stop --time 10 paude-demo");
 	assert_string_equal(fake_runner_call(&f, 5),
-			    "podman stop --ignore --time 5 paude-proxy-demo");
+			    "podman stop --ignore --time 0 paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 6),
 			    "podman rm --force --ignore --time 10 paude-demo");
 	assert_string_equal(fake_runner_call(&f, 7),

@@ -366,6 +366,41 @@ test_delete_requires_confirm_and_a_name(void **state)
 }
 
 static void
+test_long_options_are_never_abbreviated(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"gone\"}}]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	/* getopt_long alone would take --conf for --confirm and delete. */
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", "--conf", NULL),
+			 PAUDE_EUSAGE);
+	assert_string_equal(err->msg, "unknown option '--conf' (did you mean '--confirm'?) (try "
+				      "'paude delete --help')");
+	paude_error_clear(&err);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", "--confirm=yes", NULL),
+			 PAUDE_EUSAGE);
+	assert_string_equal(err->msg,
+			    "option '--confirm' takes no value (try 'paude delete --help')");
+	paude_error_clear(&err);
+	/* An abbreviation with its value as the next word: the value is not
+	 * taken for the option's name. */
+	assert_int_equal(cli_harness_run(&f, &err, "create", "--allowed", "all", NULL),
+			 PAUDE_EUSAGE);
+	assert_string_equal(err->msg, "unknown option '--allowed' (did you mean "
+				      "'--allowed-domains'?) (try 'paude create --help')");
+	paude_error_clear(&err);
+	assert_int_equal(fake_runner_find(&f, "podman rm"), -1);
+	assert_int_equal(fake_runner_find(&f, "podman create"), -1);
+	fake_runner_release(&f);
+}
+
+static void
 test_unknown_session_is_reported(void **state)
 {
 	(void)state;
@@ -486,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_list_prints_labels_sanitized_in_table_and_json),
 		cmocka_unit_test(test_start_never_reads_plugin_files_through_symlinks),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
+		cmocka_unit_test(test_long_options_are_never_abbreviated),
 		cmocka_unit_test(test_unknown_session_is_reported),
 		cmocka_unit_test(test_cluster_create_records_it_and_list_finds_it),
 	};

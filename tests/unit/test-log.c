@@ -97,13 +97,35 @@ test_paude_log_env_selects_level(void **state)
 }
 
 static void
+init_log(void)
+{
+	paude_log_init("paude");
+}
+
+static void
+test_verbose_is_between_info_and_debug(void **state)
+{
+	(void)state;
+	setenv("PAUDE_LOG", "verbose", 1);
+	paude_log_init("paude");
+	assert_int_equal(paude_log_get_level(), PAUDE_LOG_VERBOSE);
+	assert_true(paude_log_enabled(PAUDE_LOG_INFO));
+	assert_false(paude_log_enabled(PAUDE_LOG_DEBUG));
+	unsetenv("PAUDE_LOG");
+	paude_log_set_level(PAUDE_LOG_INFO);
+}
+
+static void
 test_unknown_paude_log_value_keeps_level(void **state)
 {
 	(void)state;
 	paude_log_set_level(PAUDE_LOG_WARN);
 	setenv("PAUDE_LOG", "loud", 1);
-	paude_log_init(NULL);
+	_cleanup_free_ char *got = capture_stderr(init_log);
 	assert_int_equal(paude_log_get_level(), PAUDE_LOG_WARN);
+	/* Said, not swallowed. */
+	assert_string_equal(got, "paude: warning: unknown PAUDE_LOG value 'loud' ignored (use: "
+				 "error, warn, info, verbose, debug, trace)\n");
 	unsetenv("PAUDE_LOG");
 	paude_log_set_level(PAUDE_LOG_INFO);
 }
@@ -130,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_paude_log_env_selects_level),
 		cmocka_unit_test(test_unknown_paude_log_value_keeps_level),
 		cmocka_unit_test(test_enabled_follows_level),
+		cmocka_unit_test(test_verbose_is_between_info_and_debug),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

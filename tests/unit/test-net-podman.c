@@ -595,7 +595,7 @@ test_stop_and_remove(void **state)
 	/* A missing network is not an error: remove is idempotent. */
 	assert_int_equal(paude_net_podman_remove(&f.runner, "demo", NULL, NULL), 0);
 	assert_ncalls(&f, 3);
-	assert_call(&f, 0, "podman stop --ignore --time 5 paude-proxy-demo");
+	assert_call(&f, 0, "podman stop --ignore --time 0 paude-proxy-demo");
 	assert_call(&f, 1, "podman rm --force --ignore --time 5 paude-proxy-demo");
 	assert_call(&f, 2, "podman network rm paude-net-demo");
 	fake_runner_release(&f);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -536,6 +537,40 @@ test_which_finds_programs_in_path(void **state)
 }
 
 static void
+test_run_all_runs_children_at_once_and_reports_the_failing_one(void **state)
+{
+	(void)state;
+	struct timespec t0, t1;
+	_cleanup_child_ struct paude_child a, b, c;
+	child_argv(&a, ARGV("sh", "-c", "sleep 0.5; echo fine"));
+	child_argv(&b, ARGV("sh", "-c", "sleep 0.5; echo \"Error: no such thing\" >&2; exit 125"));
+	child_argv(&c, ARGV("sh", "-c", "sleep 0.5; exit 0"));
+	struct paude_child *const all[] = { &a, &b, &c };
+	_cleanup_error_ struct paude_error *err = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(paude_run_all(paude_runner_default(), all, 3, &err), PAUDE_ECHILD);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* Three half-second children in parallel, not one after the other. */
+	assert_true(secs < 1.2);
+	assert_string_equal(err->msg, "sh: exit 125: Error: no such thing");
+	assert_int_equal(a.pid, 0);
+	assert_int_equal(b.pid, 0);
+	assert_int_equal(c.pid, 0);
+}
+
+static void
+test_run_all_succeeds_when_every_child_does(void **state)
+{
+	(void)state;
+	_cleanup_child_ struct paude_child a, b;
+	child_argv(&a, ARGV("true"));
+	child_argv(&b, ARGV("sh", "-c", "echo only-a-warning >&2"));
+	struct paude_child *const all[] = { &a, &b };
+	assert_int_equal(paude_run_all(paude_runner_default(), all, 2, NULL), 0);
+}
+
+static void
 test_trace_logs_quoted_command_at_debug(void **state)
 {
 	(void)state;
@@ -571,6 +606,8 @@ main(int argc, char **argv)
 	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
 	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_all_runs_children_at_once_and_reports_the_failing_one),
+		cmocka_unit_test(test_run_all_succeeds_when_every_child_does),
 		cmocka_unit_test(test_capture_collects_stdout_stderr_and_exit_status),
 		cmocka_unit_test(test_signal_death_is_128_plus_signal),
 		cmocka_unit_test(test_missing_program_is_enotfound_with_clear_message),
