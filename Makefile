@@ -6,6 +6,10 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/paude
 DATADIR    ?= $(PREFIX)/share/paude
+# Where each shell looks for completions under PREFIX.
+BASHCOMPDIR?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR    ?=
 
 CC         ?= cc
@@ -216,12 +220,17 @@ install: all
 	for m in docs/*.1; do sed 's|@DOCDIR@|$(DOCDIR)|g' $$m >$(DESTDIR)$(MANDIR)/man1/$${m##*/} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$${m##*/} || exit 1; done
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	bin/paude completion bash >$(DESTDIR)$(BASHCOMPDIR)/paude
+	bin/paude completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_paude
+	bin/paude completion fish >$(DESTDIR)$(FISHCOMPDIR)/paude.fish
 	cp -R containers $(DESTDIR)$(DATADIR)/
 	find $(DESTDIR)$(DATADIR)/containers -type d -exec chmod 0755 {} +
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/paude $(DESTDIR)$(BINDIR)/git-remote-paude
 	rm -f $(DESTDIR)$(MANDIR)/man1/paude.1 $(DESTDIR)$(MANDIR)/man1/git-remote-paude.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/paude $(DESTDIR)$(ZSHCOMPDIR)/_paude $(DESTDIR)$(FISHCOMPDIR)/paude.fish
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
 
 clean:

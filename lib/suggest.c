@@ -42,7 +42,8 @@ paude_suggest_distance(const char *typed, const char *candidate)
 	for (size_t i = 1; i <= n; i++) {
 		cur[0] = (unsigned)i * COST_DROP;
 		for (size_t j = 1; j <= m; j++) {
-			unsigned d = prev[j - 1] + (typed[i - 1] == candidate[j - 1] ? 0 : COST_SUBST);
+			unsigned d =
+			    prev[j - 1] + (typed[i - 1] == candidate[j - 1] ? 0 : COST_SUBST);
 			d = min2(d, prev[j] + COST_DROP);
 			d = min2(d, cur[j - 1] + COST_ADD);
 			if (i > 1 && j > 1 && typed[i - 1] == candidate[j - 2] &&
@@ -59,8 +60,7 @@ paude_suggest_distance(const char *typed, const char *candidate)
 }
 
 void
-paude_suggest(struct paude_strvec *out, const char *typed, const char *const *candidates,
-	      size_t n)
+paude_suggest(struct paude_strvec *out, const char *typed, const char *const *candidates, size_t n)
 {
 	unsigned best = FLOOR;
 	for (size_t i = 0; i < n; i++)

@@ -21,7 +21,7 @@ ROOTLESS_PKGS=(slirp4netns uidmap dbus-user-session containers-storage fuse-over
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev libssl-dev podman runc catatonit uidmap
 	netavark aardvark-dns
-	git tmux squid debootstrap curl ca-certificates shellcheck valgrind
+	git tmux squid zsh fish debootstrap curl ca-certificates shellcheck valgrind
 	docker-registry openssl python3 "${ROOTLESS_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do

@@ -87,7 +87,10 @@ paude_cli_add_suggestions(struct paude_buf *msg, const struct paude_strvec *s, c
 		return;
 	paude_buf_addstr(msg, s->nr == 1 ? " (did you mean " : " (did you mean one of ", NULL);
 	for (size_t i = 0; i < s->nr; i++)
-		paude_buf_addf(msg, NULL, "%s'%s%s'", i == 0 ? "" : i + 1 == s->nr ? " or " : ", ",
+		paude_buf_addf(msg, NULL, "%s'%s%s'",
+			       i == 0           ? ""
+			       : i + 1 == s->nr ? " or "
+						: ", ",
 			       prefix, s->v[i]);
 	paude_buf_addstr(msg, "?)", NULL);
 }

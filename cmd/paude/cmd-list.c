@@ -33,11 +33,13 @@ static const char usage[] =
     "  -q, --quiet      show only warnings and errors\n"
     "  -h, --help       show this help\n";
 
-enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE };
+enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE, OPT_NAMES };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "json", no_argument, NULL, OPT_JSON },
+	/* Hidden: one name a line, for the shell completions. */
+	{ "names", no_argument, NULL, OPT_NAMES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -134,7 +136,7 @@ print_table(const struct paude_session_list *l)
 
 PAUDE_CMD(list)
 {
-	bool help = false, json = false;
+	bool help = false, json = false, names = false;
 	int opt, r;
 	paude_cli_getopt_reset();
 	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT, opts)) != -1) {
@@ -147,6 +149,8 @@ PAUDE_CMD(list)
 		}
 		if (opt == OPT_JSON)
 			json = true;
+		else if (opt == OPT_NAMES)
+			names = true;
 		else
 			return paude_cli_bad_option(err, "list", argv, CLI_COMMON_SHORT);
 	}
@@ -156,7 +160,10 @@ PAUDE_CMD(list)
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
 	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
-	if (json)
+	if (names)
+		for (size_t i = 0; i < l.nr; i++)
+			puts(l.v[i].name);
+	else if (json)
 		print_json(&l);
 	else
 		print_table(&l);

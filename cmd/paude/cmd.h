@@ -23,6 +23,7 @@ struct paude_cmd_spec {
 #define PAUDE_CMD(verb)                                                                            \
 	int cmd_##verb(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 
+PAUDE_CMD(completion);
 PAUDE_CMD(connect);
 PAUDE_CMD(create);
 PAUDE_CMD(delete);

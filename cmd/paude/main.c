@@ -18,6 +18,7 @@ static PAUDE_CMD(help);
 
 /* Keep sorted by name: looked up with bsearch. */
 static const struct paude_cmd_spec commands[] = {
+	{ "completion", cmd_completion, "print a completion script for bash, zsh or fish" },
 	{ "connect", cmd_connect, "attach to the agent in a running session" },
 	{ "create", cmd_create, "create a session for the current directory" },
 	{ "delete", cmd_delete, "delete a session and its workspace (--confirm)" },

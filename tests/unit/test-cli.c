@@ -378,8 +378,7 @@ test_long_options_are_never_abbreviated(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_error *err = NULL;
 	/* getopt_long alone would take --conf for --confirm and delete. */
-	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", "--conf", NULL),
-			 PAUDE_EUSAGE);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "gone", "--conf", NULL), PAUDE_EUSAGE);
 	assert_string_equal(err->msg, "unknown option '--conf' (did you mean '--confirm'?) (try "
 				      "'paude delete --help')");
 	paude_error_clear(&err);

@@ -9,8 +9,8 @@
 #include "paude/buf.h"
 
 static const char *const commands[] = {
-	"completion", "connect", "create", "delete", "doctor", "help", "list",
-	"network",    "remote",  "start",  "status", "stop",
+	"completion", "connect", "create", "delete", "doctor", "help",
+	"list",       "network", "remote", "start",  "status", "stop",
 };
 
 /* The suggestions for typed, joined with spaces ("" for none). */
