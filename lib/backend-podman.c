@@ -433,7 +433,7 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 	if ((r = paude_net_podman_stop_prepare(name, NULL, &proxy, err)) < 0)
 		return r;
 	struct paude_child *const both[] = { &agent, &proxy };
-	r = paude_run_all(b->runner, both, ARRAY_SIZE(both), err);
+	r = paude_run_all(b->runner, both, ARRAY_SIZE(both), NULL, NULL, err);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot stop session '%s'", name);
 	return 0;
@@ -489,6 +489,21 @@ state_from_podman(const char *state)
 	return PAUDE_SESSION_UNKNOWN;
 }
 
+/* Whether a ps entry lists the network (podman 4: "Networks": [names]). */
+static bool
+on_network(struct json_object *ent, const char *net)
+{
+	struct json_object *nets = paude_json_get_array(ent, "Networks");
+	if (!nets)
+		return true; /* not said: not known to be missing */
+	for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(nets, i));
+		if (n && !strcmp(n, net))
+			return true;
+	}
+	return false;
+}
+
 int
 paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
 		      struct paude_error **err)
@@ -526,6 +541,39 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		d->status = strdup(status ? status : "");
 		if (!d->backend || !d->status)
 			abort();
+		const char *st = paude_json_get_str(ent, "State");
+		d->paused = st && !strcmp(st, "paused");
+		struct json_object *started = NULL;
+		if (json_object_object_get_ex(ent, "StartedAt", &started) &&
+		    json_object_is_type(started, json_type_int))
+			d->started_at = json_object_get_int64(started);
+		struct json_object *pid = NULL;
+		if (json_object_object_get_ex(ent, "Pid", &pid) &&
+		    json_object_is_type(pid, json_type_int))
+			d->host_pid = (long)json_object_get_int64(pid);
+		if (paude_strvec_find(&d->allowed_domains, "all") < 0) {
+			_cleanup_free_ char *net = paude_xstrfmt("paude-net-%s", d->name);
+			d->network_missing = !on_network(ent, net);
+			d->proxy_missing = true; /* until its container turns up */
+		}
+	}
+	/* The proxies: in the same listing, labelled with their session. */
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ent = json_object_array_get_idx(root, i);
+		struct json_object *labels = paude_json_get_obj(ent, "Labels");
+		const char *role = paude_json_get_str(labels, PAUDE_LABEL_ROLE);
+		const char *name = paude_json_get_str(labels, PAUDE_LABEL_NAME);
+		if (!role || strcmp(role, "proxy") != 0 || !name)
+			continue;
+		for (size_t j = 0; j < out->nr; j++) {
+			struct paude_session *d = &out->v[j];
+			if (strcmp(d->name, name) != 0 || strcmp(d->backend, "podman") != 0)
+				continue;
+			const char *st = paude_json_get_str(ent, "State");
+			d->proxy_missing = false;
+			d->proxy_stopped =
+			    d->state == PAUDE_SESSION_RUNNING && !(st && !strcmp(st, "running"));
+		}
 	}
 	return 0;
 }

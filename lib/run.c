@@ -544,33 +544,51 @@ paude_run_output(struct paude_runner *r, struct paude_child *c, struct paude_buf
 	return 0;
 }
 
+/* A memory file for a child's output; its copy for the child in *theirs. */
+static int
+memfile(int *ours, int *theirs, struct paude_error **err)
+{
+	*ours = memfd_create("paude-output", MFD_CLOEXEC);
+	if (*ours < 0)
+		return paude_error_errno(err, errno, "cannot create a memory file");
+	*theirs = fcntl(*ours, F_DUPFD_CLOEXEC, 3);
+	if (*theirs < 0)
+		return paude_error_errno(err, errno, "cannot duplicate a file descriptor");
+	return 0;
+}
+
+static void
+read_memfile(int fd, struct paude_buf *out)
+{
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0)
+		(void)paude_buf_read_fd(out, fd, NULL);
+}
+
 int
 paude_run_all(struct paude_runner *r, struct paude_child *const *cs, size_t n,
-	      struct paude_error **err)
+	      struct paude_buf *outs, int *statuses, struct paude_error **err)
 {
-	/* Each child's stderr goes to a memory file of its own, read after it
-	 * ended: no pipe to drain while the others run. */
-	int fds[8];
+	/* Each child writes to memory files of its own, read after it ended:
+	 * no pipe to drain while the others run. */
+	int errfds[PAUDE_RUN_ALL_MAX], outfds[PAUDE_RUN_ALL_MAX];
 	size_t started = 0;
 	int ret = 0;
-	if (n > ARRAY_SIZE(fds))
+	if (n > PAUDE_RUN_ALL_MAX)
 		PAUDE_BUG("paude_run_all: too many children");
 	for (size_t i = 0; i < n; i++)
-		fds[i] = -1;
+		errfds[i] = outfds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		fds[i] = memfd_create("paude-stderr", MFD_CLOEXEC);
-		if (fds[i] < 0) {
-			ret = paude_error_errno(err, errno, "cannot create a memory file");
+		int theirs = -1;
+		if ((ret = memfile(&errfds[i], &theirs, err)) < 0)
 			break;
-		}
-		int theirs = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-		if (theirs < 0) {
-			ret = paude_error_errno(err, errno, "cannot duplicate a file descriptor");
-			break;
-		}
 		cs[i]->err = theirs; /* start closes it in the parent */
-		if (!cs[i]->out)
+		if (outs) {
+			if ((ret = memfile(&outfds[i], &theirs, err)) < 0)
+				break;
+			cs[i]->out = theirs;
+		} else if (!cs[i]->out) {
 			cs[i]->no_stdout = 1;
+		}
 		if ((ret = paude_child_start(r, cs[i], err)) < 0)
 			break;
 		started++;
@@ -585,15 +603,21 @@ paude_run_all(struct paude_runner *r, struct paude_child *const *cs, size_t n,
 			ret = fr;
 			continue;
 		}
-		if (status != 0) {
+		if (outs)
+			read_memfile(outfds[i], &outs[i]);
+		if (statuses) {
+			statuses[i] = status;
+		} else if (status != 0) {
 			_cleanup_buf_ struct paude_buf text = PAUDE_BUF_INIT_MAX(1 << 20);
-			if (lseek(fds[i], 0, SEEK_SET) == 0)
-				(void)paude_buf_read_fd(&text, fds[i], NULL);
+			read_memfile(errfds[i], &text);
 			ret = paude_child_error(err, cs[i], status, text.buf, text.len);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (errfds[i] >= 0)
+			close(errfds[i]);
+		if (outfds[i] >= 0)
+			close(outfds[i]);
+	}
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include "cli.h"
 #include "session-setup.h"
+#include "paude/agent-proc.h"
 #include "paude/fs.h"
 #include "paude/index.h"
 #include "paude/kube.h"
@@ -908,4 +909,166 @@ paude_cli_age(const char *rfc3339, char *buf, size_t n)
 	else
 		(void)snprintf(buf, n, "%ld day%s ago", d / 86400, d / 86400 == 1 ? "" : "s");
 	return buf;
+}
+
+/* paude-session status: "running" (0), "exited N" or "exited signal N" (1),
+ * "not-running" (3). */
+static void
+read_agent_status(struct paude_session *s, const char *out, int status)
+{
+	int n = 0;
+	if (status == 0 && !strncmp(out, "running", 7)) {
+		s->agent_state = PAUDE_AGENT_RUNNING;
+	} else if (status == 1 && sscanf(out, "exited signal %d", &n) == 1) {
+		s->agent_state = PAUDE_AGENT_EXITED;
+		s->agent_exit = 128 + n;
+	} else if (status == 1 && sscanf(out, "exited %d", &n) == 1) {
+		s->agent_state = PAUDE_AGENT_EXITED;
+		s->agent_exit = n;
+	} else if (status == 3) {
+		s->agent_state = PAUDE_AGENT_STARTING;
+	} else {
+		paude_debug("cannot tell the agent's state in '%s' (exit %d: %.80s)", s->name,
+			    status, out);
+	}
+}
+
+void
+paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l)
+{
+	static const char *const argv[] = { "paude-session", "status", NULL };
+	for (size_t from = 0; from < l->nr;) {
+		struct paude_child kids[PAUDE_RUN_ALL_MAX];
+		struct paude_child *ptrs[PAUDE_RUN_ALL_MAX];
+		struct paude_session *who[PAUDE_RUN_ALL_MAX];
+		struct paude_buf outs[PAUDE_RUN_ALL_MAX];
+		int statuses[PAUDE_RUN_ALL_MAX];
+		size_t n = 0;
+		for (; from < l->nr && n < PAUDE_RUN_ALL_MAX; from++) {
+			struct paude_session *s = &l->v[from];
+			if (s->state != PAUDE_SESSION_RUNNING || s->paused)
+				continue;
+			/* A local container: its processes are ours to look at. */
+			_cleanup_error_ struct paude_error *perr = NULL;
+			if (!strcmp(s->backend, "podman") && s->host_pid > 0 &&
+			    paude_agent_proc_state("/proc", s->host_pid, &s->agent_state,
+						   &s->agent_exit, &perr) == 0)
+				continue;
+			if (perr)
+				paude_debug("'%s': %s; asking the session", s->name, perr->msg);
+			_cleanup_backend_ struct paude_backend *b = NULL;
+			_cleanup_error_ struct paude_error *berr = NULL;
+			paude_child_init(&kids[n]);
+			if (paude_cli_open_session_backend(ctx, s, &b, &berr) < 0 ||
+			    paude_backend_exec_prepare(b, s->name, 0, argv, &kids[n], &berr) < 0) {
+				paude_debug("cannot ask '%s' about its agent: %s", s->name,
+					    berr ? berr->msg : "?");
+				paude_child_release(&kids[n]);
+				continue;
+			}
+			ptrs[n] = &kids[n];
+			who[n] = s;
+			outs[n] = (struct paude_buf)PAUDE_BUF_INIT_MAX(1 << 12);
+			n++;
+		}
+		_cleanup_error_ struct paude_error *rerr = NULL;
+		if (n && paude_run_all(ctx->runner, ptrs, n, outs, statuses, &rerr) < 0)
+			paude_debug("cannot ask the sessions about their agents: %s", rerr->msg);
+		else
+			for (size_t i = 0; i < n; i++)
+				read_agent_status(who[i], outs[i].buf ? outs[i].buf : "",
+						  statuses[i]);
+		for (size_t i = 0; i < n; i++) {
+			paude_buf_release(&outs[i]);
+			paude_child_release(&kids[i]);
+		}
+	}
+}
+
+char *
+paude_cli_describe_state(const struct paude_session *s)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	if (s->paused)
+		paude_buf_addstr(&b, "paused", NULL);
+	else if (s->state != PAUDE_SESSION_RUNNING)
+		paude_buf_addstr(&b, paude_session_state_str(s->state), NULL);
+	else if (s->agent_state == PAUDE_AGENT_EXITED)
+		paude_buf_addf(&b, NULL, "exited (%d)", s->agent_exit);
+	else if (s->agent_state == PAUDE_AGENT_STARTING)
+		paude_buf_addstr(&b, "starting", NULL);
+	else
+		paude_buf_addstr(&b, "running", NULL);
+	if (s->proxy_missing)
+		paude_buf_addstr(&b, ", proxy missing", NULL);
+	else if (s->proxy_stopped)
+		paude_buf_addstr(&b, ", proxy stopped", NULL);
+	if (s->network_missing)
+		paude_buf_addstr(&b, ", network missing", NULL);
+	return paude_buf_detach(&b);
+}
+
+const char *
+paude_cli_agent_state_str(const struct paude_session *s)
+{
+	switch (s->agent_state) {
+	case PAUDE_AGENT_RUNNING:
+		return "running";
+	case PAUDE_AGENT_EXITED:
+		return "exited";
+	case PAUDE_AGENT_STARTING:
+		return "starting";
+	case PAUDE_AGENT_UNCHECKED:
+		break;
+	}
+	return s->state == PAUDE_SESSION_RUNNING && !s->paused ? "unknown" : "not-running";
+}
+
+void
+paude_cli_after_detach(struct paude_cmd_ctx *ctx, const struct paude_session *s)
+{
+	/* A shallow copy: check_agents only sets its state fields. */
+	struct paude_session copy = *s;
+	struct paude_session_list one = { .v = &copy, .nr = 1, .alloc = 1 };
+	copy.agent_state = PAUDE_AGENT_UNCHECKED;
+	copy.state = PAUDE_SESSION_RUNNING;
+	copy.paused = false;
+	paude_cli_check_agents(ctx, &one);
+	switch (copy.agent_state) {
+	case PAUDE_AGENT_RUNNING:
+		paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude "
+			   "connect %s",
+			   s->name, s->name);
+		break;
+	case PAUDE_AGENT_EXITED:
+		paude_info("The agent in '%s' exited (%d); the session is still up. Restart the "
+			   "agent with: paude connect %s",
+			   s->name, copy.agent_exit, s->name);
+		break;
+	default:
+		paude_info("Detached from '%s'. Reconnect with: paude connect %s", s->name,
+			   s->name);
+		break;
+	}
+}
+
+void
+paude_cli_add_state_json(struct json_object *o, const struct paude_session *s)
+{
+	struct json_object *agent = json_object_new_object();
+	json_object_object_add(agent, "state",
+			       json_object_new_string(paude_cli_agent_state_str(s)));
+	json_object_object_add(
+	    agent, "exit_status",
+	    s->agent_state == PAUDE_AGENT_EXITED ? json_object_new_int(s->agent_exit) : NULL);
+	json_object_object_add(o, "agent", agent);
+	json_object_object_add(o, "paused", json_object_new_boolean(s->paused));
+	struct json_object *problems = json_object_new_array();
+	if (s->proxy_missing)
+		json_object_array_add(problems, json_object_new_string("proxy missing"));
+	else if (s->proxy_stopped)
+		json_object_array_add(problems, json_object_new_string("proxy stopped"));
+	if (s->network_missing)
+		json_object_array_add(problems, json_object_new_string("network missing"));
+	json_object_object_add(o, "problems", problems);
 }

@@ -158,6 +158,23 @@ int paude_cli_attach(struct paude_backend *b, const char *name, struct paude_err
 /* Tell the user how to push code when the session's workspace has none. */
 void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);
 
+/*
+ * Ask each running, unpaused session of l how its agent is
+ * (paude-session status), all at once; fills agent_state and agent_exit.
+ * A session that cannot be asked stays PAUDE_AGENT_UNCHECKED.
+ */
+void paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l);
+/* "running", "exited (1)", "starting", "paused", "stopped", "created", then
+ * the broken parts checked: ", proxy missing", ", network missing". Caller frees. */
+char *paude_cli_describe_state(const struct paude_session *s);
+/* Add "agent": {"state", "exit_status"}, "paused" and "problems" to a JSON object. */
+struct json_object;
+void paude_cli_add_state_json(struct json_object *o, const struct paude_session *s);
+/* The agent's state as a word: running, exited, starting, unknown, not-running. */
+const char *paude_cli_agent_state_str(const struct paude_session *s);
+/* After the terminal detached: say what was checked (the agent runs on, or exited). */
+void paude_cli_after_detach(struct paude_cmd_ctx *ctx, const struct paude_session *s);
+
 /* "3 minutes ago" style age of an RFC 3339 time; writes into buf. */
 const char *paude_cli_age(const char *rfc3339, char *buf, size_t n);
 

@@ -55,6 +55,7 @@ static const struct comp_cmd {
 	{ "network", "", true, NULL },
 	{ "remote", "", false, "add list remove" },
 	{ "start", "--detach", true, NULL },
+	{ "status", "--json", true, NULL },
 	{ "stop", "", true, NULL },
 };
 

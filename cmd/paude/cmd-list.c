@@ -17,7 +17,10 @@
 static const char usage[] =
     "usage: paude list [options]\n"
     "\n"
-    "List sessions: name, state, network policy, workspace and age. Without\n"
+    "List sessions: name, state, network policy, workspace and age. The state of\n"
+    "a running session is its agent's: running, exited (STATUS) or starting;\n"
+    "broken parts follow it (proxy missing, proxy stopped, network missing).\n"
+    "Without\n"
     "--backend: Podman's sessions and those of the cluster namespaces where\n"
     "'paude create --backend openshift' made sessions (an unreachable cluster is\n"
     "a warning). A workspace mounted read-write (create --mount-workspace) is\n"
@@ -58,6 +61,7 @@ print_json(const struct paude_session_list *l)
 				       json_object_new_string(paude_session_state_str(s->state)));
 		json_object_object_add(o, "status",
 				       json_object_new_string(s->status ? s->status : ""));
+		paude_cli_add_state_json(o, s);
 		json_object_object_add(o, "workspace",
 				       s->workspace ? json_object_new_string(s->workspace) : NULL);
 		json_object_object_add(o, "created",
@@ -104,20 +108,23 @@ print_table(const struct paude_session_list *l)
 			    stderr);
 		return;
 	}
-	int wname = 4, wnet = 7;
+	int wname = 4, wnet = 7, wstate = 7;
 	for (size_t i = 0; i < l->nr; i++) {
 		_cleanup_free_ char *raw = paude_setup_describe_network(&l->v[i]);
 		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
 		_cleanup_free_ char *name = paude_sanitize_str(l->v[i].name, 0);
+		_cleanup_free_ char *state = paude_cli_describe_state(&l->v[i]);
 		if ((int)strlen(name) > wname)
 			wname = (int)strlen(name);
+		if ((int)strlen(state) > wstate)
+			wstate = (int)strlen(state);
 		if ((int)strlen(net) > wnet)
 			wnet = (int)strlen(net);
 	}
 	if (wnet > 40)
 		wnet = 40;
-	printf("%-*s  %-9s  %-7s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", "STATE", wnet,
-	       "NETWORK", "YOLO", "CREATED", "WORKSPACE");
+	printf("%-*s  %-9s  %-*s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", wstate,
+	       "STATE", wnet, "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
 		const struct paude_session *s = &l->v[i];
 		_cleanup_free_ char *raw = paude_setup_describe_network(s);
@@ -125,10 +132,11 @@ print_table(const struct paude_session_list *l)
 		_cleanup_free_ char *name = paude_sanitize_str(s->name, 0);
 		_cleanup_free_ char *backend = paude_sanitize_str(s->backend, 0);
 		_cleanup_free_ char *ws = paude_sanitize_str(s->workspace ? s->workspace : "-", 0);
+		_cleanup_free_ char *state = paude_cli_describe_state(s);
 		char age[32];
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
-		printf("%-*s  %-9s  %-7s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend,
-		       paude_session_state_str(s->state), wnet, wnet, net, s->yolo ? "yes" : "no",
+		printf("%-*s  %-9s  %-*s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend, wstate,
+		       state, wnet, wnet, net, s->yolo ? "yes" : "no",
 		       paude_cli_age(s->created, age, sizeof(age)), ws,
 		       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
 	}
@@ -160,10 +168,14 @@ PAUDE_CMD(list)
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
 	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
-	if (names)
+	if (names) {
 		for (size_t i = 0; i < l.nr; i++)
 			puts(l.v[i].name);
-	else if (json)
+		return 0;
+	}
+	/* Only running sessions are asked, all at once: one exec's time. */
+	paude_cli_check_agents(ctx, &l);
+	if (json)
 		print_json(&l);
 	else
 		print_table(&l);

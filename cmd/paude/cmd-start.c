@@ -162,7 +162,6 @@ PAUDE_CMD(start)
 	paude_cli_run_post_attach(b, &s);
 	if ((r = paude_cli_attach(b, s.name, err)) < 0)
 		return r;
-	paude_info("Detached from '%s'; the agent keeps running. Reconnect with: paude connect %s",
-		   s.name, s.name);
+	paude_cli_after_detach(ctx, &s);
 	return 0;
 }

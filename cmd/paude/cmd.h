@@ -32,6 +32,7 @@ PAUDE_CMD(list);
 PAUDE_CMD(network);
 PAUDE_CMD(port_forward);
 PAUDE_CMD(start);
+PAUDE_CMD(status);
 PAUDE_CMD(stop);
 
 #endif

@@ -29,6 +29,7 @@ static const struct paude_cmd_spec commands[] = {
 	{ "port-forward", cmd_port_forward, "reach a session's port from this host's loopback" },
 	{ "remote", cmd_remote, "connect this repository to a session with git" },
 	{ "start", cmd_start, "start a session and attach to its agent" },
+	{ "status", cmd_status, "show one session in full: agent, branches, network, use" },
 	{ "stop", cmd_stop, "stop a session, keeping its workspace" },
 };
 

@@ -81,12 +81,16 @@ int paude_run_output(struct paude_runner *r, struct paude_child *c, struct paude
 		     struct paude_error **err);
 
 /*
- * Run the N (at most 8) children at the same time and wait for all of them;
- * stdout discarded unless c->out says otherwise. The first that fails (in
- * the order given) becomes the PAUDE_ECHILD error, with its stderr.
+ * Run the N (at most PAUDE_RUN_ALL_MAX) children at the same time and wait
+ * for all of them. outs (NULL: stdout discarded unless c->out says
+ * otherwise) is an array of N buffers that receive each one's stdout.
+ * statuses (NULL: a failure is an error) is an array of N exit statuses;
+ * without it, the first child that fails (in the order given) becomes the
+ * PAUDE_ECHILD error, with its stderr.
  */
+#define PAUDE_RUN_ALL_MAX 16
 int paude_run_all(struct paude_runner *r, struct paude_child *const *cs, size_t n,
-		  struct paude_error **err);
+		  struct paude_buf *outs, int *statuses, struct paude_error **err);
 
 /* Build the PAUDE_ECHILD error for a failed child (used by the helpers above). */
 int paude_child_error(struct paude_error **err, const struct paude_child *c, int status,

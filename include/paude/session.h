@@ -70,6 +70,14 @@ enum paude_session_state {
 	PAUDE_SESSION_STOPPED,
 };
 
+/* The agent inside a running session, where it was checked ("paude-session status"). */
+enum paude_agent_state {
+	PAUDE_AGENT_UNCHECKED = 0,
+	PAUDE_AGENT_RUNNING,
+	PAUDE_AGENT_EXITED, /* agent_exit holds its status */
+	PAUDE_AGENT_STARTING, /* the container runs, the agent is not launched yet */
+};
+
 struct paude_session {
 	char *name;
 	char *backend; /* "podman", "openshift" */
@@ -105,6 +113,16 @@ struct paude_session {
 	 * to unset, for the agent and the lifecycle commands */
 	struct paude_strvec remote_env;
 	struct paude_strvec forward_ports; /* ports `start --forward-ports` forwards */
+	/* What the engine showed besides the labels (podman: the same ps). */
+	bool paused;
+	bool proxy_missing; /* a filtered session without its proxy container */
+	bool proxy_stopped; /* the agent's container runs, its proxy does not */
+	bool network_missing; /* a filtered session's agent is not on its network */
+	long long started_at; /* Unix time the container last started; 0: unknown */
+	long host_pid; /* the container's init on this host (podman ps "Pid"); 0: unknown */
+	/* Not read from the engine's listing: filled by whoever checked. */
+	enum paude_agent_state agent_state;
+	int agent_exit;
 };
 
 struct paude_session_list {

@@ -655,6 +655,51 @@ test_list_parses_sessions_and_skips_others(void **state)
 }
 
 static void
+test_list_sees_paused_agents_and_missing_or_stopped_proxies(void **state)
+{
+	(void)state;
+	/* One listing holds agents and proxies: what is wrong is seen in it. */
+	static const char json[] =
+	    "["
+	    "{\"State\":\"paused\",\"StartedAt\":1700000000,\"Networks\":[\"paude-net-a\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"a\"}},"
+	    "{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"proxy\","
+	    "\"paude.io/session-name\":\"a\"}},"
+	    "{\"State\":\"running\",\"Networks\":[\"podman\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"b\"}},"
+	    "{\"State\":\"running\",\"Networks\":[\"paude-net-c\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"c\"}},"
+	    "{\"State\":\"exited\",\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"proxy\","
+	    "\"paude.io/session-name\":\"c\"}},"
+	    "{\"State\":\"running\",\"Networks\":[\"podman\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"d\",\"paude.io/allowed-domains\":\"[\\\"all\\\"]\"}}"
+	    "]";
+	struct paude_session_list l = { 0 };
+	assert_int_equal(paude_podman_parse_ps(&l, json, strlen(json), NULL), 0);
+	assert_int_equal(l.nr, 4);
+	/* a: paused, its proxy present */
+	assert_true(l.v[0].paused);
+	assert_int_equal(l.v[0].state, PAUDE_SESSION_RUNNING);
+	assert_false(l.v[0].proxy_missing);
+	assert_false(l.v[0].network_missing);
+	assert_int_equal(l.v[0].started_at, 1700000000);
+	/* b: no proxy container, and not on its network */
+	assert_true(l.v[1].proxy_missing);
+	assert_true(l.v[1].network_missing);
+	/* c: the proxy exists but is down while the agent runs */
+	assert_false(l.v[2].proxy_missing);
+	assert_true(l.v[2].proxy_stopped);
+	/* d: unrestricted, so no proxy and no own network to miss */
+	assert_false(l.v[3].proxy_missing);
+	assert_false(l.v[3].network_missing);
+	paude_session_list_release(&l);
+}
+
+static void
 test_list_rejects_malformed_output(void **state)
 {
 	(void)state;
@@ -853,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_start_explains_rootless_network_failures),
 		cmocka_unit_test(test_remove_without_volume_skips_volume_rm),
 		cmocka_unit_test(test_list_parses_sessions_and_skips_others),
+		cmocka_unit_test(test_list_sees_paused_agents_and_missing_or_stopped_proxies),
 		cmocka_unit_test(test_list_rejects_malformed_output),
 		cmocka_unit_test(test_get_filters_by_name_and_reports_missing),
 		cmocka_unit_test(test_podman_missing_is_a_clear_error),

@@ -548,7 +548,8 @@ test_run_all_runs_children_at_once_and_reports_the_failing_one(void **state)
 	struct paude_child *const all[] = { &a, &b, &c };
 	_cleanup_error_ struct paude_error *err = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(paude_run_all(paude_runner_default(), all, 3, &err), PAUDE_ECHILD);
+	assert_int_equal(paude_run_all(paude_runner_default(), all, 3, NULL, NULL, &err),
+			 PAUDE_ECHILD);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* Three half-second children in parallel, not one after the other. */
@@ -560,6 +561,26 @@ test_run_all_runs_children_at_once_and_reports_the_failing_one(void **state)
 }
 
 static void
+test_run_all_collects_outputs_and_statuses(void **state)
+{
+	(void)state;
+	_cleanup_child_ struct paude_child a, b;
+	child_argv(&a, ARGV("sh", "-c", "echo running"));
+	child_argv(&b, ARGV("sh", "-c", "echo exited 1; echo noise >&2; exit 1"));
+	struct paude_child *const all[] = { &a, &b };
+	struct paude_buf outs[2] = { PAUDE_BUF_INIT_MAX(1 << 10), PAUDE_BUF_INIT_MAX(1 << 10) };
+	int statuses[2] = { -1, -1 };
+	/* With statuses, a non-zero exit is the caller's to read, not an error. */
+	assert_int_equal(paude_run_all(paude_runner_default(), all, 2, outs, statuses, NULL), 0);
+	assert_string_equal(outs[0].buf, "running\n");
+	assert_string_equal(outs[1].buf, "exited 1\n");
+	assert_int_equal(statuses[0], 0);
+	assert_int_equal(statuses[1], 1);
+	paude_buf_release(&outs[0]);
+	paude_buf_release(&outs[1]);
+}
+
+static void
 test_run_all_succeeds_when_every_child_does(void **state)
 {
 	(void)state;
@@ -567,7 +588,7 @@ test_run_all_succeeds_when_every_child_does(void **state)
 	child_argv(&a, ARGV("true"));
 	child_argv(&b, ARGV("sh", "-c", "echo only-a-warning >&2"));
 	struct paude_child *const all[] = { &a, &b };
-	assert_int_equal(paude_run_all(paude_runner_default(), all, 2, NULL), 0);
+	assert_int_equal(paude_run_all(paude_runner_default(), all, 2, NULL, NULL, NULL), 0);
 }
 
 static void
@@ -608,6 +629,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_all_runs_children_at_once_and_reports_the_failing_one),
 		cmocka_unit_test(test_run_all_succeeds_when_every_child_does),
+		cmocka_unit_test(test_run_all_collects_outputs_and_statuses),
 		cmocka_unit_test(test_capture_collects_stdout_stderr_and_exit_status),
 		cmocka_unit_test(test_signal_death_is_128_plus_signal),
 		cmocka_unit_test(test_missing_program_is_enotfound_with_clear_message),
