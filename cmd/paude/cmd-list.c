@@ -135,8 +135,8 @@ print_table(const struct paude_session_list *l)
 		_cleanup_free_ char *state = paude_cli_describe_state(s);
 		char age[32];
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
-		printf("%-*s  %-9s  %-*s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend, wstate,
-		       state, wnet, wnet, net, s->yolo ? "yes" : "no",
+		printf("%-*s  %-9s  %-*s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend,
+		       wstate, state, wnet, wnet, net, s->yolo ? "yes" : "no",
 		       paude_cli_age(s->created, age, sizeof(age)), ws,
 		       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
 	}

@@ -13,6 +13,7 @@
 #include "paude/json.h"
 #include "paude/log.h"
 #include "paude/proxy-log.h"
+#include "paude/sanitize.h"
 #include "paude/workspace-compare.h"
 
 static const char usage[] =
@@ -148,58 +149,71 @@ print_text(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	_cleanup_free_ char *state = paude_cli_describe_state(s);
 	_cleanup_free_ char *net = paude_setup_describe_network(s);
 	char up[32];
-	printf("Session:    %s (%s)\n", s->name, s->backend);
-	printf("State:      %s\n", state);
-	printf("Container:  %s%s\n", s->paused ? "paused" : paude_session_state_str(s->state),
-	       s->state == PAUDE_SESSION_RUNNING ? "" : " (the agent is not running)");
+	/* Branch names and the rest come from the session: all of it is
+	 * printed through the sanitizer. */
+	_cleanup_buf_ struct paude_buf o = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
+	paude_buf_addf(&o, NULL, "Session:    %s (%s)\n", s->name, s->backend);
+	paude_buf_addf(&o, NULL, "State:      %s\n", state);
+	paude_buf_addf(&o, NULL, "Container:  %s%s\n",
+		       s->paused ? "paused" : paude_session_state_str(s->state),
+		       s->state == PAUDE_SESSION_RUNNING ? "" : " (the agent is not running)");
 	if (s->state == PAUDE_SESSION_RUNNING && !s->paused) {
 		if (s->agent_state == PAUDE_AGENT_EXITED)
-			printf("Agent:      exited (%d); 'paude connect %s' starts it again\n",
-			       s->agent_exit, s->name);
+			paude_buf_addf(
+			    &o, NULL,
+			    "Agent:      exited (%d); 'paude connect %s' starts it again\n",
+			    s->agent_exit, s->name);
 		else
-			printf("Agent:      %s\n", paude_cli_agent_state_str(s));
+			paude_buf_addf(&o, NULL, "Agent:      %s\n", paude_cli_agent_state_str(s));
 		format_uptime(s->started_at, up, sizeof(up));
-		printf("Uptime:     %s\n", up);
+		paude_buf_addf(&o, NULL, "Uptime:     %s\n", up);
 	}
-	printf("Workspace:  %s%s\n", s->workspace ? s->workspace : "-",
-	       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
+	paude_buf_addf(&o, NULL, "Workspace:  %s%s\n", s->workspace ? s->workspace : "-",
+		       s->workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted)" : "");
 	if (!ws_known)
-		printf("Branches:   not checked (the session is not running)\n");
+		paude_buf_addf(&o, NULL, "Branches:   not checked (the session is not running)\n");
 	else if (!ws->repo)
-		printf(
+		paude_buf_addf(
+		    &o, NULL,
 		    "Branches:   none: the workspace has no code yet (push it with: paude remote "
 		    "add --push %s)\n",
 		    s->name);
 	for (size_t i = 0; ws_known && i < ws->nr; i++) {
 		const struct paude_ws_branch *br = &ws->v[i];
-		printf("%s %s%s: ", i == 0 ? "Branches:  " : "           ", br->name,
-		       br->head ? " (checked out)" : "");
+		paude_buf_addf(&o, NULL, "%s %s%s: ", i == 0 ? "Branches:  " : "           ",
+			       br->name, br->head ? " (checked out)" : "");
 		if (br->only_in_session > 0)
-			printf("%ld commit%s not in the local repository", br->only_in_session,
-			       br->only_in_session == 1 ? "" : "s");
+			paude_buf_addf(&o, NULL, "%ld commit%s not in the local repository",
+				       br->only_in_session, br->only_in_session == 1 ? "" : "s");
 		else if (br->only_in_session == 0)
-			printf("all commits in the local repository");
+			paude_buf_addf(&o, NULL, "all commits in the local repository");
 		else
-			printf("not compared");
+			paude_buf_addf(&o, NULL, "not compared");
 		if (br->only_local > 0)
-			printf("; the local branch has %ld commit%s the session lacks",
-			       br->only_local, br->only_local == 1 ? "" : "s");
-		printf("\n");
+			paude_buf_addf(&o, NULL,
+				       "; the local branch has %ld commit%s the session lacks",
+				       br->only_local, br->only_local == 1 ? "" : "s");
+		paude_buf_addf(&o, NULL, "\n");
 	}
-	printf("Network:    %s\n", net);
+	paude_buf_addf(&o, NULL, "Network:    %s\n", net);
 	if (ref_why)
-		printf("Refused:    - (%s)\n", ref_why);
+		paude_buf_addf(&o, NULL, "Refused:    - (%s)\n", ref_why);
 	else if (nref == 0)
-		printf("Refused:    nothing recently\n");
+		paude_buf_addf(&o, NULL, "Refused:    nothing recently\n");
 	for (size_t i = 0; i < nref; i++) {
 		char when[32];
 		format_local_time(ref[i].time, when, sizeof(when));
-		printf("%s %s  refused  %s %s (allow with: paude network %s --allow %s)\n",
-		       i == 0 ? "Refused:   " : "           ", when, ref[i].method, ref[i].host,
-		       s->name, ref[i].host);
+		paude_buf_addf(&o, NULL,
+			       "%s %s  refused  %s %s (allow with: paude network %s --allow %s)\n",
+			       i == 0 ? "Refused:   " : "           ", when, ref[i].method,
+			       ref[i].host, s->name, ref[i].host);
 	}
 	if (u->known)
-		printf("Resources:  CPU %s, memory %s, %s processes\n", u->cpu, u->mem, u->pids);
+		paude_buf_addf(&o, NULL, "Resources:  CPU %s, memory %s, %s processes\n", u->cpu,
+			       u->mem, u->pids);
+	paude_sanitize(&safe, o.buf, o.len, PAUDE_SANITIZE_LINES);
+	(void)fputs(safe.buf, stdout);
 }
 
 static void
@@ -259,8 +273,10 @@ print_json(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	}
 	json_object_object_add(o, "resources", res);
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf safe = PAUDE_BUF_INIT;
 	paude_json_write(&b, o, true);
-	puts(b.buf);
+	paude_sanitize(&safe, b.buf, b.len, PAUDE_SANITIZE_JSON);
+	puts(safe.buf);
 }
 
 PAUDE_CMD(status)
