@@ -10,33 +10,157 @@
 #include "paude/podman.h"
 #include "paude/git-remote.h"
 #include "paude/index.h"
+#include "paude/sanitize.h"
+#include "paude/workspace-compare.h"
 
 static const char usage[] =
-    "usage: paude delete NAME --confirm [options]\n"
+    "usage: paude delete NAME --confirm [--force] [options]\n"
     "\n"
     "Delete a session and all its resources, including its workspace volume,\n"
     "and its git remote paude-NAME from every repository where 'paude remote add'\n"
-    "added it. Work not pulled out of the session (git pull) is lost.\n"
+    "added it. Work not pulled out of the session (git pull) is lost, so delete\n"
+    "first compares the session's branches with the repository it was created for\n"
+    "and refuses, naming the branches and their commits, when the session holds\n"
+    "commits that repository lacks (a stopped session is started for the check\n"
+    "and stopped again; Podman sessions only, so far). A session whose container\n"
+    "was removed by hand is deleted too: its volume, network and proxy.\n"
     "\n"
     "Options:\n"
-    "  --confirm        really delete (required)\n" CLI_COMMON_HELP;
+    "  --confirm        really delete (required)\n"
+    "  --force          delete even when the session holds commits that your\n"
+    "                   repository lacks, or when that cannot be checked\n" CLI_COMMON_HELP;
 
-enum { OPT_CONFIRM = CLI_OPT_FIRST_PRIVATE };
+enum { OPT_CONFIRM = CLI_OPT_FIRST_PRIVATE, OPT_FORCE };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "confirm", no_argument, NULL, OPT_CONFIRM },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * Leftovers of a podman session whose agent container is gone (removed by
+ * hand): its workspace volume, proxy and network. Returns 1 if any exists
+ * (removed when remove is set), 0 if there is nothing; negative on error.
+ */
+static int
+leftovers(struct paude_cmd_ctx *ctx, const char *name, bool remove, struct paude_error **err)
+{
+	_cleanup_free_ char *vol = paude_podman_volume_name(name);
+	_cleanup_free_ char *proxy = paude_xstrfmt("paude-proxy-%s", name);
+	_cleanup_free_ char *net = paude_xstrfmt("paude-net-%s", name);
+	const char *const checks[][4] = {
+		{ "podman", "volume", "exists", vol },
+		{ "podman", "container", "exists", proxy },
+		{ "podman", "network", "exists", net },
+	};
+	bool any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(checks) && !any; i++) {
+		_cleanup_child_ struct paude_child c;
+		paude_child_init(&c);
+		for (size_t j = 0; j < 4; j++)
+			paude_strvec_push(&c.args, checks[i][j]);
+		int status = 0;
+		int r = paude_run_capture(ctx->runner, &c, NULL, 0, NULL, NULL, &status, err);
+		if (r < 0)
+			return r;
+		any = status == 0;
+	}
+	if (!any || !remove)
+		return any;
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	int r = paude_backend_open(&b, "podman", ctx->runner, err);
+	if (r == 0)
+		r = paude_backend_remove(b, name, err);
+	return r < 0 ? r : 1;
+}
+
+/*
+ * Refuse (PAUDE_ESTATE) when the session holds commits the local
+ * repository lacks, naming the branches and their counts. A stopped
+ * session is started for the check and stopped again.
+ */
+static int
+check_unpulled(struct paude_backend *b, const struct paude_session *s, struct paude_error **err)
+{
+	if (s->workspace_mode == PAUDE_WORKSPACE_MOUNT || s->state == PAUDE_SESSION_CREATED)
+		return 0; /* the user's own tree; or never started, so never given code */
+	if (!s->backend || strcmp(s->backend, "podman") != 0)
+		return 0; /* cluster sessions: not checked yet (see docs/GIT.md) */
+	bool started = false;
+	int r;
+	if (s->state != PAUDE_SESSION_RUNNING || s->paused) {
+		if (s->paused)
+			return paude_error_set(
+			    err, PAUDE_ESTATE, 0,
+			    "session '%s' is paused, so its commits cannot be "
+			    "checked (unpause it, or delete anyway with --force)",
+			    s->name);
+		paude_info("Starting session '%s' to check for commits your repository lacks...",
+			   s->name);
+		_cleanup_error_ struct paude_error *serr = NULL;
+		if (paude_backend_start(b, s->name, &serr) < 0)
+			return paude_error_set(err, PAUDE_ESTATE, 0,
+					       "cannot check session '%s' for commits your "
+					       "repository lacks: %s (delete anyway with --force)",
+					       s->name, serr->msg);
+		started = true;
+	}
+	struct paude_ws_compare ws = { 0 };
+	_cleanup_error_ struct paude_error *cerr = NULL;
+	r = paude_ws_compare(b, s->name, s->workspace, &ws, &cerr);
+	if (started) {
+		_cleanup_error_ struct paude_error *xerr = NULL;
+		if (paude_backend_stop(b, s->name, &xerr) < 0)
+			paude_warn("%s", xerr->msg);
+	}
+	if (r < 0)
+		return paude_error_set(err, PAUDE_ESTATE, 0,
+				       "cannot check session '%s' for commits your repository "
+				       "lacks: %s (delete anyway with --force)",
+				       s->name, cerr->msg);
+	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf how = PAUDE_BUF_INIT;
+	for (size_t i = 0; i < ws.nr; i++) {
+		const struct paude_ws_branch *br = &ws.v[i];
+		if (br->only_in_session == 0)
+			continue;
+		if (br->only_in_session < 0)
+			paude_buf_addf(&what, NULL, "%s%s (commits not counted)",
+				       what.len ? ", " : "", br->name);
+		else
+			paude_buf_addf(&what, NULL, "%s%s (%ld commit%s)", what.len ? ", " : "",
+				       br->name, br->only_in_session,
+				       br->only_in_session == 1 ? "" : "s");
+		if (!how.len)
+			paude_buf_addf(&how, NULL, "git pull paude-%s %s", s->name, br->name);
+	}
+	paude_ws_compare_release(&ws);
+	if (!what.len)
+		return 0;
+	_cleanup_free_ char *safe = paude_sanitize_str(what.buf, 0);
+	return paude_error_set(err, PAUDE_ESTATE, 0,
+			       "session '%s' holds commits that %s lacks: %s (pull them first, "
+			       "e.g. %s%s%s, or delete anyway with --force)",
+			       s->name, s->workspace ? s->workspace : "your repository", safe,
+			       how.buf, s->workspace ? " in " : "",
+			       s->workspace ? s->workspace : "");
+}
 
 PAUDE_CMD(delete)
 {
 	static const struct paude_cli_opts o = { "delete", usage, CLI_COMMON_SHORT, opts };
-	bool confirm = false;
+	bool confirm = false, force = false;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_CONFIRM)
-		confirm = true;
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_CONFIRM ||
+	       opt == OPT_FORCE) {
+		if (opt == OPT_CONFIRM)
+			confirm = true;
+		else
+			force = true;
+	}
 	if (opt != CLI_END)
 		return opt == CLI_HELP_DONE ? 0 : opt;
 	if (argc - optind != 1)
@@ -59,6 +183,25 @@ PAUDE_CMD(delete)
 			paude_info("Session '%s' was already gone from the cluster; forgot it.",
 				   name);
 			return 0;
+		}
+		/* Its container removed by hand: what is left of it still goes. */
+		if (r == PAUDE_ENOTFOUND && (!ctx->backend || !strcmp(ctx->backend, "podman"))) {
+			int lr = leftovers(ctx, name, confirm, err);
+			if (lr < 0)
+				return lr;
+			if (lr > 0 && !confirm)
+				return paude_error_set(err, PAUDE_EUSAGE, 0,
+						       "session '%s' has no container, but its "
+						       "workspace volume, proxy "
+						       "or network is left (remove them with: "
+						       "paude delete %s --confirm)",
+						       name, name);
+			if (lr > 0) {
+				paude_info("Session '%s' had no container (removed by hand?); "
+					   "removed its workspace volume, proxy and network.",
+					   name);
+				return 0;
+			}
 		}
 		*err = TAKE_PTR(lerr);
 		return r;
@@ -85,6 +228,8 @@ PAUDE_CMD(delete)
 				       "--confirm)",
 				       name);
 	}
+	if (!force && (r = check_unpulled(b, &s, err)) < 0)
+		return r;
 	if ((r = paude_backend_remove(b, name, err)) < 0)
 		return r;
 	_cleanup_error_ struct paude_error *ierr = NULL;

@@ -400,6 +400,43 @@ test_long_options_are_never_abbreviated(void **state)
 }
 
 static void
+test_delete_refuses_while_the_session_holds_unpulled_commits(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"),
+		  .out = "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\","
+			 "\"paude.io/session-name\":\"held\"}}]" },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-held", "git", "-C", "/pvc/workspace",
+				      "for-each-ref"),
+		  .out = "*0123456789abcdef0123456789abcdef01234567 main\n"
+			 " 89abcdef0123456789abcdef0123456789abcdef wip\n" },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-held", "git", "-C", "/pvc/workspace",
+				      "rev-list", "--count", "--ignore-missing",
+				      "0123456789abcdef0123456789abcdef01234567"),
+		  .out = "2\n" },
+		{ .prefix = FAKE_ARGV("podman", "exec", "paude-held", "git", "-C", "/pvc/workspace",
+				      "rev-list"),
+		  .out = "0\n" },
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "held", "--confirm", NULL),
+			 PAUDE_ESTATE);
+	assert_non_null(strstr(err->msg, "session 'held' holds commits that your repository "
+					 "lacks: main (2 commits) (pull them first, e.g. git "
+					 "pull paude-held main, or delete anyway with --force)"));
+	paude_error_clear(&err);
+	assert_int_equal(fake_runner_find(&f, "podman rm"), -1);
+	assert_int_equal(cli_harness_run(&f, &err, "delete", "held", "--confirm", "--force", NULL),
+			 0);
+	assert_true(fake_runner_find(&f, "podman rm --force --ignore --time 10 paude-held") >= 0);
+	fake_runner_release(&f);
+}
+
+static void
 test_unknown_session_is_reported(void **state)
 {
 	(void)state;
@@ -521,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_start_never_reads_plugin_files_through_symlinks),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
 		cmocka_unit_test(test_long_options_are_never_abbreviated),
+		cmocka_unit_test(test_delete_refuses_while_the_session_holds_unpulled_commits),
 		cmocka_unit_test(test_unknown_session_is_reported),
 		cmocka_unit_test(test_cluster_create_records_it_and_list_finds_it),
 	};
