@@ -152,7 +152,10 @@ test_unrestricted_gets_a_gateway_only_sidecar(void **state)
 	    "U=true,notmpcopyup "
 	    "--mount=type=tmpfs,destination=/var/spool/squid,tmpfs-size=16m,tmpfs-mode=0770,"
 	    "U=true,notmpcopyup "
-	    "--memory=256m --memory-swap=256m --cpus=1 --env PAUDE_GATEWAY_ONLY=1 --env "
+	    "--memory=256m --memory-swap=256m --cpus=1 "
+	    "--sysctl=net.ipv6.conf.all.disable_ipv6=1 "
+	    "--sysctl=net.ipv6.conf.default.disable_ipv6=1 "
+	    "'--sysctl=net.ipv4.ping_group_range=1 0' --env PAUDE_GATEWAY_ONLY=1 --env "
 	    "PAUDE_GATEWAY_LISTEN=10.98.2.10:8090 --env PAUDE_GATEWAY_PROVIDER=anthropic "
 	    "--env ANTHROPIC_API_KEY -- localhost/paude-proxy:1");
 	const char *const want_agent[] = {
