@@ -45,16 +45,17 @@ static const struct comp_cmd {
 	{ "completion", "", false, "bash zsh fish" },
 	{ "connect", "", true, NULL },
 	{ "create",
-	  "--yolo --allowed-domains= --args= --mount-workspace --rebuild --dry-run --pvc-size= "
-	  "--storage-class= --registry=",
+	  "--yolo --allowed-domains= --args= --mount-workspace --rebuild --config= --dry-run "
+	  "--memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",
 	  false, NULL },
-	{ "delete", "--confirm", true, NULL },
+	{ "delete", "--confirm --force", true, NULL },
 	{ "doctor", "", false, NULL },
 	{ "help", "", false, NULL /* the commands */ },
 	{ "list", "--json", false, NULL },
 	{ "network", "", true, NULL },
+	{ "port-forward", "--detach --list --stop", true, NULL },
 	{ "remote", "", false, "add list remove" },
-	{ "start", "--detach", true, NULL },
+	{ "start", "--detach --forward-ports", true, NULL },
 	{ "status", "--json", true, NULL },
 	{ "stop", "", true, NULL },
 };

@@ -132,7 +132,7 @@ test_expect_success 'bash loads the completion: commands, options, values and se
 '
 
 test_expect_success 'the completion knows every option each command documents' '
-	for c in completion connect create delete doctor list network start stop; do
+	for c in completion connect create delete doctor list network port-forward start status stop; do
 		paude "$c" --help | sed -n "s/^  \(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p" >opts &&
 		while read -r o; do
 			bash_complete paude "$c" "$o" >out &&
