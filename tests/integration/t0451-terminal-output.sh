@@ -49,7 +49,12 @@ printf 'building\033]0;owned\007\n'
 printf '\033]52;c;cGF5bG9hZA==\007\302\233\n' >&2
 exit 3
 EOF
-plant_setup() { podman exec -i "$ctr" sh -c 'cat >/pvc/workspace/setup.sh' <"$TRASH/setup.sh"; }
+# The setup command runs once the workspace has code: a commit there too.
+plant_setup() {
+	podman exec -i "$ctr" sh -c 'cat >/pvc/workspace/setup.sh' <"$TRASH/setup.sh" &&
+		podman exec "$ctr" sh -c 'cd /pvc/workspace && { test -d .git || git init -q; } &&
+			git -c user.name=T -c user.email=t@example.invalid commit -q --allow-empty -m code'
+}
 
 # For the git tunnel: a stand-in podman (as in t0303) whose session "noisy"
 # writes escape sequences to stderr before it runs the git service on a
