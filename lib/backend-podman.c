@@ -447,7 +447,10 @@ podman_remove(struct paude_backend *b, const char *name, struct paude_error **er
 		return r;
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
 	_cleanup_free_ char *vol = paude_podman_volume_name(name);
-	r = podman_run(b, NULL, err, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
+	_cleanup_child_ struct paude_child rm;
+	podman_child(&rm);
+	paude_strvec_pushl(&rm.args, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
+	r = paude_podman_rm_retrying(b->runner, &rm, err);
 	if (r < 0)
 		return paude_error_wrap(err, "cannot remove container '%s'", ctr);
 	/* After the agent: a network with a container on it cannot go. */

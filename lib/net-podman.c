@@ -12,6 +12,7 @@
 #include "paude/session.h"
 #include "paude/limits.h"
 #include "paude/podman.h"
+#include "paude/podman-diag.h"
 #include "banned.h"
 
 #define MAX_SUBNET_TRIES 8
@@ -234,7 +235,7 @@ remove_proxy(struct paude_runner *r, const char *name, const struct paude_net_po
 	child_podman(&c, opts);
 	paude_strvec_pushl(&c.args, "rm", "--force", "--ignore", "--time", "5", NULL);
 	paude_strvec_pushf(&c.args, "paude-proxy-%s", name);
-	return run_checked(r, &c, NULL, err);
+	return paude_podman_rm_retrying(r, &c, err);
 }
 
 /* The model gateway's settings. The credentials file is copied in at start

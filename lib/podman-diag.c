@@ -9,11 +9,13 @@
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 #include "paude/podman-diag.h"
 #include "paude/buf.h"
 #include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/run.h"
 #include "banned.h"
 
 #define NETNS_PREFIX "rootless-netns-"
@@ -53,6 +55,43 @@ paude_podman_diagnose(const char *text)
 		if (strstr(text, patterns[i].text))
 			return patterns[i].problem;
 	return PAUDE_PODMAN_OK;
+}
+
+int
+paude_podman_rm_retrying(struct paude_runner *r, const struct paude_child *proto,
+			 struct paude_error **err)
+{
+	for (unsigned i = 1;; i++) {
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+		paude_strvec_pushv(&c.args, (const char *const *)proto->args.v);
+		c.no_stdout = 1; /* the names of what was removed */
+		_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(1 << 20);
+		_cleanup_error_ struct paude_error *e = NULL;
+		int status = 0;
+		int ret = paude_run_capture(r, &c, NULL, 0, NULL, &errout, &status, err);
+		if (ret < 0)
+			return ret;
+		if (status == 0)
+			return 0;
+		paude_child_error(&e, &c, status, errout.buf, errout.len);
+		if (i >= PAUDE_PODMAN_RM_TRIES || !paude_podman_rm_raced(e)) {
+			if (err && !*err) {
+				*err = e;
+				e = NULL;
+			}
+			return PAUDE_ECHILD;
+		}
+		paude_debug("podman rm raced the container's clean-up (try %u): %s", i, e->msg);
+		const struct timespec ts = { 0, PAUDE_PODMAN_RM_RETRY_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+bool
+paude_podman_rm_raced(const struct paude_error *e)
+{
+	return e && e->code == PAUDE_ECHILD && e->msg && strstr(e->msg, "unlinkat ") &&
+	       strstr(e->msg, "device or resource busy");
 }
 
 const char *

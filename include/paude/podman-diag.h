@@ -44,6 +44,26 @@ char *paude_podman_problem_fix(enum paude_podman_problem p);
  */
 enum paude_podman_problem paude_podman_explain(struct paude_error **err, const char *what);
 
+/*
+ * Podman 4.3 can fail to remove a container that has just stopped: its
+ * `rm` races the clean-up that conmon starts when the container exits, and
+ * loses with "unlinkat .../userdata/shm: device or resource busy" (podman
+ * issues 10454 and 11594, fixed in 4.4). The container is then stopped and
+ * cleaned up, and a second `rm` removes it. true when e is that failure.
+ */
+bool paude_podman_rm_raced(const struct paude_error *e);
+
+/* How often a raced `rm` is tried in all, and how long to wait between. */
+#define PAUDE_PODMAN_RM_TRIES 5
+#define PAUDE_PODMAN_RM_RETRY_MS 200
+
+struct paude_runner;
+struct paude_child;
+/* Run proto's argv (a `podman rm ...`), again while it fails with
+ * paude_podman_rm_raced. 0, or the failure as paude_child_error gives it. */
+int paude_podman_rm_retrying(struct paude_runner *r, const struct paude_child *proto,
+			     struct paude_error **err);
+
 /* $XDG_RUNTIME_DIR, or /run/user/UID where podman looks without it.
  * Caller frees. */
 char *paude_podman_runtime_dir(void);

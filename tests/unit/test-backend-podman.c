@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "paude/backend.h"
 #include "paude/podman.h"
+#include "paude/podman-diag.h"
 #include "paude/signal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -616,6 +617,44 @@ test_remove_without_volume_skips_volume_rm(void **state)
 	fake_runner_release(&f);
 }
 
+/* podman 4.3's rm can lose a race with the container's own clean-up
+ * (EBUSY on userdata/shm): remove tries again, a bounded number of times,
+ * and only for that failure. */
+static void
+test_remove_tries_a_raced_rm_again_and_nothing_else(void **state)
+{
+	(void)state;
+	static const char busy[] =
+	    "Error: removing container 0096aa root filesystem: 1 error occurred:\n"
+	    "\t* unlinkat /var/lib/containers/storage/overlay-containers/0096aa/userdata/shm: "
+	    "device or resource busy\n";
+	for (int k = 0; k < 2; k++) {
+		const struct fake_reply replies[] = {
+			{ .prefix = FAKE_ARGV("podman", "rm", "--force", "--ignore", "--time", "5"),
+			  .errout = k == 0 ? busy : "Error: something else\n",
+			  .status = 125 },
+			{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
+		};
+		struct fake_runner f;
+		fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+		struct paude_backend *b = open_podman(&f);
+		struct paude_error *err = NULL;
+		assert_true(paude_backend_remove(b, "demo", &err) < 0);
+		assert_non_null(
+		    strstr(err->msg, k == 0 ? "device or resource busy" : "something else"));
+		size_t tries = 0;
+		for (size_t i = 0; i < f.calls.nr; i++)
+			tries += !strcmp(fake_runner_call(&f, i),
+					 "podman rm --force --ignore --time 5 paude-proxy-demo");
+		assert_int_equal(tries, k == 0 ? PAUDE_PODMAN_RM_TRIES : 1);
+		/* Nothing after the failed rm: the network stays for a later delete. */
+		assert_int_equal(fake_runner_find(&f, "podman network rm"), -1);
+		paude_error_free(err);
+		paude_backend_free(b);
+		fake_runner_release(&f);
+	}
+}
+
 static void
 test_list_parses_sessions_and_skips_others(void **state)
 {
@@ -897,6 +936,7 @@ main(void)
 		cmocka_unit_test(test_start_stop_remove_argv),
 		cmocka_unit_test(test_start_explains_rootless_network_failures),
 		cmocka_unit_test(test_remove_without_volume_skips_volume_rm),
+		cmocka_unit_test(test_remove_tries_a_raced_rm_again_and_nothing_else),
 		cmocka_unit_test(test_list_parses_sessions_and_skips_others),
 		cmocka_unit_test(test_list_sees_paused_agents_and_missing_or_stopped_proxies),
 		cmocka_unit_test(test_list_rejects_malformed_output),
