@@ -17,13 +17,17 @@ mkdir -p "$TRASH/ws"
 cd "$TRASH/ws" || exit 1
 # The project's setup command runs a script in the workspace: one the agent can rewrite.
 echo '{ "setup": "sh /pvc/workspace/setup.sh" }' >paude.json
-test_on_exit "paude delete $name --confirm; podman rm -f -t 0 $ESC_SRV paude-$name paude-proxy-$name; podman network rm -f paude-net-$name; podman volume rm -f paude-$name-workspace"
+test_on_exit "paude delete $name --confirm --force; podman rm -f -t 0 --ignore paude-$name paude-proxy-$name; podman network rm -f paude-net-$name; podman volume rm -f paude-$name-workspace"
 
 if ! net_setup >"$TRASH/setup.log" 2>&1; then
 	cat "$TRASH/setup.log"
 	echo "Bail out! cannot set up the test internet"
 	exit 1
 fi
+
+# Registered after net_setup, so it runs before the test internet goes:
+# a network with a container on it cannot be removed.
+test_on_exit "podman rm -f -t 0 --ignore $ESC_SRV"
 
 # A server on the test internet whose answers carry escape sequences in a
 # header squid logs (the content type, up to its first ';'): clear the
