@@ -229,9 +229,13 @@ paude_setup_gateway(struct paude_session_spec *spec, struct paude_setup *s,
 		_cleanup_buf_ struct paude_buf regions = PAUDE_BUF_INIT;
 		paude_buf_addstr(&regions, region, NULL);
 		for (char **e = environ; *e; e++) {
-			if (strncmp(*e, "VERTEX_REGION_", 14) != 0 || !strchr(*e, '='))
+			const char *eq = strchr(*e, '=');
+			/* Like the variables passed into sessions: never one whose
+			 * name says it holds a secret (VERTEX_REGION_API_KEY). */
+			if (strncmp(*e, "VERTEX_REGION_", 14) != 0 || !eq ||
+			    name_has_secret_word(*e, (size_t)(eq - *e)))
 				continue;
-			paude_buf_addf(&regions, NULL, ",%s", strchr(*e, '=') + 1);
+			paude_buf_addf(&regions, NULL, ",%s", eq + 1);
 		}
 		for (const char *p = regions.buf; *p;) {
 			size_t n = strcspn(p, ",");

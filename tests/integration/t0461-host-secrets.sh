@@ -66,7 +66,7 @@ none_of_secrets_in() {
 }
 
 test_expect_success 'create: env values never on podman argv, only in a private file' '
-	PATH="$TRASH/bin:$PATH" paude create "$name" 2>err &&
+	{ PATH="$TRASH/bin:$PATH" paude create "$name" 2>err || { cat err >&2; false; }; } &&
 	test -s "$TRASH/argv.log" &&
 	grep -a -q -- "--env-file=" "$TRASH/argv.log" &&
 	none_of_secrets_in "$TRASH/argv.log" &&

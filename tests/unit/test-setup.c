@@ -123,6 +123,8 @@ test_vertex_credentials_go_to_the_gateway_only(void **state)
 	setenv("ANTHROPIC_VERTEX_PROJECT_ID", "my-proj", 1);
 	setenv("CLOUD_ML_REGION", "us-east5", 1);
 	setenv("VERTEX_REGION_CLAUDE_4_0_OPUS", "europe-west1", 1);
+	/* Named like a secret: no region, and neither passed nor refused. */
+	setenv("VERTEX_REGION_API_KEY", "SECRET-Region-Key", 1);
 	setenv("CLOUDSDK_CORE_PROJECT", "my-proj", 1);
 	struct fake_runner f;
 	fake_runner_init(&f, create_replies, ARRAY_SIZE(create_replies));
@@ -170,6 +172,7 @@ test_vertex_credentials_go_to_the_gateway_only(void **state)
 	fake_runner_release(&f);
 	unsetenv("CLAUDE_CODE_USE_VERTEX");
 	unsetenv("VERTEX_REGION_CLAUDE_4_0_OPUS");
+	unsetenv("VERTEX_REGION_API_KEY");
 	unsetenv("CLOUDSDK_CORE_PROJECT");
 }
 
