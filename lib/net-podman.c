@@ -13,6 +13,7 @@
 #include "paude/limits.h"
 #include "paude/podman.h"
 #include "paude/podman-diag.h"
+#include "paude/env-file.h"
 #include "banned.h"
 
 #define MAX_SUBNET_TRIES 8
@@ -238,16 +239,17 @@ remove_proxy(struct paude_runner *r, const char *name, const struct paude_net_po
 	return paude_podman_rm_retrying(r, &c, err);
 }
 
-/* The model gateway's settings. The credentials file is copied in at start
- * (paude_net_podman_gateway_credentials); the API key goes by name only, so podman takes its value
- * from paude's environment and it never appears on a command line. */
+/* The model gateway's settings, for the proxy's private env file: they
+ * come from the user's environment (project, regions, endpoints), and
+ * values from there never go on a command line (see env-file.h). The
+ * credentials file is copied in at start (paude_net_podman_gateway_credentials);
+ * the API key goes by name only (gateway_args), so podman takes its value
+ * from paude's environment. */
 static void
-gateway_args(struct paude_strvec *args, const struct paude_gateway *g, const char *ip)
+gateway_env(struct paude_strvec *env, const struct paude_gateway *g, const char *ip)
 {
-	paude_strvec_push(args, "--env");
-	paude_strvec_pushf(args, "PAUDE_GATEWAY_LISTEN=%s:%d", ip, PAUDE_GATEWAY_PORT);
-	paude_strvec_push(args, "--env");
-	paude_strvec_pushf(args, "PAUDE_GATEWAY_PROVIDER=%s", g->provider ? g->provider : "none");
+	paude_strvec_pushf(env, "PAUDE_GATEWAY_LISTEN=%s:%d", ip, PAUDE_GATEWAY_PORT);
+	paude_strvec_pushf(env, "PAUDE_GATEWAY_PROVIDER=%s", g->provider ? g->provider : "none");
 	const struct {
 		const char *name, *value;
 	} vars[] = {
@@ -258,12 +260,15 @@ gateway_args(struct paude_strvec *args, const struct paude_gateway *g, const cha
 		{ "PAUDE_GATEWAY_VERTEX_URL", g->vertex_url },
 		{ "PAUDE_GATEWAY_ANTHROPIC_URL", g->anthropic_url },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
-		if (!vars[i].value)
-			continue;
-		paude_strvec_push(args, "--env");
-		paude_strvec_pushf(args, "%s=%s", vars[i].name, vars[i].value);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+		if (vars[i].value)
+			paude_strvec_pushf(env, "%s=%s", vars[i].name, vars[i].value);
+}
+
+static void
+gateway_args(struct paude_strvec *args, const struct paude_gateway *g, const char *env_file)
+{
+	paude_strvec_pushf(args, "--env-file=%s", env_file);
 	if (g->api_key)
 		paude_strvec_pushl(args, "--env", "ANTHROPIC_API_KEY", NULL);
 }
@@ -338,8 +343,14 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 		paude_strvec_push(&c.args, "PAUDE_GATEWAY_ONLY=1");
 	else
 		paude_strvec_pushf(&c.args, PAUDE_PROXY_CONF_ENV "=%s", conf.buf);
-	if (opts->gateway)
-		gateway_args(&c.args, opts->gateway, ip);
+	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
+	if (opts->gateway) {
+		_cleanup_strvec_ struct paude_strvec env = PAUDE_STRVEC_INIT;
+		gateway_env(&env, opts->gateway, ip);
+		if ((ret = paude_env_file_write(&envf, &env, err)) < 0)
+			return ret;
+		gateway_args(&c.args, opts->gateway, envf.path);
+	}
 	paude_strvec_pushl(&c.args, "--", opts->proxy_image, NULL);
 	ret = run(r, &c, NULL, &errout, &status, err);
 	if (ret < 0)

@@ -72,12 +72,14 @@ test_expect_success 'create: env values never on podman argv, only in a private 
 	none_of_secrets_in "$TRASH/argv.log" &&
 	! grep -a -q "marker-project-$$" "$TRASH/argv.log" &&
 	! grep -a -q "paude-test-project" "$TRASH/argv.log" &&
-	test_equal 1 "$(wc -l <"$TRASH/envfiles.log")" &&
-	read -r fmode dmode fpath <"$TRASH/envfiles.log" &&
-	test_equal 600 "$fmode" &&
-	test_equal 700 "$dmode" &&
-	! test -e "$fpath" &&
-	! test -e "$(dirname "$fpath")"
+	# Two: the proxy (the model gateway'"'"'s settings) and the agent.
+	test_equal 2 "$(wc -l <"$TRASH/envfiles.log")" &&
+	while read -r fmode dmode fpath; do
+		test_equal 600 "$fmode" &&
+		test_equal 700 "$dmode" &&
+		! test -e "$fpath" &&
+		! test -e "$(dirname "$fpath")" || return 1
+	done <"$TRASH/envfiles.log"
 '
 
 test_expect_success 'the session has the named variables and none of the secrets' '

@@ -34,6 +34,20 @@ assert_call(const struct fake_runner *f, size_t i, const char *want)
 		fail_msg("call %zu:\n expected: %s\n      got: %s", i, want, got ? got : "(none)");
 }
 
+/* Call i with its --env-file=PATH written --env-file=ENVFILE (the path is
+ * a new private directory each time). Caller frees. */
+static char *
+masked_call(const struct fake_runner *f, size_t i)
+{
+	const char *call = fake_runner_call(f, i);
+	assert_non_null(call);
+	const char *ef = strstr(call, "--env-file=");
+	if (!ef)
+		return paude_xstrfmt("%s", call);
+	size_t n = strcspn(ef + 11, " ");
+	return paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef - call), call, ef + 11 + n);
+}
+
 static void
 assert_ncalls(const struct fake_runner *f, size_t n)
 {
@@ -99,17 +113,21 @@ test_gateway_settings_and_credentials_go_to_the_proxy_only(void **state)
 	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
-	const char *proxy = fake_runner_call(&f, 2);
-	const char *want =
-	    " --env PAUDE_GATEWAY_LISTEN=10.98.2.10:8090 --env PAUDE_GATEWAY_PROVIDER=vertex "
-	    "--env PAUDE_GATEWAY_PROJECT=my-proj --env PAUDE_GATEWAY_REGIONS=us-east5,global "
-	    "--env PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json "
-	    "--env PAUDE_GATEWAY_TOKEN_URL=http://fake:8080/token --env ANTHROPIC_API_KEY "
-	    "-- localhost/paude-proxy:1";
+	_cleanup_free_ char *proxy = masked_call(&f, 2);
+	/* The settings in a private env file (values from the user's
+	 * environment never on a command line), the key by name only. */
+	const char *want = " --env-file=ENVFILE --env ANTHROPIC_API_KEY -- localhost/paude-proxy:1";
 	/* No host path in the proxy's definition: the file is copied in at start. */
 	assert_null(strstr(proxy, "/home/u"));
 	if (!strstr(proxy, want))
 		fail_msg("proxy create:\n%s", proxy);
+	assert_int_equal(f.env_files.nr, 1);
+	assert_string_equal(f.env_files.v[0],
+			    "mode 600\nPAUDE_GATEWAY_LISTEN=10.98.2.10:8090\n"
+			    "PAUDE_GATEWAY_PROVIDER=vertex\nPAUDE_GATEWAY_PROJECT=my-proj\n"
+			    "PAUDE_GATEWAY_REGIONS=us-east5,global\n"
+			    "PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json\n"
+			    "PAUDE_GATEWAY_TOKEN_URL=http://fake:8080/token\n");
 	for (size_t i = 0; i < agent.nr; i++)
 		if (strstr(agent.v[i], "gcloud") || strstr(agent.v[i], "PAUDE_GATEWAY") ||
 		    strstr(agent.v[i], "ANTHROPIC_API_KEY"))
@@ -139,25 +157,27 @@ test_unrestricted_gets_a_gateway_only_sidecar(void **state)
 	_cleanup_error_ struct paude_error *e = NULL;
 	assert_int_equal(paude_net_podman_create(&f.runner, "demo", &al, &o, &agent, &e), 0);
 	assert_ncalls(&f, 3);
-	assert_call(
-	    &f, 2,
-	    "podman create --name paude-proxy-demo --label app=paude "
-	    "--label paude.io/session-name=demo --label paude.io/role=proxy "
-	    "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
-	    "--hostname paude-proxy --cap-drop=ALL --security-opt=no-new-privileges "
-	    "--pids-limit 128 --userns=auto --read-only "
-	    "--mount=type=tmpfs,destination=/run/paude-proxy,tmpfs-size=16m,tmpfs-mode=0770,"
-	    "U=true,notmpcopyup "
-	    "--mount=type=tmpfs,destination=/var/log/squid,tmpfs-size=64m,tmpfs-mode=0770,"
-	    "U=true,notmpcopyup "
-	    "--mount=type=tmpfs,destination=/var/spool/squid,tmpfs-size=16m,tmpfs-mode=0770,"
-	    "U=true,notmpcopyup "
-	    "--memory=256m --memory-swap=256m --cpus=1 "
-	    "--sysctl=net.ipv6.conf.all.disable_ipv6=1 "
-	    "--sysctl=net.ipv6.conf.default.disable_ipv6=1 "
-	    "'--sysctl=net.ipv4.ping_group_range=1 0' --env PAUDE_GATEWAY_ONLY=1 --env "
-	    "PAUDE_GATEWAY_LISTEN=10.98.2.10:8090 --env PAUDE_GATEWAY_PROVIDER=anthropic "
-	    "--env ANTHROPIC_API_KEY -- localhost/paude-proxy:1");
+	_cleanup_free_ char *proxy = masked_call(&f, 2);
+	assert_string_equal(
+	    proxy, "podman create --name paude-proxy-demo --label app=paude "
+		   "--label paude.io/session-name=demo --label paude.io/role=proxy "
+		   "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
+		   "--hostname paude-proxy --cap-drop=ALL --security-opt=no-new-privileges "
+		   "--pids-limit 128 --userns=auto --read-only "
+		   "--mount=type=tmpfs,destination=/run/paude-proxy,tmpfs-size=16m,tmpfs-mode=0770,"
+		   "U=true,notmpcopyup "
+		   "--mount=type=tmpfs,destination=/var/log/squid,tmpfs-size=64m,tmpfs-mode=0770,"
+		   "U=true,notmpcopyup "
+		   "--mount=type=tmpfs,destination=/var/spool/squid,tmpfs-size=16m,tmpfs-mode=0770,"
+		   "U=true,notmpcopyup "
+		   "--memory=256m --memory-swap=256m --cpus=1 "
+		   "--sysctl=net.ipv6.conf.all.disable_ipv6=1 "
+		   "--sysctl=net.ipv6.conf.default.disable_ipv6=1 "
+		   "'--sysctl=net.ipv4.ping_group_range=1 0' --env PAUDE_GATEWAY_ONLY=1 "
+		   "--env-file=ENVFILE --env ANTHROPIC_API_KEY -- localhost/paude-proxy:1");
+	assert_int_equal(f.env_files.nr, 1);
+	assert_string_equal(f.env_files.v[0], "mode 600\nPAUDE_GATEWAY_LISTEN=10.98.2.10:8090\n"
+					      "PAUDE_GATEWAY_PROVIDER=anthropic\n");
 	const char *const want_agent[] = {
 		"--network",  "podman",
 		"--network",  "paude-net-demo",

@@ -103,6 +103,26 @@ proxy_create(const struct fake_runner *f)
 	return fake_runner_call(f, (size_t)i);
 }
 
+/* The private env files create wrote: the proxy's (the gateway's settings,
+ * written first) and the agent's (the last one). */
+static const char *
+proxy_env(const struct fake_runner *f)
+{
+	for (size_t i = 0; i < f->env_files.nr; i++)
+		if (strstr(f->env_files.v[i], "\nPAUDE_GATEWAY_LISTEN="))
+			return f->env_files.v[i];
+	fail_msg("no env file for the proxy");
+	return NULL;
+}
+
+static const char *
+agent_env(const struct fake_runner *f)
+{
+	assert_int_equal(f->env_files.nr, 2);
+	assert_null(strstr(f->env_files.v[1], "PAUDE_GATEWAY_"));
+	return f->env_files.v[1];
+}
+
 /* Vertex AI: the ADC directory goes to the proxy read-only, the agent gets
  * the gateway's address and nothing secret; bad credentials are refused
  * before anything is created. */
@@ -132,8 +152,7 @@ test_vertex_credentials_go_to_the_gateway_only(void **state)
 	assert_int_equal(cli_harness_run(&f, &err, "create", "vx", NULL), 0);
 	const char *agent = agent_create(&f);
 	/* The agent's variables (its private env file): the gateway, never a credential. */
-	assert_int_equal(f.env_files.nr, 1);
-	const char *env = f.env_files.v[0];
+	const char *env = agent_env(&f);
 	assert_non_null(strstr(env,
 			       "\nCLAUDE_CODE_USE_VERTEX=1\nCLAUDE_CODE_SKIP_VERTEX_AUTH=1\n"
 			       "ANTHROPIC_VERTEX_BASE_URL=http://paude-proxy:8090/v1\n"
@@ -144,12 +163,18 @@ test_vertex_credentials_go_to_the_gateway_only(void **state)
 	assert_null(strstr(agent, "gcloud"));
 	assert_null(strstr(agent, "SECRET"));
 	const char *proxy = proxy_create(&f);
-	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json "));
 	assert_null(strstr(proxy, "gcloud"));
 	assert_null(strstr(proxy, "SECRET"));
-	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_PROVIDER=vertex --env "
-				      "PAUDE_GATEWAY_PROJECT=my-proj --env "
-				      "PAUDE_GATEWAY_REGIONS=us-east5,europe-west1 "));
+	/* The gateway's settings: in the proxy's private env file, not its argv. */
+	assert_null(strstr(proxy, "my-proj"));
+	const char *penv = proxy_env(&f);
+	assert_int_equal(strncmp(penv, "mode 600\n", 9), 0);
+	assert_non_null(strstr(penv,
+			       "\nPAUDE_GATEWAY_PROVIDER=vertex\nPAUDE_GATEWAY_PROJECT=my-proj\n"
+			       "PAUDE_GATEWAY_REGIONS=us-east5,europe-west1\n"
+			       "PAUDE_GATEWAY_ADC=/run/paude-proxy/adc.json\n"));
+	assert_null(strstr(penv, "gcloud"));
+	assert_null(strstr(penv, "SECRET"));
 	fake_runner_release(&f);
 
 	/* An ADC kind the gateway cannot use: refused, nothing run. */
@@ -189,16 +214,16 @@ test_api_key_goes_to_the_gateway_only(void **state)
 	struct paude_error *err = NULL;
 	assert_int_equal(cli_harness_run(&f, &err, "create", "ak", NULL), 0);
 	const char *agent = agent_create(&f);
-	assert_int_equal(f.env_files.nr, 1);
-	assert_non_null(strstr(f.env_files.v[0],
-			       "\nANTHROPIC_BASE_URL=http://paude-proxy:8090\n"
-			       "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder\n"));
-	assert_null(strstr(f.env_files.v[0], "SECRET"));
+	assert_non_null(strstr(agent_env(&f), "\nANTHROPIC_BASE_URL=http://paude-proxy:8090\n"
+					      "ANTHROPIC_AUTH_TOKEN=paude-gateway-placeholder\n"));
+	assert_null(strstr(agent_env(&f), "SECRET"));
 	assert_null(strstr(agent, "SECRET"));
 	const char *proxy = proxy_create(&f);
-	assert_non_null(strstr(proxy, " --env PAUDE_GATEWAY_PROVIDER=anthropic --env "
-				      "ANTHROPIC_API_KEY "));
+	/* The key by name only: podman takes its value from paude's environment. */
+	assert_non_null(strstr(proxy, " --env ANTHROPIC_API_KEY -- "));
+	assert_non_null(strstr(proxy_env(&f), "\nPAUDE_GATEWAY_PROVIDER=anthropic\n"));
 	assert_null(strstr(proxy, "SECRET"));
+	assert_null(strstr(proxy_env(&f), "SECRET"));
 	fake_runner_release(&f);
 	unsetenv("ANTHROPIC_API_KEY");
 }
@@ -225,11 +250,10 @@ test_devcontainer_setup_and_env_reach_the_session(void **state)
 	/* containerEnv reaches the session through the private env file. */
 	assert_non_null(strstr(call, " --env-file="));
 	assert_null(strstr(call, "APP_MODE"));
-	assert_int_equal(f.env_files.nr, 1);
-	assert_non_null(strstr(f.env_files.v[0], "\nAPP_MODE=dev mode\n"));
+	assert_non_null(strstr(agent_env(&f), "\nAPP_MODE=dev mode\n"));
 	/* paude's own proxy variable wins over the project's. */
 	assert_null(strstr(call, "HTTPS_PROXY=x"));
-	assert_null(strstr(f.env_files.v[0], "HTTPS_PROXY=x"));
+	assert_null(strstr(agent_env(&f), "HTTPS_PROXY=x"));
 	/* The default mode keeps the code in the volume: nothing mounted, nothing shadowed. */
 	assert_non_null(strstr(call, "paude.io/workspace-mode=volume"));
 	assert_null(strstr(call, "target=/pvc/workspace"));
@@ -557,12 +581,15 @@ test_create_passes_host_values_only_through_a_private_file(void **state)
 	assert_null(err);
 	for (size_t i = 0; i < f.calls.nr; i++)
 		assert_null(strstr(fake_runner_call(&f, i), "marker-"));
-	assert_int_equal(f.env_files.nr, 1);
-	assert_int_equal(strncmp(f.env_files.v[0], "mode 600\n", 9), 0);
-	assert_non_null(strstr(f.env_files.v[0], "\nANTHROPIC_VERTEX_PROJECT_ID=marker-project\n"));
-	assert_null(strstr(f.env_files.v[0], "marker-pw"));
-	assert_null(strstr(f.env_files.v[0], "marker-token"));
-	assert_null(strstr(f.env_files.v[0], "marker-key"));
+	const char *aenv = agent_env(&f);
+	assert_int_equal(strncmp(aenv, "mode 600\n", 9), 0);
+	assert_non_null(strstr(aenv, "\nANTHROPIC_VERTEX_PROJECT_ID=marker-project\n"));
+	for (size_t i = 0; i < f.env_files.nr; i++) {
+		assert_int_equal(strncmp(f.env_files.v[i], "mode 600\n", 9), 0);
+		assert_null(strstr(f.env_files.v[i], "marker-pw"));
+		assert_null(strstr(f.env_files.v[i], "marker-token"));
+		assert_null(strstr(f.env_files.v[i], "marker-key"));
+	}
 	fake_runner_release(&f);
 }
 
