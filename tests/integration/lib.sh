@@ -39,6 +39,19 @@ test_session_name() {
 }
 
 # Register a cleanup command; they run at exit, last registered first.
+# podman rm -f of a running container, tried again while podman 4.3 loses
+# its race with the container's own clean-up (EBUSY on userdata/shm; paude
+# retries it the same way); fails unless the container is gone.
+test_podman_rm() {
+	local i
+	for i in 1 2 3 4 5; do
+		podman rm -f "$1" >/dev/null 2>"$TRASH/rm.err" && break
+		grep -q "device or resource busy" "$TRASH/rm.err" || break
+		sleep 0.2
+	done
+	! podman container exists "$1"
+}
+
 test_on_exit() {
 	_cleanups+=("$1")
 }

@@ -84,14 +84,7 @@ test_expect_success 'a paused container is listed as paused' '
 '
 
 test_expect_success 'a removed proxy is listed as missing, not as running' '
-	# podman 4.3 can lose a race with the container'"'"'s clean-up here
-	# (EBUSY on userdata/shm; paude retries it the same way).
-	for _ in 1 2 3 4 5; do
-		podman rm -f "paude-proxy-$name" >/dev/null 2>rm.err && break
-		grep -q "device or resource busy" rm.err || break
-		sleep 0.2
-	done &&
-	! podman container exists "paude-proxy-$name" &&
+	test_podman_rm "paude-proxy-$name" &&
 	state_of >st && test_grep ", proxy missing " st &&
 	paude status --json "$name" >json &&
 	python3 -c "import json; assert \"proxy missing\" in json.load(open(\"json\"))[\"problems\"]" &&

@@ -56,7 +56,7 @@ test_expect_success '--force deletes anyway' '
 test_expect_success 'a session whose container was removed by hand is deleted by name' '
 	cd "$TRASH/ws" &&
 	paude create "$gone" >/dev/null 2>&1 &&
-	podman rm -f "paude-$gone" >/dev/null &&
+	test_podman_rm "paude-$gone" &&
 	test_must_fail paude delete "$gone" 2>err &&
 	test_grep "no container, but its workspace volume, proxy or network is left" err &&
 	paude delete "$gone" --confirm 2>err &&
