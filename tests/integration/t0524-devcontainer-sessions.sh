@@ -42,15 +42,19 @@ git -C "$ws" init -q -b main &&
 	exit 1
 test_on_exit "paude port-forward --stop $name; paude delete $name --confirm; podman rm -f $ctr paude-proxy-$name; podman network rm -f paude-net-$name; podman volume rm -f $ctr-workspace"
 
-# The lifecycle session runs on the agent and proxy images paude already made
-# on this machine when there are some (PAUDE_IMAGE, PAUDE_PROXY_IMAGE: its
-# configuration applies all the same), else paude builds them.
-image_of() {
-	podman images --filter "label=paude.io/image=$1" --format '{{.Repository}}:{{.Tag}}' |
-		grep -v '<none>' | head -n 1
+# The lifecycle session runs on this tree's own agent and proxy images when
+# paude already made them here (PAUDE_IMAGE, PAUDE_PROXY_IMAGE: its
+# configuration applies all the same), else paude builds them. Only this
+# tree's: an image another version of paude made need not fit this one.
+mkdir -p "$TRASH/plain"
+image_tag() {
+	(cd "$TRASH/plain" && paude create probe --dry-run 2>/dev/null) |
+		sed -n "s/^$1: *\([^ ]*\).*/\1/p"
 }
-agent_image=$(image_of paude)
-proxy_image=$(image_of proxy)
+agent_image=$(image_tag Image)
+podman image exists "$agent_image" 2>/dev/null || agent_image=
+proxy_image=$(image_tag Proxy)
+podman image exists "$proxy_image" 2>/dev/null || proxy_image=
 lc() {
 	PAUDE_IMAGE="$agent_image" PAUDE_PROXY_IMAGE="$proxy_image" paude "$@"
 }
