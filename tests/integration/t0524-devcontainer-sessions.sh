@@ -191,7 +191,7 @@ test_expect_success 'after a restart postStartCommand runs again, the create com
 '
 
 test_expect_success 'a legacy dockerFile and top-level context build the session image' '
-	{ (cd "$lws" && paude create "$lname") 2>err || { cat err; false; }; } &&
+	{ (cd "$lws" && paude create "$lname" --rebuild) 2>err || { cat err; false; }; } &&
 	test_grep "Using configuration: $lws/.devcontainer/devcontainer.json" err &&
 	! grep -q "unknown property" err &&
 	test_grep "Building image localhost/paude-custom:" err &&

@@ -28,10 +28,13 @@ if ! { ex_registry_start && ex_publish_standin python python:3.11-slim; } >"$TRA
 fi
 
 test_expect_success 'create builds the example image on python:3.11-slim' '
-	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
-	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
-	podman container exists "$ctr" &&
-	podman image exists docker.io/library/python:3.11-slim
+	{
+		# --rebuild: a cached image from an earlier run would pull nothing.
+		(cd "$ws" && paude create "$name" --mount-workspace --rebuild) 2>err &&
+		test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
+		podman container exists "$ctr" &&
+		podman image exists docker.io/library/python:3.11-slim
+	} || { cat err; false; }
 '
 
 test_expect_success 'the session runs on the stand-in base, pulled from the test registry' '

@@ -22,10 +22,13 @@ if ! { ex_registry_start && ex_publish_standin node node:20-slim; } >"$TRASH/set
 fi
 
 test_expect_success 'create builds the example image on node:20-slim' '
-	(cd "$ws" && paude create "$name" --mount-workspace) 2>err &&
-	test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
-	podman container exists "$ctr" &&
-	podman image exists docker.io/library/node:20-slim
+	{
+		# --rebuild: a cached image from an earlier run would pull nothing.
+		(cd "$ws" && paude create "$name" --mount-workspace --rebuild) 2>err &&
+		test_grep "Using configuration: $ws/.devcontainer/devcontainer.json" err &&
+		podman container exists "$ctr" &&
+		podman image exists docker.io/library/node:20-slim
+	} || { cat err; false; }
 '
 
 test_expect_success 'the session runs on the stand-in base, pulled from the test registry' '
