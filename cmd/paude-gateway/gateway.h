@@ -70,6 +70,7 @@ struct gw_config {
 	char *anthropic_key;
 	char *ca_file; /* CA bundle for upstream TLS, NULL = libcurl's default */
 	char *log_path; /* recent calls, NULL = none */
+	char *squid_log; /* squid's access log, for GET /paude/refusals */
 	size_t max_body;
 	bool allow_private; /* upstream may be a private address (only with hooks) */
 };
@@ -201,6 +202,20 @@ void gw_calllog_release(struct gw_calllog *l);
  * refusal's reason). Never headers, bodies or tokens. */
 void gw_calllog_format(struct gw_buf *out, const struct gw_call_record *r);
 void gw_calllog_write(struct gw_calllog *l, const struct gw_call_record *r);
+
+/* --- the proxy's recent refusals (refusals.c), GET /paude/refusals --- */
+#define GW_REFUSALS_PATH "/paude/refusals"
+#define GW_REFUSALS_MAX 20 /* hosts in one answer */
+#define GW_REFUSALS_TAIL ((size_t)256 * 1024) /* bytes of the log read */
+#define GW_SQUID_LOG_DEFAULT "/var/log/squid/access.log"
+/* One line of squid's native log: 0 with the time (seconds) and the host
+ * (lower case, name characters only) when squid refused it; -1 else. */
+int gw_refusal_parse(const char *line, size_t len, long long *when, char *host, size_t host_len);
+/* "TIME HOST\n" for the last max (at most GW_REFUSALS_MAX) hosts refused
+ * in log's whole lines, each at its latest refusal, oldest first. */
+void gw_refusals_collect(const char *log, size_t len, size_t max, struct gw_buf *out);
+/* The same from the tail of the log file at path (none: nothing). */
+int gw_refusals_read(const char *path, struct gw_buf *out);
 
 /* --- upstream addresses --- */
 /* True for loopback, private, link-local, CGNAT, unspecified, multicast

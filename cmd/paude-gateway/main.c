@@ -10,6 +10,9 @@
  *   ANTHROPIC_API_KEY         the key, for the Anthropic API
  *   PAUDE_GATEWAY_LOG         where the recent calls go (rotated at 1 MiB)
  *   PAUDE_GATEWAY_CA_FILE     CA bundle for upstream TLS
+ *   PAUDE_GATEWAY_SQUID_LOG   squid's access log, whose refusals GET
+ *                             /paude/refusals lists (default
+ *                             /var/log/squid/access.log)
  *   PAUDE_GATEWAY_MAX_BODY    largest request body in bytes (default 32 MiB)
  *   PAUDE_GATEWAY_TOKEN_URL, PAUDE_GATEWAY_VERTEX_URL,
  *   PAUDE_GATEWAY_ANTHROPIC_URL  replace the real endpoints (tests, private

@@ -49,6 +49,7 @@ struct request {
 	char *raw_uri;
 	bool started;
 	bool answered;
+	bool internal; /* GET /paude/refusals: not a model call, not logged */
 	const char *reason; /* refused, or a gateway error: what the log says */
 	int status;
 	struct gw_route route;
@@ -321,6 +322,30 @@ answer_error(struct MHD_Connection *con, struct request *rq, unsigned status, co
 	return ret;
 }
 
+/* The proxy's recent refusals, as text (refusals.c). */
+static enum MHD_Result
+answer_refusals(struct MHD_Connection *con, struct request *rq)
+{
+	struct gw_buf text = { .max = (size_t)64 * 1024 };
+	rq->internal = true;
+	rq->answered = true;
+	if (gw_refusals_read(rq->s->config->squid_log, &text) < 0) {
+		gw_buf_release(&text);
+		return answer_error(con, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "api_error",
+				    "cannot read the proxy's log");
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	    text.len, text.buf ? text.buf : (void *)"", MHD_RESPMEM_MUST_COPY);
+	gw_buf_release(&text);
+	if (!r)
+		return MHD_NO;
+	(void)MHD_add_response_header(r, "Content-Type", "text/plain");
+	rq->status = MHD_HTTP_OK;
+	enum MHD_Result ret = MHD_queue_response(con, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static ssize_t
 read_upstream(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -468,6 +493,8 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
 	if (!rq->started) {
 		rq->started = true;
 		(void)snprintf(rq->method, sizeof(rq->method), "%s", method);
+		if (!strcmp(method, "GET") && !strcmp(rq->raw_uri, GW_REFUSALS_PATH))
+			return answer_refusals(con, rq);
 		const char *reason = NULL;
 		if (gw_filter(c, method, rq->raw_uri, &rq->route, &reason) < 0)
 			return answer_error(con, rq, MHD_HTTP_FORBIDDEN, "permission_error",
@@ -512,7 +539,7 @@ on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 	*req_cls = NULL;
 	struct timespec t1;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rq->started) {
+	if (rq->started && !rq->internal) {
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->reason)
 			rq->reason = toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT
 					 ? "the client went away"

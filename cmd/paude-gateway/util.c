@@ -107,6 +107,7 @@ gw_config_release(struct gw_config *c)
 	}
 	free(c->ca_file);
 	free(c->log_path);
+	free(c->squid_log);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -233,6 +234,8 @@ gw_config_from_env(struct gw_config *c, const char **why)
 	c->adc_path = xstrdup_or_null(getenv("PAUDE_GATEWAY_ADC"));
 	c->ca_file = xstrdup_or_null(getenv("PAUDE_GATEWAY_CA_FILE"));
 	c->log_path = xstrdup_or_null(getenv("PAUDE_GATEWAY_LOG"));
+	const char *sq = getenv("PAUDE_GATEWAY_SQUID_LOG");
+	c->squid_log = xstrdup_or_null(sq && *sq ? sq : GW_SQUID_LOG_DEFAULT);
 	const char *mb = getenv("PAUDE_GATEWAY_MAX_BODY");
 	if (mb && *mb) {
 		char *end = NULL;
