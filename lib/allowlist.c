@@ -11,6 +11,7 @@
 struct alias {
 	const char *name;
 	const char *const *domains;
+	bool in_default; /* part of what "default" means */
 };
 
 /*
@@ -36,10 +37,22 @@ static const char *const vertexai_domains[] = {
 /* pypi: pip's index (pypi.org/simple) and its downloads; not the upload
  * host (upload.pypi.org) or test.pypi.org. */
 static const char *const pypi_domains[] = { "pypi.org", "files.pythonhosted.org", NULL };
+/*
+ * anthropic: what Claude Code needs with a claude.ai or Console login and
+ * no gateway in between: the API (api.anthropic.com) and the hosts its
+ * login and token refresh use (claude.ai, console.anthropic.com and its
+ * newer name platform.claude.com). Not in default: a session whose model
+ * provider is the gateway never calls them; paude adds it to the default
+ * of a session without one (session-setup.c).
+ */
+static const char *const anthropic_domains[] = { "api.anthropic.com", "claude.ai",
+						 "console.anthropic.com", "platform.claude.com",
+						 NULL };
 
 static const struct alias aliases[] = {
-	{ "vertexai", vertexai_domains },
-	{ "pypi", pypi_domains },
+	{ "vertexai", vertexai_domains, true },
+	{ "pypi", pypi_domains, true },
+	{ "anthropic", anthropic_domains, false },
 };
 
 void
@@ -282,7 +295,7 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 		}
 		if (!strcmp(w, "default")) {
 			for (size_t a = 0; a < ARRAY_SIZE(aliases); a++)
-				want[a] = true;
+				want[a] |= aliases[a].in_default;
 			continue;
 		}
 		for (size_t a = 0; a < ARRAY_SIZE(aliases); a++) {

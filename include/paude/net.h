@@ -11,6 +11,10 @@
  *              oauth2.googleapis.com, sts.googleapis.com,
  *              iamcredentials.googleapis.com
  *   pypi       pypi.org, files.pythonhosted.org
+ *   anthropic  api.anthropic.com, claude.ai, console.anthropic.com,
+ *              platform.claude.com (Claude Code with a claude.ai or Console
+ *              login; not in default, but added to the default of a session
+ *              whose gateway serves no model provider)
  *   all        no filtering proxy (unrestricted); cannot be combined
  *   .x.com     x.com and every name under it
  *   x.com      exactly that host

@@ -102,6 +102,26 @@ test_single_alias_replaces_default(void **state)
 	paude_allowlist_release(&al);
 }
 
+/* SECURITY.md: the anthropic alias allows exactly the API and the login
+ * hosts of Claude Code, no subdomain wildcard, and is no part of default. */
+static void
+test_anthropic_alias_is_the_api_and_login_hosts_only(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("anthropic"));
+	assert_strvec(&al.requested, V("anthropic"));
+	assert_strvec(&al.domains, V("api.anthropic.com", "claude.ai", "console.anthropic.com",
+				     "platform.claude.com"));
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("default"));
+	assert_int_equal(paude_strvec_find(&al.domains, "api.anthropic.com"), -1);
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("default", "anthropic"));
+	assert_strvec(&al.requested, V("vertexai", "pypi", "anthropic"));
+	paude_allowlist_release(&al);
+}
+
 static void
 test_aliases_are_narrow(void **state)
 {
@@ -374,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_default_is_vertexai_plus_pypi),
 		cmocka_unit_test(test_single_alias_replaces_default),
 		cmocka_unit_test(test_aliases_are_narrow),
+		cmocka_unit_test(test_anthropic_alias_is_the_api_and_login_hosts_only),
 		cmocka_unit_test(test_custom_domain_replaces_default),
 		cmocka_unit_test(test_default_plus_custom_keeps_default),
 		cmocka_unit_test(test_all_is_unrestricted),
