@@ -204,6 +204,25 @@ paude_repo_current_branch(const char *repo_dir, char **out, struct paude_error *
 	return 0;
 }
 
+int
+paude_repo_branch_has_commits(const char *repo_dir, const char *branch, bool *yes,
+			      struct paude_error **err)
+{
+	_cleanup_libgit2_ int inited = git_libgit2_init();
+	_cleanup_(git_repository_freep) git_repository *repo = NULL;
+	_cleanup_(git_reference_freep) git_reference *ref = NULL;
+	int r = open_repo(&repo, repo_dir, err);
+	if (r < 0)
+		return r;
+	_cleanup_buf_ struct paude_buf name = PAUDE_BUF_INIT;
+	paude_buf_addf(&name, NULL, "refs/heads/%s", branch);
+	r = git_reference_lookup(&ref, repo, name.buf);
+	if (r < 0 && r != GIT_ENOTFOUND)
+		return git_fail(err, PAUDE_EGENERIC, "cannot read the branch");
+	*yes = r == 0;
+	return 0;
+}
+
 /* --- the push: handed to git --------------------------------------------- */
 
 /* Control characters out of text that came from the session. */

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "session-setup.h"
 #include "paude/agent-proc.h"
+#include "paude/detach-keys.h"
 #include "paude/fs.h"
 #include "paude/index.h"
 #include "paude/kube.h"
@@ -737,6 +738,27 @@ paude_cli_launch_agent(struct paude_backend *b, const struct paude_session *s,
 	return 0;
 }
 
+bool
+paude_cli_lacks_provider(struct paude_backend *b, const struct paude_session *s)
+{
+	if (!s->gateway || strcmp(s->gateway, "none") != 0 || paude_setup_host_login())
+		return false;
+	/* A login made inside the session (paude connect, then /login) counts. */
+	const char *const argv[] = { "test", "-s", PAUDE_AGENT_HOME "/" PAUDE_CLAUDE_LOGIN_FILE,
+				     NULL };
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	_cleanup_error_ struct paude_error *e = NULL;
+	int status = 0;
+	if (paude_backend_exec_prepare(b, s->name, 0, argv, &c, &e) < 0)
+		return false;
+	c.no_stdout = 1;
+	c.no_stderr = 1;
+	if (paude_run_capture(b->runner, &c, NULL, 0, NULL, NULL, &status, &e) < 0)
+		return false;
+	return status == 1;
+}
+
 static volatile sig_atomic_t window_changed;
 
 static void
@@ -761,20 +783,30 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The session's tmux detaches the client on its prefix, then d. */
+#define TMUX_DETACH "\002d"
+/* How long a detach through --detach-keys may take before the attach is cut. */
+#define DETACH_GRACE_MS 3000
+
 /*
  * Copy between the user's terminal (raw) and the pty master the child runs
- * on, until the child lets go of the pty: keys go in as they are, and what
- * the session draws comes out through the terminal filter. A window size
- * change is passed on to the pty and to the child.
+ * on, until the child lets go of the pty: keys go in as they are (but for
+ * the --detach-keys sequence, which asks the session's tmux to detach this
+ * client), and what the session draws comes out through the terminal
+ * filter. A window size change is passed on to the pty and to the child.
+ * Returns true when the detach keys were typed and the tmux client did not
+ * let go in time.
  */
-static void
-relay(int master, pid_t child)
+static bool
+relay(int master, pid_t child, struct paude_detach_keys *keys)
 {
 	struct paude_term_filter filter;
 	paude_term_filter_init(&filter);
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT;
 	char buf[16384];
 	bool in_open = true;
+	struct timespec deadline = { 0 };
 	while (!paude_signal_pending()) {
 		if (window_changed) {
 			window_changed = 0;
@@ -785,34 +817,72 @@ relay(int master, pid_t child)
 				(void)kill(child, SIGWINCH);
 			}
 		}
+		int timeout = -1;
+		if (deadline.tv_sec) {
+			struct timespec now;
+			(void)clock_gettime(CLOCK_MONOTONIC, &now);
+			long long ms = (deadline.tv_sec - now.tv_sec) * 1000LL +
+				       (deadline.tv_nsec - now.tv_nsec) / 1000000;
+			if (ms <= 0)
+				return true;
+			timeout = (int)ms;
+		}
 		struct pollfd p[2] = { { .fd = master, .events = POLLIN },
 				       { .fd = STDIN_FILENO, .events = POLLIN } };
-		if (poll(p, in_open ? 2 : 1, -1) < 0) {
+		if (poll(p, in_open ? 2 : 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			return false;
 		}
 		if (in_open && p[1].revents) {
 			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0)
+			paude_buf_reset(&in);
+			if (n <= 0) {
 				in_open = false;
-			else if (write_all(master, buf, (size_t)n) < 0)
-				return;
+			} else if (paude_detach_keys_feed(keys, buf, (size_t)n, &in)) {
+				/* Typed keys stop here; the session's tmux lets go of us. */
+				if (write_all(master, in.buf, in.len) < 0 ||
+				    write_all(master, TMUX_DETACH, strlen(TMUX_DETACH)) < 0)
+					return true;
+				in_open = false;
+				(void)clock_gettime(CLOCK_MONOTONIC, &deadline);
+				deadline.tv_sec += DETACH_GRACE_MS / 1000;
+			} else if (in.len && write_all(master, in.buf, in.len) < 0) {
+				return false;
+			}
 		}
 		if (p[0].revents) {
 			ssize_t n = read(master, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return; /* EIO: the child and all it started let go of the pty */
+				return false; /* EIO: the child and all it started let go of the pty
+					       */
 			paude_buf_reset(&out);
 			paude_term_filter_feed(&filter, &out, buf, (size_t)n);
 			if (write_all(STDOUT_FILENO, out.buf, out.len) < 0)
-				return;
+				return false;
 		}
 	}
+	return false;
+}
+
+void
+paude_cli_detach_hint(const struct paude_cli_attach_opts *o, const char *name,
+		      struct paude_buf *out)
+{
+	bool in_tmux = getenv("TMUX") && *getenv("TMUX");
+	if (o && o->keys_spec && *o->keys_spec)
+		paude_buf_addf(out, NULL, "Detach from '%s' with %s (--detach-keys)%s", name,
+			       o->keys_spec, in_tmux ? "" : " or Ctrl-b d");
+	else if (in_tmux)
+		paude_buf_addf(out, NULL,
+			       "Inside tmux, Ctrl-b d detaches your own tmux: detach from '%s' "
+			       "with Ctrl-b Ctrl-b d (your prefix twice, then d), or attach with "
+			       "--detach-keys ctrl-q (paude connect --detach-keys ctrl-q %s)",
+			       name, name);
 }
 
 /*
@@ -822,18 +892,31 @@ relay(int master, pid_t child)
  * draws passes the terminal filter (term-filter.h) on its way to the user.
  */
 int
-paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err)
+paude_cli_attach(struct paude_backend *b, const char *name, const struct paude_cli_attach_opts *o,
+		 struct paude_error **err)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return paude_error_set(err, PAUDE_ESTATE, 0,
 				       "cannot attach to session '%s' without a terminal (run "
 				       "'paude connect %s' from a terminal)",
 				       name, name);
+	struct paude_detach_keys keys = { 0 };
+	if (o)
+		keys = o->keys;
+	_cleanup_buf_ struct paude_buf hint = PAUDE_BUF_INIT;
+	paude_cli_detach_hint(o, name, &hint);
+	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
+	if (hint.len) {
+		paude_info("%s", hint.buf);
+		/* Also on the session's status line, where it stays in view. */
+		paude_strvec_push(&argv, "env");
+		paude_strvec_pushf(&argv, "PAUDE_DETACH_HINT=%s", hint.buf);
+	}
+	paude_strvec_pushl(&argv, "paude-session", "attach", NULL);
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
-	const char *const argv[] = { "paude-session", "attach", NULL };
-	int r =
-	    paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY, argv, &c, err);
+	int r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY,
+					   (const char *const *)argv.v, &c, err);
 	if (r < 0)
 		return r;
 	struct termios saved;
@@ -857,17 +940,18 @@ paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error *
 	struct termios raw = saved;
 	cfmakeraw(&raw);
 	(void)tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	relay(master_fd, c.pid);
+	bool cut = relay(master_fd, c.pid, &keys);
 	(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	(void)sigaction(SIGWINCH, &old_sa, NULL);
 	close(TAKE_FD(master_fd));
-	/* Interrupted (SIGTERM, SIGHUP): the attach ends with us; the agent goes on. */
-	if (paude_signal_pending())
+	/* Interrupted (SIGTERM, SIGHUP), or detached by keys the session's
+	 * tmux did not act on: the attach ends with us; the agent goes on. */
+	if (paude_signal_pending() || cut)
 		(void)kill(c.pid, SIGHUP);
 	int status = 0;
 	if ((r = paude_child_finish(b->runner, &c, &status, err)) < 0)
 		return r;
-	if (status != 0)
+	if (status != 0 && !cut)
 		return paude_error_set(err, PAUDE_ECHILD, 0,
 				       "attaching to session '%s' failed (exit %d)", name, status);
 	return 0;

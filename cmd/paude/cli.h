@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include "cmd.h"
 #include "paude/backend.h"
+#include "paude/detach-keys.h"
 
 /* Options every command accepts, for getopt_long tables. */
 enum {
@@ -152,8 +153,41 @@ int paude_cli_remote_env_prefix(struct paude_backend *b, const struct paude_sess
  * the session's remoteEnv. */
 int paude_cli_launch_agent(struct paude_backend *b, const struct paude_session *s,
 			   struct paude_error **err);
-/* Attach the terminal to the agent's tmux session; returns after detaching. */
-int paude_cli_attach(struct paude_backend *b, const char *name, struct paude_error **err);
+/* How start and connect attach: --detach-keys (keys.len 0: only the
+ * session's own Ctrl-b d), as parsed and as given (NULL: not given). */
+struct paude_cli_attach_opts {
+	struct paude_detach_keys keys;
+	const char *keys_spec;
+};
+/* The --detach-keys help lines of start and connect. */
+#define CLI_DETACH_KEYS_HELP                                                                       \
+	"  --detach-keys KEYS  keys that detach, as podman writes them: ctrl-X\n"                  \
+	"                   (X one of a-z @ [ \\ ] ^ _) or one character, comma-\n"                \
+	"                   separated (ctrl-p,ctrl-q); paude watches for them, so\n"               \
+	"                   they work inside another tmux too (where Ctrl-b d\n"                   \
+	"                   detaches that tmux: there, Ctrl-b Ctrl-b d detaches)\n"
+/*
+ * What to say about detaching, appended to out: the --detach-keys given,
+ * or, inside tmux ($TMUX set) without them, that Ctrl-b d would detach
+ * that tmux and what does detach. Nothing in the plain case.
+ */
+void paude_cli_detach_hint(const struct paude_cli_attach_opts *o, const char *name,
+			   struct paude_buf *out);
+/*
+ * Attach the terminal to the agent's tmux session; returns after detaching
+ * (Ctrl-b d, or o's --detach-keys). The hint above is printed first and
+ * shown on the session's status line. o may be NULL.
+ */
+int paude_cli_attach(struct paude_backend *b, const char *name,
+		     const struct paude_cli_attach_opts *o, struct paude_error **err);
+
+/*
+ * True when session s (running) has no way to a model: its gateway serves
+ * none (created without ANTHROPIC_API_KEY or Vertex AI), this host has no
+ * claude.ai login for start to copy in, and there is none in the session.
+ * A session that cannot be asked counts as having one.
+ */
+bool paude_cli_lacks_provider(struct paude_backend *b, const struct paude_session *s);
 
 /* Tell the user how to push code when the session's workspace has none. */
 void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);

@@ -43,10 +43,10 @@ static const struct comp_cmd {
 	const char *words; /* fixed words: subcommands or arguments */
 } cmds[] = {
 	{ "completion", "", false, "bash zsh fish" },
-	{ "connect", "", true, NULL },
+	{ "connect", "--detach-keys=", true, NULL },
 	{ "create",
-	  "--yolo --allowed-domains= --args= --mount-workspace --rebuild --config= --dry-run "
-	  "--memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",
+	  "--yolo --allowed-domains= --args= --mount-workspace --no-push --rebuild --dry-run "
+	  "--config= --memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",
 	  false, NULL },
 	{ "delete", "--confirm --force", true, NULL },
 	{ "doctor", "", false, NULL },
@@ -55,7 +55,7 @@ static const struct comp_cmd {
 	{ "network", "", true, NULL },
 	{ "port-forward", "--detach --list --stop", true, NULL },
 	{ "remote", "", false, "add list remove" },
-	{ "start", "--detach --forward-ports", true, NULL },
+	{ "start", "--detach --forward-ports --detach-keys=", true, NULL },
 	{ "status", "--json", true, NULL },
 	{ "stop", "", true, NULL },
 };
@@ -65,7 +65,7 @@ static const struct {
 	const char *opt, *values;
 } option_values[] = {
 	{ "--backend", "podman openshift kubernetes" },
-	{ "--allowed-domains", "default vertexai pypi all" },
+	{ "--allowed-domains", "default vertexai pypi anthropic all" },
 };
 
 /* Print the words of list (space-separated), without the '=' marks. */

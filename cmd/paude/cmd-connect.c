@@ -12,22 +12,39 @@ static const char usage[] =
     "usage: paude connect [NAME] [options]\n"
     "\n"
     "Attach to Claude Code in a running session. Without NAME: the session of the\n"
-    "current directory, or the only one. Detach with Ctrl-b d.\n"
+    "current directory, or the only one. Detach with Ctrl-b d (inside another\n"
+    "tmux: Ctrl-b Ctrl-b d, or --detach-keys).\n"
     "\n"
-    "Options:\n" CLI_COMMON_HELP;
+    "Options:\n" CLI_DETACH_KEYS_HELP CLI_COMMON_HELP;
+
+enum { OPT_DETACH_KEYS = CLI_OPT_FIRST_PRIVATE };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
+	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ NULL, 0, NULL, 0 },
 };
 
 PAUDE_CMD(connect)
 {
 	static const struct paude_cli_opts o = { "connect", usage, CLI_COMMON_SHORT, opts };
-	const char *name = NULL;
-	int r = paude_cli_parse_name(&o, argc, argv, ctx, &name, err);
-	if (r != 0)
-		return r == CLI_HELP_DONE ? 0 : r;
+	struct paude_cli_attach_opts ao = { 0 };
+	int r;
+	paude_cli_getopt_reset();
+	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_DETACH_KEYS) {
+		if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
+			return r;
+		ao.keys_spec = optarg;
+	}
+	if (r == CLI_HELP_DONE)
+		return 0;
+	if (r < 0)
+		return r;
+	if (r != CLI_END)
+		return paude_cli_bad_option(err, "connect", argv, CLI_COMMON_SHORT);
+	if (argc - optind > 1)
+		return paude_cli_usage_error(err, "connect", "too many arguments");
+	const char *name = optind < argc ? argv[optind] : NULL;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_(paude_session_release) struct paude_session s;
@@ -45,8 +62,12 @@ PAUDE_CMD(connect)
 		return r;
 	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
 		paude_cli_hint_empty_workspace(b, s.name);
+	if (paude_cli_lacks_provider(b, &s))
+		paude_info("Session '%s' has no model provider: Claude Code will ask you to log in "
+			   "(claude.ai or Console account; the login stays in the session)",
+			   s.name);
 	paude_cli_run_post_attach(b, &s);
-	if ((r = paude_cli_attach(b, s.name, err)) < 0)
+	if ((r = paude_cli_attach(b, s.name, &ao, err)) < 0)
 		return r;
 	paude_cli_after_detach(ctx, &s);
 	return 0;

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * paude create: make a new session (workspace volume, agent container and,
- * when filtering, its network and proxy) for the current directory, without
- * starting it. --dry-run prints the plan instead and changes nothing.
+ * when filtering, its network and proxy) for the current directory. Inside
+ * a git repository it then puts the current branch into the session as
+ * `paude remote add --push` does: the session is started for the push and
+ * stopped again, and if the push fails the whole session is removed (a
+ * session without its code is no use to the setup command). --no-push
+ * skips that. --dry-run prints the plan instead and changes nothing.
  */
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "cmd-remote.h"
 #include "paude/fs.h"
+#include "paude/git-remote.h"
+#include "paude/signal.h"
 #include "paude/log.h"
 #include "paude/podman.h"
 #include "paude/limits.h"
@@ -20,7 +27,16 @@ static const char usage[] =
     "usage: paude create [NAME] [options]\n"
     "\n"
     "Create a session for the current directory (NAME defaults to the directory's\n"
-    "name). The session is not started: run 'paude start NAME' next.\n"
+    "name). Inside a git repository, the current branch goes into the session as\n"
+    "'paude remote add --push NAME' does (remote paude-NAME is added here; the\n"
+    "session is started for the push and stopped again; if the push fails, the\n"
+    "session is removed again). Outside one, the workspace starts empty. Run\n"
+    "'paude start NAME' next: it runs the project's setup commands on the code.\n"
+    "\n"
+    "The model provider comes from this environment: ANTHROPIC_API_KEY, or Vertex\n"
+    "AI (CLAUDE_CODE_USE_VERTEX=1, ANTHROPIC_VERTEX_PROJECT_ID and gcloud ADC),\n"
+    "held by the session's gateway; without either, Claude Code's own claude.ai\n"
+    "login, and the default network then allows Anthropic's hosts (anthropic).\n"
     "\n"
     "A project may bring its own environment: .devcontainer/devcontainer.json,\n"
     ".devcontainer.json, .devcontainer/NAME/devcontainer.json or, without any of\n"
@@ -31,14 +47,17 @@ static const char usage[] =
     "  --yolo                  let Claude Code act without permission prompts\n"
     "                          (passes --dangerously-skip-permissions)\n"
     "  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
-    "                          (default, vertexai, pypi, all), a host (example.com)\n"
+    "                          (default, vertexai, pypi, anthropic, all), a host\n"
+    "                          (example.com)\n"
     "                          or a domain and its subdomains (.example.com).\n"
     "                          Custom values replace the default list unless\n"
     "                          'default' is given too; 'all' disables filtering.\n"
     "                          vertexai: REGION-aiplatform.googleapis.com,\n"
     "                          aiplatform, oauth2, sts, iamcredentials\n"
     "                          .googleapis.com; pypi: pypi.org,\n"
-    "                          files.pythonhosted.org. Wider forms (.googleapis.com,\n"
+    "                          files.pythonhosted.org; anthropic: api.anthropic.com,\n"
+    "                          claude.ai, console.anthropic.com,\n"
+    "                          platform.claude.com. Wider forms (.googleapis.com,\n"
     "                          .google.com) only when given explicitly.\n"
     "  -a, --args ARGS         arguments for Claude Code, quoted as in a shell;\n"
     "                          repeatable: -a '-p \"explain this code\"'\n"
@@ -46,6 +65,8 @@ static const char usage[] =
     "                          instead of keeping the code in the session's volume\n"
     "                          (the agent then changes your files directly; venv\n"
     "                          directories are hidden behind empty ones; podman only)\n"
+    "  --no-push               leave the workspace empty even in a git repository\n"
+    "                          (push later with: paude remote add --push NAME)\n"
     "  --rebuild               rebuild the session image even if it is cached\n"
     "                          (after changing the configuration's Dockerfile base\n"
     "                          or to get a newer Claude Code)\n"
@@ -102,6 +123,7 @@ enum {
 	OPT_CPUS,
 	OPT_DISK,
 	OPT_CONFIG,
+	OPT_NO_PUSH,
 };
 
 static const struct option opts[] = {
@@ -119,11 +141,13 @@ static const struct option opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "no-push", no_argument, NULL, OPT_NO_PUSH },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void
-print_plan(const struct paude_session_spec *spec, const struct paude_setup *setup)
+print_plan(const struct paude_session_spec *spec, const struct paude_setup *setup,
+	   const char *branch)
 {
 	const struct paude_session *m = &spec->meta;
 	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
@@ -138,6 +162,12 @@ print_plan(const struct paude_session_spec *spec, const struct paude_setup *setu
 		   : "copied into the session volume with git; never mounted");
 	for (size_t i = 0; i < m->venv_shadows.nr; i++)
 		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
+	if (branch)
+		printf("Code:       branch '%s' pushed into the session at create (remote "
+		       "paude-%s)\n",
+		       branch, m->name);
+	else if (m->workspace_mode != PAUDE_WORKSPACE_MOUNT)
+		printf("Code:       none (not in a git repository, or --no-push)\n");
 	printf("Agent:      %s\n", b.buf);
 	_cleanup_free_ char *net = paude_setup_describe_network(m);
 	printf("Network:    %s\n", net);
@@ -279,15 +309,107 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
 	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec->meta);
 	paude_info("  limits: %s", limits);
-	paude_setup_report_gateway(spec->gateway);
+	paude_setup_report_gateway(spec->gateway, &spec->meta);
+	paude_info("  code: none yet; after 'paude start -d %s', push it from your repository "
+		   "with: paude remote add --push %s",
+		   name, name);
 	paude_info("Start it with: paude start %s", name);
 	return 0;
+}
+
+/*
+ * The branch to put into the new session: the current one of the git
+ * repository the workspace is in; NULL with a mounted workspace, with
+ * --no-push, or outside a repository (hint_code says how code gets in).
+ * A detached HEAD or a branch without commits cannot be pushed: said now,
+ * before anything is made.
+ */
+static int
+plan_code(const struct paude_session *m, bool no_push, char **branch, struct paude_error **err)
+{
+	*branch = NULL;
+	if (m->workspace_mode == PAUDE_WORKSPACE_MOUNT || no_push)
+		return 0;
+	_cleanup_error_ struct paude_error *e = NULL;
+	int r = paude_repo_current_branch(m->workspace, branch, &e);
+	if (r == PAUDE_ENOTFOUND)
+		return 0;
+	if (r < 0) {
+		*err = TAKE_PTR(e);
+		return paude_error_wrap(err,
+					"cannot put this repository's code into the session "
+					"(create it with --no-push to leave the workspace empty)");
+	}
+	bool yes = false;
+	if ((r = paude_repo_branch_has_commits(m->workspace, *branch, &yes, err)) < 0)
+		return r;
+	if (!yes)
+		return paude_error_set(err, PAUDE_ESTATE, 0,
+				       "branch '%s' has no commits yet, so there is no code to put "
+				       "into the session (commit first, or create it with "
+				       "--no-push and push later with: paude remote add --push %s)",
+				       *branch, m->name);
+	return 0;
+}
+
+/*
+ * Put branch into the new session m as `paude remote add --push` does,
+ * starting the session for it and stopping it again. On failure the
+ * session and the remote go again: nothing half-made stays.
+ */
+static int
+push_code(struct paude_backend *b, const struct paude_session *m, const char *branch,
+	  struct paude_error **err)
+{
+	paude_info("Putting branch '%s' into session '%s' (started for the push)...", branch,
+		   m->name);
+	bool added = false;
+	int r = paude_backend_start(b, m->name, err);
+	if (r == 0)
+		r = paude_cmd_remote_setup(b, m, m->workspace, branch, true, &added, err);
+	if (r == 0)
+		r = paude_signal_check(err);
+	if (r == 0 && (r = paude_backend_stop(b, m->name, err)) == 0)
+		return 0;
+	if (added)
+		(void)paude_remote_remove(m->workspace, m->name, NULL);
+	(void)paude_index_remote_forget(m->name, NULL);
+	_cleanup_error_ struct paude_error *rerr = NULL;
+	if (paude_backend_remove(b, m->name, &rerr) < 0)
+		return paude_error_wrap(err,
+					"cannot put branch '%s' into session '%s', and cannot "
+					"remove the session again (%s; remove it with: paude "
+					"delete %s --confirm --force)",
+					branch, m->name, rerr->msg, m->name);
+	return paude_error_wrap(err,
+				"cannot put branch '%s' into session '%s', so the session was "
+				"removed again (create it with --no-push to skip the push)",
+				branch, m->name);
+}
+
+/* How code gets into a session created with an empty workspace. */
+static void
+hint_code(const struct paude_session *m, bool no_push)
+{
+	if (m->workspace_mode == PAUDE_WORKSPACE_MOUNT)
+		return;
+	if (no_push)
+		paude_info("  code: none (--no-push); from your repository, push it with: paude "
+			   "remote add --push %s (after: paude start -d %s)",
+			   m->name, m->name);
+	else
+		paude_info("  code: none, as %s is not in a git repository; the agent starts "
+			   "in an empty workspace. To bring code in: make it a repository (git "
+			   "init, git add, git commit) and run: paude start -d %s && paude remote "
+			   "add --push %s; or create the session with --mount-workspace to work "
+			   "on this directory itself",
+			   m->workspace, m->name, m->name);
 }
 
 PAUDE_CMD(create)
 {
 	struct paude_kube_create_opts ko = { 0 };
-	bool help = false, dry_run = false, rebuild = false;
+	bool help = false, dry_run = false, rebuild = false, no_push = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
 	paude_session_init(&spec.meta);
@@ -341,6 +463,9 @@ PAUDE_CMD(create)
 		case OPT_CONFIG:
 			setup.config_choice = optarg;
 			break;
+		case OPT_NO_PUSH:
+			no_push = true;
+			break;
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
@@ -370,6 +495,7 @@ PAUDE_CMD(create)
 		spec.meta.name = paude_session_name_from_dir(spec.meta.workspace);
 	if ((r = paude_session_name_validate(spec.meta.name, err)) < 0)
 		return r;
+	paude_setup_network_follow_provider(&spec.meta, paude_setup_provider_from_env());
 	if ((r = paude_setup_network(&spec.meta, err)) < 0)
 		return r;
 	setup.memory_given = spec.meta.memory != 0;
@@ -379,6 +505,8 @@ PAUDE_CMD(create)
 	spec.meta.created = paude_now_rfc3339();
 	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
 		return r;
+	/* The pane names the session in the commands it suggests (paude-session). */
+	paude_strvec_pushf(&spec.env, "PAUDE_SESSION_NAME=%s", spec.meta.name);
 	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
 		/* On a cluster the volume's size is its claim. */
 		if (spec.meta.disk && ko.pvc_size)
@@ -411,13 +539,15 @@ PAUDE_CMD(create)
 		return r;
 
 	if (dry_run) {
-		if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) <
+		_cleanup_free_ char *plan_branch = NULL;
+		if ((r = plan_code(&spec.meta, no_push, &plan_branch, err)) < 0 ||
+		    (r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) <
 			0 ||
 		    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 			return r;
 		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
 		spec.proxy_image = setup.proxy_image_ref;
-		print_plan(&spec, &setup);
+		print_plan(&spec, &setup, plan_branch);
 		return 0;
 	}
 
@@ -441,6 +571,11 @@ PAUDE_CMD(create)
 				       "session '%s' already exists on a cluster (see: paude list)",
 				       spec.meta.name);
 
+	/* What goes in, and whether it can, before anything is built or made. */
+	_cleanup_free_ char *branch = NULL;
+	if ((r = plan_code(&spec.meta, no_push, &branch, err)) < 0)
+		return r;
+
 	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0 ||
 	    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
 		return r;
@@ -448,6 +583,8 @@ PAUDE_CMD(create)
 	spec.proxy_image = setup.proxy_image_ref;
 	paude_setup_warn_network(&spec.meta);
 	if ((r = paude_backend_create(b, &spec, err)) < 0)
+		return r;
+	if (branch && (r = push_code(b, &spec.meta, branch, err)) < 0)
 		return r;
 
 	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
@@ -457,7 +594,9 @@ PAUDE_CMD(create)
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
 	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec.meta);
 	paude_info("  limits: %s", limits);
-	paude_setup_report_gateway(spec.gateway);
+	paude_setup_report_gateway(spec.gateway, &spec.meta);
+	if (!branch)
+		hint_code(&spec.meta, no_push);
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;
 }

@@ -118,6 +118,46 @@ session_address(const struct paude_session *s, struct paude_address *out, struct
 	return paude_address_parse(out, s->name, err);
 }
 
+int
+paude_cmd_remote_setup(struct paude_backend *b, const struct paude_session *s, const char *repo_dir,
+		       const char *branch, bool push, bool *added, struct paude_error **err)
+{
+	*added = false;
+	_cleanup_address_ struct paude_address addr = PAUDE_ADDRESS_INIT;
+	int r = session_address(s, &addr, err);
+	if (r < 0)
+		return r;
+	if ((r = paude_workspace_init(b, s->name, branch, err)) < 0)
+		return r;
+	/* Whether the remote is ours to take away again if what follows fails. */
+	_cleanup_(paude_remote_list_release) struct paude_remote_list before = { 0 };
+	if ((r = paude_remote_list(repo_dir, &before, err)) < 0)
+		return r;
+	_cleanup_buf_ struct paude_buf rname = PAUDE_BUF_INIT;
+	paude_remote_name(&rname, s->name);
+	bool existed = false;
+	for (size_t i = 0; i < before.nr; i++)
+		existed |= !strcmp(before.v[i].remote, rname.buf);
+	if ((r = paude_remote_add(repo_dir, &addr, err)) < 0)
+		return r;
+	*added = !existed;
+	/* Remembered, so that `paude delete` removes this remote too. */
+	_cleanup_free_ char *here = realpath(repo_dir, NULL);
+	_cleanup_error_ struct paude_error *ierr = NULL;
+	if (here && paude_index_remote_record(s->name, here, &ierr) < 0)
+		paude_warn("%s", ierr->msg);
+	_cleanup_buf_ struct paude_buf url = PAUDE_BUF_INIT;
+	paude_address_format(&addr, &url);
+	paude_info("Remote 'paude-%s' -> paude::%s is ready (workspace branch '%s').", s->name,
+		   url.buf, branch);
+	if (!push)
+		return 0;
+	if ((r = paude_remote_push(repo_dir, b, s->name, branch, err)) < 0)
+		return r;
+	paude_info("Pushed '%s' to session '%s'.", branch, s->name);
+	return 0;
+}
+
 static int
 remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
@@ -141,32 +181,12 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		    err, PAUDE_ESTATE, 0,
 		    "session '%s' is not running (start it with: paude start -d %s)", s.name,
 		    s.name);
-	_cleanup_address_ struct paude_address addr = PAUDE_ADDRESS_INIT;
-	if ((r = session_address(&s, &addr, err)) < 0)
+	bool added = false;
+	if ((r = paude_cmd_remote_setup(b, &s, ".", branch, push, &added, err)) < 0)
 		return r;
-
-	if ((r = paude_workspace_init(b, s.name, branch, err)) < 0)
+	/* The code has arrived: the lifecycle commands that waited for it. */
+	if (push && (r = paude_cli_run_setup(b, &s, err)) < 0)
 		return r;
-	if ((r = paude_remote_add(".", &addr, err)) < 0)
-		return r;
-	/* Remembered, so that `paude delete` removes this remote too. */
-	_cleanup_free_ char *here = realpath(".", NULL);
-	_cleanup_error_ struct paude_error *ierr = NULL;
-	if (here && paude_index_remote_record(s.name, here, &ierr) < 0)
-		paude_warn("%s", ierr->msg);
-	_cleanup_buf_ struct paude_buf url = PAUDE_BUF_INIT;
-	paude_address_format(&addr, &url);
-	paude_info("Remote 'paude-%s' -> paude::%s is ready (workspace branch '%s').", s.name,
-		   url.buf, branch);
-
-	if (push) {
-		if ((r = paude_remote_push(".", b, s.name, branch, err)) < 0)
-			return r;
-		paude_info("Pushed '%s' to session '%s'.", branch, s.name);
-		/* The code has arrived: the lifecycle commands that waited for it. */
-		if ((r = paude_cli_run_setup(b, &s, err)) < 0)
-			return r;
-	}
 	paude_info("Send more with:   git push paude-%s %s\n"
 		   "Get the agent's work with: git pull paude-%s %s",
 		   s.name, branch, s.name, branch);

@@ -14,13 +14,15 @@
 #include "paude/fs.h"
 #include "paude/log.h"
 #include "paude/run.h"
+#include "session-setup.h"
 
 static const char usage[] =
     "usage: paude start [NAME] [options]\n"
     "\n"
     "Start a session and connect to Claude Code inside it. Without NAME: the\n"
-    "session of the current directory, or the only one. Detach with Ctrl-b d;\n"
-    "the agent keeps running. Reconnect with 'paude connect'.\n"
+    "session of the current directory, or the only one. Detach with Ctrl-b d\n"
+    "(inside another tmux: Ctrl-b Ctrl-b d, or --detach-keys); the agent keeps\n"
+    "running. Reconnect with 'paude connect'.\n"
     "\n"
     "Once the code is in the workspace, start runs the project's lifecycle\n"
     "commands in it, with their output shown (devcontainer.json onCreateCommand,\n"
@@ -31,14 +33,16 @@ static const char usage[] =
     "Options:\n"
     "  -d, --detach     start the session and the agent, but do not attach\n"
     "  --forward-ports  forward the configuration's forwardPorts to this host's\n"
-    "                   loopback in the background (see paude port-forward)\n" CLI_COMMON_HELP;
+    "                   loopback in the background (see paude port-forward)\n" CLI_DETACH_KEYS_HELP
+	CLI_COMMON_HELP;
 
-enum { OPT_FORWARD_PORTS = CLI_OPT_FIRST_PRIVATE };
+enum { OPT_FORWARD_PORTS = CLI_OPT_FIRST_PRIVATE, OPT_DETACH_KEYS };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "detach", no_argument, NULL, 'd' },
 	{ "forward-ports", no_argument, NULL, OPT_FORWARD_PORTS },
+	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -107,6 +111,7 @@ forward_ports(struct paude_runner *runner, const struct paude_session *s, bool f
 PAUDE_CMD(start)
 {
 	bool help = false, detach = false, forward = false;
+	struct paude_cli_attach_opts ao = { 0 };
 	int opt, r;
 	paude_cli_getopt_reset();
 	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT "d", opts)) != -1) {
@@ -121,7 +126,11 @@ PAUDE_CMD(start)
 			detach = true;
 		else if (opt == OPT_FORWARD_PORTS)
 			forward = true;
-		else
+		else if (opt == OPT_DETACH_KEYS) {
+			if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
+				return r;
+			ao.keys_spec = optarg;
+		} else
 			return paude_cli_bad_option(err, "start", argv, CLI_COMMON_SHORT "d");
 	}
 	if (argc - optind > 1)
@@ -154,13 +163,24 @@ PAUDE_CMD(start)
 		paude_cli_hint_empty_workspace(b, s.name);
 	if ((r = forward_ports(ctx->runner, &s, forward, err)) < 0)
 		return r;
+	/* Said before attaching, where it stays on the screen: attaching would
+	 * only show Claude Code asking for a login. */
+	if (paude_cli_lacks_provider(b, &s)) {
+		_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
+		paude_setup_no_provider_help(&what, s.name);
+		paude_warn("%s", what.buf);
+		paude_info("Session '%s' is running, not attached. To log in inside it: paude "
+			   "connect %s",
+			   s.name, s.name);
+		return 0;
+	}
 	if (detach || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		paude_info("Session '%s' is running. Connect with: paude connect %s", s.name,
 			   s.name);
 		return 0;
 	}
 	paude_cli_run_post_attach(b, &s);
-	if ((r = paude_cli_attach(b, s.name, err)) < 0)
+	if ((r = paude_cli_attach(b, s.name, &ao, err)) < 0)
 		return r;
 	paude_cli_after_detach(ctx, &s);
 	return 0;

@@ -363,10 +363,10 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 
 /* Names paude itself sets in the agent container: a project may not change them. */
 static const char *const reserved_env[] = {
-	"HTTP_PROXY",     "HTTPS_PROXY",        "NO_PROXY",
-	"http_proxy",     "https_proxy",        "no_proxy",
-	"HOME",           "SSL_CERT_FILE",      "NODE_EXTRA_CA_CERTS",
-	"GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+	"PAUDE_SESSION_NAME", "HTTP_PROXY",          "HTTPS_PROXY",    "NO_PROXY",
+	"http_proxy",         "https_proxy",         "no_proxy",       "HOME",
+	"SSL_CERT_FILE",      "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "REQUESTS_CA_BUNDLE",
+	"CURL_CA_BUNDLE",
 };
 
 static bool
@@ -611,34 +611,116 @@ paude_setup_network(struct paude_session *m, struct paude_error **err)
 	return paude_private_dst_parse(&m->allow_private_dst, priv, err);
 }
 
+const char *
+paude_setup_provider_from_env(void)
+{
+	if (env_true("CLAUDE_CODE_USE_VERTEX"))
+		return "vertex";
+	if (env_nonempty("ANTHROPIC_API_KEY"))
+		return "anthropic";
+	return "none";
+}
+
+char *
+paude_setup_login_path(void)
+{
+	return paude_path_join(paude_home_dir(), ".claude/.credentials.json");
+}
+
+bool
+paude_setup_host_login(void)
+{
+	_cleanup_free_ char *login = paude_setup_login_path();
+	return paude_is_file(login);
+}
+
+/* Does one of the --allowed-domains values (comma lists) say "default"? */
+static bool
+asks_default(const struct paude_strvec *values)
+{
+	for (size_t i = 0; i < values->nr; i++)
+		for (const char *p = values->v[i]; *p;) {
+			size_t n = strcspn(p, ",");
+			size_t a = 0, z = n;
+			while (a < z && (p[a] == ' ' || p[a] == '\t'))
+				a++;
+			while (z > a && (p[z - 1] == ' ' || p[z - 1] == '\t'))
+				z--;
+			if (z - a == 7 && !strncasecmp(p + a, "default", 7))
+				return true;
+			p += n + (p[n] == ',');
+		}
+	return false;
+}
+
 void
-paude_setup_report_gateway(const struct paude_gateway *g)
+paude_setup_network_follow_provider(struct paude_session *m, const char *provider)
+{
+	if (strcmp(provider, "none") != 0)
+		return;
+	if (m->allowed_domains.nr == 0)
+		paude_strvec_push(&m->allowed_domains, "default");
+	else if (!asks_default(&m->allowed_domains))
+		return;
+	paude_strvec_push(&m->allowed_domains, "anthropic");
+}
+
+void
+paude_setup_no_provider_help(struct paude_buf *out, const char *name)
+{
+	paude_buf_addf(
+	    out, NULL,
+	    "session '%s' has no model provider: no Anthropic API key (ANTHROPIC_API_KEY), no "
+	    "Vertex AI (CLAUDE_CODE_USE_VERTEX) and no claude.ai login "
+	    "(~/.claude/.credentials.json) "
+	    "were found, so Claude Code cannot answer until you log in. Either:\n"
+	    "  log in with a claude.ai or Console account: run 'claude' on this host and log in\n"
+	    "    (/login), then: paude start %s   (or log in inside the session: paude connect "
+	    "%s)\n"
+	    "  use an Anthropic API key:  export ANTHROPIC_API_KEY=YOUR-KEY\n"
+	    "  use Vertex AI:  gcloud auth application-default login\n"
+	    "    export CLAUDE_CODE_USE_VERTEX=1 ANTHROPIC_VERTEX_PROJECT_ID=YOUR-PROJECT "
+	    "CLOUD_ML_REGION=us-east5\n"
+	    "  (a session takes its API key or Vertex AI at create: after setting one, create "
+	    "it again: paude delete %s --confirm && paude create %s)",
+	    name, name, name, name, name);
+}
+
+void
+paude_setup_report_gateway(const struct paude_gateway *g, const struct paude_session *m)
 {
 	if (!g || !g->provider)
 		return;
-	if (!strcmp(g->provider, "vertex"))
+	if (!strcmp(g->provider, "vertex")) {
 		paude_info("  model: Vertex AI (project %s, %s) through the session's gateway; the "
 			   "credentials stay outside the agent",
 			   g->project, g->regions);
-	else if (!strcmp(g->provider, "anthropic"))
+		return;
+	}
+	if (!strcmp(g->provider, "anthropic")) {
 		paude_info(
 		    "  model: the Anthropic API through the session's gateway; the key stays "
 		    "outside the agent");
-	else {
-		_cleanup_free_ char *login =
-		    paude_path_join(paude_home_dir(), ".claude/.credentials.json");
-		if (paude_is_file(login))
-			paude_info("  model: no Vertex AI (CLAUDE_CODE_USE_VERTEX) or Anthropic "
-				   "API key (ANTHROPIC_API_KEY) here, so Claude Code uses your "
-				   "claude.ai login: start copies %s into the session, where the "
-				   "agent can read its token",
-				   login);
-		else
-			paude_info(
-			    "  model: no Vertex AI (CLAUDE_CODE_USE_VERTEX), Anthropic API "
-			    "key (ANTHROPIC_API_KEY) or claude.ai login here; Claude Code will "
-			    "ask you to log in");
+		return;
 	}
+	bool reach = paude_strvec_find(&m->allowed_domains, "anthropic") >= 0 ||
+		     paude_strvec_find(&m->allowed_domains, "all") >= 0;
+	_cleanup_free_ char *login = paude_setup_login_path();
+	if (paude_is_file(login)) {
+		paude_info("  model: no Vertex AI (CLAUDE_CODE_USE_VERTEX) or Anthropic API key "
+			   "(ANTHROPIC_API_KEY) here, so Claude Code uses your claude.ai login: "
+			   "start copies %s into the session, where the agent can read its token%s",
+			   login,
+			   reach ? "; the network allows Claude Code's own hosts (anthropic)" : "");
+	} else {
+		_cleanup_buf_ struct paude_buf help = PAUDE_BUF_INIT;
+		paude_setup_no_provider_help(&help, m->name);
+		paude_warn("%s", help.buf);
+	}
+	if (!reach)
+		paude_warn("the network policy does not allow api.anthropic.com, which Claude "
+			   "Code needs without a model provider: create the session with "
+			   "--allowed-domains anthropic too");
 }
 
 char *

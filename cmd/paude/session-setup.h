@@ -74,8 +74,29 @@ char *paude_setup_adc_path(void);
 /* Read it into out (whose cap should be PAUDE_SETUP_ADC_MAX). */
 #define PAUDE_SETUP_ADC_MAX ((size_t)64 * 1024)
 int paude_setup_read_adc(const char *path, struct paude_buf *out, struct paude_error **err);
-/* Say which model provider the session's gateway serves (after create). */
-void paude_setup_report_gateway(const struct paude_gateway *g);
+/*
+ * Say which model provider the session's gateway serves (after create);
+ * without one, what the user can do (a warning when there is no claude.ai
+ * login either), and a warning when m's policy keeps Claude Code from its
+ * own hosts.
+ */
+void paude_setup_report_gateway(const struct paude_gateway *g, const struct paude_session *m);
+/* The provider the host's environment names, as paude_setup_gateway picks
+ * it: "vertex", "anthropic" or "none". */
+const char *paude_setup_provider_from_env(void);
+/* Where Claude Code keeps a claude.ai login on this host (caller frees),
+ * and whether there is one. */
+char *paude_setup_login_path(void);
+bool paude_setup_host_login(void);
+/*
+ * The network follows the provider: without one (provider "none"), Claude
+ * Code talks to Anthropic itself, so a default policy (no --allowed-domains,
+ * or one that says "default") gets the anthropic alias too. Call before
+ * paude_setup_network.
+ */
+void paude_setup_network_follow_provider(struct paude_session *m, const char *provider);
+/* What to run when session name has no usable model provider (lines). */
+void paude_setup_no_provider_help(struct paude_buf *out, const char *name);
 /* Validate and normalise m->allowed_domains. */
 int paude_setup_network(struct paude_session *m, struct paude_error **err);
 /* The network policy in words. Caller frees. */

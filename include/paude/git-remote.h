@@ -58,6 +58,10 @@ int paude_remote_remove(const char *repo_dir, const char *session, struct paude_
  */
 int paude_repo_current_branch(const char *repo_dir, char **out, struct paude_error **err);
 
+/* Whether refs/heads/BRANCH exists (false: an unborn branch, no commit yet). */
+int paude_repo_branch_has_commits(const char *repo_dir, const char *branch, bool *yes,
+				  struct paude_error **err);
+
 /*
  * Push refs/heads/BRANCH to the same branch in session SESSION's workspace
  * through remote paude-SESSION: checks (the remote, the branch, the session

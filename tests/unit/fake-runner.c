@@ -28,8 +28,14 @@ match(struct fake_runner *f, const struct paude_child *c)
 		size_t k = 0;
 		while (p[k] && k < c->args.nr && !strcmp(p[k], c->args.v[k]))
 			k++;
-		if (!p[k])
-			return &f->replies[i];
+		if (p[k])
+			continue;
+		if (f->replies[i].times && i < ARRAY_SIZE(f->used)) {
+			if (f->used[i] >= f->replies[i].times)
+				continue;
+			f->used[i]++;
+		}
+		return &f->replies[i];
 	}
 	return NULL;
 }

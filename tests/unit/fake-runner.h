@@ -2,7 +2,8 @@
 /*
  * A scripted stand-in for the process runner: it records the argv of every
  * child "run" and answers from a list of replies matched by argv prefix
- * (the first reply whose prefix matches wins). Nothing is executed.
+ * (the first reply whose prefix matches and has answers left wins).
+ * Nothing is executed.
  * Unmatched commands succeed with empty output.
  *
  * Replies of any size are served from memfds. What a caller writes to a
@@ -23,6 +24,8 @@ struct fake_reply {
 	int start_errno; /* if non-zero, start fails as if exec failed (e.g. ENOENT) */
 	int raise_signal; /* if non-zero, raise() it in our process when the child starts
 			   * (a Ctrl-C arriving while this command runs) */
+	unsigned times; /* if non-zero, answers this many calls only; later
+			 * ones go to the next matching reply */
 };
 
 struct fake_runner {
@@ -35,6 +38,7 @@ struct fake_runner {
 	const struct fake_reply *replies;
 	size_t n_replies;
 	size_t exec_count; /* calls that went through ->exec */
+	unsigned used[64]; /* calls each reply answered (for `times`) */
 };
 
 void fake_runner_init(struct fake_runner *f, const struct fake_reply *replies, size_t n);

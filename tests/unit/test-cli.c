@@ -14,12 +14,15 @@
 #include "scratch.h"
 
 static char tmpdir[] = "/tmp/paude-test-cli.XXXXXX";
+static char oldcwd[4096];
 
+/* In a directory of its own, outside any git repository (create would
+ * push the branch of one). */
 static int
 setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (!mkdtemp(tmpdir) || !getcwd(oldcwd, sizeof(oldcwd)) || chdir(tmpdir) < 0)
 		return -1;
 	cli_harness_env(tmpdir);
 	return 0;
@@ -29,6 +32,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (chdir(oldcwd) < 0)
+		return -1;
 	scratch_remove(tmpdir);
 	return 0;
 }
@@ -142,8 +147,10 @@ test_create_rejects_bad_input_without_running_anything(void **state)
 			 PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "unterminated double quote"));
 	paude_error_clear(&err);
-	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--bogus", NULL), PAUDE_EUSAGE);
-	assert_string_equal(err->msg, "unknown option '--bogus' (try 'paude create --help')");
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--frobnicate-everything", NULL),
+			 PAUDE_EUSAGE);
+	assert_string_equal(err->msg,
+			    "unknown option '--frobnicate-everything' (try 'paude create --help')");
 	paude_error_clear(&err);
 	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "y", NULL), PAUDE_EUSAGE);
 	paude_error_clear(&err);

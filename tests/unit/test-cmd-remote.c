@@ -188,6 +188,105 @@ test_remote_remove_defaults_to_the_only_paude_remote(void **state)
 	fake_runner_release(&f);
 }
 
+/* create inside the repository: the replies of a podman with no session
+ * yet, then (after create) one that runs it, and git's push. */
+#define PUSH_OK "To paude::proj\n*\trefs/heads/trunk:refs/heads/trunk\t[new branch]\nDone\n"
+#define CREATE_REPLIES(push_status)                                                                \
+	{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]", .times = 1 },                          \
+	    { .prefix = FAKE_ARGV("podman", "ps"), .out = PS_RUNNING },                            \
+	    { .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },                 \
+	    { .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },                    \
+	    { .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },                       \
+	    { .prefix = PROBE, .status = 128 },                                                    \
+	{                                                                                          \
+		.prefix = FAKE_ARGV("git", "-C"), .out = PUSH_OK, .status = (push_status)          \
+	}
+
+static void
+test_create_in_a_repository_pushes_the_branch_then_stops(void **state)
+{
+	(void)state;
+	cli_harness_env(tmpdir);
+	const struct fake_reply replies[] = { CREATE_REPLIES(0) };
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "create", "proj", NULL), 0);
+	assert_null(err);
+	long made = fake_runner_find(&f, "podman create --pull=never");
+	long start = fake_runner_find(&f, "podman start paude-proj");
+	long init = fake_runner_find(&f, "podman exec paude-proj git init -q -b trunk -- "
+					 "/pvc/workspace");
+	long push = fake_runner_find(&f, "git -C ");
+	long stop = fake_runner_find(&f, "podman stop");
+	assert_true(made >= 0 && start > made && init > start && push > init && stop > push);
+	assert_non_null(
+	    strstr(fake_runner_call(&f, (size_t)push),
+		   " push --porcelain -- paude-proj refs/heads/trunk:refs/heads/trunk"));
+	/* Nothing removed, and the remote stays for git pull. */
+	assert_int_equal(fake_runner_find(&f, "podman rm"), -1);
+	char *url = git_config("remote.paude-proj.url");
+	assert_string_equal(url, "paude::proj");
+	free(url);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_whose_push_fails_leaves_nothing(void **state)
+{
+	(void)state;
+	cli_harness_env(tmpdir);
+	const struct fake_reply replies[] = { CREATE_REPLIES(1) };
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_true(cli_harness_run(&f, &err, "create", "proj", NULL) < 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "cannot put branch 'trunk' into session 'proj', so the "
+					 "session was removed again"));
+	paude_error_free(err);
+	long push = fake_runner_find(&f, "git -C ");
+	long rm = fake_runner_find(&f, "podman rm --force --ignore --time 10 paude-proj");
+	assert_true(push >= 0 && rm > push);
+	/* (the fake podman says the volume is gone already: nothing more to remove) */
+	bool vol_checked = false;
+	for (size_t i = (size_t)rm; i < f.calls.nr; i++)
+		vol_checked |=
+		    !strcmp(fake_runner_call(&f, i), "podman volume exists paude-proj-workspace");
+	assert_true(vol_checked);
+	char *url = git_config("remote.paude-proj.url");
+	assert_string_equal(url, "");
+	free(url);
+	fake_runner_release(&f);
+}
+
+static void
+test_create_no_push_and_unborn_branch(void **state)
+{
+	(void)state;
+	cli_harness_env(tmpdir);
+	const struct fake_reply replies[] = { CREATE_REPLIES(0) };
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(cli_harness_run(&f, NULL, "create", "proj", "--no-push", NULL), 0);
+	assert_true(fake_runner_find(&f, "podman create --pull=never") >= 0);
+	assert_int_equal(fake_runner_find(&f, "podman start"), -1);
+	assert_int_equal(fake_runner_find(&f, "git -C "), -1);
+	fake_runner_release(&f);
+
+	/* A branch without a commit: said before anything runs. */
+	git(FAKE_ARGV("checkout", "-q", "--orphan", "fresh"));
+	struct fake_runner g;
+	fake_runner_init(&g, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&g, &err, "create", "proj", NULL), PAUDE_ESTATE);
+	assert_non_null(strstr(err->msg, "branch 'fresh' has no commits yet"));
+	assert_non_null(strstr(err->msg, "--no-push"));
+	paude_error_free(err);
+	assert_int_equal(fake_runner_find(&g, "podman create"), -1);
+	fake_runner_release(&g);
+}
+
 int
 main(void)
 {
@@ -202,6 +301,12 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_remote_remove_defaults_to_the_only_paude_remote, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_create_in_a_repository_pushes_the_branch_then_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_whose_push_fails_leaves_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_create_no_push_and_unborn_branch, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("cmd-remote", tests, NULL, NULL);
 }
