@@ -28,7 +28,7 @@ state_of() { paude list | awk -v n="$name" '$1 == n { sub(/^[^ ]+ +[^ ]+ +/, "")
 
 test_expect_success 'a running agent: list and status say running' '
 	cd "$TRASH/ws" &&
-	paude create "$name" >/dev/null 2>&1 &&
+	paude create "$name" --no-push >/dev/null 2>&1 &&
 	in_terminal s "paude start $name" &&
 	test_wait_for 60 agent_running &&
 	test_wait_for 30 test -n "$(claude_pid)" &&

@@ -23,7 +23,7 @@ commit_in_session() {
 
 test_expect_success 'delete refuses while the session holds commits the repository lacks' '
 	cd "$TRASH/ws" &&
-	paude create "$name" >/dev/null 2>&1 &&
+	paude create "$name" --no-push >/dev/null 2>&1 &&
 	paude start -d "$name" >/dev/null 2>&1 &&
 	paude remote add --push "$name" >/dev/null 2>&1 &&
 	commit_in_session two &&
@@ -55,7 +55,7 @@ test_expect_success '--force deletes anyway' '
 
 test_expect_success 'a session whose container was removed by hand is deleted by name' '
 	cd "$TRASH/ws" &&
-	paude create "$gone" >/dev/null 2>&1 &&
+	paude create "$gone" --no-push >/dev/null 2>&1 &&
 	test_podman_rm "paude-$gone" &&
 	test_must_fail paude delete "$gone" 2>err &&
 	test_grep "no container, but its workspace volume, proxy or network is left" err &&

@@ -35,7 +35,7 @@ test_expect_success 'no ext:: permission is configured anywhere' '
 
 test_expect_success 'set-up: a running session' '
 	cd "$TRASH/repo" &&
-	paude create "$name" --allowed-domains tunnel-test.invalid 2>err &&
+	paude create "$name" --no-push --allowed-domains tunnel-test.invalid 2>err &&
 	paude start --detach "$name" </dev/null 2>err &&
 	test "$(podman inspect -f "{{.State.Running}}" "$ctr")" = true
 '

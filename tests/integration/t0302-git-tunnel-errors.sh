@@ -47,7 +47,7 @@ chmod +x "$TRASH/logbin/podman"
 
 test_expect_success 'set-up: a running session with our branch' '
 	cd "$TRASH/repo" &&
-	paude create "$name" --allowed-domains tunnel-test.invalid 2>err &&
+	paude create "$name" --no-push --allowed-domains tunnel-test.invalid 2>err &&
 	paude start --detach "$name" </dev/null 2>err &&
 	git remote add s "paude::$name" &&
 	session_git init -q -b main &&

@@ -24,7 +24,7 @@ git commit -q -m first
 
 test_expect_success 'set-up: a running session, two clones' '
 	cd "$TRASH/repo" &&
-	paude create "$name" --allowed-domains tunnel-test.invalid 2>err &&
+	paude create "$name" --no-push --allowed-domains tunnel-test.invalid 2>err &&
 	paude start --detach "$name" </dev/null 2>err &&
 	paude remote add --push "$name" 2>err &&
 	git clone -q "paude::$name" "$TRASH/a" &&

@@ -41,7 +41,7 @@ rootless=$(podman info --format '{{.Host.Security.Rootless}}')
 host_base() { podman exec "$1" cat /proc/self/uid_map | awk 'NR == 1 && $1 == 0 { print $2 }'; }
 
 test_expect_success 'create and start a session' '
-	paude create "$name" --allowed-domains allowed.test 2>err &&
+	paude create "$name" --no-push --allowed-domains allowed.test 2>err &&
 	paude start --detach "$name"
 '
 

@@ -44,7 +44,7 @@ git commit -q -m first
 
 test_expect_success 'set-up: a running session with the workspace pushed' '
 	cd "$TRASH/repo" &&
-	paude create "$name" --allowed-domains tunnel-test.invalid 2>err &&
+	paude create "$name" --no-push --allowed-domains tunnel-test.invalid 2>err &&
 	paude start --detach "$name" </dev/null 2>err &&
 	paude remote add --push "$name" 2>err &&
 	test_equal one "$(agent cat /pvc/workspace/a.txt)"

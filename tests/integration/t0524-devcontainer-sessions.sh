@@ -92,7 +92,7 @@ listeners() {
 }
 
 test_expect_success 'create: the lifecycle session' '
-	{ (cd "$ws" && lc create "$name") 2>err || { cat err; false; }; } &&
+	{ (cd "$ws" && lc create --no-push "$name") 2>err || { cat err; false; }; } &&
 	test_grep "Using configuration: $ws/.devcontainer.json" err &&
 	! grep -q "warning" err
 '

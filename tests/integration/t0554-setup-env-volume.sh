@@ -24,7 +24,7 @@ git -C "$ws" init -q -b main && git -C "$ws" add -A &&
 test_on_exit "paude delete $name --confirm; podman rm -f $ctr paude-proxy-$name; podman network rm -f paude-net-$name; podman volume rm -f $ctr-workspace"
 
 test_expect_success 'create stores the setup argv and the volume mode in the labels' '
-	(cd "$ws" && paude create "$name") 2>err &&
+	(cd "$ws" && paude create --no-push "$name") 2>err &&
 	test_grep "Using configuration: $ws/.devcontainer.json" err &&
 	! grep -q "Shadowing venv" err &&
 	paude list --json >json &&

@@ -42,7 +42,7 @@ test_expect_success 'doctor finds what rootless podman needs on this host' '
 
 start=$SECONDS
 test_expect_success 'create with no registry builds the base image without root (mmdebstrap), then the images' '
-	paude create "$first" --allowed-domains allowed.test 2>err &&
+	paude create "$first" --no-push --allowed-domains allowed.test 2>err &&
 	test_grep "The base image cannot be pulled" err &&
 	test_grep "with mmdebstrap in unshare mode (no root" err &&
 	podman image exists localhost/paude-base-os:bookworm &&
@@ -74,7 +74,7 @@ IP_ALLOWED=$(net_ip "$NET_SRV_ALLOWED")
 
 test_expect_success 'create and start -d a session on the test internet' '
 	cd "$TRASH/repo" &&
-	paude create "$name" --allowed-domains allowed.test 2>err &&
+	paude create "$name" --no-push --allowed-domains allowed.test 2>err &&
 	paude start -d "$name" </dev/null 2>err &&
 	test_equal true "$(podman inspect -f "{{.State.Running}}" "paude-$name")" &&
 	test_equal true "$(podman inspect -f "{{.State.Running}}" "paude-proxy-$name")"
