@@ -8,6 +8,12 @@
 # fails removes the whole session again.
 . "$(dirname "$0")/lib.sh"
 
+# A failing test shows what paude said.
+show_err() {
+	[ ! -f err ] || sed "s/^/err: /" err >&2
+	return 1
+}
+
 name=$(test_session_name code)
 nopush=$(test_session_name nopush)
 plain=$(test_session_name plain)
@@ -45,55 +51,65 @@ leftovers() {
 }
 
 test_expect_success 'create in a repository puts the current branch into the session' '
-	cd "$repo" &&
-	p create "$name" 2>err &&
-	test_grep "Putting branch .main. into session .$name." err &&
-	test_grep "Pushed .main. to session .$name." err &&
-	! grep -q "code: none" err &&
-	test_equal "paude::$name" "$(git config remote.paude-$name.url)" &&
-	test_equal false "$(podman inspect -f "{{.State.Running}}" "$ctr")"
+	{
+		cd "$repo" &&
+		p create "$name" 2>err &&
+		test_grep "Putting branch .main. into session .$name." err &&
+		test_grep "Pushed .main. to session .$name." err &&
+		! grep -q "code: none" err &&
+		test_equal "paude::$name" "$(git config remote.paude-$name.url)" &&
+		test_equal false "$(podman inspect -f "{{.State.Running}}" "$ctr")"
+	} || show_err
 '
 
 test_expect_success 'the first start finds the code, and the setup command runs on it' '
-	cd "$repo" &&
-	p start -d "$name" 2>err &&
-	test_grep "Running the setup command (once, in /pvc/workspace): test -f app.txt" err &&
-	test_grep "Setup command finished" err &&
-	! grep -q "wait.* for its code" err &&
-	test_equal "hello from the repository" "$(podman exec "$ctr" cat /pvc/setup-saw)" &&
-	test_equal "$(git rev-parse HEAD)" "$(podman exec "$ctr" git -C /pvc/workspace rev-parse HEAD)" &&
-	git pull -q "paude-$name" main
+	{
+		cd "$repo" &&
+		p start -d "$name" 2>err &&
+		test_grep "Running the setup command (once, in /pvc/workspace): test -f app.txt" err &&
+		test_grep "Setup command finished" err &&
+		! grep -q "wait.* for its code" err &&
+		test_equal "hello from the repository" "$(podman exec "$ctr" cat /pvc/setup-saw)" &&
+		test_equal "$(git rev-parse HEAD)" "$(podman exec "$ctr" git -C /pvc/workspace rev-parse HEAD)" &&
+		git pull -q "paude-$name" main
+	} || show_err
 '
 
 test_expect_success '--no-push leaves the workspace empty and says how to push' '
-	cd "$repo" &&
-	p create "$nopush" --no-push 2>err &&
-	test_grep "code: none (--no-push); from your repository, push it with: paude remote add --push $nopush" err &&
-	! grep -q "Putting branch" err &&
-	test -z "$(git config remote.paude-$nopush.url)" &&
-	p start -d "$nopush" 2>err &&
-	test_grep "The setup command of .$nopush. waits for its code" err &&
-	test -z "$(podman exec "paude-$nopush" ls -A /pvc/workspace)" &&
-	paude delete "$nopush" --confirm 2>/dev/null
+	{
+		cd "$repo" &&
+		p create "$nopush" --no-push 2>err &&
+		test_grep "code: none (--no-push); from your repository, push it with: paude remote add --push $nopush" err &&
+		! grep -q "Putting branch" err &&
+		test -z "$(git config remote.paude-$nopush.url)" &&
+		p start -d "$nopush" 2>err &&
+		test_grep "The setup command of .$nopush. waits for its code" err &&
+		test -z "$(podman exec "paude-$nopush" ls -A /pvc/workspace)" &&
+		paude delete "$nopush" --confirm 2>/dev/null
+	} || show_err
 '
 
 test_expect_success 'outside a repository create says how code gets in' '
-	cd "$TRASH/plain" &&
-	p create "$plain" 2>err &&
-	test_grep "code: none, as $TRASH/plain is not in a git repository" err &&
-	test_grep "paude remote add --push $plain" err &&
-	test_grep "mount-workspace" err &&
-	paude delete "$plain" --confirm 2>/dev/null
+	{
+		cd "$TRASH/plain" &&
+		p create "$plain" 2>err &&
+		test_grep "code: none, as $TRASH/plain is not in a git repository" err &&
+		test_grep "paude remote add --push $plain" err &&
+		test_grep "mount-workspace" err &&
+		paude delete "$plain" --confirm 2>/dev/null
+	} || show_err
 '
 
 test_expect_success 'a push that fails leaves nothing made, and the user remote untouched' '
-	cd "$repo" &&
-	git remote add "paude-$broken" https://example.invalid/mine.git &&
-	test_expect_code 1 p create "$broken" 2>err &&
-	test_grep "cannot put branch .main. into session .$broken., so the session was removed again" err &&
-	! leftovers "$broken" &&
-	test_equal https://example.invalid/mine.git "$(git config remote.paude-$broken.url)" &&
-	git remote remove "paude-$broken"
+	{
+		cd "$repo" &&
+		git remote add "paude-$broken" https://example.invalid/mine.git &&
+		test_expect_code 1 p create "$broken" 2>err &&
+		test_grep "cannot put branch .main. into session .$broken., so the session was removed again" err &&
+		! leftovers "$broken" &&
+		test_equal https://example.invalid/mine.git "$(git config remote.paude-$broken.url)" &&
+		git remote remove "paude-$broken"
+	} || show_err
 '
 
 test_done

@@ -6,6 +6,12 @@
 # connect take --detach-keys as podman does, watched by paude itself.
 . "$(dirname "$0")/lib.sh"
 
+# A failing test shows what paude said.
+show_err() {
+	[ ! -f err ] || sed "s/^/err: /" err >&2
+	return 1
+}
+
 name=$(test_session_name detach)
 ctr="paude-$name"
 mkdir -p "$TRASH/ws"
@@ -27,58 +33,70 @@ not_attached() { ! attached; }
 agent_running() { podman exec "$ctr" paude-session status >/dev/null 2>&1; }
 
 test_expect_success 'a session to attach to' '
-	paude create "$name" --allowed-domains allowed.test 2>err &&
-	paude start -d "$name" 2>err &&
-	test_wait_for 60 agent_running
+	{
+		paude create "$name" --allowed-domains allowed.test 2>err &&
+		paude start -d "$name" 2>err &&
+		test_wait_for 60 agent_running
+	} || show_err
 '
 
 test_expect_success 'bad --detach-keys: a clear error, nothing run' '
-	test_must_fail paude connect --detach-keys ctrl-1 "$name" 2>err &&
-	test_grep "invalid --detach-keys .ctrl-1.: .ctrl-1. is no key" err &&
-	test_must_fail paude start --detach-keys "a,,b" "$name" 2>err &&
-	test_grep "invalid --detach-keys" err
+	{
+		test_must_fail paude connect --detach-keys ctrl-1 "$name" 2>err &&
+		test_grep "invalid --detach-keys .ctrl-1.: .ctrl-1. is no key" err &&
+		test_must_fail paude start --detach-keys "a,,b" "$name" 2>err &&
+		test_grep "invalid --detach-keys" err
+	} || show_err
 '
 
 test_expect_success 'inside tmux: paude says how to detach, on the session status line too' '
-	in_terminal in "paude connect $name; echo CONNECT-EXIT=\$?" &&
-	test_wait_for 60 attached &&
-	test_wait_for 20 screen_has in "Inside tmux, Ctrl-b d detaches your own tmux" &&
-	pane_text in >screen &&
-	test_grep "detach from .$name. with Ctrl-b Ctrl-b d" screen
+	{
+		in_terminal in "paude connect $name; echo CONNECT-EXIT=\$?" &&
+		test_wait_for 60 attached &&
+		test_wait_for 20 screen_has in "Inside tmux, Ctrl-b d detaches your own tmux" &&
+		pane_text in >screen &&
+		test_grep "detach from .$name. with Ctrl-b Ctrl-b d" screen
+	} || show_err
 '
 
 test_expect_success 'the keys the hint names reach the session tmux and detach it' '
-	$T send-keys -t in C-b d &&
-	test_wait_for 20 not_attached &&
-	test_wait_for 20 screen_has in "CONNECT-EXIT=0" &&
-	test_grep "Inside tmux, Ctrl-b d detaches your own tmux: detach from .$name. with Ctrl-b Ctrl-b d" \
-		<(pane_text in) &&
-	test_grep "Detached from .$name.; the agent keeps running" <(pane_text in) &&
-	agent_running
+	{
+		$T send-keys -t in C-b d &&
+		test_wait_for 20 not_attached &&
+		test_wait_for 20 screen_has in "CONNECT-EXIT=0" &&
+		test_grep "Inside tmux, Ctrl-b d detaches your own tmux: detach from .$name. with Ctrl-b Ctrl-b d" \
+			<(pane_text in) &&
+		test_grep "Detached from .$name.; the agent keeps running" <(pane_text in) &&
+		agent_running
+	} || show_err
 '
 
 test_expect_success '--detach-keys: other keys pass, the sequence detaches' '
-	in_terminal dk "paude connect --detach-keys ctrl-p,ctrl-q $name; echo CONNECT-EXIT=\$?" &&
-	test_wait_for 60 attached &&
-	test_wait_for 20 screen_has dk "Detach from .$name. with ctrl-p,ctrl-q (--detach-keys)" &&
-	$T send-keys -t dk C-p x &&
-	sleep 1 &&
-	attached &&
-	$T send-keys -t dk C-p C-q &&
-	test_wait_for 20 not_attached &&
-	test_wait_for 20 screen_has dk "CONNECT-EXIT=0" &&
-	test_grep "Detached from .$name.; the agent keeps running" <(pane_text dk) &&
-	agent_running
+	{
+		in_terminal dk "paude connect --detach-keys ctrl-p,ctrl-q $name; echo CONNECT-EXIT=\$?" &&
+		test_wait_for 60 attached &&
+		test_wait_for 20 screen_has dk "Detach from .$name. with ctrl-p,ctrl-q (--detach-keys)" &&
+		$T send-keys -t dk C-p x &&
+		sleep 1 &&
+		attached &&
+		$T send-keys -t dk C-p C-q &&
+		test_wait_for 20 not_attached &&
+		test_wait_for 20 screen_has dk "CONNECT-EXIT=0" &&
+		test_grep "Detached from .$name.; the agent keeps running" <(pane_text dk) &&
+		agent_running
+	} || show_err
 '
 
 test_expect_success 'start takes --detach-keys too' '
-	paude stop "$name" 2>/dev/null &&
-	in_terminal st "paude start --detach-keys ctrl-q $name; echo START-EXIT=\$?" &&
-	test_wait_for 90 attached &&
-	$T send-keys -t st C-q &&
-	test_wait_for 20 not_attached &&
-	test_wait_for 20 screen_has st "START-EXIT=0" &&
-	agent_running
+	{
+		paude stop "$name" 2>/dev/null &&
+		in_terminal st "paude start --detach-keys ctrl-q $name; echo START-EXIT=\$?" &&
+		test_wait_for 90 attached &&
+		$T send-keys -t st C-q &&
+		test_wait_for 20 not_attached &&
+		test_wait_for 20 screen_has st "START-EXIT=0" &&
+		agent_running
+	} || show_err
 '
 
 test_done

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "paude/fs.h"
 #include "cli-harness.h"
+#include "../../cmd/paude/cli.h"
 #include "scratch.h"
 
 static char tmpdir[] = "/tmp/paude-test-cli.XXXXXX";
@@ -549,6 +550,33 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 	free(saved_path);
 }
 
+static void
+test_detach_hint_inside_tmux_and_with_detach_keys(void **state)
+{
+	(void)state;
+	struct paude_buf b = PAUDE_BUF_INIT;
+	unsetenv("TMUX");
+	paude_cli_detach_hint(NULL, "s1", &b);
+	assert_int_equal(b.len, 0); /* plain terminal, no keys: Ctrl-b d, said in --help */
+	setenv("TMUX", "/tmp/tmux-0/default,123,0", 1);
+	paude_cli_detach_hint(NULL, "s1", &b);
+	assert_string_equal(b.buf, "Inside tmux, Ctrl-b d detaches your own tmux: detach from 's1' "
+				   "with Ctrl-b Ctrl-b d (your prefix twice, then d), or attach "
+				   "with --detach-keys ctrl-q (paude connect --detach-keys ctrl-q "
+				   "s1)");
+	struct paude_cli_attach_opts o = { .keys_spec = "ctrl-p,ctrl-q" };
+	assert_int_equal(paude_detach_keys_parse(&o.keys, o.keys_spec, NULL), 0);
+	paude_buf_reset(&b);
+	paude_cli_detach_hint(&o, "s1", &b);
+	assert_string_equal(b.buf, "Detach from 's1' with ctrl-p,ctrl-q (--detach-keys)");
+	unsetenv("TMUX");
+	paude_buf_reset(&b);
+	paude_cli_detach_hint(&o, "s1", &b);
+	assert_string_equal(b.buf,
+			    "Detach from 's1' with ctrl-p,ctrl-q (--detach-keys) or Ctrl-b d");
+	paude_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -563,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_only_session_is_the_default),
 		cmocka_unit_test(test_list_prints_labels_sanitized_in_table_and_json),
 		cmocka_unit_test(test_start_never_reads_plugin_files_through_symlinks),
+		cmocka_unit_test(test_detach_hint_inside_tmux_and_with_detach_keys),
 		cmocka_unit_test(test_delete_requires_confirm_and_a_name),
 		cmocka_unit_test(test_long_options_are_never_abbreviated),
 		cmocka_unit_test(test_delete_refuses_while_the_session_holds_unpulled_commits),

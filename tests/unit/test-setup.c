@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -373,6 +374,110 @@ test_start_leaves_the_claude_login_out_when_the_gateway_serves(void **state)
 		fake_runner_release(&f);
 	}
 }
+/* A session whose gateway serves no provider, with no login on the host:
+ * start asks the session for one, and without it does not attach (there is
+ * no terminal here, so only the missing attach error can tell: start
+ * returns 0 having said what to run). A login in the session is enough. */
+static void
+test_start_without_any_provider_says_so_instead_of_attaching(void **state)
+{
+	(void)state;
+	static const char ps[] =
+	    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":"
+	    "\"np\",\"paude.io/gateway\":\"none\"}}]";
+	static const char *const login_test =
+	    "podman exec paude-np test -s /home/paude/.claude/.credentials.json";
+	for (int in_session = 0; in_session < 2; in_session++) {
+		const struct fake_reply replies[] = {
+			{ .prefix = FAKE_ARGV("podman", "ps"), .out = ps },
+			{ .prefix = FAKE_ARGV("podman", "exec", "paude-np", "test", "-s"),
+			  .status = in_session ? 0 : 1 },
+		};
+		struct fake_runner f;
+		fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+		struct paude_error *err = NULL;
+		/* What start says goes to stderr: into a file for the test. */
+		char said[900];
+		snprintf(said, sizeof(said), "%s/start-said", tmpdir);
+		int keep = dup(STDERR_FILENO);
+		FILE *to = fopen(said, "w");
+		assert_non_null(to);
+		fflush(stderr);
+		dup2(fileno(to), STDERR_FILENO);
+		int r = cli_harness_run(&f, &err, "start", "np", NULL);
+		fflush(stderr);
+		dup2(keep, STDERR_FILENO);
+		close(keep);
+		fclose(to);
+		assert_int_equal(r, 0);
+		assert_null(err);
+		assert_true(fake_runner_find(&f, login_test) >= 0);
+		struct paude_buf b = PAUDE_BUF_INIT;
+		assert_int_equal(paude_buf_read_file(&b, said, NULL), 0);
+		const char *text = b.buf ? b.buf : "";
+		if (in_session) {
+			assert_null(strstr(text, "has no model provider"));
+		} else {
+			assert_non_null(strstr(text, "session 'np' has no model provider"));
+			assert_non_null(strstr(text, "export ANTHROPIC_API_KEY=YOUR-KEY"));
+			assert_non_null(strstr(text, "gcloud auth application-default login"));
+			assert_non_null(strstr(text,
+					       "is running, not attached. To log in inside it: "
+					       "paude connect np"));
+		}
+		paude_buf_release(&b);
+		fake_runner_release(&f);
+	}
+	/* A vertex session is never asked. */
+	static const char psv[] =
+	    "[{\"State\":\"running\",\"Labels\":{\"app\":\"paude\",\"paude.io/session-name\":"
+	    "\"np\"}}]";
+	const struct fake_reply replies[] = { { .prefix = FAKE_ARGV("podman", "ps"), .out = psv } };
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(cli_harness_run(&f, NULL, "start", "-d", "np", NULL), 0);
+	assert_int_equal(fake_runner_find(&f, login_test), -1);
+	fake_runner_release(&f);
+}
+
+static void
+test_the_default_network_follows_the_provider(void **state)
+{
+	(void)state;
+	struct paude_session m;
+	paude_session_init(&m);
+	paude_setup_network_follow_provider(&m, "vertex");
+	assert_int_equal(m.allowed_domains.nr, 0);
+	paude_setup_network_follow_provider(&m, "anthropic");
+	assert_int_equal(m.allowed_domains.nr, 0);
+	paude_setup_network_follow_provider(&m, "none");
+	assert_int_equal(m.allowed_domains.nr, 2);
+	assert_string_equal(m.allowed_domains.v[0], "default");
+	assert_string_equal(m.allowed_domains.v[1], "anthropic");
+	paude_session_release(&m);
+
+	/* "default" among the values (any case, in a comma list): anthropic too. */
+	paude_session_init(&m);
+	paude_strvec_push(&m.allowed_domains, ".example.com, Default");
+	paude_setup_network_follow_provider(&m, "none");
+	assert_int_equal(m.allowed_domains.nr, 2);
+	assert_string_equal(m.allowed_domains.v[1], "anthropic");
+	paude_session_release(&m);
+
+	/* A custom list or all: left as given (create warns about it). */
+	paude_session_init(&m);
+	paude_strvec_push(&m.allowed_domains, "pypi");
+	paude_strvec_push(&m.allowed_domains, "defaults.example.com");
+	paude_setup_network_follow_provider(&m, "none");
+	assert_int_equal(m.allowed_domains.nr, 2);
+	paude_session_release(&m);
+	paude_session_init(&m);
+	paude_strvec_push(&m.allowed_domains, "all");
+	paude_setup_network_follow_provider(&m, "none");
+	assert_int_equal(m.allowed_domains.nr, 1);
+	paude_session_release(&m);
+}
+
 /* git for-each-ref in a workspace that has commits */
 #define HAS_CODE "refs/heads/main\n"
 
@@ -811,6 +916,8 @@ main(void)
 		cmocka_unit_test_setup(test_root_owned_tree_is_not_mounted_by_rootful_podman,
 				       fresh_project),
 		cmocka_unit_test(test_start_leaves_the_claude_login_out_when_the_gateway_serves),
+		cmocka_unit_test(test_start_without_any_provider_says_so_instead_of_attaching),
+		cmocka_unit_test(test_the_default_network_follows_the_provider),
 		cmocka_unit_test(test_start_runs_setup_once_and_marks_it_done),
 		cmocka_unit_test(test_start_skips_setup_that_already_ran),
 		cmocka_unit_test(test_failed_setup_is_reported_and_runs_again),
