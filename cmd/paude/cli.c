@@ -873,7 +873,8 @@ void
 paude_cli_detach_hint(const struct paude_cli_attach_opts *o, const char *name,
 		      struct paude_buf *out)
 {
-	bool in_tmux = getenv("TMUX") && *getenv("TMUX");
+	const char *tmux = getenv("TMUX");
+	bool in_tmux = tmux && *tmux;
 	if (o && o->keys_spec && *o->keys_spec)
 		paude_buf_addf(out, NULL, "Detach from '%s' with %s (--detach-keys)%s", name,
 			       o->keys_spec, in_tmux ? "" : " or Ctrl-b d");

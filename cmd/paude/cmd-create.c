@@ -48,8 +48,8 @@ static const char usage[] =
     "                          (passes --dangerously-skip-permissions)\n"
     "  --allowed-domains VALUE allow network access to VALUE; repeatable. An alias\n"
     "                          (default, vertexai, pypi, anthropic, all), a host\n"
-    "                          (example.com)\n"
-    "                          or a domain and its subdomains (.example.com).\n"
+    "                          (example.com) or a domain and its subdomains\n"
+    "                          (.example.com).\n"
     "                          Custom values replace the default list unless\n"
     "                          'default' is given too; 'all' disables filtering.\n"
     "                          vertexai: REGION-aiplatform.googleapis.com,\n"
@@ -369,7 +369,9 @@ push_code(struct paude_backend *b, const struct paude_session *m, const char *br
 		r = paude_cmd_remote_setup(b, m, m->workspace, branch, true, &added, err);
 	if (r == 0)
 		r = paude_signal_check(err);
-	if (r == 0 && (r = paude_backend_stop(b, m->name, err)) == 0)
+	if (r == 0)
+		r = paude_backend_stop(b, m->name, err);
+	if (r == 0)
 		return 0;
 	if (added)
 		(void)paude_remote_remove(m->workspace, m->name, NULL);

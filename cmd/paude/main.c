@@ -20,7 +20,7 @@ static PAUDE_CMD(help);
 static const struct paude_cmd_spec commands[] = {
 	{ "completion", cmd_completion, "print a completion script for bash, zsh or fish" },
 	{ "connect", cmd_connect, "attach to the agent in a running session" },
-	{ "create", cmd_create, "create a session for the current directory" },
+	{ "create", cmd_create, "create a session for the current directory, with its code" },
 	{ "delete", cmd_delete, "delete a session and its workspace (--confirm)" },
 	{ "doctor", cmd_doctor, "check that this host can run sessions" },
 	{ "help", cmd_help, "show help for paude or a command" },
@@ -56,7 +56,9 @@ static const char main_usage_tail[] =
     "                     (see " PAUDE_DOCDIR "/OPENSHIFT.md)\n"
     "\n"
     "Examples:\n"
-    "  paude create                        session for this directory\n"
+    "  paude create                        session for this directory, with the\n"
+    "                                      current branch in it (in a git repository)\n"
+    "  paude create --no-push              the same, workspace left empty\n"
     "  paude create --yolo                 no permission prompts (network still filtered)\n"
     "  paude create --allowed-domains default --allowed-domains .example.com\n"
     "  paude create -a '-p \"explain this code\"'   arguments for Claude Code\n"
@@ -64,6 +66,9 @@ static const char main_usage_tail[] =
     "  paude create --mount-workspace      work on this directory itself, not a copy\n"
     "  paude start my-project              start and attach (detach: Ctrl-b d)\n"
     "  paude connect my-project            reattach\n"
+    "  paude connect --detach-keys ctrl-q my-project\n"
+    "                                      detach with Ctrl-q (inside your own tmux,\n"
+    "                                      Ctrl-b d detaches that one)\n"
     "  paude stop my-project               stop, keep the workspace\n"
     "  paude delete my-project --confirm   remove everything\n"
     "  paude create --backend openshift --openshift-namespace team-a\n"
