@@ -30,15 +30,15 @@ for n in "$name" "$nopush" "$plain" "$broken"; do
 	test_on_exit "paude delete $n --confirm --force; podman rm -f paude-$n paude-proxy-$n; podman network rm -f paude-net-$n; podman volume rm -f paude-$n-workspace"
 done
 
-# The images paude already made on this machine, when there are some (the
-# configuration applies all the same); else paude builds them.
-image_of() {
-	podman images --filter "label=paude.io/image=$1" --format '{{.Repository}}:{{.Tag}}' |
-		grep -v '<none>' | head -n 1
+# This tree's own images (the first create below, outside the repository,
+# builds them when missing), used as they are for the project's sessions:
+# its paude.json then needs no image of its own (the setup command applies
+# all the same).
+image_tag() {
+	(cd "$TRASH/plain" && paude create probe --dry-run 2>/dev/null) |
+		sed -n "s/^$1: *\([^ ]*\).*/\1/p"
 }
-agent_image=$(image_of paude)
-proxy_image=$(image_of proxy)
-p() { PAUDE_IMAGE="$agent_image" PAUDE_PROXY_IMAGE="$proxy_image" paude "$@"; }
+p() { PAUDE_IMAGE="$(image_tag Image)" PAUDE_PROXY_IMAGE="$(image_tag Proxy)" paude "$@"; }
 test_expect_code() {
 	local want="$1" rc=0
 	shift
@@ -49,6 +49,17 @@ leftovers() {
 	podman container exists "paude-$1" || podman volume exists "paude-$1-workspace" ||
 		podman container exists "paude-proxy-$1" || podman network exists "paude-net-$1"
 }
+
+test_expect_success 'outside a repository create says how code gets in' '
+	{
+		cd "$TRASH/plain" &&
+		paude create "$plain" 2>err &&
+		test_grep "code: none, as $TRASH/plain is not in a git repository" err &&
+		test_grep "paude remote add --push $plain" err &&
+		test_grep "mount-workspace" err &&
+		paude delete "$plain" --confirm 2>/dev/null
+	} || show_err
+'
 
 test_expect_success 'create in a repository puts the current branch into the session' '
 	{
@@ -86,17 +97,6 @@ test_expect_success '--no-push leaves the workspace empty and says how to push' 
 		test_grep "The setup command of .$nopush. waits for its code" err &&
 		test -z "$(podman exec "paude-$nopush" ls -A /pvc/workspace)" &&
 		paude delete "$nopush" --confirm 2>/dev/null
-	} || show_err
-'
-
-test_expect_success 'outside a repository create says how code gets in' '
-	{
-		cd "$TRASH/plain" &&
-		p create "$plain" 2>err &&
-		test_grep "code: none, as $TRASH/plain is not in a git repository" err &&
-		test_grep "paude remote add --push $plain" err &&
-		test_grep "mount-workspace" err &&
-		paude delete "$plain" --confirm 2>/dev/null
 	} || show_err
 '
 
