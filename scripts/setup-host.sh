@@ -18,11 +18,14 @@ SUDO=""
 # needs root). See docs/ROOTLESS.md.
 ROOTLESS_PKGS=(slirp4netns uidmap dbus-user-session containers-storage fuse-overlayfs
 	mmdebstrap)
+# openssh-server: the remote-host tests (tests/integration/lib-ssh.sh) run
+# their own /usr/sbin/sshd on 127.0.0.1 with a private configuration; the
+# system's ssh service is not used.
 PKGS=(build-essential pkg-config libgit2-dev libssh2-1-dev libjson-c-dev
 	libcurl4-openssl-dev libcmocka-dev libmicrohttpd-dev libssl-dev podman runc catatonit uidmap
 	netavark aardvark-dns
 	git tmux squid zsh fish debootstrap curl ca-certificates shellcheck valgrind
-	docker-registry openssl python3 "${ROOTLESS_PKGS[@]}")
+	docker-registry openssl python3 openssh-client openssh-server "${ROOTLESS_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

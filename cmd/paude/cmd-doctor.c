@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "host.h"
+#include "paude/ssh.h"
 #include "paude/podman-diag.h"
 #include "paude/fs.h"
 #include "paude/index.h"
@@ -30,7 +32,12 @@ static const char usage[] =
     "pasta), a usable /dev/net/tun, and no stale rootless network state.\n"
     "Prints a fix for each problem found. Exit status 1 if a check failed.\n"
     "\n"
+    "With --host (or PAUDE_HOST): check that host's Podman over SSH instead\n"
+    "(logging in, podman there, a container run on an internal network).\n"
+    "\n"
     "Options:\n"
+    "  --host [USER@]HOST[:PORT]\n"
+    "                   check the Podman of this host over SSH (docs/REMOTE.md)\n"
     "  --backend openshift [--openshift-context CTX] [--openshift-namespace NS]\n"
     "                   also check the cluster (done anyway when cluster sessions\n"
     "                   were created from here)\n"
@@ -38,8 +45,11 @@ static const char usage[] =
     "  -q, --quiet      print only the problems (warnings and failures)\n"
     "  -h, --help       show this help\n";
 
+enum { OPT_HOST = CLI_OPT_FIRST_PRIVATE };
+
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -429,16 +439,49 @@ check_cluster(struct paude_cmd_ctx *ctx)
 	       l.nr, l.nr == 1 ? "" : "s");
 }
 
+/* A remote host's Podman, over SSH: the login, podman there, a container run. */
+static void
+check_host(struct paude_cmd_ctx *ctx, const char *host)
+{
+	_cleanup_error_ struct paude_error *e = NULL;
+	if (paude_cli_use_host(ctx, host, &e) < 0) {
+		report("FAIL", "ssh: %s", e->msg);
+		return;
+	}
+	report("ok", "ssh: logged in to %s", paude_ssh_name(ctx->ssh));
+	podman_uid_ranges = -1;
+	check_podman(ctx->runner);
+	check_run(ctx->runner);
+}
+
 PAUDE_CMD(doctor)
 {
 	static const struct paude_cli_opts o = { "doctor", usage, CLI_COMMON_SHORT, opts };
-	const char *arg = NULL;
-	int r = paude_cli_parse_name(&o, argc, argv, ctx, &arg, err);
-	if (r != 0)
-		return r == CLI_HELP_DONE ? 0 : r;
-	if (arg)
-		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'", arg);
+	const char *host_opt = NULL;
+	paude_cli_getopt_reset();
+	int r;
+	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		if (r == CLI_HELP_DONE)
+			return 0;
+		if (r < 0)
+			return r;
+		if (r != OPT_HOST)
+			return paude_cli_bad_option(err, "doctor", argv, o.shortopts);
+		host_opt = optarg;
+	}
+	if (optind < argc)
+		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'",
+					     argv[optind]);
 	failures = 0;
+	const char *host = paude_cli_host(host_opt);
+	if (host) {
+		check_host(ctx, host);
+		check_tool("git-remote-paude", "git uses it for paude:: URLs; install paude fully");
+		if (failures)
+			return paude_error_set(err, PAUDE_EGENERIC, 0, "%d check%s failed",
+					       failures, failures == 1 ? "" : "s");
+		return 0;
+	}
 	_cleanup_free_ char *podman = paude_which("podman");
 	if (!podman) {
 		report("FAIL", "podman not found on PATH (install it: "

@@ -6,12 +6,15 @@
 #include <stdbool.h>
 #include "paude/error.h"
 
+struct paude_ssh;
+
 struct paude_cmd_ctx {
 	const char *backend; /* --backend given ("podman", "openshift"), or NULL: wherever the
 			      * session is */
 	const char *kube_context; /* --openshift-context, or NULL: the current one */
 	const char *kube_namespace; /* --openshift-namespace, or NULL: the context's */
 	struct paude_runner *runner;
+	struct paude_ssh *ssh; /* the connection to --host, when runner runs there */
 };
 
 struct paude_cmd_spec {

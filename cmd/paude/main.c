@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include "cli.h"
+#include "paude/ssh.h"
 #include "cmd-remote.h"
 #include "paude/log.h"
 #include "paude/signal.h"
@@ -231,5 +232,6 @@ main(int argc, char **argv)
 	/* Two statements: the order in which arguments are evaluated is
 	 * unspecified, and err must be read after the command filled it. */
 	r = cmd->fn(cargc, cargv, &ctx, &err);
+	paude_ssh_free(ctx.ssh);
 	return finish(report(r, err));
 }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The remote Podman host a command works on (--host, else PAUDE_HOST): one
+ * SSH connection for the whole command, and the command's runner pointed
+ * at it, so every podman call of the backend runs on that host.
+ */
+#include <stdlib.h>
+#include "cli.h"
+#include "host.h"
+#include "paude/log.h"
+#include "paude/ssh.h"
+
+const char *
+paude_cli_host(const char *opt)
+{
+	if (opt)
+		return *opt ? opt : NULL;
+	const char *env = getenv("PAUDE_HOST");
+	return env && *env ? env : NULL;
+}
+
+int
+paude_cli_use_host(struct paude_cmd_ctx *ctx, const char *host, struct paude_error **err)
+{
+	if (ctx->ssh)
+		PAUDE_BUG("connected twice");
+	_cleanup_ssh_target_ struct paude_ssh_target t;
+	paude_ssh_target_init(&t);
+	int r = paude_ssh_target_resolve(&t, host, err);
+	if (r < 0)
+		return r;
+	struct paude_ssh *s = NULL;
+	if ((r = paude_ssh_connect(&s, &t, err)) < 0)
+		return r;
+	ctx->ssh = s;
+	ctx->runner = paude_ssh_runner(s);
+	paude_debug("commands run on '%s' over SSH", paude_ssh_name(s));
+	return 0;
+}

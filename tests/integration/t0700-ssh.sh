@@ -1,0 +1,113 @@
+#!/bin/bash
+# The SSH transport (lib/ssh.c, lib/ssh-config.c) against a real sshd that
+# this test starts on 127.0.0.1 with throwaway keys (lib-ssh.sh): the runner
+# over exec channels (exit statuses, stdio, EOF, flow control, many channels,
+# a dropped connection), host key trust (unknown, changed), user keys
+# (wrong key, ssh-agent, passphrase without a terminal), ~/.ssh/config, and
+# a host without podman. `paude doctor --host` is the command under test.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-ssh.sh"
+
+ssh_start main || exit 1
+# shellcheck disable=SC2034 # used in the test bodies (eval)
+MAIN_DIR=$SSH_DIR MAIN_PORT=$SSH_PORT MAIN_HOST=$SSH_HOST MAIN_PID=$SSHD_PID
+# shellcheck disable=SC2034
+TEST_SSH_BIN="$SRC_DIR/build/tests/test-ssh"
+make -s -C "$SRC_DIR" build/tests/test-ssh >/dev/null || exit 1
+
+test_expect_success 'an unknown host key is refused with its fingerprint and the command to trust it' '
+	test_must_fail paude doctor --host "$MAIN_HOST" >out 2>err &&
+	fp=$(ssh-keygen -lf "$MAIN_DIR/host_ed25519.pub" | cut -d" " -f2) &&
+	test_grep "host .\[127.0.0.1\]:$MAIN_PORT. is not known: it offers ed25519 key $fp" out &&
+	test_grep "trust it with: ssh-keyscan -t ed25519 -p $MAIN_PORT 127.0.0.1 >> ~/.ssh/known_hosts)" out &&
+	test_must_fail grep -q "^ok    podman" out &&
+	ssh-keyscan -t ed25519 -p "$MAIN_PORT" 127.0.0.1 >>"$HOME/.ssh/known_hosts" 2>/dev/null &&
+	paude doctor --host "$MAIN_HOST" >out 2>err &&
+	test_grep "^ok    ssh: logged in to root@127.0.0.1:$MAIN_PORT" out &&
+	test_grep "^ok    podman " out
+'
+
+test_expect_success 'the runner over SSH: statuses, stdio, EOF, flow control, channels, drops' '
+	PAUDE_TEST_SSH_HOST="$MAIN_HOST" PAUDE_TEST_SSHD_PID="$MAIN_PID" "$TEST_SSH_BIN" >out 2>&1 &&
+	test_grep "PASSED  \] 7 test(s)" out &&
+	test_must_fail grep -q SKIPPED out
+'
+
+test_expect_success 'a changed host key is refused loudly' '
+	cp "$HOME/.ssh/known_hosts" kh.good &&
+	ssh-keygen -q -t ed25519 -N "" -C "" -f other &&
+	echo "[127.0.0.1]:$MAIN_PORT $(cut -d" " -f1,2 other.pub)" >"$HOME/.ssh/known_hosts" &&
+	st=0 && { test_must_fail paude doctor --host "$MAIN_HOST" >out 2>err || st=1; } &&
+	cp kh.good "$HOME/.ssh/known_hosts" && [ $st -eq 0 ] &&
+	test_grep "REMOTE HOST IDENTIFICATION HAS CHANGED for .\[127.0.0.1\]:$MAIN_PORT." out &&
+	test_grep "ssh-keygen -R .\[127.0.0.1\]:$MAIN_PORT. -f ~/.ssh/known_hosts" out &&
+	test_must_fail grep -q "logged in" out
+'
+
+test_expect_success 'a key the host does not know is refused, naming what was tried' '
+	mv "$HOME/.ssh/id_ed25519" "$HOME/.ssh/id_ed25519.real" &&
+	ssh-keygen -q -t ed25519 -N "" -C "" -f "$HOME/.ssh/id_ed25519.wrong" &&
+	cp "$HOME/.ssh/id_ed25519.wrong" "$HOME/.ssh/id_ed25519" &&
+	st=0 && { (unset SSH_AUTH_SOCK; test_must_fail paude doctor --host "$MAIN_HOST") >out 2>err || st=1; } &&
+	mv "$HOME/.ssh/id_ed25519.real" "$HOME/.ssh/id_ed25519" && [ $st -eq 0 ] &&
+	test_grep "cannot log in to .root@127.0.0.1:$MAIN_PORT.: no key was accepted (tried: $HOME/.ssh/id_ed25519)" out
+'
+
+test_expect_success 'a key with a passphrase and no terminal is skipped with a reason' '
+	ssh-keygen -q -t ed25519 -N "secret words" -C "" -f locked &&
+	cat >"$HOME/.ssh/config" <<-EOF &&
+	Host locked-box
+	  HostName 127.0.0.1
+	  Port $MAIN_PORT
+	  User root
+	  IdentityFile $TRASH/locked
+	EOF
+	st=0 && { (unset SSH_AUTH_SOCK; test_must_fail setsid paude doctor --host locked-box </dev/null) >out 2>err || st=1; } &&
+	rm -f "$HOME/.ssh/config" && [ $st -eq 0 ] &&
+	test_grep "tried: $TRASH/locked (has a passphrase, and no terminal to ask it on)" out
+'
+
+test_expect_success 'ssh-agent keys come first; ~/.ssh/config names the host' '
+	ssh-keygen -q -t ed25519 -N "" -C "" -f agentkey &&
+	cat agentkey.pub >>"$MAIN_DIR/authorized_keys" &&
+	eval "$(ssh-agent -s)" >/dev/null &&
+	trap "kill $SSH_AGENT_PID" EXIT &&
+	ssh-add -q agentkey 2>/dev/null &&
+	cat >"$HOME/.ssh/config" <<-EOF &&
+	Host box
+	  HostName 127.0.0.1
+	  Port $MAIN_PORT
+	  User root
+	  IdentityFile ~/.ssh/none-such
+	EOF
+	st=0 && { PAUDE_HOST=box paude doctor >out 2>err || st=1; } &&
+	rm -f "$HOME/.ssh/config" && [ $st -eq 0 ] &&
+	test_grep "^ok    ssh: logged in to root@127.0.0.1:$MAIN_PORT" out &&
+	grep "Accepted publickey" "$MAIN_DIR/log" | tail -n 1 >accepted &&
+	test_grep "$(ssh-keygen -lf agentkey.pub | cut -d" " -f2)" accepted
+'
+
+test_expect_success 'ProxyJump in ~/.ssh/config is a clear error' '
+	printf "Host jump-*\n  ProxyJump bastion\n" >"$HOME/.ssh/config" &&
+	st=0 && { test_must_fail paude doctor --host jump-box >out 2>err || st=1; } &&
+	rm -f "$HOME/.ssh/config" && [ $st -eq 0 ] &&
+	test_grep "line 2: ProxyJump is not supported by paude for host .jump-box." out
+'
+
+test_expect_success 'bad addresses are usage errors' '
+	test_must_fail paude doctor --host "-oProxyCommand=x" >out 2>err &&
+	test_grep "bad host" out &&
+	test_must_fail paude doctor --host "root@127.0.0.1:99999" >out 2>err &&
+	test_grep "bad port" out
+'
+
+ssh_start nopodman "SetEnv PATH=/nonexistent" || exit 1
+ssh_trust
+
+test_expect_success 'a host without podman is a clear error' '
+	test_must_fail paude doctor --host "$SSH_HOST" >out 2>err &&
+	test_grep "^ok    ssh: logged in" out &&
+	test_grep "FAIL  podman: .podman. not found on .root@127.0.0.1:$SSH_PORT. (is it installed there" out
+'
+
+test_done
