@@ -745,9 +745,11 @@ scan_type(const char *type)
 static void
 add_user_path(struct paude_buf *b, const char *path)
 {
+	if (!path)
+		return;
 	const char *home = getenv("HOME");
 	size_t hl = home ? strlen(home) : 0;
-	if (path && hl > 1 && !strncmp(path, home, hl) && path[hl] == '/') {
+	if (hl > 1 && !strncmp(path, home, hl) && path[hl] == '/') {
 		paude_buf_addstr(b, "~/", NULL);
 		paude_buf_add_shell_quoted(b, path + hl + 1);
 	} else {

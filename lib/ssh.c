@@ -968,8 +968,17 @@ fork_stand_in(int status_r)
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
-	/* Only async-signal-safe calls: the parent has threads. */
-	(void)signal(SIGPIPE, SIG_DFL);
+	/*
+	 * Only async-signal-safe calls: the parent has threads. Signals act
+	 * on it as on an exec'd child: Ctrl-C ends it (and so the command).
+	 */
+	static const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		(void)sigaction(sigs[i], &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (status_r != 3 && dup2(status_r, 3) < 0)
 		_exit(255);
 	(void)close_range(0, 2, 0);

@@ -49,7 +49,7 @@ static const struct comp_cmd {
 	  "--config= --memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",
 	  false, NULL },
 	{ "delete", "--confirm --force", true, NULL },
-	{ "doctor", "", false, NULL },
+	{ "doctor", "--host=", false, NULL },
 	{ "help", "", false, NULL /* the commands */ },
 	{ "list", "--json", false, NULL },
 	{ "network", "", true, NULL },

@@ -3,7 +3,7 @@
  * Unit tests for lib/ssh.c. The command line for the remote shell is
  * checked as a string and by running it through a real /bin/sh. The
  * runner itself needs an SSH server: these tests run against one when
- * PAUDE_TEST_SSH_HOST names it (tests/integration/t0700-ssh-runner.sh
+ * PAUDE_TEST_SSH_HOST names it (tests/integration/t0800-ssh.sh
  * starts a private sshd and runs this binary with it); under
  * `make check-unit` they are reported as skipped.
  */
