@@ -3,8 +3,9 @@
 # this test starts on 127.0.0.1 with throwaway keys (lib-ssh.sh): the runner
 # over exec channels (exit statuses, stdio, EOF, flow control, many channels,
 # a dropped connection), host key trust (unknown, changed), user keys
-# (wrong key, ssh-agent, passphrase without a terminal), ~/.ssh/config, and
-# a host without podman. `paude doctor --host` is the command under test.
+# (wrong key, ssh-agent, a passphrase asked on the terminal or no terminal),
+# ~/.ssh/config, and a host without podman. `paude doctor --host` is the
+# command under test.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ssh.sh"
 
@@ -65,6 +66,23 @@ test_expect_success 'a key with a passphrase and no terminal is skipped with a r
 	st=0 && { (unset SSH_AUTH_SOCK; test_must_fail setsid paude doctor --host locked-box </dev/null) >out 2>err || st=1; } &&
 	rm -f "$HOME/.ssh/config" && [ $st -eq 0 ] &&
 	test_grep "tried: $TRASH/locked (has a passphrase, and no terminal to ask it on)" out
+'
+
+test_expect_success 'the passphrase of a key is asked on the terminal, without echo' '
+	cat locked.pub >>"$MAIN_DIR/authorized_keys" &&
+	T="tmux -L paude-ssh-$$ -f /dev/null" &&
+	printf "Host *\n  IdentityFile %s\n" "$TRASH/locked" >"$HOME/.ssh/config" &&
+	$T new-session -d -x 150 -y 30 \
+		"env -u SSH_AUTH_SOCK paude doctor --host root@127.0.0.1:$MAIN_PORT >$TRASH/tty.out 2>&1; echo \$? >$TRASH/tty.rc; sleep 60" &&
+	test_wait_for 20 sh -c "$T capture-pane -p | grep -q \"Enter passphrase for key .$TRASH/locked.: \"" &&
+	$T send-keys "secret words" Enter &&
+	test_wait_for 60 test -s "$TRASH/tty.rc" &&
+	rm -f "$HOME/.ssh/config" &&
+	$T capture-pane -p >screen &&
+	test_must_fail grep -q "secret words" screen &&
+	test_equal 0 "$(cat "$TRASH/tty.rc")" &&
+	test_grep "^ok    ssh: logged in to root@127.0.0.1:$MAIN_PORT" "$TRASH/tty.out" &&
+	$T kill-server
 '
 
 test_expect_success 'ssh-agent keys come first; ~/.ssh/config names the host' '
