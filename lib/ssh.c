@@ -173,8 +173,17 @@ tcp_connect(const struct paude_ssh_target *t, int *out, struct paude_error **err
 			errno = so;
 		}
 		if (r == 0) {
-			int one = 1;
+			int one = 1, idle = 30, intvl = 10, cnt = 3;
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			/*
+			 * A host that vanishes without a word (a VM gone, a cable
+			 * pulled) is found within about a minute: the socket fails,
+			 * and so every command on it, rather than hanging.
+			 */
+			(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 			int fl = fcntl(fd, F_GETFL);
 			(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 			freeaddrinfo(res);
