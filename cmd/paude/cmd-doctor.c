@@ -450,8 +450,10 @@ check_host(struct paude_cmd_ctx *ctx, const char *host)
 	}
 	report("ok", "ssh: logged in to %s", paude_ssh_name(ctx->ssh));
 	podman_uid_ranges = -1;
+	int before = failures;
 	check_podman(ctx->runner);
-	check_run(ctx->runner);
+	if (failures == before)
+		check_run(ctx->runner);
 }
 
 PAUDE_CMD(doctor)

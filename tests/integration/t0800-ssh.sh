@@ -125,7 +125,8 @@ ssh_trust
 test_expect_success 'a host without podman is a clear error' '
 	test_must_fail paude doctor --host "$SSH_HOST" >out 2>err &&
 	test_grep "^ok    ssh: logged in" out &&
-	test_grep "FAIL  podman: .podman. not found on .root@127.0.0.1:$SSH_PORT. (is it installed there" out
+	test_grep "FAIL  podman: .podman. not found on .root@127.0.0.1:$SSH_PORT. (is it installed there" out &&
+	test_must_fail grep -q "container run" out
 '
 
 test_done
