@@ -74,9 +74,9 @@ test_expect_success 'the passphrase of a key is asked on the terminal, without e
 	printf "Host *\n  IdentityFile %s\n" "$TRASH/locked" >"$HOME/.ssh/config" &&
 	$T new-session -d -x 150 -y 30 \
 		"env -u SSH_AUTH_SOCK paude doctor --host root@127.0.0.1:$MAIN_PORT >$TRASH/tty.out 2>&1; echo \$? >$TRASH/tty.rc; sleep 60" &&
-	test_wait_for 20 sh -c "$T capture-pane -p | grep -q \"Enter passphrase for key .$TRASH/locked.: \"" &&
+	test_wait_for 20 sh -c "$T capture-pane -p | grep -q \"Enter passphrase for key .$TRASH/locked.:\"" &&
 	$T send-keys "secret words" Enter &&
-	test_wait_for 60 test -s "$TRASH/tty.rc" &&
+	test_wait_for 60 test -s "$TRASH/tty.rc" || { cat "$TRASH/tty.out"; false; } &&
 	rm -f "$HOME/.ssh/config" &&
 	$T capture-pane -p >screen &&
 	test_must_fail grep -q "secret words" screen &&
