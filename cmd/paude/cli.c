@@ -1035,7 +1035,7 @@ paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l)
 				continue;
 			/* A local container: its processes are ours to look at. */
 			_cleanup_error_ struct paude_error *perr = NULL;
-			if (!strcmp(s->backend, "podman") && s->host_pid > 0 &&
+			if (!strcmp(s->backend, "podman") && s->host_pid > 0 && !ctx->ssh &&
 			    paude_agent_proc_state("/proc", s->host_pid, &s->agent_state,
 						   &s->agent_exit, &perr) == 0)
 				continue;

@@ -51,7 +51,7 @@ static const struct comp_cmd {
 	{ "delete", "--confirm --force", true, NULL },
 	{ "doctor", "--host=", false, NULL },
 	{ "help", "", false, NULL /* the commands */ },
-	{ "list", "--json", false, NULL },
+	{ "list", "--json --host=", false, NULL },
 	{ "network", "", true, NULL },
 	{ "port-forward", "--detach --list --stop", true, NULL },
 	{ "remote", "", false, "add list remove" },

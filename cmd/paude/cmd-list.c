@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "host.h"
+#include "paude/ssh.h"
 #include "paude/json.h"
 #include "paude/limits.h"
 #include "paude/log.h"
@@ -28,6 +30,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --json           print a JSON array on stdout\n"
+    "  --host [USER@]HOST[:PORT]\n"
+    "                   list the Podman sessions of this host, over SSH, with a\n"
+    "                   HOST column (docs/REMOTE.md)\n"
     "  --backend NAME   list only this backend's sessions: podman, or openshift\n"
     "                   (alias kubernetes; the current or given namespace)\n"
     "  --openshift-context CTX    kubeconfig context (implies --backend openshift)\n"
@@ -36,18 +41,19 @@ static const char usage[] =
     "  -q, --quiet      show only warnings and errors\n"
     "  -h, --help       show this help\n";
 
-enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE, OPT_NAMES };
+enum { OPT_JSON = CLI_OPT_FIRST_PRIVATE, OPT_NAMES, OPT_HOST };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "host", required_argument, NULL, OPT_HOST },
 	/* Hidden: one name a line, for the shell completions. */
 	{ "names", no_argument, NULL, OPT_NAMES },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void
-print_json(const struct paude_session_list *l)
+print_json(const struct paude_session_list *l, const char *host)
 {
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < l->nr; i++) {
@@ -55,6 +61,8 @@ print_json(const struct paude_session_list *l)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->name));
 		json_object_object_add(o, "backend", json_object_new_string(s->backend));
+		if (host)
+			json_object_object_add(o, "host", json_object_new_string(host));
 		if (s->location)
 			json_object_object_add(o, "location", json_object_new_string(s->location));
 		json_object_object_add(o, "state",
@@ -101,7 +109,7 @@ print_json(const struct paude_session_list *l)
 }
 
 static void
-print_table(const struct paude_session_list *l)
+print_table(const struct paude_session_list *l, const char *host)
 {
 	if (l->nr == 0) {
 		(void)fputs("No sessions. Create one for this directory with: paude create\n",
@@ -123,6 +131,11 @@ print_table(const struct paude_session_list *l)
 	}
 	if (wnet > 40)
 		wnet = 40;
+	/* A remote host's sessions: the host first, as it would be for several hosts. */
+	_cleanup_free_ char *h = host ? paude_sanitize_str(host, 0) : NULL;
+	int whost = h ? (int)strlen(h) : 0;
+	if (h)
+		printf("%-*s  ", whost < 4 ? 4 : whost, "HOST");
 	printf("%-*s  %-9s  %-*s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", wstate,
 	       "STATE", wnet, "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
@@ -134,6 +147,8 @@ print_table(const struct paude_session_list *l)
 		_cleanup_free_ char *ws = paude_sanitize_str(s->workspace ? s->workspace : "-", 0);
 		_cleanup_free_ char *state = paude_cli_describe_state(s);
 		char age[32];
+		if (h)
+			printf("%-*s  ", whost < 4 ? 4 : whost, h);
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
 		printf("%-*s  %-9s  %-*s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend,
 		       wstate, state, wnet, wnet, net, s->yolo ? "yes" : "no",
@@ -145,6 +160,7 @@ print_table(const struct paude_session_list *l)
 PAUDE_CMD(list)
 {
 	bool help = false, json = false, names = false;
+	const char *host = NULL;
 	int opt, r;
 	paude_cli_getopt_reset();
 	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT, opts)) != -1) {
@@ -159,12 +175,26 @@ PAUDE_CMD(list)
 			json = true;
 		else if (opt == OPT_NAMES)
 			names = true;
+		else if (opt == OPT_HOST)
+			host = optarg;
 		else
 			return paude_cli_bad_option(err, "list", argv, CLI_COMMON_SHORT);
 	}
 	if (optind < argc)
 		return paude_cli_usage_error(err, "list", "unexpected argument '%s'", argv[optind]);
 
+	if (host && *host) {
+		/* A remote host runs Podman sessions only. */
+		if (ctx->backend && strcmp(ctx->backend, "podman") != 0)
+			return paude_cli_usage_error(err, "list",
+						     "--host lists a host's Podman sessions: it "
+						     "cannot go with --backend %s",
+						     ctx->backend);
+		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
+			return r;
+		ctx->backend = "podman";
+	}
+	const char *shown = ctx->ssh ? paude_ssh_name(ctx->ssh) : NULL;
 	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
 	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
@@ -176,8 +206,8 @@ PAUDE_CMD(list)
 	/* Only running sessions are asked, all at once: one exec's time. */
 	paude_cli_check_agents(ctx, &l);
 	if (json)
-		print_json(&l);
+		print_json(&l, shown);
 	else
-		print_table(&l);
+		print_table(&l, shown);
 	return 0;
 }

@@ -119,6 +119,34 @@ test_expect_success 'bad addresses are usage errors' '
 	test_grep "bad port" out
 '
 
+name=$(test_session_name ssh)
+test_on_exit "paude delete $name --confirm --force; podman rm -f paude-$name paude-proxy-$name; podman volume rm -f paude-$name-workspace; podman network rm -f paude-net-$name"
+
+test_expect_success 'list --host lists the host'"'"'s sessions over SSH, with a HOST column' '
+	mkdir -p ws && cd ws && git init -q &&
+	paude create "$name" >/dev/null 2>&1 &&
+	paude list --host "$MAIN_HOST" >remote &&
+	head -n 1 remote >head &&
+	test_grep "^HOST  *NAME  *BACKEND  *STATE" head &&
+	grep " $name " remote >row &&
+	test_grep "^root@127.0.0.1:$MAIN_PORT  *$name  *podman  *created" row &&
+	paude list --host "$MAIN_HOST" --json >json &&
+	python3 -c "import json; s=[x for x in json.load(open(\"json\")) if x[\"name\"]==\"$name\"][0]; assert s[\"host\"]==\"root@127.0.0.1:$MAIN_PORT\", s" &&
+	paude list --json >local &&
+	python3 -c "import json; s=[x for x in json.load(open(\"local\")) if x[\"name\"]==\"$name\"][0]; assert \"host\" not in s, s" &&
+	test_must_fail paude list --host "$MAIN_HOST" --backend openshift >out 2>&1 &&
+	test_grep "cannot go with --backend openshift" out
+'
+
+test_expect_success 'list --host asks a running agent over SSH, not the local /proc' '
+	cd ws &&
+	paude start -d "$name" >/dev/null 2>&1 &&
+	test_wait_for 60 sh -c "paude list --host $MAIN_HOST | grep -q \" $name .* running \"" &&
+	paude -v -v list --host "$MAIN_HOST" >remote 2>trace &&
+	test_grep "+ \[root@127.0.0.1:$MAIN_PORT\] exec podman exec .*paude-$name.* paude-session status" trace &&
+	paude stop "$name" >/dev/null 2>&1
+'
+
 ssh_start nopodman "SetEnv PATH=/nonexistent" || exit 1
 ssh_trust
 
