@@ -4,8 +4,8 @@
 # over exec channels (exit statuses, stdio, EOF, flow control, many channels,
 # a dropped connection), host key trust (unknown, changed), user keys
 # (wrong key, ssh-agent, a passphrase asked on the terminal or no terminal),
-# ~/.ssh/config, and a host without podman. `paude doctor --host` is the
-# command under test.
+# ~/.ssh/config, and a host without podman, through `paude doctor --host`;
+# and `paude list --host`.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ssh.sh"
 
