@@ -32,7 +32,7 @@ static const char usage[] =
     "  --json           print a JSON array on stdout\n"
     "  --host [USER@]HOST[:PORT]\n"
     "                   list the Podman sessions of this host, over SSH, with a\n"
-    "                   HOST column (docs/REMOTE.md)\n"
+    "                   HOST column (see " PAUDE_DOCDIR "/REMOTE.md)\n"
     "  --backend NAME   list only this backend's sessions: podman, or openshift\n"
     "                   (alias kubernetes; the current or given namespace)\n"
     "  --openshift-context CTX    kubeconfig context (implies --backend openshift)\n"
