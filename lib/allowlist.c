@@ -364,3 +364,224 @@ paude_allowlist_describe(struct paude_buf *out, const char *const *values)
 	for (size_t i = 0; i < al.requested.nr; i++)
 		paude_buf_addf(out, NULL, "%s%s", i ? ", " : "", al.requested.v[i]);
 }
+
+/* Whether the expanded entry e lets host through (as squid matches it). */
+static bool
+entry_matches(const char *e, const char *host)
+{
+	size_t rn = strlen(PAUDE_ALLOWLIST_REGIONAL);
+	size_t nh = strlen(host);
+	if (!strncmp(e, PAUDE_ALLOWLIST_REGIONAL, rn)) {
+		/* "*-x.com": one label of letters, digits and '-', then "-x.com". */
+		const char *suffix = e + rn - 1; /* "-x.com" */
+		size_t ns = strlen(suffix);
+		if (nh <= ns || strcmp(host + nh - ns, suffix) != 0)
+			return false;
+		for (size_t i = 0; i < nh - ns; i++)
+			if (!label_char(host[i]))
+				return false;
+		return true;
+	}
+	if (e[0] == '.')
+		return !strcmp(host, e + 1) || covered_by(host, e);
+	return !strcmp(host, e);
+}
+
+/* The expanded entries of one requested word (an alias or a custom entry). */
+static void
+word_entries(const char *word, struct paude_strvec *out)
+{
+	for (size_t a = 0; a < ARRAY_SIZE(aliases); a++) {
+		if (!strcmp(word, aliases[a].name)) {
+			paude_strvec_pushv(out, aliases[a].domains);
+			return;
+		}
+	}
+	paude_strvec_push(out, word);
+}
+
+static bool
+is_alias(const char *word)
+{
+	for (size_t a = 0; a < ARRAY_SIZE(aliases); a++)
+		if (!strcmp(word, aliases[a].name))
+			return true;
+	return false;
+}
+
+const char *
+paude_allowlist_allowed_by(const struct paude_allowlist *al, const char *host)
+{
+	if (al->unrestricted)
+		return "all";
+	for (size_t i = 0; i < al->requested.nr; i++) {
+		_cleanup_strvec_ struct paude_strvec es = PAUDE_STRVEC_INIT;
+		word_entries(al->requested.v[i], &es);
+		for (size_t j = 0; j < es.nr; j++)
+			if (entry_matches(es.v[j], host))
+				return al->requested.v[i];
+	}
+	return NULL;
+}
+
+/* Whether anything the entry e lets through lies in the scope of the
+ * wildcard value d (".x.com": x.com and every name under it). */
+static bool
+entry_in_scope(const char *e, const char *d)
+{
+	size_t rn = strlen(PAUDE_ALLOWLIST_REGIONAL);
+	const char *h = e;
+	if (!strncmp(e, PAUDE_ALLOWLIST_REGIONAL, rn))
+		h = e + rn; /* LABEL-x.com lies where x.com does */
+	else if (e[0] == '.')
+		h = e + 1;
+	return !strcmp(h, d + 1) || covered_by(h, d);
+}
+
+/* The words of values: split, lower case, "default" as its aliases; each
+ * one checked. what: "--allow" or "--deny", for messages. */
+static int
+change_words(struct paude_strvec *out, const char *const *values, const char *what,
+	     struct paude_error **err)
+{
+	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
+	int r = split_values(&words, values, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < words.nr; i++) {
+		const char *w = words.v[i];
+		if (!strcmp(w, "all"))
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "%s all: the network of a session cannot be switched between "
+			    "filtered and unrestricted after create (allow the domains it "
+			    "needs instead, or create a new session with --allowed-domains all)",
+			    what);
+		if (!strcmp(w, "default")) {
+			for (size_t a = 0; a < ARRAY_SIZE(aliases); a++)
+				push_unique(out, aliases[a].name);
+			continue;
+		}
+		if (!is_alias(w) && (r = paude_allowlist_check_domain(w, err)) < 0)
+			return r;
+		push_unique(out, w);
+	}
+	return 0;
+}
+
+int
+paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *const *current,
+		       const char *const *allow, const char *const *deny,
+		       struct paude_strvec *notes, struct paude_error **err)
+{
+	_cleanup_(allowlist_releasep) struct paude_allowlist cur = { 0 };
+	_cleanup_(allowlist_releasep) struct paude_allowlist next = { 0 };
+	_cleanup_strvec_ struct paude_strvec add = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec del = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
+	_cleanup_strvec_ struct paude_strvec said = PAUDE_STRVEC_INIT;
+	int r;
+
+	paude_allowlist_init(&cur);
+	paude_allowlist_init(&next);
+	if ((r = paude_allowlist_parse(&cur, current, err)) < 0) {
+		paude_error_wrap(err, "the stored policy does not parse");
+		return r;
+	}
+	if (cur.unrestricted)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "the network is unrestricted ('all'): there is no allowlist "
+				       "to change (create a new session with --allowed-domains for "
+				       "a filtered one)");
+	if ((r = change_words(&add, allow, "--allow", err)) < 0 ||
+	    (r = change_words(&del, deny, "--deny", err)) < 0)
+		return r;
+	if (!add.nr && !del.nr)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "nothing to change (give --allow or "
+				       "--deny)");
+	for (size_t i = 0; i < add.nr; i++)
+		if (paude_strvec_find(&del, add.v[i]) >= 0)
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "'%s' is both allowed and denied (give it once)",
+					       add.v[i]);
+
+	paude_strvec_pushv(&words, (const char *const *)cur.requested.v);
+	for (size_t i = 0; i < del.nr; i++) {
+		const char *d = del.v[i];
+		bool removed = false;
+		for (size_t j = 0; j < words.nr;) {
+			const char *w = words.v[j];
+			bool hit =
+			    !strcmp(w, d) || (d[0] == '.' && !is_alias(w) && covered_by(w, d));
+			if (hit) {
+				paude_strvec_remove(&words, j);
+				removed = true;
+			} else {
+				j++;
+			}
+		}
+		/* What is left must not still let the denied name through. */
+		const char *via = NULL; /* a word of words */
+		if (!is_alias(d)) {
+			_cleanup_(allowlist_releasep) struct paude_allowlist rest = { 0 };
+			paude_allowlist_init(&rest);
+			paude_strvec_pushv(&rest.requested, (const char *const *)words.v);
+			const char *w = paude_allowlist_allowed_by(&rest, d[0] == '.' ? d + 1 : d);
+			long at = w ? paude_strvec_find(&words, w) : -1;
+			via = at >= 0 ? words.v[at] : NULL;
+			for (size_t j = 0; !via && d[0] == '.' && j < words.nr; j++) {
+				_cleanup_strvec_ struct paude_strvec es = PAUDE_STRVEC_INIT;
+				word_entries(words.v[j], &es);
+				for (size_t k = 0; !via && k < es.nr; k++)
+					if (entry_in_scope(es.v[k], d))
+						via = words.v[j];
+			}
+		}
+		if (via)
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "cannot deny '%s': %s '%s' allows it (deny '%s' instead, and allow "
+			    "again what you still need of it)",
+			    d, is_alias(via) ? "the alias" : "the entry", via, via);
+		if (!removed)
+			paude_strvec_pushf(&said, "'%s' is not allowed: nothing to deny", d);
+	}
+	for (size_t i = 0; i < add.nr; i++) {
+		const char *a = add.v[i];
+		/* have: a view of words (its strings belong to words). */
+		struct paude_allowlist have = { .requested = words };
+		const char *via = NULL;
+		if (paude_strvec_find(&words, a) >= 0)
+			via = a;
+		else if (!is_alias(a) && a[0] != '.')
+			via = paude_allowlist_allowed_by(&have, a);
+		for (size_t j = 0; !via && a[0] == '.' && j < words.nr; j++)
+			if (words.v[j][0] == '.' && covered_by(a, words.v[j]))
+				via = words.v[j];
+		if (!via)
+			paude_strvec_push(&words, a);
+		else if (!strcmp(via, a))
+			paude_strvec_pushf(&said, "'%s' is already allowed", a);
+		else
+			paude_strvec_pushf(&said, "'%s' is already allowed (through '%s')", a, via);
+	}
+	if (!words.nr)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "the session would allow no domain at all (a filtered "
+				       "session's proxy must allow something: allow another "
+				       "domain in the same command, or stop the session)");
+	if ((r = paude_allowlist_parse(&next, (const char *const *)words.v, err)) < 0)
+		return r;
+
+	bool diff = next.requested.nr != cur.requested.nr;
+	for (size_t i = 0; !diff && i < next.requested.nr; i++)
+		diff = strcmp(next.requested.v[i], cur.requested.v[i]) != 0;
+	paude_allowlist_release(out);
+	*out = next;
+	paude_allowlist_init(&next);
+	*changed = diff;
+	if (notes)
+		paude_strvec_pushv(notes, (const char *const *)said.v);
+	return 0;
+}

@@ -1379,6 +1379,110 @@ kube_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *out,
 			 "--", "tail", "-n", "50", PAUDE_PROXY_ACCESS_LOG, NULL);
 }
 
+int
+paude_kube_policy_patch(const struct paude_session *s, const struct paude_allowlist *al,
+			struct json_object **out, struct paude_error **err)
+{
+	if (al->unrestricted || !al->domains.nr)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "the proxy of session '%s' needs an allowlist to enforce",
+				       s->name);
+	_cleanup_buf_ struct paude_buf conf = PAUDE_BUF_INIT;
+	const struct paude_squid_opts sq = {
+		.session = s->name,
+		.allow_private_dst = (const char *const *)s->allow_private_dst.v,
+	};
+	int r = paude_squid_config(&conf, al, &sq, err);
+	if (r < 0)
+		return r;
+	/* A strategic merge patch: the proxy container's env entry of that
+	 * name is replaced, the rest of the Deployment stays. The pod
+	 * template changes, so the proxy's pod is made again (Recreate). */
+	_cleanup_json_ struct json_object *o = jobj();
+	struct json_object *tmpl = put(put(o, "spec", jobj()), "template", jobj());
+	_cleanup_json_ struct json_object *doms = paude_json_array_from_strvec(&al->requested);
+	_cleanup_buf_ struct paude_buf dl = PAUDE_BUF_INIT;
+	paude_json_write(&dl, doms, false);
+	put(put(put(tmpl, "metadata", jobj()), "annotations", jobj()), PAUDE_LABEL_DOMAINS,
+	    jstr(dl.buf));
+	struct json_object *c = push(put(put(tmpl, "spec", jobj()), "containers", jarr()), jobj());
+	put(c, "name", jstr("proxy"));
+	push(put(c, "env", jarr()), env_var(PAUDE_PROXY_CONF_ENV, conf.buf));
+	*out = TAKE_PTR(o);
+	return 0;
+}
+
+/* patch deployment/paude-proxy-NAME with the squid configuration of al. */
+static int
+patch_proxy(struct paude_backend *b, const struct paude_session *s,
+	    const struct paude_allowlist *al, const char *what, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *patch = NULL;
+	int r = paude_kube_policy_patch(s, al, &patch, err);
+	if (r < 0)
+		return r;
+	_cleanup_buf_ struct paude_buf doc = PAUDE_BUF_INIT;
+	paude_json_write(&doc, patch, false);
+	_cleanup_free_ char *ref = NULL, *arg = NULL;
+	ref = paude_xstrfmt("deployment/paude-proxy-%s", s->name);
+	arg = paude_xstrfmt("--patch=%s", doc.buf);
+	return kube_call(b, NULL, what, err, "patch", ref, "--type=strategic", arg, NULL);
+}
+
+/* annotate statefulset/paude-NAME with the policy (what get reads). */
+static int
+annotate_policy(struct paude_backend *b, const char *name, const struct paude_strvec *requested,
+		const char *what, struct paude_error **err)
+{
+	_cleanup_json_ struct json_object *doms = paude_json_array_from_strvec(requested);
+	_cleanup_buf_ struct paude_buf dl = PAUDE_BUF_INIT;
+	paude_json_write(&dl, doms, false);
+	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
+	_cleanup_free_ char *ref = NULL, *kv = NULL;
+	ref = paude_xstrfmt("statefulset/%s", sts);
+	kv = paude_xstrfmt(PAUDE_LABEL_DOMAINS "=%s", dl.buf);
+	return kube_call(b, NULL, what, err, "annotate", ref, "--overwrite", kv, NULL);
+}
+
+static int
+kube_set_allowlist(struct paude_backend *b, const struct paude_session *s,
+		   const struct paude_allowlist *al, struct paude_error **err)
+{
+	int r = check_name(b, s->name, err);
+	if (r < 0)
+		return r;
+	if (!is_restricted(s) || al->unrestricted)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "the network of session '%s' is unrestricted: it has no "
+				       "proxy to change",
+				       s->name);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist before;
+	paude_allowlist_init(&before);
+	if ((r = paude_allowlist_parse(&before, (const char *const *)s->allowed_domains.v, err)) <
+	    0)
+		return r;
+	_cleanup_free_ char *what = NULL;
+	what = paude_xstrfmt("cannot change the network policy of session '%s'", s->name);
+	/* The proxy's configuration, then the record of it; a failure of the
+	 * second puts the first back. */
+	if ((r = patch_proxy(b, s, al, what, err)) < 0)
+		return r;
+	if ((r = annotate_policy(b, s->name, &al->requested, what, err)) < 0) {
+		(void)patch_proxy(b, s, &before, NULL, NULL);
+		return r;
+	}
+	/* A running proxy is made again with it: wait until it serves. */
+	if (s->state == PAUDE_SESSION_RUNNING) {
+		_cleanup_free_ char *proxy = paude_kube_proxy_name(s->name);
+		if ((r = rollout_wait(b, "deployment", proxy, what, err)) < 0) {
+			(void)patch_proxy(b, s, &before, NULL, NULL);
+			(void)annotate_policy(b, s->name, &before.requested, NULL, NULL);
+			return r;
+		}
+	}
+	return 0;
+}
+
 static void
 kube_free(struct paude_backend *b)
 {
@@ -1403,6 +1507,7 @@ const struct paude_backend_ops paude_backend_kube = {
 	.get = kube_get,
 	.exec_prepare = kube_exec_prepare,
 	.proxy_log = kube_proxy_log,
+	.set_allowlist = kube_set_allowlist,
 	.free = kube_free,
 };
 

@@ -507,6 +507,23 @@ on_network(struct json_object *ent, const char *net)
 	return false;
 }
 
+/* Whether a ps entry is the container PREFIX+NAME (podman 4: "Names":
+ * [name]); an entry that does not say is taken to be. */
+static bool
+named(struct json_object *ent, const char *prefix, const char *name)
+{
+	struct json_object *names = paude_json_get_array(ent, "Names");
+	if (!names)
+		return true;
+	size_t np = strlen(prefix);
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		if (n && !strncmp(n, prefix, np) && !strcmp(n + np, name))
+			return true;
+	}
+	return false;
+}
+
 int
 paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t len,
 		      struct paude_error **err)
@@ -572,8 +589,26 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 			struct paude_session *d = &out->v[j];
 			if (strcmp(d->name, name) != 0 || strcmp(d->backend, "podman") != 0)
 				continue;
+			/* A replacement being made, or an old one being
+			 * swapped out (paude_net_podman_update), is not it. */
+			if (!named(ent, "paude-proxy-", d->name))
+				continue;
 			const char *st = paude_json_get_str(ent, "State");
 			d->proxy_missing = false;
+			/* The policy in effect: the proxy is made again when it
+			 * changes; the agent's label keeps the one at create. */
+			const char *doms = paude_json_get_str(labels, PAUDE_LABEL_DOMAINS);
+			_cleanup_strvec_ struct paude_strvec dv = PAUDE_STRVEC_INIT;
+			_cleanup_error_ struct paude_error *derr = NULL;
+			if (doms && *doms &&
+			    paude_session_decode_list(&dv, PAUDE_LABEL_DOMAINS, doms, &derr) == 0 &&
+			    dv.nr) {
+				paude_strvec_clear(&d->allowed_domains);
+				d->allowed_domains = dv;
+				paude_strvec_init(&dv);
+			} else if (derr) {
+				paude_debug("proxy of '%s': %s", d->name, derr->msg);
+			}
 			d->proxy_stopped =
 			    d->state == PAUDE_SESSION_RUNNING && !(st && !strcmp(st, "running"));
 		}
@@ -673,6 +708,30 @@ podman_gateway_log(struct paude_backend *b, const char *name, struct paude_buf *
 	return paude_net_podman_gateway_log(b->runner, name, 0, NULL, out, err);
 }
 
+static int
+podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
+		     const struct paude_allowlist *al, struct paude_error **err)
+{
+	int r = check_name(s->name, err);
+	if (r < 0)
+		return r;
+	/* The new proxy gets the profile create gives (podman keeps what it
+	 * reads at create: the file is ours for this call only). */
+	_cleanup_(unlink_freep) char *profile = NULL;
+	if ((r = paude_seccomp_write_profile(&profile, NULL, err)) < 0)
+		return r;
+	const struct paude_net_podman_opts o = {
+		.rootless = geteuid() != 0,
+		.seccomp_profile = profile,
+		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
+		.allow_private_dst = (const char *const *)s->allow_private_dst.v,
+	};
+	r = paude_net_podman_update(b->runner, s->name, al, &o, err);
+	if (r < 0)
+		explain_or_wrap(err, "cannot change the network policy of session '%s'", s->name);
+	return r;
+}
+
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
 	.create = podman_create,
@@ -685,4 +744,5 @@ const struct paude_backend_ops paude_backend_podman = {
 	.proxy_log = podman_proxy_log,
 	.gateway_credentials = podman_gateway_credentials,
 	.gateway_log = podman_gateway_log,
+	.set_allowlist = podman_set_allowlist,
 };

@@ -359,8 +359,9 @@ decode_limit(uint64_t *size, unsigned *cpus, const char *key, const char *v, uin
 	return 0;
 }
 
-static int
-decode_list(struct paude_strvec *out, const char *key, const char *v, struct paude_error **err)
+int
+paude_session_decode_list(struct paude_strvec *out, const char *key, const char *v,
+			  struct paude_error **err)
 {
 	if (!v || !*v)
 		return 0;
@@ -410,15 +411,17 @@ paude_session_from_labels(struct paude_session *out,
 	s.gateway = dup_or_null(lookup(ctx, PAUDE_LABEL_GATEWAY));
 	const char *y = lookup(ctx, PAUDE_LABEL_YOLO);
 	s.yolo = y && !strcmp(y, "true");
-	int r = decode_list(&s.agent_args, PAUDE_LABEL_ARGS, lookup(ctx, PAUDE_LABEL_ARGS), err);
+	int r = paude_session_decode_list(&s.agent_args, PAUDE_LABEL_ARGS,
+					  lookup(ctx, PAUDE_LABEL_ARGS), err);
 	if (r >= 0)
-		r = decode_list(&s.allowed_domains, PAUDE_LABEL_DOMAINS,
-				lookup(ctx, PAUDE_LABEL_DOMAINS), err);
+		r = paude_session_decode_list(&s.allowed_domains, PAUDE_LABEL_DOMAINS,
+					      lookup(ctx, PAUDE_LABEL_DOMAINS), err);
 	if (r >= 0)
-		r = decode_list(&s.venv_shadows, PAUDE_LABEL_VENVS, lookup(ctx, PAUDE_LABEL_VENVS),
-				err);
+		r = paude_session_decode_list(&s.venv_shadows, PAUDE_LABEL_VENVS,
+					      lookup(ctx, PAUDE_LABEL_VENVS), err);
 	if (r >= 0)
-		r = decode_list(&s.setup, PAUDE_LABEL_SETUP, lookup(ctx, PAUDE_LABEL_SETUP), err);
+		r = paude_session_decode_list(&s.setup, PAUDE_LABEL_SETUP,
+					      lookup(ctx, PAUDE_LABEL_SETUP), err);
 	if (r >= 0)
 		r = decode_limit(&s.memory, NULL, PAUDE_LABEL_MEMORY,
 				 lookup(ctx, PAUDE_LABEL_MEMORY), PAUDE_MEMORY_MIN,
@@ -430,14 +433,14 @@ paude_session_from_labels(struct paude_session *out,
 		r = decode_limit(NULL, &s.cpus_milli, PAUDE_LABEL_CPUS,
 				 lookup(ctx, PAUDE_LABEL_CPUS), 0, 0, err);
 	if (r >= 0)
-		r = decode_list(&s.allow_private_dst, PAUDE_LABEL_PRIVATE_DST,
-				lookup(ctx, PAUDE_LABEL_PRIVATE_DST), err);
+		r = paude_session_decode_list(&s.allow_private_dst, PAUDE_LABEL_PRIVATE_DST,
+					      lookup(ctx, PAUDE_LABEL_PRIVATE_DST), err);
 	if (r >= 0)
-		r = decode_list(&s.remote_env, PAUDE_LABEL_REMOTE_ENV,
-				lookup(ctx, PAUDE_LABEL_REMOTE_ENV), err);
+		r = paude_session_decode_list(&s.remote_env, PAUDE_LABEL_REMOTE_ENV,
+					      lookup(ctx, PAUDE_LABEL_REMOTE_ENV), err);
 	if (r >= 0)
-		r = decode_list(&s.forward_ports, PAUDE_LABEL_PORTS, lookup(ctx, PAUDE_LABEL_PORTS),
-				err);
+		r = paude_session_decode_list(&s.forward_ports, PAUDE_LABEL_PORTS,
+					      lookup(ctx, PAUDE_LABEL_PORTS), err);
 	const char *lc = lookup(ctx, PAUDE_LABEL_LIFECYCLE);
 	if (r >= 0 && lc && *lc) {
 		r = paude_lifecycle_decode(&s.lifecycle, lc, err);

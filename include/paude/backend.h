@@ -12,6 +12,7 @@
 #include "run.h"
 
 struct paude_backend;
+struct paude_allowlist;
 
 enum {
 	PAUDE_EXEC_STDIN = 1 << 0, /* keep stdin attached (-i) */
@@ -47,6 +48,16 @@ struct paude_backend_ops {
 	/* Read the model gateway's recent calls (may be NULL). */
 	int (*gateway_log)(struct paude_backend *b, const char *name, struct paude_buf *out,
 			   struct paude_error **err);
+	/*
+	 * Give the session a new network allowlist (paude_allowlist_change
+	 * made it; s is the session as get returned it). A running session's
+	 * proxy applies it without the agent's container restarting, a stopped
+	 * one's at the next start; the policy is stored with the session, so
+	 * get and list report it from then on. Nothing changes on failure.
+	 * May be NULL.
+	 */
+	int (*set_allowlist)(struct paude_backend *b, const struct paude_session *s,
+			     const struct paude_allowlist *al, struct paude_error **err);
 	void (*free)(struct paude_backend *b);
 };
 

@@ -90,6 +90,16 @@ int paude_kube_manifests(const struct paude_session_spec *spec, const struct pau
 
 /* PAUDE_ENOTFOUND with a clear message if the namespace does not exist (a
  * user who may not read namespaces passes: the cluster will say more). */
+/*
+ * The strategic merge patch of deployment/paude-proxy-NAME that gives
+ * session s's proxy the allowlist al (`paude network --allow/--deny`): the
+ * proxy container's PAUDE_PROXY_CONF_ENV, and the policy as an annotation
+ * of the pod template. The StatefulSet's annotation PAUDE_LABEL_DOMAINS
+ * records it for get and list. PAUDE_EUSAGE for an unrestricted allowlist.
+ */
+int paude_kube_policy_patch(const struct paude_session *s, const struct paude_allowlist *al,
+			    struct json_object **out, struct paude_error **err);
+
 int paude_kube_check_namespace(struct paude_backend *b, struct paude_error **err);
 
 /* True if the cluster is OpenShift (it serves build.openshift.io). */

@@ -105,6 +105,32 @@ int paude_allowlist_check_entry(const char *entry, struct paude_error **err);
  */
 void paude_allowlist_describe(struct paude_buf *out, const char *const *values);
 
+/*
+ * The requested word of al ("pypi", ".example.com") that lets host (lower
+ * case, no leading dot) through the proxy's name check, "all" for an
+ * unrestricted allowlist, NULL when none does. The returned string belongs
+ * to al.
+ */
+const char *paude_allowlist_allowed_by(const struct paude_allowlist *al, const char *host);
+
+/*
+ * A policy changed after create (`paude network NAME --allow/--deny`).
+ * current: the stored requested words; allow, deny: NULL-terminated values
+ * with the syntax of --allowed-domains (commas, aliases, "default" for its
+ * aliases). --deny removes the word itself and, for ".x.com", every custom
+ * entry under it; --allow adds. On success *out (initialised by the caller)
+ * is replaced by the new allowlist, *changed says whether it differs from
+ * current, and notes (may be NULL) gets one line per value that changed
+ * nothing ("'pypi' is already allowed"). PAUDE_EUSAGE, with *out and
+ * *changed untouched, for: an invalid value; "all" on either side; a value
+ * both allowed and denied; no value at all; an unrestricted current policy;
+ * a denied name that would stay allowed through an alias or a wider entry
+ * (the message names it); a change that would leave nothing allowed.
+ */
+int paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *const *current,
+			   const char *const *allow, const char *const *deny,
+			   struct paude_strvec *notes, struct paude_error **err);
+
 /* Private destinations ---------------------------------------------------- */
 
 /*
@@ -268,6 +294,24 @@ int paude_net_podman_gateway_credentials(struct paude_runner *r, const char *nam
 int paude_net_podman_gateway_log(struct paude_runner *r, const char *name, unsigned lines,
 				 const struct paude_net_podman_opts *opts, struct paude_buf *out,
 				 struct paude_error **err);
+
+/*
+ * Give session NAME's proxy a new allowlist (`paude network --allow/--deny`)
+ * without touching the agent's container: a new proxy container is made
+ * from the old one's image and settings (the gateway's environment is
+ * carried over through a private env file) with squid's new configuration
+ * and the policy in its PAUDE_LABEL_DOMAINS label, then takes the old
+ * one's name, address and MAC; a running proxy is stopped, swapped and
+ * started (waiting for PAUDE_PROXY_READY), a stopped one simply replaced,
+ * so the policy applies at the next start. If any step fails the old proxy
+ * is put back as it was. opts: podman, rootless, seccomp_profile and
+ * allow_private_dst are used; the image and the egress network are the old
+ * proxy's. PAUDE_ENOTFOUND when the proxy container is missing, PAUDE_EUSAGE
+ * for an unrestricted allowlist or a gateway-only sidecar.
+ */
+int paude_net_podman_update(struct paude_runner *r, const char *name,
+			    const struct paude_allowlist *al,
+			    const struct paude_net_podman_opts *opts, struct paude_error **err);
 
 /* Start the proxy and wait until squid listens (PAUDE_PROXY_READY); does
  * nothing (returns 0) when the session has none. */

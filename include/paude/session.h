@@ -217,6 +217,11 @@ int paude_session_from_labels(struct paude_session *out,
 			      const char *(*lookup)(void *ctx, const char *key), void *ctx,
 			      struct paude_error **err);
 
+/* Decode a label holding a JSON array of strings (absent or empty: nothing)
+ * and append its strings to out; PAUDE_EPROTO naming key otherwise. */
+int paude_session_decode_list(struct paude_strvec *out, const char *key, const char *v,
+			      struct paude_error **err);
+
 /* Current time as RFC 3339 UTC ("2026-11-27T18:00:00Z"). Caller frees. */
 char *paude_now_rfc3339(void);
 

@@ -386,6 +386,157 @@ test_describe_in_words(void **state)
 	assert_describe(V("*.x.com"), "custom (1 entry)");
 }
 
+/* Change current by allow/deny, expecting success; notes joined by '|'. */
+static void
+change_ok(const char *const *current, const char *const *allow, const char *const *deny,
+	  const char *const *want, bool want_changed, const char *want_notes)
+{
+	_cleanup_error_ struct paude_error *e = NULL;
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	_cleanup_strvec_ struct paude_strvec notes = PAUDE_STRVEC_INIT;
+	bool changed = !want_changed;
+	int r = paude_allowlist_change(&al, &changed, current, allow, deny, &notes, &e);
+	if (r != 0)
+		fail_msg("change failed: %s", e ? e->msg : "?");
+	assert_strvec(&al.requested, want);
+	assert_int_equal(changed, want_changed);
+	struct paude_buf nb = PAUDE_BUF_INIT;
+	for (size_t i = 0; i < notes.nr; i++)
+		paude_buf_addf(&nb, NULL, "%s%s", i ? "|" : "", notes.v[i]);
+	assert_string_equal(nb.buf, want_notes);
+	paude_buf_release(&nb);
+	paude_allowlist_release(&al);
+}
+
+static void
+change_fails(const char *const *current, const char *const *allow, const char *const *deny,
+	     const char *needle)
+{
+	_cleanup_error_ struct paude_error *e = NULL;
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	paude_strvec_push(&al.requested, "untouched");
+	bool changed = true;
+	assert_int_equal(paude_allowlist_change(&al, &changed, current, allow, deny, NULL, &e),
+			 PAUDE_EUSAGE);
+	assert_non_null(e);
+	if (!strstr(e->msg, needle))
+		fail_msg("expected '%s' in: %s", needle, e->msg);
+	/* Nothing handed out on failure. */
+	assert_true(changed);
+	assert_string_equal(al.requested.v[0], "untouched");
+	paude_allowlist_release(&al);
+}
+
+static void
+test_change_allow_adds_domains_and_aliases(void **state)
+{
+	(void)state;
+	change_ok(V("vertexai", "pypi"), V("example.com"), NULL,
+		  V("vertexai", "pypi", "example.com"), true, "");
+	/* Comma lists, case, and an alias as create takes them. */
+	change_ok(V("vertexai"), V("PyPI,.Example.com"), NULL,
+		  V("vertexai", "pypi", ".example.com"), true, "");
+	change_ok(V("example.com"), V("default"), NULL, V("vertexai", "pypi", "example.com"), true,
+		  "");
+	/* A wider entry replaces the narrower ones it covers. */
+	change_ok(V("a.example.com", "pypi"), V(".example.com"), NULL,
+		  V("pypi", "a.example.com", ".example.com"), true, "");
+}
+
+static void
+test_change_allow_of_what_is_allowed_changes_nothing(void **state)
+{
+	(void)state;
+	change_ok(V("vertexai", "pypi"), V("pypi"), NULL, V("vertexai", "pypi"), false,
+		  "'pypi' is already allowed");
+	change_ok(V("pypi"), V("files.pythonhosted.org"), NULL, V("pypi"), false,
+		  "'files.pythonhosted.org' is already allowed (through 'pypi')");
+	change_ok(V(".example.com"), V("a.b.example.com,.c.example.com"), NULL, V(".example.com"),
+		  false,
+		  "'a.b.example.com' is already allowed (through '.example.com')|"
+		  "'.c.example.com' is already allowed (through '.example.com')");
+	change_ok(V("vertexai"), V("us-east5-aiplatform.googleapis.com"), NULL, V("vertexai"),
+		  false,
+		  "'us-east5-aiplatform.googleapis.com' is already allowed (through "
+		  "'vertexai')");
+}
+
+static void
+test_change_deny_removes_words_and_what_a_wildcard_covers(void **state)
+{
+	(void)state;
+	change_ok(V("vertexai", "pypi"), NULL, V("pypi"), V("vertexai"), true, "");
+	change_ok(V("vertexai", "pypi", "example.com"), NULL, V("Example.com"),
+		  V("vertexai", "pypi"), true, "");
+	change_ok(V("pypi", "x.example.com", ".y.example.com", "example.org"), NULL,
+		  V(".example.com"), V("pypi", "example.org"), true, "");
+	change_ok(V("vertexai", "pypi", "example.com"), NULL, V("default"), V("example.com"), true,
+		  "");
+	/* Allow and deny in one change. */
+	change_ok(V("vertexai", "pypi"), V("example.com"), V("pypi"), V("vertexai", "example.com"),
+		  true, "");
+	change_ok(V("pypi"), NULL, V("example.com"), V("pypi"), false,
+		  "'example.com' is not allowed: nothing to deny");
+}
+
+static void
+test_change_deny_of_a_name_an_alias_or_wider_entry_allows_is_refused(void **state)
+{
+	(void)state;
+	change_fails(V("pypi", "example.com"), NULL, V("pypi.org"),
+		     "cannot deny 'pypi.org': the alias 'pypi' allows it (deny 'pypi' instead");
+	change_fails(V(".example.com", "pypi"), NULL, V("a.example.com"),
+		     "cannot deny 'a.example.com': the entry '.example.com' allows it");
+	change_fails(V(".example.com", "pypi"), NULL, V(".a.example.com"),
+		     "the entry '.example.com' allows it");
+	change_fails(V("vertexai", "pypi"), NULL, V(".googleapis.com"),
+		     "cannot deny '.googleapis.com': the alias 'vertexai' allows it");
+}
+
+static void
+test_change_refuses_nonsense(void **state)
+{
+	(void)state;
+	change_fails(V("all"), V("example.com"), NULL, "the network is unrestricted ('all')");
+	change_fails(V("pypi"), V("all"), NULL,
+		     "--allow all: the network of a session cannot be "
+		     "switched between filtered and unrestricted");
+	change_fails(V("pypi"), NULL, V("all"), "--deny all");
+	change_fails(V("pypi"), V("example.com"), V("example.com"),
+		     "'example.com' is both allowed and denied");
+	change_fails(V("pypi"), NULL, V("pypi"), "the session would allow no domain at all");
+	change_fails(V("pypi"), NULL, NULL, "nothing to change");
+	change_fails(V("pypi"), V("https://example.com/x"), NULL, "a URL is not a domain");
+	change_fails(V("pypi"), V("*.example.com"), NULL, "wildcards are not supported");
+	change_fails(V("pypi"), NULL, V("10.0.0.1"), "IP addresses are not supported");
+	change_fails(V("pypi"), V("localhost"), NULL, "a single label is not allowed");
+	change_fails(V("pypi"), V("a,,b.com"), NULL, "empty value");
+}
+
+static void
+test_allowed_by_names_the_word(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	parse_ok(&al, V("default", ".example.com", "x.org"));
+	assert_string_equal(paude_allowlist_allowed_by(&al, "pypi.org"), "pypi");
+	assert_string_equal(
+	    paude_allowlist_allowed_by(&al, "europe-west1-aiplatform.googleapis.com"), "vertexai");
+	assert_null(paude_allowlist_allowed_by(&al, "a.b-aiplatform.googleapis.com"));
+	assert_string_equal(paude_allowlist_allowed_by(&al, "example.com"), ".example.com");
+	assert_string_equal(paude_allowlist_allowed_by(&al, "a.b.example.com"), ".example.com");
+	assert_string_equal(paude_allowlist_allowed_by(&al, "x.org"), "x.org");
+	assert_null(paude_allowlist_allowed_by(&al, "a.x.org"));
+	assert_null(paude_allowlist_allowed_by(&al, "notexample.com"));
+	assert_null(paude_allowlist_allowed_by(&al, "upload.pypi.org"));
+	paude_allowlist_release(&al);
+	parse_ok(&al, V("all"));
+	assert_string_equal(paude_allowlist_allowed_by(&al, "anything.example"), "all");
+	paude_allowlist_release(&al);
+}
+
 int
 main(void)
 {
@@ -408,6 +559,13 @@ main(void)
 		cmocka_unit_test(test_length_limits),
 		cmocka_unit_test(test_check_domain_accepts_plain_and_dotted_names),
 		cmocka_unit_test(test_describe_in_words),
+		cmocka_unit_test(test_change_allow_adds_domains_and_aliases),
+		cmocka_unit_test(test_change_allow_of_what_is_allowed_changes_nothing),
+		cmocka_unit_test(test_change_deny_removes_words_and_what_a_wildcard_covers),
+		cmocka_unit_test(
+		    test_change_deny_of_a_name_an_alias_or_wider_entry_allows_is_refused),
+		cmocka_unit_test(test_change_refuses_nonsense),
+		cmocka_unit_test(test_allowed_by_names_the_word),
 	};
 	return cmocka_run_group_tests_name("allowlist", tests, NULL, NULL);
 }

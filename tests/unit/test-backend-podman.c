@@ -397,8 +397,10 @@ test_create_failure_removes_what_it_made(void **state)
 	assert_int_equal(err->child_status, 125);
 	assert_int_equal(f.calls.nr, 11);
 	assert_string_equal(fake_runner_call(&f, 7), "podman rm --force --ignore paude-demo");
-	assert_string_equal(fake_runner_call(&f, 8),
-			    "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(
+	    fake_runner_call(&f, 8),
+	    "podman rm --force --ignore --time 5 paude-proxy-demo paude-proxy-demo-next "
+	    "paude-proxy-demo-old");
 	assert_string_equal(fake_runner_call(&f, 9), "podman network rm paude-net-demo");
 	assert_string_equal(fake_runner_call(&f, 10),
 			    "podman volume rm --force paude-demo-workspace");
@@ -589,8 +591,10 @@ test_start_stop_remove_argv(void **state)
 			    "podman stop --ignore --time 0 paude-proxy-demo");
 	assert_string_equal(fake_runner_call(&f, 6),
 			    "podman rm --force --ignore --time 10 paude-demo");
-	assert_string_equal(fake_runner_call(&f, 7),
-			    "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_string_equal(
+	    fake_runner_call(&f, 7),
+	    "podman rm --force --ignore --time 5 paude-proxy-demo paude-proxy-demo-next "
+	    "paude-proxy-demo-old");
 	assert_string_equal(fake_runner_call(&f, 8), "podman network rm paude-net-demo");
 	assert_string_equal(fake_runner_call(&f, 9), "podman volume exists paude-demo-workspace");
 	assert_string_equal(fake_runner_call(&f, 10),

@@ -161,6 +161,7 @@ test_unrestricted_gets_a_gateway_only_sidecar(void **state)
 	assert_string_equal(
 	    proxy, "podman create --name paude-proxy-demo --label app=paude "
 		   "--label paude.io/session-name=demo --label paude.io/role=proxy "
+		   "--label 'paude.io/allowed-domains=[\"all\"]' "
 		   "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
 		   "--hostname paude-proxy --cap-drop=ALL --security-opt=no-new-privileges "
 		   "--pids-limit 128 --userns=auto --read-only "
@@ -241,6 +242,7 @@ test_create_builds_network_proxy_and_agent_args(void **state)
 	const char *want_prefix =
 	    "podman create --name paude-proxy-demo --label app=paude "
 	    "--label paude.io/session-name=demo --label paude.io/role=proxy "
+	    "--label 'paude.io/allowed-domains=[\"pypi\",\"allowed.test\"]' "
 	    "--network paude-net-demo:ip=10.98.2.10,mac=02:70:61:75:02:0a --network podman "
 	    "--hostname paude-proxy "
 	    "--cap-drop=ALL --security-opt=no-new-privileges --pids-limit 128 --userns=auto "
@@ -452,7 +454,9 @@ test_create_rolls_back_the_network_when_the_proxy_fails(void **state)
 	assert_string_equal(
 	    e->msg, "podman create: exit 125: Error: localhost/paude-proxy:1: image not known");
 	assert_ncalls(&f, 5);
-	assert_call(&f, 3, "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_call(&f, 3,
+		    "podman rm --force --ignore --time 5 paude-proxy-demo paude-proxy-demo-next "
+		    "paude-proxy-demo-old");
 	assert_call(&f, 4, "podman network rm paude-net-demo");
 	assert_int_equal(agent.nr, 0);
 	paude_allowlist_release(&al);
@@ -619,7 +623,9 @@ test_stop_and_remove(void **state)
 	assert_int_equal(paude_net_podman_remove(&f.runner, "demo", NULL, NULL), 0);
 	assert_ncalls(&f, 3);
 	assert_call(&f, 0, "podman stop --ignore --time 0 paude-proxy-demo");
-	assert_call(&f, 1, "podman rm --force --ignore --time 5 paude-proxy-demo");
+	assert_call(&f, 1,
+		    "podman rm --force --ignore --time 5 paude-proxy-demo paude-proxy-demo-next "
+		    "paude-proxy-demo-old");
 	assert_call(&f, 2, "podman network rm paude-net-demo");
 	fake_runner_release(&f);
 }
@@ -698,6 +704,226 @@ test_proxy_log_errors(void **state)
 	assert_int_equal(out.len, 0);
 }
 
+/* The old proxy as `podman container inspect` shows it. */
+static const char old_running[] =
+    "[{\"Image\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+    "\"State\":{\"Running\":true},"
+    "\"Config\":{\"Env\":[\"PATH=/usr/bin:/bin\",\"HOSTNAME=paude-proxy\","
+    "\"PAUDE_SQUID_CONF=# old\\nhttp_port 10.98.7.10:3128\","
+    "\"PAUDE_GATEWAY_LISTEN=10.98.7.10:8090\",\"PAUDE_GATEWAY_PROVIDER=anthropic\","
+    "\"ANTHROPIC_API_KEY=sk-ant-secret\"]},"
+    "\"NetworkSettings\":{\"Networks\":{\"paude-net-demo\":{},\"h3-inet-1\":{}}}}]";
+static const char old_stopped[] =
+    "[{\"Image\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+    "\"State\":{\"Running\":false},"
+    "\"Config\":{\"Env\":[\"PATH=/usr/bin:/bin\",\"PAUDE_SQUID_CONF=# old\"]},"
+    "\"NetworkSettings\":{\"Networks\":{\"paude-net-demo\":{},\"podman\":{}}}}]";
+static const char net_inspect[] = "[{\"name\":\"paude-net-demo\",\"subnets\":[{\"subnet\":"
+				  "\"10.98.7.0/24\"}]}]";
+static const struct paude_net_podman_opts upd_opts = {
+	.seccomp_profile = "/run/paude-test/seccomp.json",
+	.allow_private_dst = V("10.89.0.0/24"),
+};
+
+/* The argv of the replacement's create, checked piece by piece. */
+static void
+assert_next_create(const char *c, const char *egress)
+{
+	static const char *const want[] = {
+		"podman create --name paude-proxy-demo-next --label app=paude "
+		"--label paude.io/session-name=demo --label paude.io/role=proxy "
+		"--label 'paude.io/allowed-domains=[\"pypi\",\"example.com\"]' "
+		"--network paude-net-demo:ip=10.98.7.10,mac=02:70:61:75:07:0a --network ",
+		" --hostname paude-proxy --cap-drop=ALL --security-opt=no-new-privileges "
+		"--pids-limit 128 --userns=auto "
+		"--security-opt=seccomp=/run/paude-test/seccomp.json --read-only ",
+		" --env-file=",
+		"http_port 10.98.7.10:3128",
+		"acl paude_allowed dstdomain -n example.com files.pythonhosted.org pypi.org",
+		"10.89.0.0/24",
+		"' --env-file=",
+		" -- 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	};
+	if (!c)
+		fail_msg("no create");
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(c, want[i]))
+			fail_msg("create lacks '%s':\n%s", want[i], c);
+	if (!strstr(c, egress))
+		fail_msg("create lacks egress '%s':\n%s", egress, c);
+	/* The key goes through the private file only, the old config not at all. */
+	assert_null(strstr(c, "sk-ant-secret"));
+	assert_null(strstr(c, "# old"));
+	assert_null(strstr(c, "PAUDE_GATEWAY_ONLY"));
+}
+
+static void
+test_update_swaps_a_running_proxy_and_leaves_the_agent_alone(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"), old_running, "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "inspect"), net_inspect, "", 0, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi", "example.com"));
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e), 0);
+	assert_ncalls(&f, 10);
+	assert_call(&f, 0, "podman container inspect --format json paude-proxy-demo");
+	assert_call(&f, 1, "podman network inspect --format json paude-net-demo");
+	assert_call(&f, 2, "podman rm --force --ignore paude-proxy-demo-next paude-proxy-demo-old");
+	assert_next_create(fake_runner_call(&f, 3), "--network h3-inet-1 ");
+	assert_call(&f, 4, "podman stop --time 0 paude-proxy-demo");
+	assert_call(&f, 5, "podman rename paude-proxy-demo paude-proxy-demo-old");
+	assert_call(&f, 6, "podman rename paude-proxy-demo-next paude-proxy-demo");
+	assert_call(&f, 7, "podman start paude-proxy-demo");
+	assert_call(&f, 8, "podman exec paude-proxy-demo paude-proxy-ready");
+	assert_call(&f, 9, "podman rm --force --time 0 paude-proxy-demo-old");
+	/* Nothing ever names the agent's container. */
+	for (size_t i = 0; i < f.calls.nr; i++)
+		assert_null(strstr(f.calls.v[i], "paude-demo"));
+	/* The gateway's settings carried over in a private file, without what
+	 * is made again or set by the engine. */
+	assert_int_equal(f.env_files.nr, 1);
+	assert_string_equal(f.env_files.v[0],
+			    "mode 600\nPATH=/usr/bin:/bin\nPAUDE_GATEWAY_LISTEN=10.98.7.10:8090\n"
+			    "PAUDE_GATEWAY_PROVIDER=anthropic\nANTHROPIC_API_KEY=sk-ant-secret\n");
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+static void
+test_update_of_a_stopped_proxy_replaces_it_for_the_next_start(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"), old_stopped, "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "inspect"), net_inspect, "", 0, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi", "example.com"));
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e), 0);
+	assert_ncalls(&f, 7);
+	assert_next_create(fake_runner_call(&f, 3), "--network podman ");
+	assert_call(&f, 4, "podman rename paude-proxy-demo paude-proxy-demo-old");
+	assert_call(&f, 5, "podman rename paude-proxy-demo-next paude-proxy-demo");
+	assert_call(&f, 6, "podman rm --force --time 0 paude-proxy-demo-old");
+	assert_int_equal(fake_runner_find(&f, "podman start"), -1);
+	assert_int_equal(fake_runner_find(&f, "podman stop"), -1);
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+static void
+test_update_puts_the_old_proxy_back_when_the_new_one_fails(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"), old_running, "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "inspect"), net_inspect, "", 0, 0 },
+		{ FAKE_ARGV("podman", "exec", "paude-proxy-demo", "paude-proxy-ready"), "",
+		  "paude-proxy: squid is not accepting connections\n", 1, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi", "example.com"));
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e),
+			 PAUDE_ECHILD);
+	assert_non_null(strstr(e->msg, "the proxy with the new policy did not come up (the old "
+				       "policy stays)"));
+	assert_non_null(strstr(e->msg, "squid is not accepting connections"));
+	assert_ncalls(&f, 13);
+	assert_call(&f, 8, "podman exec paude-proxy-demo paude-proxy-ready");
+	assert_call(&f, 9, "podman rm --force --time 0 paude-proxy-demo");
+	assert_call(&f, 10, "podman rename paude-proxy-demo-old paude-proxy-demo");
+	assert_call(&f, 11, "podman start paude-proxy-demo");
+	assert_call(&f, 12, "podman exec paude-proxy-demo paude-proxy-ready");
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+static void
+test_update_changes_nothing_when_the_new_proxy_cannot_be_made(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"), old_running, "", 0, 0 },
+		{ FAKE_ARGV("podman", "network", "inspect"), net_inspect, "", 0, 0 },
+		{ FAKE_ARGV("podman", "create"), "", "Error: image not known\n", 125, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi", "example.com"));
+	_cleanup_error_ struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e),
+			 PAUDE_ECHILD);
+	assert_ncalls(&f, 5);
+	assert_call(&f, 4, "podman rm --force --ignore paude-proxy-demo-next");
+	assert_int_equal(fake_runner_find(&f, "podman stop"), -1);
+	assert_int_equal(fake_runner_find(&f, "podman rename"), -1);
+	paude_allowlist_release(&al);
+	fake_runner_release(&f);
+}
+
+static void
+test_update_refuses_missing_and_gateway_only_proxies(void **state)
+{
+	(void)state;
+	struct paude_allowlist al;
+	allowlist(&al, V("pypi"));
+	const struct fake_reply missing[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"), "[]",
+		  "Error: no such container paude-proxy-demo\n", 125, 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, missing, ARRAY_SIZE(missing));
+	struct paude_error *e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e),
+			 PAUDE_ENOTFOUND);
+	assert_string_equal(e->msg, "session 'demo' has no proxy container 'paude-proxy-demo' "
+				    "(it was removed: delete the session and create it again)");
+	assert_ncalls(&f, 1);
+	paude_error_free(e);
+	fake_runner_release(&f);
+
+	const struct fake_reply gw[] = {
+		{ FAKE_ARGV("podman", "container", "inspect"),
+		  "[{\"Image\":\"abc\",\"State\":{\"Running\":true},"
+		  "\"Config\":{\"Env\":[\"PAUDE_GATEWAY_ONLY=1\"]}}]",
+		  "", 0, 0 },
+	};
+	fake_runner_init(&f, gw, ARRAY_SIZE(gw));
+	e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &al, &upd_opts, &e),
+			 PAUDE_EUSAGE);
+	assert_non_null(strstr(e->msg, "is unrestricted"));
+	assert_ncalls(&f, 1);
+	paude_error_free(e);
+	fake_runner_release(&f);
+
+	/* An unrestricted allowlist is refused before anything runs. */
+	struct paude_allowlist all;
+	allowlist(&all, V("all"));
+	fake_runner_init(&f, NULL, 0);
+	e = NULL;
+	assert_int_equal(paude_net_podman_update(&f.runner, "demo", &all, &upd_opts, &e),
+			 PAUDE_EUSAGE);
+	assert_ncalls(&f, 0);
+	paude_error_free(e);
+	fake_runner_release(&f);
+	paude_allowlist_release(&all);
+	paude_allowlist_release(&al);
+}
+
 int
 main(void)
 {
@@ -724,6 +950,11 @@ main(void)
 		cmocka_unit_test(test_remove_fails_when_network_is_in_use),
 		cmocka_unit_test(test_proxy_log_reads_the_access_log),
 		cmocka_unit_test(test_proxy_log_errors),
+		cmocka_unit_test(test_update_swaps_a_running_proxy_and_leaves_the_agent_alone),
+		cmocka_unit_test(test_update_of_a_stopped_proxy_replaces_it_for_the_next_start),
+		cmocka_unit_test(test_update_puts_the_old_proxy_back_when_the_new_one_fails),
+		cmocka_unit_test(test_update_changes_nothing_when_the_new_proxy_cannot_be_made),
+		cmocka_unit_test(test_update_refuses_missing_and_gateway_only_proxies),
 	};
 	return cmocka_run_group_tests_name("net-podman", tests, NULL, NULL);
 }
