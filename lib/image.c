@@ -8,6 +8,10 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include "paude/image.h"
 #include "paude/embedded.h"
@@ -558,6 +562,181 @@ logfile_init(struct logfile *l, const char *workdir, const char *name)
 	}
 }
 
+/*
+ * A build's log, named after its image, opened for writing with an
+ * exclusive lock: while another build of the same image holds NAME.log,
+ * NAME-2.log (and so on) is used, so that concurrent builds never write
+ * into each other's log. Returns the fd; l->path names the file.
+ */
+static int
+logfile_open_locked(struct logfile *l, const char *workdir, const char *name,
+		    struct paude_error **err)
+{
+	for (int i = 1; i <= 16; i++) {
+		_cleanup_free_ char *n = i == 1 ? xstrdup(name) : paude_xstrfmt("%s-%d", name, i);
+		struct logfile cand = { 0 };
+		logfile_init(&cand, workdir, n);
+		int fd = open(cand.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			int e = errno;
+			int r = paude_error_errno(err, e, "cannot create '%s'", cand.path);
+			free(cand.path);
+			return r;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0 || ftruncate(fd, 0) < 0) {
+			close(fd);
+			free(cand.path);
+			continue;
+		}
+		*l = cand;
+		return fd;
+	}
+	return paude_error_set(err, PAUDE_EGENERIC, 0,
+			       "cannot open a log for '%s': 16 builds of it are running", name);
+}
+
+bool
+paude_image_parse_step(const char *line, size_t len, struct paude_image_progress *p,
+		       size_t *what_len)
+{
+	const char *q = line, *end = line + len;
+	unsigned stage = 0, stages = 0, step = 0, steps = 0;
+	/* digits into *v; false if none or too many */
+	bool ok = true;
+#define NUM(v)                                                                                     \
+	do {                                                                                       \
+		const char *s0_ = q;                                                               \
+		unsigned n_ = 0;                                                                   \
+		while (q < end && *q >= '0' && *q <= '9' && n_ < 100000)                           \
+			n_ = n_ * 10 + (unsigned)(*q++ - '0');                                     \
+		ok = ok && q > s0_ && q - s0_ <= 6;                                                \
+		(v) = n_;                                                                          \
+	} while (0)
+	if (q < end && *q == '[') {
+		q++;
+		NUM(stage);
+		ok = ok && q < end && *q++ == '/';
+		NUM(stages);
+		ok = ok && q + 1 < end && q[0] == ']' && q[1] == ' ';
+		q += 2;
+	}
+	static const char kw[] = "STEP ";
+	ok = ok && (size_t)(end - q) >= sizeof(kw) - 1 && !memcmp(q, kw, sizeof(kw) - 1);
+	if (!ok)
+		return false;
+	q += sizeof(kw) - 1;
+	NUM(step);
+	ok = ok && q < end && *q++ == '/';
+	NUM(steps);
+	ok = ok && q < end && *q++ == ':';
+#undef NUM
+	if (!ok || step == 0 || step > steps || stage > stages)
+		return false;
+	while (q < end && *q == ' ')
+		q++;
+	p->stage = stage;
+	p->stages = stages;
+	p->step = step;
+	p->steps = steps;
+	p->what = q;
+	*what_len = (size_t)(end - q);
+	return true;
+}
+
+static long long
+now_sec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
+/*
+ * Run a build: its output (stdout and stderr on one pipe) goes to log_fd,
+ * and to our stderr too when verbose; the STEP lines in it, and a tick
+ * about once a second, go to o->progress.
+ */
+static int
+run_build(struct paude_runner *r, struct paude_child *c, const struct paude_image_opts *o,
+	  const char *ref, int log_fd, int *status, struct paude_error **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return paude_error_errno(err, errno, "cannot create a pipe");
+	c->no_stdin = 1;
+	c->out = p[1];
+	c->err = fcntl(p[1], F_DUPFD_CLOEXEC, 3);
+	if (c->err < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		c->out = c->err = 0;
+		return paude_error_errno(err, e, "cannot duplicate a file descriptor");
+	}
+	_cleanup_close_ int rd = p[0];
+	int ret = paude_child_start(r, c, err);
+	if (ret < 0)
+		return ret;
+	bool verbose = o && o->verbose;
+	paude_image_progress_fn cb = o ? o->progress : NULL;
+	struct paude_image_progress prog = { .image = ref, .what = "" };
+	_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
+	_cleanup_buf_ struct paude_buf what = PAUDE_BUF_INIT;
+	long long start = now_sec(), shown = -1;
+	for (;;) {
+		struct pollfd pfd = { .fd = rd, .events = POLLIN };
+		int n = poll(&pfd, 1, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			char chunk[8192];
+			ssize_t got = read(rd, chunk, sizeof(chunk));
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0)
+				break;
+			/* The log is best effort: a full disk must not fail the build. */
+			(void)!write(log_fd, chunk, (size_t)got);
+			if (verbose)
+				(void)!write(STDERR_FILENO, chunk, (size_t)got);
+			for (ssize_t i = 0; i < got; i++) {
+				if (chunk[i] != '\n') {
+					if (line.len < 4096)
+						paude_buf_addch(&line, chunk[i], NULL);
+					continue;
+				}
+				size_t wl = 0;
+				struct paude_image_progress np = prog;
+				if (paude_image_parse_step(line.buf, line.len, &np, &wl)) {
+					paude_buf_reset(&what);
+					paude_buf_add(&what, np.what, wl, NULL);
+					prog = np;
+					prog.what = what.buf;
+					if (cb) {
+						prog.elapsed = now_sec() - start;
+						cb(o->progress_ctx, &prog);
+						shown = prog.elapsed;
+					}
+				}
+				paude_buf_reset(&line);
+			}
+		}
+		long long el = now_sec() - start;
+		if (cb && el != shown) {
+			prog.elapsed = el;
+			cb(o->progress_ctx, &prog);
+			shown = el;
+		}
+	}
+	ret = paude_child_finish(r, c, status, err);
+	if (cb) {
+		prog.elapsed = now_sec() - start;
+		prog.done = true;
+		cb(o->progress_ctx, &prog);
+	}
+	return ret;
+}
+
 /* The last lines of a log file (at most LOG_TAIL bytes, from a line start). */
 static void
 read_tail(const char *path, struct paude_buf *out)
@@ -971,6 +1150,7 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 		if (ret < 0)
 			return ret;
 		if (status == 0) {
+			notify(o, PAUDE_IMAGE_EV_PULLED_BASE, base);
 			*out_ref = xstrdup(base);
 			*out_fallback = false;
 			return 0;
@@ -999,6 +1179,8 @@ paude_image_base_ensure(struct paude_runner *r, const char *base, const struct p
 		ret = bootstrap_base(r, o, fallback, err);
 		if (ret < 0)
 			return ret;
+	} else if (!is_fallback) {
+		notify(o, PAUDE_IMAGE_EV_FALLBACK_BASE, fallback);
 	}
 	*out_ref = xstrdup(fallback);
 	*out_fallback = true;
@@ -1160,15 +1342,19 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	/* ctx is absolute: it cannot be taken for an option. */
 	paude_strvec_push(&c.args, ctx);
 
+	/* One log per image: concurrent builds of others never share it. */
 	struct logfile log = { 0 };
 	_cleanup_free_ char *logname = NULL;
-	logname = paude_xstrfmt("build-%s", b->label);
-	logfile_init(&log, w.path, logname);
+	logname = paude_xstrfmt("build-%s-%.*s", b->label, PAUDE_IMAGE_TAG_HEX, b->hash);
+	_cleanup_close_ int log_fd = logfile_open_locked(&log, w.path, logname, err);
+	if (log_fd < 0)
+		return log_fd;
 	_cleanup_free_ _unused_ char *logpath = log.path; /* frees log.path */
 
 	notify(o, PAUDE_IMAGE_EV_BUILD, b->ref);
+	notify(o, PAUDE_IMAGE_EV_BUILD_LOG, log.path);
 	int status = 0;
-	ret = run_logged(r, &c, o, &log, &status, err);
+	ret = run_build(r, &c, o, b->ref, log_fd, &status, err);
 	if (alias)
 		base_alias_release(r, alias, ret < 0 || status != 0 || paude_signal_pending());
 	if (ret < 0)
@@ -1176,7 +1362,12 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	if (status != 0) {
 		_cleanup_free_ char *what = NULL;
 		what = paude_xstrfmt("cannot build image '%s'", b->ref);
-		return step_error(err, what, "podman build", status, o, &log);
+		/* The log exists in verbose mode too: name it and show its tail. */
+		struct paude_image_opts logged = { 0 };
+		if (o)
+			logged = *o;
+		logged.verbose = false;
+		return step_error(err, what, "podman build", status, &logged, &log);
 	}
 	notify(o, PAUDE_IMAGE_EV_BUILT, b->ref);
 	return 0;

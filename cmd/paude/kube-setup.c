@@ -20,7 +20,18 @@ progress(void *ctx, enum paude_image_event ev, const char *detail)
 	const char *where = ctx;
 	switch (ev) {
 	case PAUDE_IMAGE_EV_PULL_BASE:
-		paude_info("Pulling base image %s...", detail);
+		paude_verbose("Trying to pull base image %s...", detail);
+		break;
+	case PAUDE_IMAGE_EV_PULLED_BASE:
+		paude_info("Pulled base image %s", detail);
+		break;
+	case PAUDE_IMAGE_EV_FALLBACK_BASE:
+		paude_info("The base image cannot be pulled: using %s, built earlier from the "
+			   "Debian package mirror",
+			   detail);
+		break;
+	case PAUDE_IMAGE_EV_BUILD_LOG:
+		paude_info("  build log: %s", detail);
 		break;
 	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE:
 		paude_info("Building the base image %s with debootstrap...", detail);
@@ -114,6 +125,7 @@ one_image(struct paude_backend *b, const struct paude_image_target *t, const cha
 		.rebuild = o->rebuild,
 		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = progress,
+		.progress = paude_setup_build_progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};
 	struct paude_image_target agent;
@@ -147,6 +159,7 @@ custom_image(struct paude_backend *b, struct paude_setup *s, const struct paude_
 		.rebuild = o->rebuild,
 		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = progress,
+		.progress = paude_setup_build_progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};
 	if (openshift && s->config.dockerfile)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "session-setup.h"
@@ -763,13 +764,77 @@ paude_setup_warn_network(const struct paude_session *m)
 			   "the agent reads from the web with care (prompt injection)");
 }
 
+/* The live build line is drawn only where it can be redrawn in place: a
+ * terminal on stderr, at the default level (-v streams the build instead,
+ * -q wants no progress). */
+static bool
+live_line_wanted(void)
+{
+	const char *term = getenv("TERM");
+	return isatty(STDERR_FILENO) && paude_log_enabled(PAUDE_LOG_INFO) &&
+	       !paude_log_enabled(PAUDE_LOG_VERBOSE) && !(term && !strcmp(term, "dumb"));
+}
+
+void
+paude_setup_build_progress(void *ctx, const struct paude_image_progress *p)
+{
+	(void)ctx;
+	if (!live_line_wanted())
+		return;
+	if (p->done) {
+		(void)fputs("\r\033[K", stderr);
+		(void)fflush(stderr);
+		return;
+	}
+	struct winsize ws = { 0 };
+	size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	char when[32];
+	if (p->elapsed < 60)
+		(void)snprintf(when, sizeof(when), "%llds", p->elapsed);
+	else
+		(void)snprintf(when, sizeof(when), "%lldm %02llds", p->elapsed / 60,
+			       p->elapsed % 60);
+	char head[64] = "";
+	if (p->stages)
+		(void)snprintf(head, sizeof(head), "[%u/%u] ", p->stage, p->stages);
+	if (p->steps)
+		(void)snprintf(head + strlen(head), sizeof(head) - strlen(head),
+			       "STEP %u/%u: ", p->step, p->steps);
+	else
+		(void)snprintf(head + strlen(head), sizeof(head) - strlen(head), "starting: ");
+	/* The step's text comes from the build's output: printable ASCII only,
+	 * cut to what fits on one line with the time. */
+	size_t fixed = 2 + strlen(head) + 3 + strlen(when) + 1;
+	size_t room = width > fixed + 8 ? width - fixed - 1 : 8;
+	char what[512];
+	size_t n = 0;
+	for (const char *q = p->what ? p->what : ""; *q && n + 1 < sizeof(what); q++)
+		what[n++] = (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f ? *q : '?';
+	what[n] = '\0';
+	if (n > room && room > 3) {
+		what[room - 3] = '\0';
+		(void)strcat(what, "...");
+	}
+	fprintf(stderr, "\r\033[K  %s%s (%s)", head, what, when);
+	(void)fflush(stderr);
+}
+
 static void
 image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 {
 	(void)ctx;
 	switch (ev) {
 	case PAUDE_IMAGE_EV_PULL_BASE:
-		paude_info("Pulling base image %s...", detail);
+		/* Said once it is known where the base came from. */
+		paude_verbose("Trying to pull base image %s...", detail);
+		break;
+	case PAUDE_IMAGE_EV_PULLED_BASE:
+		paude_info("Pulled base image %s", detail);
+		break;
+	case PAUDE_IMAGE_EV_FALLBACK_BASE:
+		paude_info("The base image cannot be pulled: using %s, built earlier from the "
+			   "Debian package mirror",
+			   detail);
 		break;
 	case PAUDE_IMAGE_EV_BOOTSTRAP_BASE:
 		paude_info("The base image cannot be pulled: building an equivalent one, %s, from "
@@ -786,6 +851,11 @@ image_progress(void *ctx, enum paude_image_event ev, const char *detail)
 		paude_info("Building image %s (the first time takes a few minutes; later runs "
 			   "reuse it)...",
 			   detail);
+		break;
+	case PAUDE_IMAGE_EV_BUILD_LOG:
+		paude_info(
+		    "  build log: %s%s", detail,
+		    paude_log_enabled(PAUDE_LOG_VERBOSE) ? "" : " (-v shows the build as it goes)");
 		break;
 	case PAUDE_IMAGE_EV_BUILT:
 		paude_info("Built image %s", detail);
@@ -849,6 +919,7 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 		.rebuild = rebuild,
 		.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE),
 		.notify = image_progress,
+		.progress = paude_setup_build_progress,
 	};
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
 	int ret;

@@ -101,6 +101,13 @@ void paude_setup_no_provider_help(struct paude_buf *out, const char *name);
 int paude_setup_network(struct paude_session *m, struct paude_error **err);
 /* The network policy in words. Caller frees. */
 char *paude_setup_describe_network(const struct paude_session *m);
+
+struct paude_image_progress;
+/* The image build's live line on a terminal ("STEP n/N: WHAT (elapsed)"),
+ * redrawn in place and cleared at the end; nothing when stderr is not a
+ * terminal or with -v (the build is streamed) or -q. For
+ * paude_image_opts.progress. */
+void paude_setup_build_progress(void *ctx, const struct paude_image_progress *p);
 /* "memory 8g, CPUs 2, disk: no size limit" for messages. Caller frees. */
 char *paude_setup_describe_limits(const struct paude_session *m);
 /* Print the warnings an unrestricted network deserves. */

@@ -44,9 +44,39 @@ enum paude_image_event {
 	PAUDE_IMAGE_EV_BUILT, /* detail: the image just built */
 	/* detail: the base being built with mmdebstrap in a user namespace (not root) */
 	PAUDE_IMAGE_EV_BOOTSTRAP_BASE_UNSHARE,
+	PAUDE_IMAGE_EV_PULLED_BASE, /* detail: the base image just pulled */
+	/* detail: the fallback base, built earlier, used because the default
+	 * base cannot be pulled */
+	PAUDE_IMAGE_EV_FALLBACK_BASE,
+	PAUDE_IMAGE_EV_BUILD_LOG, /* detail: the file the build's output goes to (after BUILD) */
 };
+/* PAUDE_IMAGE_EV_PULL_BASE comes before a pull is tried: whether the base
+ * came from the registry (PULLED_BASE) or from elsewhere (FALLBACK_BASE,
+ * BOOTSTRAP_BASE*) is known only after it. */
 
 typedef void (*paude_image_notify_fn)(void *ctx, enum paude_image_event ev, const char *detail);
+
+/* Where a `podman build` is, for a live progress line. */
+struct paude_image_progress {
+	const char *image; /* the tag being built */
+	unsigned stage, stages; /* "[stage/stages]" of a multi-stage build; 0: one stage */
+	unsigned step, steps; /* "STEP step/steps" of the stage; 0: none seen yet */
+	/* The step's instruction as podman printed it ("RUN apt-get ..."),
+	 * from the build's output: untrusted text, sanitize before printing. */
+	const char *what;
+	long long elapsed; /* seconds since the build started */
+	bool done; /* the build ended (the line can go) */
+};
+typedef void (*paude_image_progress_fn)(void *ctx, const struct paude_image_progress *p);
+
+/*
+ * If line (len bytes, no newline) is podman's "STEP n/N: WHAT" line,
+ * optionally after "[s/S] " (a multi-stage build), set stage, stages, step,
+ * steps and what (pointing into line; the caller copies it) in *p and
+ * return true; otherwise false, *p untouched.
+ */
+bool paude_image_parse_step(const char *line, size_t len, struct paude_image_progress *p,
+			    size_t *what_len);
 
 struct paude_image_opts {
 	const char *base; /* NULL: $PAUDE_BASE_IMAGE, else PAUDE_IMAGE_DEFAULT_BASE */
@@ -61,6 +91,10 @@ struct paude_image_opts {
 	bool verbose; /* build output to our stderr (else to a log, tail shown on failure) */
 	paude_image_notify_fn notify; /* may be NULL */
 	void *notify_ctx;
+	/* Called for each build step and about once a second while a build
+	 * runs, and once with done set at its end; may be NULL. */
+	paude_image_progress_fn progress;
+	void *progress_ctx;
 };
 
 /* A build argument of the Containerfile (besides BASE_IMAGE). */
@@ -154,6 +188,9 @@ int paude_image_recipe_dir(const struct paude_image_target *t, const struct paud
  * otherwise ensure the base (see paude_image_base_ensure), write the files
  * into a temporary context, `podman build` it and remove the context.
  * A failed build is PAUDE_ECHILD with the tail of the build log.
+ * The build's output always goes to a log file of that image in the cache
+ * directory (logs/build-LABEL-HASH.log, or -2, -3... while another build
+ * of the same image writes it), also to stderr when o->verbose.
  */
 int paude_image_build_dir(struct paude_runner *r, const struct paude_image_target *t,
 			  const struct paude_image_opts *o, char **out_ref,

@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include "scratch.h"
 #include "paude/image.h"
 #include "paude/embedded.h"
@@ -465,13 +467,19 @@ test_ca_bundle_detection(void **state)
 
 struct events {
 	char log[512];
+	char build_log[512]; /* the detail of the last PAUDE_IMAGE_EV_BUILD_LOG */
 };
 
 static void
 record_event(void *ctx, enum paude_image_event ev, const char *detail)
 {
 	struct events *e = ctx;
-	static const char *names[] = { "pull", "bootstrap", "build", "built", "bootstrap-unshare" };
+	static const char *names[] = { "pull",   "bootstrap", "build", "built", "bootstrap-unshare",
+				       "pulled", "fallback" };
+	if (ev == PAUDE_IMAGE_EV_BUILD_LOG) {
+		snprintf(e->build_log, sizeof(e->build_log), "%s", detail);
+		return;
+	}
 	size_t n = strlen(e->log);
 	snprintf(e->log + n, sizeof(e->log) - n, "%s%s %s", n ? "; " : "", names[ev], detail);
 }
@@ -1053,7 +1061,15 @@ test_failed_build_reports_the_log_tail(void **state)
 	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, &err), PAUDE_ECHILD);
 	assert_null(ref);
 	assert_int_equal(err->child_status, 1);
-	char *log = scratch_path("cache/paude/logs/build-paude.log");
+	/* One log per image: its name carries the tag's hash. */
+	char *rel = NULL;
+	char *t2 = NULL;
+	assert_int_equal(paude_image_agent_tag(&o, &t2, NULL), 0);
+	const char *colon = strrchr(t2, ':');
+	assert_true(asprintf(&rel, "cache/paude/logs/build-paude-%s.log", colon + 1) > 0);
+	free(t2);
+	char *log = scratch_path(rel);
+	free(rel);
 	char *want = NULL;
 	assert_true(asprintf(&want,
 			     "cannot build image '%s': podman build exited with status 1 (full "
@@ -1147,6 +1163,220 @@ test_generic_dir_builds_with_its_own_repo_and_args(void **state)
 	free(root);
 }
 
+/* --- build progress and logs --- */
+
+static void
+test_parse_step_reads_podman_step_lines(void **state)
+{
+	(void)state;
+	struct paude_image_progress p = { 0 };
+	size_t wl = 0;
+	const char l1[] = "STEP 3/9: RUN apt-get update";
+	assert_true(paude_image_parse_step(l1, strlen(l1), &p, &wl));
+	assert_int_equal(p.step, 3);
+	assert_int_equal(p.steps, 9);
+	assert_int_equal(p.stages, 0);
+	assert_int_equal(wl, strlen("RUN apt-get update"));
+	assert_memory_equal(p.what, "RUN apt-get update", wl);
+	const char l2[] = "[2/2] STEP 1/4: FROM localhost/b:1";
+	assert_true(paude_image_parse_step(l2, strlen(l2), &p, &wl));
+	assert_int_equal(p.stage, 2);
+	assert_int_equal(p.stages, 2);
+	assert_int_equal(p.step, 1);
+	assert_int_equal(p.steps, 4);
+	assert_memory_equal(p.what, "FROM localhost/b:1", wl);
+	static const char *const no[] = {
+		"Error: building at STEP \"RUN x\": exit status 1",
+		"STEP 1/2",
+		"STEP 3/2: RUN x",
+		"STEP 0/2: RUN x",
+		"STEP a/2: RUN x",
+		"[1/2 STEP 1/2: RUN x",
+		" STEP 1/2: RUN x",
+		"STEP 1234567/9999999: RUN x",
+		"--> 1d2c3b4a",
+		"",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
+		struct paude_image_progress q = { .step = 77 };
+		if (paude_image_parse_step(no[i], strlen(no[i]), &q, &wl))
+			fail_msg("taken for a step: '%s'", no[i]);
+		assert_int_equal(q.step, 77);
+	}
+}
+
+struct seen {
+	char steps[512];
+	int done;
+	long long last_elapsed;
+};
+
+static void
+record_progress(void *ctx, const struct paude_image_progress *p)
+{
+	struct seen *s = ctx;
+	if (p->done) {
+		s->done++;
+		return;
+	}
+	char one[128];
+	snprintf(one, sizeof(one), "%u/%u %u/%u %s|", p->stage, p->stages, p->step, p->steps,
+		 p->what);
+	/* Ticks repeat a step: record each one once. */
+	size_t n = strlen(s->steps), k = strlen(one);
+	if (n < k || strcmp(s->steps + n - k, one) != 0)
+		snprintf(s->steps + n, sizeof(s->steps) - n, "%s", one);
+	s->last_elapsed = p->elapsed;
+}
+
+static void
+test_build_reports_its_steps_and_logs_per_image(void **state)
+{
+	(void)state;
+	struct events ev = { "", "" };
+	struct seen seen = { "", 0, -1 };
+	struct paude_image_opts o = { .base = "localhost/b:1",
+				      .ca_bundle = "",
+				      .notify = record_event,
+				      .notify_ctx = &ev,
+				      .progress = record_progress,
+				      .progress_ctx = &seen };
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists", "localhost/b:1"), .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "build"),
+		  .out = "[1/2] STEP 1/2: FROM localhost/b:1 AS gw\n"
+			 "[1/2] STEP 2/2: RUN cc -o gw gw.c\n"
+			 "--> 0123abcd\n"
+			 "[2/2] STEP 1/3: FROM localhost/b:1\n"
+			 "[2/2] STEP 3/3: COPY --from=gw /gw /gw\n"
+			 "Successfully tagged x\n",
+		  .status = 0 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	char *ref = NULL;
+	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, NULL), 0);
+	assert_string_equal(seen.steps, "1/2 1/2 FROM localhost/b:1 AS gw|"
+					"1/2 2/2 RUN cc -o gw gw.c|2/2 1/3 FROM localhost/b:1|"
+					"2/2 3/3 COPY --from=gw /gw /gw|");
+	assert_int_equal(seen.done, 1);
+	assert_true(seen.last_elapsed >= 0);
+	/* The log is the image's own and holds the whole output. */
+	char *hash = strrchr(ref, ':');
+	assert_non_null(hash);
+	char *want = NULL;
+	assert_true(asprintf(&want, "cache/paude/logs/build-paude-%s.log", hash + 1) > 0);
+	char *log = scratch_path(want);
+	assert_string_equal(ev.build_log, log);
+	struct paude_buf text = PAUDE_BUF_INIT;
+	assert_int_equal(paude_buf_read_file(&text, log, NULL), 0);
+	assert_non_null(strstr(text.buf, "[2/2] STEP 3/3: COPY --from=gw /gw /gw\nSuccessfully"));
+	paude_buf_release(&text);
+
+	/* Another image: another log. */
+	struct paude_image_opts o2 = o;
+	o2.agent_version = "9.9.9";
+	char *ref2 = NULL;
+	assert_int_equal(paude_image_ensure(&f.runner, &o2, &ref2, NULL), 0);
+	assert_string_not_equal(ref2, ref);
+	assert_string_not_equal(ev.build_log, log);
+	assert_true(paude_is_file(ev.build_log));
+	assert_true(paude_is_file(log));
+	fake_runner_release(&f);
+	free(ref2);
+	free(log);
+	free(want);
+	free(ref);
+}
+
+static void
+test_a_log_in_use_by_another_build_is_left_alone(void **state)
+{
+	(void)state;
+	struct events ev = { "", "" };
+	struct paude_image_opts o = {
+		.base = "localhost/b:1", .ca_bundle = "", .notify = record_event, .notify_ctx = &ev
+	};
+	char *tag = NULL;
+	assert_int_equal(paude_image_agent_tag(&o, &tag, NULL), 0);
+	char *rel = NULL;
+	assert_true(asprintf(&rel, "cache/paude/logs/build-paude-%s.log", strchr(tag, ':') + 1) >
+		    0);
+	free(tag);
+	write_text(rel, "the other build's output\n", 0600);
+	char *busy = scratch_path(rel);
+	free(rel);
+	/* Another build of the same image holds its log. */
+	int fd = open(busy, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists", "localhost/b:1"), .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "build"), .out = "STEP 1/1: FROM b\n" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	char *ref = NULL;
+	assert_int_equal(paude_image_ensure(&f.runner, &o, &ref, NULL), 0);
+	char *want = NULL;
+	assert_true(asprintf(&want, "%.*s-2.log", (int)(strlen(busy) - 4), busy) > 0);
+	assert_string_equal(ev.build_log, want);
+	struct paude_buf text = PAUDE_BUF_INIT;
+	assert_int_equal(paude_buf_read_file(&text, busy, NULL), 0);
+	assert_string_equal(text.buf, "the other build's output\n");
+	paude_buf_release(&text);
+	close(fd);
+	fake_runner_release(&f);
+	free(want);
+	free(busy);
+	free(ref);
+}
+
+static void
+test_an_existing_fallback_base_is_not_announced_as_pulled(void **state)
+{
+	(void)state;
+	struct events ev = { "", "" };
+	struct paude_image_opts o = { .ca_bundle = "", .notify = record_event, .notify_ctx = &ev };
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists", PAUDE_IMAGE_FALLBACK_BASE),
+		  .status = 0 },
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "pull"),
+		  .errout = "Error: no such host\n",
+		  .status = 125 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	char *ref = NULL;
+	bool fb = false;
+	assert_int_equal(
+	    paude_image_base_ensure(&f.runner, PAUDE_IMAGE_DEFAULT_BASE, &o, &ref, &fb, NULL), 0);
+	assert_true(fb);
+	assert_string_equal(ev.log, "pull " PAUDE_IMAGE_DEFAULT_BASE
+				    "; fallback " PAUDE_IMAGE_FALLBACK_BASE);
+	fake_runner_release(&f);
+	free(ref);
+
+	/* A pull that works says so once it has. */
+	struct events ev2 = { "", "" };
+	o.notify_ctx = &ev2;
+	const struct fake_reply ok[] = {
+		{ .prefix = FAKE_ARGV("podman", "image", "exists"), .status = 1 },
+	};
+	fake_runner_init(&f, ok, ARRAY_SIZE(ok));
+	ref = NULL;
+	assert_int_equal(
+	    paude_image_base_ensure(&f.runner, PAUDE_IMAGE_DEFAULT_BASE, &o, &ref, &fb, NULL), 0);
+	assert_false(fb);
+	assert_string_equal(ev2.log,
+			    "pull " PAUDE_IMAGE_DEFAULT_BASE "; pulled " PAUDE_IMAGE_DEFAULT_BASE);
+	fake_runner_release(&f);
+	free(ref);
+}
+
 int
 main(void)
 {
@@ -1200,6 +1430,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_build_reports_the_log_tail, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_podman_missing_is_not_found, setup, teardown),
+		cmocka_unit_test(test_parse_step_reads_podman_step_lines),
+		cmocka_unit_test_setup_teardown(test_build_reports_its_steps_and_logs_per_image,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_log_in_use_by_another_build_is_left_alone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_an_existing_fallback_base_is_not_announced_as_pulled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_podman_is_an_error_not_a_missing_image,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generic_dir_builds_with_its_own_repo_and_args,
