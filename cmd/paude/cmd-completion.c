@@ -52,7 +52,7 @@ static const struct comp_cmd {
 	{ "doctor", "--host=", false, NULL },
 	{ "help", "", false, NULL /* the commands */ },
 	{ "list", "--json --host=", false, NULL },
-	{ "network", "", true, NULL },
+	{ "network", "--allow= --deny=", true, NULL },
 	{ "port-forward", "--detach --list --stop", true, NULL },
 	{ "remote", "", false, "add list remove" },
 	{ "start", "--detach --forward-ports --detach-keys=", true, NULL },

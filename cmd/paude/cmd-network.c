@@ -26,8 +26,9 @@ static const char usage[] =
     "Show a session's network policy, the domains its proxy allows, the\n"
     "proxy's recent requests (local times; each allowed or refused, with the\n"
     "command that would allow a refused name) and the model gateway's recent\n"
-    "calls (refused ones read status=403). Without NAME: the session of the\n"
-    "current directory, or the only one.\n"
+    "calls (refused ones read status=403); with -v also the proxy's log lines\n"
+    "as squid wrote them. Without NAME: the session of the current directory,\n"
+    "or the only one.\n"
     "\n"
     "With --allow or --deny, change the policy instead. Values are those of\n"
     "create's --allowed-domains (aliases such as pypi, '.example.com' for a\n"
@@ -40,8 +41,7 @@ static const char usage[] =
     "Options:\n"
     "  --allow DOMAIN   also allow DOMAIN (repeatable)\n"
     "  --deny DOMAIN    stop allowing DOMAIN; '.example.com' also drops the\n"
-    "                   entries under it (repeatable)\n"
-    "  -v, --verbose    also show the proxy's log lines as squid wrote them\n" CLI_COMMON_HELP;
+    "                   entries under it (repeatable)\n" CLI_COMMON_HELP;
 
 enum { OPT_ALLOW = CLI_OPT_FIRST_PRIVATE, OPT_DENY };
 

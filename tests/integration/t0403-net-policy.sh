@@ -44,6 +44,9 @@ test_expect_success 'paude network shows the policy and the refusals' '
 	paude network "$def" >out &&
 	test_grep "^Policy:   vertexai, pypi$" out &&
 	test_grep "^Allowed:  \*-aiplatform.googleapis.com aiplatform.googleapis.com files.pythonhosted.org iamcredentials.googleapis.com oauth2.googleapis.com pypi.org sts.googleapis.com$" out &&
+	test_grep "^  [0-9-]* [0-9:]*  refused  GET exfil.invalid (allow with: paude network $def --allow exfil.invalid)$" out &&
+	test_must_fail grep "HIER_NONE" out &&
+	paude network -v "$def" >out &&
 	test_grep "TCP_DENIED/403 .* http://exfil.invalid/steal - HIER_NONE" out
 '
 

@@ -102,8 +102,8 @@ test_expect_success 'the proxy log holds the raw escape bytes' '
 	has_esc raw
 '
 
-test_expect_success 'paude network shows that log with no control byte, escaped' '
-	paude network "$name" >out 2>&1 &&
+test_expect_success 'paude network -v shows that log with no control byte, escaped' '
+	paude network -v "$name" >out 2>&1 &&
 	test_grep "esc.test" out &&
 	! has_esc out &&
 	grep -qF -- "text/x\\x1b[2J\\x1b[31mred\\x07\\u009b1m" out

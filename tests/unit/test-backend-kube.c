@@ -1197,11 +1197,130 @@ test_index_put_find_remove(void **state)
 	paude_error_free(err);
 }
 
+static void
+fill_session(struct paude_session *s, const char *const *domains, enum paude_session_state st)
+{
+	paude_session_init(s);
+	s->name = strdup("demo");
+	s->state = st;
+	paude_strvec_pushv(&s->allowed_domains, domains);
+	paude_strvec_push(&s->allow_private_dst, "10.20.0.0/16");
+}
+
+static void
+test_policy_patch_gives_the_proxy_its_new_squid_config(void **state)
+{
+	(void)state;
+	struct paude_session s;
+	fill_session(&s, FAKE_ARGV("pypi"), PAUDE_SESSION_RUNNING);
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	assert_int_equal(paude_allowlist_parse(&al, FAKE_ARGV("pypi", "example.com"), NULL), 0);
+	struct json_object *patch = NULL;
+	assert_int_equal(paude_kube_policy_patch(&s, &al, &patch, NULL), 0);
+	assert_string_equal(
+	    STR(patch, "spec", "template", "metadata", "annotations", "paude.io/allowed-domains"),
+	    "[\"pypi\",\"example.com\"]");
+	assert_string_equal(STR(patch, "spec", "template", "spec", "containers", "0", "name"),
+			    "proxy");
+	assert_string_equal(
+	    STR(patch, "spec", "template", "spec", "containers", "0", "env", "0", "name"),
+	    "PAUDE_SQUID_CONF");
+	const char *conf =
+	    STR(patch, "spec", "template", "spec", "containers", "0", "env", "0", "value");
+	assert_non_null(strstr(conf, "acl paude_allowed dstdomain -n example.com "
+				     "files.pythonhosted.org pypi.org\n"));
+	assert_non_null(strstr(conf, "10.20.0.0/16"));
+	/* Only the proxy container's entry: nothing else of the Deployment. */
+	assert_int_equal(json_object_object_length(path(patch, "spec", NULL)), 1);
+	assert_int_equal(
+	    json_object_array_length(path(patch, "spec", "template", "spec", "containers", NULL)),
+	    1);
+	json_object_put(patch);
+
+	struct paude_allowlist all;
+	paude_allowlist_init(&all);
+	assert_int_equal(paude_allowlist_parse(&all, FAKE_ARGV("all"), NULL), 0);
+	struct paude_error *e = NULL;
+	assert_int_equal(paude_kube_policy_patch(&s, &all, &patch, &e), PAUDE_EUSAGE);
+	paude_error_free(e);
+	paude_allowlist_release(&all);
+	paude_allowlist_release(&al);
+	paude_session_release(&s);
+}
+
+static void
+test_set_allowlist_patches_annotates_and_waits_for_a_running_proxy(void **state)
+{
+	(void)state;
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	struct paude_backend *b = open_kube(&f, "oc", NULL, "team");
+	struct paude_session s;
+	fill_session(&s, FAKE_ARGV("pypi"), PAUDE_SESSION_RUNNING);
+	struct paude_allowlist al;
+	paude_allowlist_init(&al);
+	assert_int_equal(paude_allowlist_parse(&al, FAKE_ARGV("pypi", "example.com"), NULL), 0);
+	struct paude_error *err = NULL;
+	assert_int_equal(b->ops->set_allowlist(b, &s, &al, &err), 0);
+	assert_int_equal(f.calls.nr, 3);
+	const char *patch = fake_runner_call(&f, 0);
+	assert_true(!strncmp(patch,
+			     "oc --namespace=team patch deployment/paude-proxy-demo "
+			     "--type=strategic '--patch={\"spec\":{\"template\":",
+			     strlen("oc --namespace=team patch deployment/paude-proxy-demo "
+				    "--type=strategic '--patch={\"spec\":{\"template\":")));
+	assert_non_null(strstr(patch, "example.com files.pythonhosted.org pypi.org"));
+	assert_string_equal(fake_runner_call(&f, 1),
+			    "oc --namespace=team annotate statefulset/paude-demo --overwrite "
+			    "'paude.io/allowed-domains=[\"pypi\",\"example.com\"]'");
+	assert_string_equal(fake_runner_call(&f, 2),
+			    "oc --namespace=team rollout status deployment/paude-proxy-demo "
+			    "--timeout=" PAUDE_KUBE_READY_TIMEOUT);
+	fake_runner_release(&f);
+
+	/* Stopped: nothing to wait for; a failed record puts the old config back. */
+	s.state = PAUDE_SESSION_STOPPED;
+	struct fake_reply fail_annotate[] = {
+		{ .prefix = FAKE_ARGV("oc", "--namespace=team", "annotate"),
+		  .errout = "Error from server (Forbidden): no\n",
+		  .status = 1 },
+	};
+	fake_runner_init(&f, fail_annotate, ARRAY_SIZE(fail_annotate));
+	b->runner = &f.runner;
+	assert_int_equal(b->ops->set_allowlist(b, &s, &al, &err), PAUDE_ECHILD);
+	assert_non_null(strstr(err->msg, "cannot change the network policy of session 'demo'"));
+	assert_int_equal(f.calls.nr, 3);
+	const char *undo = fake_runner_call(&f, 2);
+	assert_non_null(strstr(undo, "patch deployment/paude-proxy-demo"));
+	assert_non_null(strstr(undo, "dstdomain -n files.pythonhosted.org pypi.org\\n"));
+	paude_error_free(err);
+	err = NULL;
+	fake_runner_release(&f);
+
+	/* Unrestricted sessions have no proxy to change. */
+	struct paude_session open;
+	fill_session(&open, FAKE_ARGV("all"), PAUDE_SESSION_RUNNING);
+	fake_runner_init(&f, NULL, 0);
+	b->runner = &f.runner;
+	assert_int_equal(b->ops->set_allowlist(b, &open, &al, &err), PAUDE_EUSAGE);
+	assert_int_equal(f.calls.nr, 0);
+	paude_error_free(err);
+	fake_runner_release(&f);
+	paude_session_release(&open);
+	paude_allowlist_release(&al);
+	paude_session_release(&s);
+	paude_backend_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifests_of_a_filtered_session),
+		cmocka_unit_test(test_policy_patch_gives_the_proxy_its_new_squid_config),
+		cmocka_unit_test(
+		    test_set_allowlist_patches_annotates_and_waits_for_a_running_proxy),
 		cmocka_unit_test(test_manifests_without_ca_bundle_leave_its_variables_out),
 		cmocka_unit_test(test_manifests_carry_private_destination_exceptions),
 		cmocka_unit_test(test_manifests_on_openshift_leave_uids_to_the_scc),

@@ -743,6 +743,47 @@ test_list_sees_paused_agents_and_missing_or_stopped_proxies(void **state)
 }
 
 static void
+test_list_takes_the_policy_from_the_proxy(void **state)
+{
+	(void)state;
+	/* The agent's label keeps the policy of create; the proxy named
+	 * paude-proxy-NAME carries the one in effect. A replacement being
+	 * made (-next) is not the proxy. */
+	static const char json[] =
+	    "["
+	    "{\"State\":\"running\",\"Names\":[\"paude-a\"],\"Networks\":[\"paude-net-a\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"a\",\"paude.io/allowed-domains\":\"[\\\"pypi\\\"]\"}},"
+	    "{\"State\":\"created\",\"Names\":[\"paude-proxy-a-next\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"proxy\","
+	    "\"paude.io/session-name\":\"a\","
+	    "\"paude.io/allowed-domains\":\"[\\\"wrong.example\\\"]\"}},"
+	    "{\"State\":\"running\",\"Names\":[\"paude-proxy-a\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"proxy\","
+	    "\"paude.io/session-name\":\"a\","
+	    "\"paude.io/allowed-domains\":\"[\\\"pypi\\\",\\\"example.com\\\"]\"}},"
+	    "{\"State\":\"exited\",\"Names\":[\"paude-b\"],\"Networks\":[\"paude-net-b\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\","
+	    "\"paude.io/session-name\":\"b\",\"paude.io/allowed-domains\":\"[\\\"pypi\\\"]\"}},"
+	    "{\"State\":\"exited\",\"Names\":[\"paude-proxy-b\"],"
+	    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"proxy\","
+	    "\"paude.io/session-name\":\"b\"}}"
+	    "]";
+	struct paude_session_list l = { 0 };
+	assert_int_equal(paude_podman_parse_ps(&l, json, strlen(json), NULL), 0);
+	assert_int_equal(l.nr, 2);
+	assert_int_equal(l.v[0].allowed_domains.nr, 2);
+	assert_string_equal(l.v[0].allowed_domains.v[0], "pypi");
+	assert_string_equal(l.v[0].allowed_domains.v[1], "example.com");
+	assert_false(l.v[0].proxy_missing);
+	assert_false(l.v[0].proxy_stopped);
+	/* A proxy from before the label: the agent's label stands. */
+	assert_int_equal(l.v[1].allowed_domains.nr, 1);
+	assert_string_equal(l.v[1].allowed_domains.v[0], "pypi");
+	paude_session_list_release(&l);
+}
+
+static void
 test_list_rejects_malformed_output(void **state)
 {
 	(void)state;
@@ -943,6 +984,7 @@ main(void)
 		cmocka_unit_test(test_remove_tries_a_raced_rm_again_and_nothing_else),
 		cmocka_unit_test(test_list_parses_sessions_and_skips_others),
 		cmocka_unit_test(test_list_sees_paused_agents_and_missing_or_stopped_proxies),
+		cmocka_unit_test(test_list_takes_the_policy_from_the_proxy),
 		cmocka_unit_test(test_list_rejects_malformed_output),
 		cmocka_unit_test(test_get_filters_by_name_and_reports_missing),
 		cmocka_unit_test(test_podman_missing_is_a_clear_error),
