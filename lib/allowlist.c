@@ -509,6 +509,8 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 	paude_strvec_pushv(&words, (const char *const *)cur.requested.v);
 	for (size_t i = 0; i < del.nr; i++) {
 		const char *d = del.v[i];
+		if (!d)
+			break;
 		bool removed = false;
 		for (size_t j = 0; j < words.nr;) {
 			const char *w = words.v[j];
@@ -549,6 +551,8 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 	}
 	for (size_t i = 0; i < add.nr; i++) {
 		const char *a = add.v[i];
+		if (!a)
+			break;
 		/* have: a view of words (its strings belong to words). */
 		struct paude_allowlist have = { .requested = words };
 		const char *via = NULL;
@@ -556,9 +560,11 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 			via = a;
 		else if (!is_alias(a) && a[0] != '.')
 			via = paude_allowlist_allowed_by(&have, a);
-		for (size_t j = 0; !via && a[0] == '.' && j < words.nr; j++)
-			if (words.v[j][0] == '.' && covered_by(a, words.v[j]))
-				via = words.v[j];
+		for (size_t j = 0; !via && a[0] == '.' && j < words.nr; j++) {
+			const char *w = words.v[j];
+			if (w && w[0] == '.' && covered_by(a, w))
+				via = w;
+		}
 		if (!via)
 			paude_strvec_push(&words, a);
 		else if (!strcmp(via, a))

@@ -741,6 +741,8 @@ run_build(struct paude_runner *r, struct paude_child *c, const struct paude_imag
 static void
 read_tail(const char *path, struct paude_buf *out)
 {
+	if (!path)
+		return;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;

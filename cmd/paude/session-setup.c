@@ -811,11 +811,9 @@ paude_setup_build_progress(void *ctx, const struct paude_image_progress *p)
 	for (const char *q = p->what ? p->what : ""; *q && n + 1 < sizeof(what); q++)
 		what[n++] = (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f ? *q : '?';
 	what[n] = '\0';
-	if (n > room && room > 3) {
-		what[room - 3] = '\0';
-		(void)strcat(what, "...");
-	}
-	fprintf(stderr, "\r\033[K  %s%s (%s)", head, what, when);
+	if (n > room && room > 3 && room < sizeof(what))
+		memcpy(what + room - 3, "...", 4);
+	(void)fprintf(stderr, "\r\033[K  %s%s (%s)", head, what, when);
 	(void)fflush(stderr);
 }
 
