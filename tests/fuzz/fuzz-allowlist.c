@@ -92,6 +92,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	paude_error_free(pe);
 	paude_strvec_clear(&priv);
+	/* The lines as a change (`paude network --allow/--deny`) of a filtered
+	 * policy: a line starting with '-' is denied, the others allowed. What
+	 * comes out is a filtered, non-empty policy that parses to itself, and
+	 * every allowed value is let through by it. */
+	struct paude_strvec allow = PAUDE_STRVEC_INIT, deny = PAUDE_STRVEC_INIT;
+	for (size_t i = 0; i < values.nr; i++) {
+		if (values.v[i][0] == '-')
+			paude_strvec_push(&deny, values.v[i] + 1);
+		else
+			paude_strvec_push(&allow, values.v[i]);
+	}
+	static const char *const current[] = { "vertexai", "pypi", ".example.com", NULL };
+	struct paude_allowlist ch;
+	paude_allowlist_init(&ch);
+	bool changed = false;
+	struct paude_error *ce = NULL;
+	if (paude_allowlist_change(&ch, &changed, current, (const char *const *)allow.v,
+				   (const char *const *)deny.v, NULL, &ce) == 0) {
+		check(!ch.unrestricted && ch.domains.nr > 0 && ch.requested.nr > 0);
+		struct paude_allowlist back;
+		paude_allowlist_init(&back);
+		check(paude_allowlist_parse(&back, (const char *const *)ch.requested.v, NULL) == 0);
+		check(back.requested.nr == ch.requested.nr);
+		paude_allowlist_release(&back);
+		for (size_t i = 0; i < ch.requested.nr; i++) {
+			const char *w = ch.requested.v[i];
+			const char *host = w[0] == '.' ? w + 1 : w;
+			if (strchr(host, '.'))
+				check(paude_allowlist_allowed_by(&ch, host) != NULL);
+		}
+	} else {
+		check(ce && ce->code == PAUDE_EUSAGE && ce->msg);
+	}
+	paude_error_free(ce);
+	paude_allowlist_release(&ch);
+	paude_strvec_clear(&allow);
+	paude_strvec_clear(&deny);
+
 	struct paude_buf words = PAUDE_BUF_INIT;
 	paude_allowlist_describe(&words, (const char *const *)values.v);
 	check(words.len > 0);
