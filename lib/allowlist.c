@@ -523,29 +523,6 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 				j++;
 			}
 		}
-		/* What is left must not still let the denied name through. */
-		const char *via = NULL; /* a word of words */
-		if (!is_alias(d)) {
-			_cleanup_(allowlist_releasep) struct paude_allowlist rest = { 0 };
-			paude_allowlist_init(&rest);
-			paude_strvec_pushv(&rest.requested, (const char *const *)words.v);
-			const char *w = paude_allowlist_allowed_by(&rest, d[0] == '.' ? d + 1 : d);
-			long at = w ? paude_strvec_find(&words, w) : -1;
-			via = at >= 0 ? words.v[at] : NULL;
-			for (size_t j = 0; !via && d[0] == '.' && j < words.nr; j++) {
-				_cleanup_strvec_ struct paude_strvec es = PAUDE_STRVEC_INIT;
-				word_entries(words.v[j], &es);
-				for (size_t k = 0; !via && k < es.nr; k++)
-					if (entry_in_scope(es.v[k], d))
-						via = words.v[j];
-			}
-		}
-		if (via)
-			return paude_error_set(
-			    err, PAUDE_EUSAGE, 0,
-			    "cannot deny '%s': %s '%s' allows it (deny '%s' instead, and allow "
-			    "again what you still need of it)",
-			    d, is_alias(via) ? "the alias" : "the entry", via, via);
 		if (!removed)
 			paude_strvec_pushf(&said, "'%s' is not allowed: nothing to deny", d);
 	}
@@ -571,6 +548,32 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 			paude_strvec_pushf(&said, "'%s' is already allowed", a);
 		else
 			paude_strvec_pushf(&said, "'%s' is already allowed (through '%s')", a, via);
+	}
+	/* What the policy ends up with must not still let a denied name
+	 * through (an alias, a wider entry, or one allowed in the same go). */
+	for (size_t i = 0; i < del.nr; i++) {
+		const char *d = del.v[i];
+		if (!d || is_alias(d))
+			continue;
+		_cleanup_(allowlist_releasep) struct paude_allowlist rest = { 0 };
+		paude_allowlist_init(&rest);
+		paude_strvec_pushv(&rest.requested, (const char *const *)words.v);
+		const char *w = paude_allowlist_allowed_by(&rest, d[0] == '.' ? d + 1 : d);
+		long at = w ? paude_strvec_find(&words, w) : -1;
+		const char *via = at >= 0 ? words.v[at] : NULL; /* a word of words */
+		for (size_t j = 0; !via && d[0] == '.' && j < words.nr; j++) {
+			_cleanup_strvec_ struct paude_strvec es = PAUDE_STRVEC_INIT;
+			word_entries(words.v[j], &es);
+			for (size_t k = 0; !via && k < es.nr; k++)
+				if (entry_in_scope(es.v[k], d))
+					via = words.v[j];
+		}
+		if (via)
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "cannot deny '%s': %s '%s' allows it (deny '%s' instead, and allow "
+			    "again what you still need of it)",
+			    d, is_alias(via) ? "the alias" : "the entry", via, via);
 	}
 	if (!words.nr)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,

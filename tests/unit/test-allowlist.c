@@ -493,6 +493,9 @@ test_change_deny_of_a_name_an_alias_or_wider_entry_allows_is_refused(void **stat
 		     "the entry '.example.com' allows it");
 	change_fails(V("vertexai", "pypi"), NULL, V(".googleapis.com"),
 		     "cannot deny '.googleapis.com': the alias 'vertexai' allows it");
+	/* Nor through what the same change allows. */
+	change_fails(V("pypi"), V(".example.com"), V("www.example.com"),
+		     "cannot deny 'www.example.com': the entry '.example.com' allows it");
 }
 
 static void
