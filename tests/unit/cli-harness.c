@@ -26,8 +26,8 @@ cli_harness_env(const char *home)
 static const struct paude_cmd_spec commands[] = {
 	{ "connect", cmd_connect, NULL }, { "create", cmd_create, NULL },
 	{ "delete", cmd_delete, NULL },   { "list", cmd_list, NULL },
-	{ "remote", cmd_remote, NULL },   { "start", cmd_start, NULL },
-	{ "stop", cmd_stop, NULL },
+	{ "network", cmd_network, NULL }, { "remote", cmd_remote, NULL },
+	{ "start", cmd_start, NULL },     { "stop", cmd_stop, NULL },
 };
 
 int

@@ -16,7 +16,7 @@
 void cli_harness_env(const char *home);
 
 /* Run `paude WORDS...` (NULL-terminated; the first word names the command:
- * create, start, connect, stop, delete, list or remote) with f's runner. */
+ * create, start, connect, stop, delete, list, network or remote) with f's runner. */
 int cli_harness_run(struct fake_runner *f, struct paude_error **err, ...);
 
 #endif

@@ -577,6 +577,90 @@ test_detach_hint_inside_tmux_and_with_detach_keys(void **state)
 	paude_buf_release(&b);
 }
 
+/* A running filtered session whose proxy carries the policy in effect. */
+static const char policy_session[] =
+    "[{\"State\":\"running\",\"Names\":[\"paude-demo\"],\"Networks\":[\"paude-net-demo\"],"
+    "\"Labels\":{\"app\":\"paude\",\"paude.io/role\":\"agent\",\"paude.io/session-name\":"
+    "\"demo\",\"paude.io/allowed-domains\":\"[\\\"vertexai\\\"]\"}},"
+    "{\"State\":\"running\",\"Names\":[\"paude-proxy-demo\"],\"Labels\":{\"app\":\"paude\","
+    "\"paude.io/role\":\"proxy\",\"paude.io/session-name\":\"demo\","
+    "\"paude.io/allowed-domains\":\"[\\\"allowed.test\\\"]\"}}]";
+
+static void
+test_network_refuses_bad_changes_before_touching_anything(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = policy_session },
+	};
+	static const char *const bad[][4] = {
+		{ "--allow", "all", NULL },
+		{ "--allow", "https://x.example/", NULL },
+		{ "--deny", "allowed.test", NULL },
+		{ "--allow", "x.example.com", "--deny", "x.example.com" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct fake_runner f;
+		fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+		struct paude_error *err = NULL;
+		int r = bad[i][2] ? cli_harness_run(&f, &err, "network", "demo", bad[i][0],
+						    bad[i][1], bad[i][2], bad[i][3], NULL)
+				  : cli_harness_run(&f, &err, "network", "demo", bad[i][0],
+						    bad[i][1], NULL);
+		assert_int_equal(r, PAUDE_EUSAGE);
+		assert_non_null(
+		    strstr(err->msg, "cannot change the network policy of session 'demo': "));
+		/* Only the lookup ran. */
+		for (size_t j = 0; j < f.calls.nr; j++)
+			if (strncmp(f.calls.v[j], "podman ps ", 10) != 0)
+				fail_msg("ran: %s", f.calls.v[j]);
+		paude_error_free(err);
+		fake_runner_release(&f);
+	}
+}
+
+static void
+test_network_allow_replaces_the_proxy_of_the_policy_in_effect(void **state)
+{
+	(void)state;
+	if (!paude_is_file("/usr/share/containers/seccomp.json") &&
+	    !paude_is_file("/etc/containers/seccomp.json"))
+		skip();
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = policy_session },
+		{ .prefix = FAKE_ARGV("podman", "container", "inspect"),
+		  .out = "[{\"Image\":\"abc123\",\"State\":{\"Running\":true},"
+			 "\"Config\":{\"Env\":[\"PAUDE_SQUID_CONF=old\"]},"
+			 "\"NetworkSettings\":{\"Networks\":{\"paude-net-demo\":{},\"podman\":{}}}}"
+			 "]" },
+		{ .prefix = FAKE_ARGV("podman", "network", "inspect"),
+		  .out = "[{\"subnets\":[{\"subnet\":\"10.98.3.0/24\"}]}]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_error *err = NULL;
+	assert_int_equal(cli_harness_run(&f, &err, "network", "demo", "--allow", "PyPI", NULL), 0);
+	/* The policy in effect (the proxy's, not the agent's label of create)
+	 * is what changed: aliases first, as create stores them. */
+	long c = fake_runner_find(&f, "podman create --name paude-proxy-demo-next ");
+	assert_true(c >= 0);
+	assert_non_null(strstr(fake_runner_call(&f, (size_t)c),
+			       "'paude.io/allowed-domains=[\"pypi\",\"allowed.test\"]'"));
+	assert_true(fake_runner_find(&f, "podman rename paude-proxy-demo-next paude-proxy-demo") >
+		    c);
+	assert_true(fake_runner_find(&f, "podman exec paude-proxy-demo paude-proxy-ready") > c);
+	for (size_t j = 0; j < f.calls.nr; j++)
+		assert_null(strstr(f.calls.v[j], "paude-demo"));
+	fake_runner_release(&f);
+
+	/* Allowing what is allowed changes nothing and runs nothing else. */
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	assert_int_equal(
+	    cli_harness_run(&f, &err, "network", "demo", "--allow", "allowed.test", NULL), 0);
+	assert_int_equal(f.calls.nr, 1);
+	fake_runner_release(&f);
+}
+
 int
 main(void)
 {
@@ -597,6 +681,8 @@ main(void)
 		cmocka_unit_test(test_delete_refuses_while_the_session_holds_unpulled_commits),
 		cmocka_unit_test(test_unknown_session_is_reported),
 		cmocka_unit_test(test_cluster_create_records_it_and_list_finds_it),
+		cmocka_unit_test(test_network_refuses_bad_changes_before_touching_anything),
+		cmocka_unit_test(test_network_allow_replaces_the_proxy_of_the_policy_in_effect),
 	};
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
