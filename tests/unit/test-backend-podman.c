@@ -649,7 +649,8 @@ test_remove_tries_a_raced_rm_again_and_nothing_else(void **state)
 		size_t tries = 0;
 		for (size_t i = 0; i < f.calls.nr; i++)
 			tries += !strcmp(fake_runner_call(&f, i),
-					 "podman rm --force --ignore --time 5 paude-proxy-demo");
+					 "podman rm --force --ignore --time 5 paude-proxy-demo "
+					 "paude-proxy-demo-next paude-proxy-demo-old");
 		assert_int_equal(tries, k == 0 ? PAUDE_PODMAN_RM_TRIES : 1);
 		/* Nothing after the failed rm: the network stays for a later delete. */
 		assert_int_equal(fake_runner_find(&f, "podman network rm"), -1);
