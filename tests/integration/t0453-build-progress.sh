@@ -7,15 +7,24 @@
 # terminal no live line; -v streams the whole build. The images are tiny
 # stand-ins for the agent image (PAUDE_CONTAINERS_DIR), each with a marker
 # of its own so no layer comes from the cache; the sessions are created,
-# never started (their proxy image is the base image, which is enough).
+# never started (their proxy is a stand-in: an image with a command).
 . "$(dirname "$0")/lib.sh"
 
 T="tmux -L paude-test-$$ -f /dev/null"
 mkdir -p "$TRASH/ws"
 cd "$TRASH/ws" || exit 1
-export PAUDE_PROXY_IMAGE="$PAUDE_BASE_IMAGE"
 LOGS="$XDG_CACHE_HOME/paude/logs"
 test_on_exit "$T kill-server"
+# The sessions are never started: their proxy needs only an image with a command.
+mkdir -p "$TRASH/proxy"
+printf 'FROM %s\nCMD ["sleep", "infinity"]\n' "$PAUDE_BASE_IMAGE" >"$TRASH/proxy/Containerfile"
+export PAUDE_PROXY_IMAGE="localhost/paude-t0453-proxy:$$"
+test_on_exit "podman rmi $PAUDE_PROXY_IMAGE"
+if ! podman build -q -t "$PAUDE_PROXY_IMAGE" "$TRASH/proxy" >"$TRASH/setup.log" 2>&1; then
+	cat "$TRASH/setup.log"
+	echo "Bail out! cannot build the stand-in proxy image"
+	exit 1
+fi
 for n in one two three verbose; do
 	s=$(test_session_name "b$n")
 	test_on_exit "img=\$(podman inspect paude-$s --format '{{.ImageName}}'); paude delete $s --confirm --force; podman rm -f paude-$s paude-proxy-$s; podman network rm -f paude-net-$s; podman volume rm -f paude-$s-workspace; podman rmi \$img"
