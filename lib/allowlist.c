@@ -459,7 +459,8 @@ change_words(struct paude_strvec *out, const char *const *values, const char *wh
 			    what);
 		if (!strcmp(w, "default")) {
 			for (size_t a = 0; a < ARRAY_SIZE(aliases); a++)
-				push_unique(out, aliases[a].name);
+				if (aliases[a].in_default)
+					push_unique(out, aliases[a].name);
 			continue;
 		}
 		if (!is_alias(w) && (r = paude_allowlist_check_domain(w, err)) < 0)
