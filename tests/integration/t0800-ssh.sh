@@ -124,7 +124,7 @@ test_on_exit "paude delete $name --confirm --force; podman rm -f paude-$name pau
 
 test_expect_success 'list --host lists the host'"'"'s sessions over SSH, with a HOST column' '
 	mkdir -p ws && cd ws && git init -q &&
-	paude create "$name" >/dev/null 2>&1 &&
+	paude create "$name" --no-push >/dev/null 2>&1 &&
 	paude list --host "$MAIN_HOST" >remote &&
 	head -n 1 remote >head &&
 	test_grep "^HOST  *NAME  *BACKEND  *STATE" head &&
