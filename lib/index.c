@@ -113,6 +113,21 @@ paude_index_find(const struct paude_index *ix, const char *name)
 	return NULL;
 }
 
+/* Write root as JSON to path in paude's state directory (made 0700),
+ * the file owner-only: the index and the remotes record share this. */
+static int
+state_file_write(const char *path, struct json_object *root, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
+	paude_json_write(&b, root, true);
+	paude_buf_addch(&b, '\n', NULL);
+	_cleanup_free_ char *dir = paude_state_dir();
+	int r = paude_mkdir_p(dir, 0700, err);
+	if (r < 0)
+		return r;
+	return paude_write_file(path, b.buf, b.len, 0600, err);
+}
+
 static int
 save(const struct paude_index *ix, struct paude_error **err)
 {
@@ -129,15 +144,8 @@ save(const struct paude_index *ix, struct paude_error **err)
 		json_object_object_add(o, "namespace", json_object_new_string(e->namespace));
 		json_object_object_add(sessions, e->name, o);
 	}
-	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	paude_json_write(&b, root, true);
-	paude_buf_addch(&b, '\n', NULL);
-	_cleanup_free_ char *dir = paude_state_dir();
-	int r = paude_mkdir_p(dir, 0700, err);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *path = index_path();
-	return paude_write_file(path, b.buf, b.len, 0600, err);
+	return state_file_write(path, root, err);
 }
 
 int
@@ -225,15 +233,8 @@ remotes_load(struct json_object **root, struct json_object **remotes, struct pau
 static int
 remotes_save(struct json_object *root, struct paude_error **err)
 {
-	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	paude_json_write(&b, root, true);
-	paude_buf_addch(&b, '\n', NULL);
-	_cleanup_free_ char *dir = paude_state_dir();
-	int r = paude_mkdir_p(dir, 0700, err);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *path = remotes_path();
-	return paude_write_file(path, b.buf, b.len, 0600, err);
+	return state_file_write(path, root, err);
 }
 
 int
