@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared between lib/image.c and lib/image-custom.c; not a public API. */
+/* Shared by lib/image.c, image-build.c, image-base.c and image-custom.c; not a
+ * public API. */
 #ifndef PAUDE_IMAGE_INTERNAL_H
 #define PAUDE_IMAGE_INTERNAL_H
 
+#include <stdlib.h>
+#include <string.h>
 #include "paude/image.h"
+#include "paude/buf.h"
+#include "paude/run.h"
 #include "paude/strvec.h"
 
 void paude_image__files_add(struct paude_image_files *f, const char *path, const void *data,
@@ -36,5 +41,51 @@ struct paude_image__build {
 };
 int paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		       const struct paude_image_opts *o, struct paude_error **err);
+
+/* Caps for what we read of a child: podman's stdout and stderr. */
+#define CAPTURE_MAX (1u << 20)
+
+static inline char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+/* SET if not NULL, else $VAR if set and not empty, else FALLBACK. */
+const char *paude_image__env_or(const char *set, const char *var, const char *fallback);
+/* A build argument value: printable, and nothing a Containerfile or a
+ * shell would expand or split ($, quotes, backslash, whitespace). */
+bool paude_image__valid_arg_value(const char *s);
+void paude_image__notify(const struct paude_image_opts *o, enum paude_image_event ev,
+			 const char *detail);
+/* Run argv, capture stderr, report the exit status (no error for non-zero). */
+int paude_image__run_status(struct paude_runner *r, const char *const *argv, int *status,
+			    struct paude_buf *errout, struct paude_error **err);
+
+/* Where the output of long steps goes when not verbose. */
+struct logfile {
+	char *path;
+	bool keep; /* in the cache dir: name it in errors */
+};
+void paude_image__logfile_init(struct logfile *l, const char *workdir, const char *name);
+/* Run a long step: its stdout and stderr go to our stderr when verbose,
+ * else to the log file. *status is its exit status. */
+int paude_image__run_logged(struct paude_runner *r, struct paude_child *c,
+			    const struct paude_image_opts *o, const struct logfile *log,
+			    int *status, struct paude_error **err);
+/* PAUDE_ECHILD for a failed long step: what failed, where the log is, its tail. */
+int paude_image__step_error(struct paude_error **err, const char *what, const char *prog,
+			    int status, const struct paude_image_opts *o,
+			    const struct logfile *log);
+
+/* A temporary directory, removed with all it holds. */
+struct workdir {
+	char *path;
+};
+void paude_image__workdir_release(struct workdir *w);
+int paude_image__workdir_create(struct workdir *w, struct paude_error **err);
 
 #endif
