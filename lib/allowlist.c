@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --allowed-domains: aliases, validation, expansion and merging into the
- * list of squid dstdomain entries. See include/paude/net.h for the rules.
+ * list of squid dstdomain entries. See include/paude/allowlist.h for the rules.
  */
 #include <string.h>
 #include <ctype.h>
-#include "paude/net.h"
+#include "paude/allowlist.h"
 #include "banned.h"
 
 struct alias {

@@ -10,6 +10,7 @@
 #include "paude/json.h"
 #include "paude/limits.h"
 #include "paude/podman.h"
+#include "paude/squid.h"
 #include "kube-internal.h"
 #include "banned.h"
 

@@ -3,13 +3,15 @@
  * A session's network on Podman: an internal network without DNS that the
  * agent sits on alone with its squid proxy, which also has a leg on a
  * normal network. The agent's only route anywhere is the proxy, and the
- * proxy only says yes to the allowlist. See include/paude/net.h.
+ * proxy only says yes to the allowlist. See include/paude/net-podman.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "paude/net-podman.h"
 #include "paude/net.h"
+#include "paude/squid.h"
 #include "paude/json.h"
 #include "paude/session.h"
 #include "paude/limits.h"

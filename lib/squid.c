@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "paude/squid.h"
 #include "paude/net.h"
 #include "banned.h"
 
@@ -29,7 +30,7 @@ struct range {
 };
 
 /*
- * The IPv4 destinations an allowed name may not lead to (net.h). Kept in
+ * The IPv4 destinations an allowed name may not lead to (squid.h). Kept in
  * ranges so that exceptions can be cut out of them exactly: squid's dst
  * ACL matches when any address of a name matches, so "deny private" plus
  * "allow the exception" would let a name with one excepted address and

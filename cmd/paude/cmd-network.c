@@ -15,7 +15,8 @@
 #include "cli.h"
 #include "session-setup.h"
 #include "paude/log.h"
-#include "paude/net.h"
+#include "paude/allowlist.h"
+#include "paude/squid.h"
 #include "paude/proxy-log.h"
 #include "paude/sanitize.h"
 

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 #include "backend.h"
+#include "allowlist.h"
 #include "net.h"
 #include "image.h"
 

@@ -8,7 +8,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/net.h"
+#include "paude/allowlist.h"
+#include "paude/squid.h"
 
 static void
 check(int cond)

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/net.h"
+#include "paude/allowlist.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

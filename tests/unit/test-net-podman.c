@@ -6,7 +6,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/net.h"
+#include "paude/allowlist.h"
+#include "paude/net-podman.h"
 #include "fake-runner.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <cmocka.h>
+#include "paude/allowlist.h"
 #include "paude/net.h"
+#include "paude/squid.h"
 #include "paude/run.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
