@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "paude/features.h"
+#include "paude/oci.h"
 #include "paude/json.h"
 #include "paude/log.h"
 #include "banned.h"

@@ -11,6 +11,7 @@
 #include "paude/image-custom.h"
 #include "paude/fs.h"
 #include "paude/log.h"
+#include "paude/oci.h"
 #include "image-internal.h"
 #include "banned.h"
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 #include <curl/curl.h>
-#include "paude/features.h"
+#include "paude/oci.h"
 #include "paude/fs.h"
 #include "paude/image.h"
 #include "paude/json.h"

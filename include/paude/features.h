@@ -6,12 +6,7 @@
  * digest under $XDG_CACHE_HOME/paude/features/, and installed by the image
  * build (as root) in the order the features specification defines.
  *
- * Registries: https, except loopback hosts (localhost, 127.x.x.x, [::1])
- * and hosts listed in $PAUDE_INSECURE_REGISTRIES (comma-separated host[:port]),
- * which are spoken to over plain http. Anonymous pulls, with the bearer
- * token flow (401 + WWW-Authenticate: Bearer realm=,service=,scope=) when
- * the registry asks. The host CA bundle (paude_ca_bundle_detect) and the
- * usual proxy variables apply. Every response has a size cap.
+ * oci.h fetches them from their registry.
  */
 #ifndef PAUDE_FEATURES_H
 #define PAUDE_FEATURES_H
@@ -21,43 +16,6 @@
 #include "config.h"
 #include "error.h"
 #include "strvec.h"
-
-#define PAUDE_OCI_MANIFEST_TYPE "application/vnd.oci.image.manifest.v1+json"
-#define PAUDE_FEATURE_LAYER_TYPE "application/vnd.devcontainers.layer.v1+tar"
-#define PAUDE_FEATURE_MAX_BYTES (64u << 20) /* one feature's layer */
-#define PAUDE_OCI_SMALL_MAX (1u << 20) /* manifests, tokens */
-
-struct paude_oci_ref {
-	char *registry; /* "ghcr.io", "localhost:5000" */
-	char *repository; /* "devcontainers/features/go" */
-	char *tag; /* "1" ("latest" if none given), NULL with a digest */
-	char *digest; /* "sha256:<64 hex>" or NULL */
-};
-
-void paude_oci_ref_release(struct paude_oci_ref *r);
-/* Parse "host[:port]/path[:tag|@sha256:hex]". PAUDE_EUSAGE if malformed. */
-int paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_error **err);
-/* "registry/repository": the feature's resource name, without tag or digest. */
-char *paude_oci_ref_resource(const struct paude_oci_ref *r);
-
-/* Parse a WWW-Authenticate Bearer challenge; each out is malloc'd or NULL. */
-int paude_oci_parse_challenge(const char *header, char **realm, char **service, char **scope);
-
-/*
- * Fetch blob `digest` of the artifact named by ref (manifest first, then
- * its feature layer): on success *out holds the layer's bytes, verified,
- * and manifest_digest/layer_digest ("sha256:...") are filled. The layer
- * is cached by digest under cache_dir (NULL: paude_cache_dir()/features),
- * and read from there when present and intact.
- */
-struct paude_oci_fetched {
-	char manifest_digest[7 + 64 + 1];
-	char layer_digest[7 + 64 + 1];
-	struct paude_buf layer;
-	bool from_cache;
-};
-int paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const char *cache_dir,
-			    struct paude_error **err);
 
 /* One file of a feature's layer. */
 struct paude_feature_file {

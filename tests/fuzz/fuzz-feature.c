@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "paude/features.h"
+#include "paude/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

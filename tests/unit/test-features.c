@@ -18,6 +18,7 @@
 #include "scratch.h"
 #include "paude/features.h"
 #include "paude/fs.h"
+#include "paude/oci.h"
 #include "paude/sha256.h"
 
 static void
