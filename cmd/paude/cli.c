@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include "cli.h"
 #include "session-setup.h"
+#include "setup-run.h"
 #include "paude/agent-proc.h"
 #include "paude/detach-keys.h"
 #include "paude/fs.h"

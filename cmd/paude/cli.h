@@ -127,15 +127,6 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 #define PAUDE_CLAUDE_LOGIN_FILE ".claude/.credentials.json"
 int paude_cli_sync_config(struct paude_backend *b, const struct paude_session *s,
 			  struct paude_error **err);
-/*
- * Run the session's lifecycle commands that are due (see setup-run.c): the
- * create-time ones if they never succeeded there and the code is in the
- * workspace, then postStartCommand once per container start. Output goes to
- * stderr. PAUDE_ECHILD naming the hook, the command and its exit status when
- * one fails.
- */
-int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
-			struct paude_error **err);
 /* Refresh the model credentials where the session keeps them: Podman
  * sessions with a Vertex AI gateway get the host's ADC file copied into
  * their sidecar; cluster sessions without a gateway (s->gateway NULL:
@@ -143,12 +134,6 @@ int paude_cli_run_setup(struct paude_backend *b, const struct paude_session *s,
  * memory-backed /credentials volume; the rest have nothing to refresh. */
 int paude_cli_sync_credentials(struct paude_backend *b, const struct paude_session *s,
 			       struct paude_error **err);
-/* postAttachCommand, before attaching; a failure is a warning. */
-void paude_cli_run_post_attach(struct paude_backend *b, const struct paude_session *s);
-/* The argv words ("env" "-u" K "K=V"...) that give a command the session's
- * remoteEnv, ${containerEnv:...} resolved in it; none without remoteEnv. */
-int paude_cli_remote_env_prefix(struct paude_backend *b, const struct paude_session *s,
-				struct paude_strvec *out, struct paude_error **err);
 /* Make sure the agent runs in tmux inside the session (idempotent), with
  * the session's remoteEnv. */
 int paude_cli_launch_agent(struct paude_backend *b, const struct paude_session *s,

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include "cli.h"
+#include "setup-run.h"
 #include "paude/log.h"
 #include "paude/workspace.h"
 

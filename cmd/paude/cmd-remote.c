@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cli.h"
 #include "cmd-remote.h"
+#include "setup-run.h"
 #include "paude/git-remote.h"
 #include "paude/index.h"
 #include "paude/log.h"

@@ -15,6 +15,7 @@
 #include "paude/log.h"
 #include "paude/run.h"
 #include "session-setup.h"
+#include "setup-run.h"
 
 static const char usage[] =
     "usage: paude start [NAME] [options]\n"

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include "setup-run.h"
 #include "cli.h"
 #include "paude/log.h"
 #include "paude/podman.h"
