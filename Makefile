@@ -5,7 +5,6 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/paude
-DATADIR    ?= $(PREFIX)/share/paude
 # Where each shell looks for completions under PREFIX.
 BASHCOMPDIR?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
@@ -26,7 +25,7 @@ WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/n
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
-              -DPAUDE_DATADIR='"$(DATADIR)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
+              -DPAUDE_DOCDIR='"$(DOCDIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
@@ -80,10 +79,10 @@ EMBED_GATEWAY := $(sort $(wildcard cmd/paude-gateway/*.[ch]))
 EMBED_LIST := $(B)/gen/embedded-files.list
 EMBED_OBJ  := $(B)/gen/embedded-files.o
 $(shell mkdir -p $(B)/gen && echo '$(EMBED_FILES) $(EMBED_GATEWAY)' | cmp -s - $(EMBED_LIST) || echo '$(EMBED_FILES) $(EMBED_GATEWAY)' >$(EMBED_LIST))
-# The installation paths compiled in (help points at the installed docs):
-# `make && make install PREFIX=~/.local` rebuilds what names them.
+# The installation path compiled in (help points at the installed docs):
+# `make && make install PREFIX=~/.local` rebuilds what names it.
 PATHS_FILE := $(B)/gen/paths
-$(shell echo '$(DATADIR) $(DOCDIR)' | cmp -s - $(PATHS_FILE) || echo '$(DATADIR) $(DOCDIR)' >$(PATHS_FILE))
+$(shell echo '$(DOCDIR)' | cmp -s - $(PATHS_FILE) || echo '$(DOCDIR)' >$(PATHS_FILE))
 
 .PHONY: all check check-unit check-fuzz check-schema check-integration check-shell asan valgrind lint tidy \
         format format-check fuzz install uninstall clean bench
@@ -181,7 +180,7 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
-TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DATADIR='"$(DATADIR)"' \
+TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
              -DPAUDE_DOCDIR='"$(DOCDIR)"' \
              -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
 
@@ -215,7 +214,7 @@ bench: all
 	bench/gateway.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
 	install -m 0755 bin/paude bin/git-remote-paude $(DESTDIR)$(BINDIR)/
 	for m in docs/*.1; do sed 's|@DOCDIR@|$(DOCDIR)|g' $$m >$(DESTDIR)$(MANDIR)/man1/$${m##*/} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$${m##*/} || exit 1; done
@@ -224,14 +223,12 @@ install: all
 	bin/paude completion bash >$(DESTDIR)$(BASHCOMPDIR)/paude
 	bin/paude completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_paude
 	bin/paude completion fish >$(DESTDIR)$(FISHCOMPDIR)/paude.fish
-	cp -R containers $(DESTDIR)$(DATADIR)/
-	find $(DESTDIR)$(DATADIR)/containers -type d -exec chmod 0755 {} +
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/paude $(DESTDIR)$(BINDIR)/git-remote-paude
 	rm -f $(DESTDIR)$(MANDIR)/man1/paude.1 $(DESTDIR)$(MANDIR)/man1/git-remote-paude.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/paude $(DESTDIR)$(ZSHCOMPDIR)/_paude $(DESTDIR)$(FISHCOMPDIR)/paude.fish
-	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-asan build-fuzz bin
