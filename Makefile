@@ -24,12 +24,14 @@ WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-proto
 WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/null 2>&1 && echo -Wjump-misses-init)
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"' -DPAUDE_VERSION='"$(VERSION)"' \
-              -DPAUDE_DOCDIR='"$(DOCDIR)"' $(WARN) $(HARDEN) -Iinclude -Ilib \
+ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' \
+              $(WARN) $(HARDEN) -Iinclude -Ilib \
               $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+# Only the unit tests and fuzz targets are told where the test data is.
+TEST_CFLAGS = -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"'
 
 ifeq ($(DEVELOPER),1)
 ALL_CFLAGS += -Werror
@@ -96,6 +98,10 @@ $(B)/%.o: %.c $(PATHS_FILE)
 	@mkdir -p $(dir $@)
 	$(Q_CC)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/tests/%.o: tests/%.c $(PATHS_FILE)
+	@mkdir -p $(dir $@)
+	$(Q_CC)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(LIBPAUDE): $(LIB_OBJ) $(EMBED_OBJ)
 	$(Q_AR)rm -f $@ && $(AR) rcs $@ $^
 
@@ -131,7 +137,7 @@ $(B)/tests/test-%: $(B)/tests/unit/test-%.o $(UNIT_SUPPORT_OBJ) $(LIBCLI) $(LIBP
 FUZZ_HDR   := $(wildcard tests/fuzz/*.h)
 $(B)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/standalone.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
 check-unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
@@ -178,7 +184,7 @@ fuzz:
 
 $(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
-	$(Q_LD)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
+	$(Q_LD)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
 TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
              -DPAUDE_DOCDIR='"$(DOCDIR)"' \
