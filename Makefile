@@ -24,12 +24,15 @@ WARN       := -Wall -Wextra -Wformat=2 -Wformat-security -Wshadow -Wstrict-proto
 WARN_CC    := $(shell $(CC) -Werror -Wjump-misses-init -E -x c /dev/null >/dev/null 2>&1 && echo -Wjump-misses-init)
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS     ?= -O2 -g
+# pkg-config runs once per make, and only when needed (not for `make clean`):
+# each of these variables replaces itself with its value the first time it is
+# expanded. `make PKG_CONFIG=...` still chooses the program.
+PKG_CFLAGS  = $(eval PKG_CFLAGS := $$(shell $$(PKG_CONFIG) --cflags $$(DEPS)))$(PKG_CFLAGS)
+LIBS        = $(eval LIBS := $$(shell $$(PKG_CONFIG) --libs $$(DEPS)))$(LIBS)
+TEST_LIBS   = $(eval TEST_LIBS := $$(shell $$(PKG_CONFIG) --libs cmocka))$(TEST_LIBS)
 ALL_CFLAGS  = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' \
-              $(WARN) $(HARDEN) -Iinclude -Ilib \
-              $(shell $(PKG_CONFIG) --cflags $(DEPS)) $(CFLAGS)
+              $(WARN) $(HARDEN) -Iinclude -Ilib $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
-LIBS        = $(shell $(PKG_CONFIG) --libs $(DEPS))
-TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 # Only the unit tests and fuzz targets are told where the test data is.
 TEST_CFLAGS = -DTEST_DATA_DIR='"$(CURDIR)/tests/unit/data"'
 
@@ -61,7 +64,7 @@ HELPER_OBJ := $(HELPER_SRC:%.c=$(B)/%.o)
 GATEWAY_SRC:= $(sort $(wildcard cmd/paude-gateway/*.c))
 GATEWAY_OBJ:= $(GATEWAY_SRC:%.c=$(B)/%.o)
 GATEWAY_DEPS := libmicrohttpd libcurl json-c libcrypto
-GATEWAY_LIBS = $(shell $(PKG_CONFIG) --libs $(GATEWAY_DEPS)) -lpthread
+GATEWAY_LIBS = $(eval GATEWAY_LIBS := $$(shell $$(PKG_CONFIG) --libs $$(GATEWAY_DEPS)) -lpthread)$(GATEWAY_LIBS)
 LIBGATEWAY := $(B)/libpaude-gateway.a
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -186,9 +189,8 @@ $(B)/fuzz/lf-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBPAUDE) $(LIBGATEWAY)
 	@mkdir -p $(dir $@)
 	$(Q_LD)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBPAUDE) $(LIBGATEWAY) $(LIBS) $(GATEWAY_LIBS)
 
-TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' \
-             -DPAUDE_DOCDIR='"$(DOCDIR)"' \
-             -Iinclude -Ilib $(shell $(PKG_CONFIG) --cflags $(DEPS))
+TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DOCDIR='"$(DOCDIR)"' \
+             -Iinclude -Ilib $(PKG_CFLAGS)
 
 # clang-tidy with .clang-tidy; every finding is an error.
 tidy:
