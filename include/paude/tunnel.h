@@ -13,8 +13,10 @@
 #include "remote-helper.h"
 
 /*
- * Open the backend an address names (podman when it names none). Cluster
- * backends fail with PAUDE_ENOTSUP until they exist. *out is the caller's.
+ * Open the backend an address names: the cluster backend, with the
+ * address's context and namespace, for openshift/kubernetes; podman for
+ * podman; for a bare NAME, the cluster the local session index puts it on,
+ * else podman. *out is the caller's.
  */
 int paude_tunnel_backend_open(struct paude_backend **out, const struct paude_address *a,
 			      struct paude_runner *runner, struct paude_error **err);
