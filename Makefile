@@ -206,7 +206,7 @@ lint:
 		.ci/run scripts/*.sh \
 		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-* \
 		containers/proxy/paude-proxy-*)
-	tools/check-doc-paths.sh docs/DEVELOPING.md docs/ARCHITECTURE.md
+	tools/check-doc-paths.sh README.md docs/*.md
 
 FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)

@@ -5,8 +5,8 @@
 # that they cannot drift from the tree (`make lint` runs this). Run from the
 # top of the tree.
 #   lib/..., cmd/..., include/..., tests/...  a file or directory (a glob
-#       must match something; paths with <placeholders> and build outputs
-#       (.o) are not checked)
+#       must match something, tests/integration/tNNNN a tNNNN-*.sh there;
+#       paths with <placeholders> and build outputs (.o) are not checked)
 #   fuzz-NAME    tests/fuzz/fuzz-NAME.c    (fuzz-NAME-* : some fuzz-NAME-*.c)
 #   test-NAME    tests/unit/test-NAME.c    (test-NAME-* : some test-NAME-*.c)
 #   tNNNN        tests/integration/tNNNN-*.sh or .../rootless/tNNNN-*.sh
@@ -32,6 +32,8 @@ for doc in "$@"; do
 		p=${p%%[.,:;)]}
 		case $p in
 		*'<'* | *'>'* | *'{'* | *.o) continue ;;
+		tests/integration/t[0-9][0-9][0-9][0-9] | tests/integration/rootless/t[0-9][0-9][0-9][0-9])
+			p="$p-*.sh" ;;
 		esac
 		exists "$p" || complain "$doc" "$p"
 	done < <(grep -oE '(^|[^A-Za-z0-9_./-])(lib|cmd|include|tests)/[A-Za-z0-9_./*?<>{}-]*' "$doc" |
