@@ -207,6 +207,7 @@ lint:
 		containers/*/*.sh bench/*.sh tools/*.sh containers/paude/paude-* containers/custom/paude-* \
 		containers/proxy/paude-proxy-*)
 	tools/check-doc-paths.sh README.md docs/*.md
+	tools/check-headers.sh
 
 FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)

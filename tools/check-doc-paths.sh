@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # check-doc-paths.sh DOC...: every source path, fuzz target, unit test binary
-# and integration test number the developer documents name must exist, so
+# and integration test number the documents name must exist, so
 # that they cannot drift from the tree (`make lint` runs this). Run from the
 # top of the tree.
 #   lib/..., cmd/..., include/..., tests/...  a file or directory (a glob
