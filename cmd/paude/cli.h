@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include "cmd.h"
+#include "paude/agent-state.h"
 #include "paude/backend.h"
 #include "paude/detach-keys.h"
 
@@ -115,29 +116,14 @@ int paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_nul
 			      struct paude_backend **b, struct paude_session *out,
 			      struct paude_error **err);
 
-/*
- * Copy ~/.claude (minus caches and history, plugin paths rewritten) and
- * ~/.claude.json into a running session (never mounted); on a cluster also
- * ~/.gitconfig, the global gitignore and (paude_cli_sync_credentials) the
- * gcloud credentials. A session whose gateway serves a provider
- * (s->gateway "vertex" or "anthropic") does not get the claude.ai login
- * (PAUDE_CLAUDE_LOGIN_FILE) either.
- */
-/* Where Claude Code keeps a claude.ai login (relative to HOME). */
-#define PAUDE_CLAUDE_LOGIN_FILE ".claude/.credentials.json"
+/* paude_session_sync_config (session-sync.h) with this host's home and
+ * ADC file, its notes logged. */
 int paude_cli_sync_config(struct paude_backend *b, const struct paude_session *s,
 			  struct paude_error **err);
-/* Refresh the model credentials where the session keeps them: Podman
- * sessions with a Vertex AI gateway get the host's ADC file copied into
- * their sidecar; cluster sessions without a gateway (s->gateway NULL:
- * unrestricted, or made by an older paude) the gcloud directory in the
- * memory-backed /credentials volume; the rest have nothing to refresh. */
+/* paude_session_sync_credentials (session-sync.h) with this host's home
+ * and ADC file. */
 int paude_cli_sync_credentials(struct paude_backend *b, const struct paude_session *s,
 			       struct paude_error **err);
-/* Make sure the agent runs in tmux inside the session (idempotent), with
- * the session's remoteEnv. */
-int paude_cli_launch_agent(struct paude_backend *b, const struct paude_session *s,
-			   struct paude_error **err);
 /* How start and connect attach: --detach-keys (keys.len 0: only the
  * session's own Ctrl-b d), as parsed and as given (NULL: not given). */
 struct paude_cli_attach_opts {
@@ -159,19 +145,15 @@ struct paude_cli_attach_opts {
 void paude_cli_detach_hint(const struct paude_cli_attach_opts *o, const char *name,
 			   struct paude_buf *out);
 /*
- * Attach the terminal to the agent's tmux session; returns after detaching
- * (Ctrl-b d, or o's --detach-keys). The hint above is printed first and
- * shown on the session's status line. o may be NULL.
+ * Attach the terminal to the agent's tmux session (paude_attach_session);
+ * returns after detaching (Ctrl-b d, or o's --detach-keys). The hint above
+ * is printed first and shown on the session's status line. o may be NULL.
  */
 int paude_cli_attach(struct paude_backend *b, const char *name,
 		     const struct paude_cli_attach_opts *o, struct paude_error **err);
 
-/*
- * True when session s (running) has no way to a model: its gateway serves
- * none (created without ANTHROPIC_API_KEY or Vertex AI), this host has no
- * claude.ai login for start to copy in, and there is none in the session.
- * A session that cannot be asked counts as having one.
- */
+/* paude_agent_lacks_provider (agent-state.h), with whether this host has a
+ * claude.ai login for start to copy in. */
 bool paude_cli_lacks_provider(struct paude_backend *b, const struct paude_session *s);
 
 /* Tell the user how to push code when the session's workspace has none. */
@@ -179,18 +161,13 @@ void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);
 
 /*
  * Ask each running, unpaused session of l how its agent is
- * (paude-session status), all at once; fills agent_state and agent_exit.
- * A session that cannot be asked stays PAUDE_AGENT_UNCHECKED.
+ * (paude_agent_state_check), each in the backend it lives in; fills
+ * agent_state and agent_exit.
  */
 void paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l);
-/* "running", "exited (1)", "starting", "paused", "stopped", "created", then
- * the broken parts checked: ", proxy missing", ", network missing". Caller frees. */
-char *paude_cli_describe_state(const struct paude_session *s);
 /* Add "agent": {"state", "exit_status"}, "paused" and "problems" to a JSON object. */
 struct json_object;
 void paude_cli_add_state_json(struct json_object *o, const struct paude_session *s);
-/* The agent's state as a word: running, exited, starting, unknown, not-running. */
-const char *paude_cli_agent_state_str(const struct paude_session *s);
 /* After the terminal detached: say what was checked (the agent runs on, or exited). */
 void paude_cli_after_detach(struct paude_cmd_ctx *ctx, const struct paude_session *s);
 

@@ -59,7 +59,7 @@ PAUDE_CMD(connect)
 	/* Fresh tokens if the user logged in again since start (clusters only). */
 	if ((r = paude_cli_sync_credentials(b, &s, err)) < 0)
 		return r;
-	if ((r = paude_cli_launch_agent(b, &s, err)) < 0)
+	if ((r = paude_agent_launch(b, &s, err)) < 0)
 		return r;
 	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
 		paude_cli_hint_empty_workspace(b, s.name);

@@ -121,7 +121,7 @@ print_table(const struct paude_session_list *l, const char *host)
 		_cleanup_free_ char *raw = paude_setup_describe_network(&l->v[i]);
 		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
 		_cleanup_free_ char *name = paude_sanitize_str(l->v[i].name, 0);
-		_cleanup_free_ char *state = paude_cli_describe_state(&l->v[i]);
+		_cleanup_free_ char *state = paude_agent_state_describe(&l->v[i]);
 		if ((int)strlen(name) > wname)
 			wname = (int)strlen(name);
 		if ((int)strlen(state) > wstate)
@@ -145,7 +145,7 @@ print_table(const struct paude_session_list *l, const char *host)
 		_cleanup_free_ char *name = paude_sanitize_str(s->name, 0);
 		_cleanup_free_ char *backend = paude_sanitize_str(s->backend, 0);
 		_cleanup_free_ char *ws = paude_sanitize_str(s->workspace ? s->workspace : "-", 0);
-		_cleanup_free_ char *state = paude_cli_describe_state(s);
+		_cleanup_free_ char *state = paude_agent_state_describe(s);
 		char age[32];
 		if (h)
 			printf("%-*s  ", whost < 4 ? 4 : whost, h);

@@ -157,7 +157,7 @@ PAUDE_CMD(start)
 		return r;
 	if ((r = paude_cli_run_setup(b, &s, err)) < 0)
 		return r;
-	if ((r = paude_cli_launch_agent(b, &s, err)) < 0)
+	if ((r = paude_agent_launch(b, &s, err)) < 0)
 		return r;
 	/* A mounted workspace is the user's tree: nothing to push. */
 	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)

@@ -146,7 +146,7 @@ print_text(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	   const struct paude_proxy_entry *ref, size_t nref, const char *ref_why,
 	   const struct usage_info *u)
 {
-	_cleanup_free_ char *state = paude_cli_describe_state(s);
+	_cleanup_free_ char *state = paude_agent_state_describe(s);
 	_cleanup_free_ char *net = paude_setup_describe_network(s);
 	char up[32];
 	/* Branch names and the rest come from the session: all of it is
@@ -165,7 +165,7 @@ print_text(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 			    "Agent:      exited (%d); 'paude connect %s' starts it again\n",
 			    s->agent_exit, s->name);
 		else
-			paude_buf_addf(&o, NULL, "Agent:      %s\n", paude_cli_agent_state_str(s));
+			paude_buf_addf(&o, NULL, "Agent:      %s\n", paude_agent_state_word(s));
 		format_uptime(s->started_at, up, sizeof(up));
 		paude_buf_addf(&o, NULL, "Uptime:     %s\n", up);
 	}
