@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "host.h"
 #include "paude/ssh.h"
+#include "paude/podman-check.h"
 #include "paude/podman-diag.h"
 #include "paude/fs.h"
 #include "paude/index.h"
@@ -150,45 +151,35 @@ static int podman_uid_ranges = -1;
 static void
 check_podman(struct paude_runner *r)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
-	paude_strvec_pushl(&c.args, "podman", "info", "--format", "json", NULL);
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(4 << 20);
 	_cleanup_error_ struct paude_error *err = NULL;
-	if (paude_run_output(r, &c, &out, &err) < 0) {
+	if (paude_podman_info_read(r, &out, &err) < 0) {
 		report("FAIL", "podman: %s", err->msg);
 		explain_run_failure(err->msg);
 		return;
 	}
-	_cleanup_json_ struct json_object *info = NULL;
-	if (paude_json_parse(&info, out.buf, out.len, "podman info", &err) < 0) {
+	_cleanup_(paude_podman_info_release) struct paude_podman_info info =
+	    PAUDE_PODMAN_INFO_INIT;
+	if (paude_podman_info_parse(&info, out.buf, out.len, &err) < 0) {
 		report("FAIL", "podman info: %s", err->msg);
 		return;
 	}
-	struct json_object *host = paude_json_get_obj(info, "host");
-	const char *runtime = paude_json_get_str(paude_json_get_obj(host, "ociRuntime"), "name");
-	const char *cgroups = paude_json_get_str(host, "cgroupVersion");
-	bool rootless = paude_json_get_bool(paude_json_get_obj(host, "security"), "rootless");
-	const char *version = paude_json_get_str(paude_json_get_obj(info, "version"), "Version");
-	report("ok", "podman %s (%s, runtime %s, cgroups %s)", version ? version : "?",
-	       rootless ? "rootless" : "rootful", runtime ? runtime : "?", cgroups ? cgroups : "?");
-	report_network_backend(paude_json_get_str(host, "networkBackend"));
-	const char *driver =
-	    paude_json_get_str(paude_json_get_obj(info, "store"), "graphDriverName");
-	if (rootless && driver && !strcmp(driver, "vfs"))
+	report("ok", "podman %s (%s, runtime %s, cgroups %s)", info.version ? info.version : "?",
+	       info.rootless ? "rootless" : "rootful", info.runtime ? info.runtime : "?",
+	       info.cgroups ? info.cgroups : "?");
+	report_network_backend(info.network_backend);
+	if (info.rootless && info.graph_driver && !strcmp(info.graph_driver, "vfs"))
 		report("warn",
 		       "podman stores images with the vfs driver: slow, and every layer a "
 		       "full copy (set driver = \"overlay\" in "
 		       "~/.config/containers/storage.conf; Debian: install containers-storage "
 		       "and fuse-overlayfs; then: podman system reset)");
-	if (rootless && cgroups && !strcmp(cgroups, "v1"))
+	if (info.rootless && info.cgroups && !strcmp(info.cgroups, "v1"))
 		report("warn", "rootless podman cannot apply resource limits on cgroups v1: "
 			       "sessions run without their memory, CPU and process limits (boot "
 			       "with cgroups v2, or use rootful podman)");
-	struct json_object *uidmap =
-	    paude_json_get_array(paude_json_get_obj(host, "idMappings"), "uidmap");
-	if (rootless && uidmap)
-		podman_uid_ranges = (int)json_object_array_length(uidmap);
+	if (info.uid_ranges >= 0)
+		podman_uid_ranges = info.uid_ranges;
 }
 
 /*
@@ -307,63 +298,23 @@ check_rootless(void)
 	check_tun();
 }
 
-static bool
-image_exists(struct paude_runner *r, const char *image)
-{
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
-	paude_strvec_pushl(&c.args, "podman", "image", "exists", image, NULL);
-	return paude_run_output(r, &c, NULL, NULL) == 0;
-}
-
 static void
 check_run(struct paude_runner *r)
 {
-	const char *image = getenv("PAUDE_BASE_IMAGE");
-	if (!image || !*image || paude_looks_like_option(image) || !image_exists(r, image)) {
-		/* Any paude image will do. */
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
-		paude_strvec_pushl(&c.args, "podman", "images", "--noheading", "--format",
-				   "{{.Repository}}:{{.Tag}}", "--filter",
-				   "reference=localhost/paude-*", NULL);
-		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
-		if (paude_run_output(r, &c, &out, NULL) < 0 || out.len == 0) {
-			report("skip", "container run test: no local paude image yet (paude create "
-				       "builds one)");
-			return;
-		}
-		out.buf[strcspn(out.buf, "\n")] = '\0';
-		static char first[512];
-		(void)snprintf(first, sizeof(first), "%s", out.buf);
-		image = first;
+	_cleanup_free_ char *image = paude_podman_check_image(r, getenv("PAUDE_BASE_IMAGE"));
+	if (!image) {
+		report("skip", "container run test: no local paude image yet (paude create "
+			       "builds one)");
+		return;
 	}
-	/* As a session's agent runs: on an internal network without DNS of
-	 * its own, which rootless podman makes with slirp4netns or pasta. */
-	_cleanup_free_ char *net = paude_xstrfmt("paude-doctor-%ld", (long)getpid());
 	_cleanup_error_ struct paude_error *err = NULL;
-	{
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
-		paude_strvec_pushl(&c.args, "podman", "network", "create", "--internal",
-				   "--disable-dns", "--label", "paude.io/doctor=1", net, NULL);
-		if (paude_run_output(r, &c, NULL, &err) < 0) {
+	enum paude_podman_check_step failed = PAUDE_PODMAN_CHECK_RUN;
+	if (paude_podman_check_run(r, image, &failed, &err) < 0) {
+		if (failed == PAUDE_PODMAN_CHECK_NETWORK) {
 			report("FAIL", "cannot create a container network: %s", err->msg);
 			explain_run_failure(err->msg);
 			return;
 		}
-	}
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
-	paude_strvec_pushl(&c.args, "podman", "run", "--rm", "--pull=never", "--init",
-			   "--cap-drop=ALL", "--security-opt=no-new-privileges", "--network", net,
-			   "--entrypoint", "true", image, NULL);
-	int ret = paude_run_output(r, &c, NULL, &err);
-	_cleanup_child_ struct paude_child rm;
-	paude_child_init(&rm);
-	paude_strvec_pushl(&rm.args, "podman", "network", "rm", "--force", net, NULL);
-	(void)paude_run_output(r, &rm, NULL, NULL);
-	if (ret < 0) {
 		/* A recognised failure needs only podman's first line. */
 		int len = (int)strlen(err->msg);
 		if (paude_podman_diagnose(err->msg) != PAUDE_PODMAN_OK)
