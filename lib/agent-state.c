@@ -16,8 +16,7 @@
 #include "banned.h"
 
 int
-paude_agent_launch(struct paude_backend *b, const struct paude_session *s,
-		   struct paude_error **err)
+paude_agent_launch(struct paude_backend *b, const struct paude_session *s, struct paude_error **err)
 {
 	/* remoteEnv: tmux, started by this launch, hands it on to the agent. */
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
@@ -36,8 +35,7 @@ paude_agent_launch(struct paude_backend *b, const struct paude_session *s,
 }
 
 bool
-paude_agent_lacks_provider(struct paude_backend *b, const struct paude_session *s,
-			   bool host_login)
+paude_agent_lacks_provider(struct paude_backend *b, const struct paude_session *s, bool host_login)
 {
 	if (!s->gateway || strcmp(s->gateway, "none") != 0 || host_login)
 		return false;

@@ -163,7 +163,7 @@ paude_attach_session(struct paude_backend *b, const char *name, const struct pau
 	_cleanup_child_ struct paude_child c;
 	paude_child_init(&c);
 	r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY,
-					   (const char *const *)argv.v, &c, err);
+				       (const char *const *)argv.v, &c, err);
 	if (r < 0)
 		return r;
 	struct termios saved;

@@ -309,7 +309,8 @@ run_create_hooks(struct paude_backend *b, const struct paude_session *s,
 		return r;
 	bool lone = lone_setup(l);
 	if (again && !lone)
-		note(o, (struct paude_lifecycle_note){ .event = PAUDE_LIFECYCLE_RETRY, .name = name });
+		note(o,
+		     (struct paude_lifecycle_note){ .event = PAUDE_LIFECYCLE_RETRY, .name = name });
 	for (enum paude_hook h = PAUDE_HOOK_ON_CREATE; h <= PAUDE_HOOK_POST_CREATE; h++) {
 		if (!l->hook[h].nr)
 			continue;
@@ -399,8 +400,7 @@ paude_lifecycle_run_setup(struct paude_backend *b, const struct paude_session *s
 		return r;
 	if (create && (r = run_create_hooks(b, s, &l, &prefix, o, err)) < 0)
 		return r;
-	if (l.hook[PAUDE_HOOK_POST_START].nr &&
-	    (r = run_post_start(b, s, &l, &prefix, o, err)) < 0)
+	if (l.hook[PAUDE_HOOK_POST_START].nr && (r = run_post_start(b, s, &l, &prefix, o, err)) < 0)
 		return r;
 	return 0;
 }

@@ -93,9 +93,8 @@ paude_podman_check_image(struct paude_runner *r, const char *prefer)
 	/* Any paude image will do. */
 	_cleanup_child_ struct paude_child c;
 	podman_child(&c);
-	paude_strvec_pushl(&c.args, "images", "--noheading", "--format",
-			   "{{.Repository}}:{{.Tag}}", "--filter", "reference=localhost/paude-*",
-			   NULL);
+	paude_strvec_pushl(&c.args, "images", "--noheading", "--format", "{{.Repository}}:{{.Tag}}",
+			   "--filter", "reference=localhost/paude-*", NULL);
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
 	if (paude_run_output(r, &c, &out, NULL) < 0 || out.len == 0)
 		return NULL;

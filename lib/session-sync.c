@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,8 +23,11 @@
 /* The host's ADC file is read whole, up to this size. */
 #define ADC_MAX ((size_t)64 * 1024)
 
-_printf_(3, 4) static void say(const struct paude_session_sync_opts *o,
-			       enum paude_log_level level, const char *fmt, ...)
+static void say(const struct paude_session_sync_opts *o, enum paude_log_level level,
+		const char *fmt, ...) _printf_(3, 4);
+
+static void
+say(const struct paude_session_sync_opts *o, enum paude_log_level level, const char *fmt, ...)
 {
 	if (!o->say)
 		return;
@@ -315,4 +319,3 @@ paude_session_sync_config(struct paude_backend *b, const struct paude_session *s
 		return r;
 	return rewrite_plugin_paths(b, name, o, err);
 }
-

@@ -599,8 +599,7 @@ void
 paude_cli_add_state_json(struct json_object *o, const struct paude_session *s)
 {
 	struct json_object *agent = json_object_new_object();
-	json_object_object_add(agent, "state",
-			       json_object_new_string(paude_agent_state_word(s)));
+	json_object_object_add(agent, "state", json_object_new_string(paude_agent_state_word(s)));
 	json_object_object_add(
 	    agent, "exit_status",
 	    s->agent_state == PAUDE_AGENT_EXITED ? json_object_new_int(s->agent_exit) : NULL);

@@ -158,8 +158,7 @@ check_podman(struct paude_runner *r)
 		explain_run_failure(err->msg);
 		return;
 	}
-	_cleanup_(paude_podman_info_release) struct paude_podman_info info =
-	    PAUDE_PODMAN_INFO_INIT;
+	_cleanup_(paude_podman_info_release) struct paude_podman_info info = PAUDE_PODMAN_INFO_INIT;
 	if (paude_podman_info_parse(&info, out.buf, out.len, &err) < 0) {
 		report("FAIL", "podman info: %s", err->msg);
 		return;

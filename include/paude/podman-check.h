@@ -23,7 +23,10 @@ struct paude_podman_info {
 	bool rootless;
 	int uid_ranges; /* the uid ranges rootless podman maps; -1 if not said */
 };
-#define PAUDE_PODMAN_INFO_INIT { .uid_ranges = -1 }
+#define PAUDE_PODMAN_INFO_INIT                                                                     \
+	{                                                                                          \
+		.uid_ranges = -1                                                                   \
+	}
 void paude_podman_info_release(struct paude_podman_info *i);
 
 /* Run `podman info --format json`; its output into json (the error: podman's). */

@@ -139,9 +139,8 @@ test_a_run_is_tried_on_an_internal_network_that_is_removed_again(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	enum paude_podman_check_step failed = PAUDE_PODMAN_CHECK_NETWORK;
-	assert_int_equal(paude_podman_check_run(&f.runner, "localhost/paude-agent:abc", &failed,
-						NULL),
-			 0);
+	assert_int_equal(
+	    paude_podman_check_run(&f.runner, "localhost/paude-agent:abc", &failed, NULL), 0);
 	long pid = (long)getpid();
 	_cleanup_free_ char *create = paude_xstrfmt(
 	    "podman network create --internal --disable-dns --label paude.io/doctor=1 "
