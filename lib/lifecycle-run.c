@@ -30,7 +30,6 @@
 #include "paude/lifecycle-run.h"
 #include "paude/log.h"
 #include "paude/sanitize.h"
-#include "paude/workspace.h"
 #include "banned.h"
 
 #define SETUP_STATE_DIR "/pvc/.paude"
@@ -384,11 +383,11 @@ paude_lifecycle_run_setup(struct paude_backend *b, const struct paude_session *s
 	if (!create && !l.hook[PAUDE_HOOK_POST_START].nr)
 		return 0;
 	int r;
-	if (s->workspace_mode == PAUDE_WORKSPACE_VOLUME) {
-		enum paude_workspace_state ws = PAUDE_WORKSPACE_NO_REPO;
-		if ((r = paude_workspace_probe(b, s->name, &ws, err)) < 0)
+	if (s->workspace_mode == PAUDE_WORKSPACE_VOLUME && o->has_code) {
+		bool yes = false;
+		if ((r = o->has_code(o->ud, b, s, &yes, err)) < 0)
 			return r;
-		if (ws != PAUDE_WORKSPACE_HAS_COMMITS) {
+		if (!yes) {
 			note(o, (struct paude_lifecycle_note){ .event = PAUDE_LIFECYCLE_WAITING,
 							       .name = s->name,
 							       .lone = lone_setup(&l) });

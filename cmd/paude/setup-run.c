@@ -45,8 +45,20 @@ say(void *ud, const struct paude_lifecycle_note *n)
 	}
 }
 
+static int
+has_code(void *ud, struct paude_backend *b, const struct paude_session *s, bool *yes,
+	 struct paude_error **err)
+{
+	(void)ud;
+	enum paude_workspace_state ws = PAUDE_WORKSPACE_NO_REPO;
+	int r = paude_workspace_probe(b, s->name, &ws, err);
+	*yes = ws == PAUDE_WORKSPACE_HAS_COMMITS;
+	return r;
+}
+
 static const struct paude_lifecycle_run_opts run_opts = {
 	.out_fd = STDERR_FILENO,
+	.has_code = has_code,
 	.note = say,
 };
 

@@ -42,9 +42,13 @@ struct paude_lifecycle_note {
 struct paude_lifecycle_run_opts {
 	/* Where the commands' output goes, sanitized, as it comes (stderr). */
 	int out_fd;
+	/* Whether the code is in session s's workspace yet (a volume gets it
+	 * with the first push); asked only of a volume workspace. NULL: it is. */
+	int (*has_code)(void *ud, struct paude_backend *b, const struct paude_session *s, bool *yes,
+			struct paude_error **err);
 	/* Told what happens; may be NULL. */
 	void (*note)(void *ud, const struct paude_lifecycle_note *n);
-	void *ud;
+	void *ud; /* for has_code and note */
 };
 
 /*
