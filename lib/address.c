@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "paude/address.h"
 #include "paude/session.h"
+#include "paude/ssh-url.h"
 #include "untrusted.h"
 #include "banned.h"
 
@@ -87,6 +88,13 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 		s += strlen(SCHEME);
 		len -= strlen(SCHEME);
 	}
+	/* ssh://HOST/SPEC: a podman session on that host (ssh-url.h). */
+	_cleanup_free_ char *host = NULL;
+	if (paude_ssh_url_is(s, len)) {
+		int hr = paude_ssh_url_split(s, len, &host, &s, &len, err);
+		if (hr < 0)
+			return hr;
+	}
 
 	/* Split on '/' into at most 4 parts; a 5th means the address is malformed. */
 	const char *part[5];
@@ -129,6 +137,10 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "invalid session address: a podman address has no namespace "
 				       "(use podman/NAME)");
+	if (host && cluster)
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid session address: an ssh:// address names a podman "
+				       "session (use ssh://HOST/NAME)");
 	if (nparts >= 2)
 		a.backend = strndup(part[0], plen[0]);
 	if (nparts == 4)
@@ -149,6 +161,7 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 		paude_address_release(&a);
 		return r;
 	}
+	a.host = TAKE_PTR(host);
 	*out = a;
 	return 0;
 }
@@ -162,12 +175,18 @@ paude_address_release(struct paude_address *a)
 	free(a->context);
 	free(a->namespace);
 	free(a->name);
+	free(a->host);
 	*a = (struct paude_address)PAUDE_ADDRESS_INIT;
 }
 
 void
 paude_address_format(const struct paude_address *a, struct paude_buf *out)
 {
+	if (a->host) {
+		paude_buf_addstr(out, PAUDE_SSH_URL_SCHEME, NULL);
+		paude_buf_addstr(out, a->host, NULL);
+		paude_buf_addch(out, '/', NULL);
+	}
 	if (a->backend) {
 		paude_buf_addstr(out, a->backend, NULL);
 		paude_buf_addch(out, '/', NULL);

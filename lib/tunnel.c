@@ -21,6 +21,8 @@ paude_tunnel_backend_open(struct paude_backend **out, const struct paude_address
 {
 	const char *backend = a->backend;
 	struct paude_kube_opts o = { .context = a->context, .namespace = a->namespace };
+	if (!backend && a->host)
+		backend = "podman"; /* the local index knows nothing of a host's sessions */
 	if (!backend) {
 		/* A bare NAME is a podman session unless the local index puts it
 		 * on a cluster. */

@@ -16,6 +16,7 @@
  * Diagnostics go to stderr; PAUDE_LOG=debug traces what is run.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "paude/log.h"
 #include "paude/remote-helper.h"
 #include "paude/sanitize.h"
+#include "paude/ssh.h"
 #include "paude/tunnel.h"
 
 static int
@@ -142,6 +144,35 @@ relay_stderr(struct relay *rl, int fd)
 }
 
 /*
+ * Over SSH the protocol is copied between git's pipes and the channel by
+ * the SSH thread (ssh.h: poll-driven, each way as fast as its reader,
+ * EOF passed on both ways). It gets copies of our stdin and stdout, made
+ * non-blocking so that a slow git never stalls the connection, and closes
+ * them when the channel ends, which is git's EOF.
+ */
+static int
+ssh_stdio(struct paude_child *c, struct paude_error **err)
+{
+	c->in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	c->out = c->in < 0 ? -1 : fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (c->in < 0 || c->out < 0) {
+		int e = errno;
+		if (c->in >= 0)
+			(void)close(c->in);
+		c->in = c->out = 0;
+		return paude_error_errno(err, e, "cannot pass git's pipes on");
+	}
+	const int fds[] = { c->in, c->out };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		struct stat st;
+		/* Only pipes and sockets: a file or terminal is shared with others. */
+		if (fstat(fds[i], &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	}
+	return 0;
+}
+
+/*
  * Answer a connect: run the service in the session on git's stdin and
  * stdout (no copy loop: the engine's exec gets them directly) and relay its
  * stderr through the sanitizer. No question is asked of the engine first;
@@ -150,20 +181,25 @@ relay_stderr(struct relay *rl, int fd)
  * Returns the service's exit status, or < 0 with *err set.
  */
 static int
-do_connect(const struct paude_address *addr, enum paude_git_service service,
-	   struct paude_error **err)
+do_connect(const struct paude_address *addr, const struct paude_ssh_target *host,
+	   enum paude_git_service service, struct paude_error **err)
 {
+	_cleanup_ssh_ struct paude_ssh *ssh = NULL; /* outlives b, which runs on it */
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	int version = 0;
 	int r = paude_tunnel_protocol_version(NULL, service, &version, err);
 	if (r < 0)
 		return r;
-	r = paude_tunnel_backend_open(&b, addr, NULL, err);
+	if (host && (r = paude_ssh_connect(&ssh, host, err)) < 0)
+		return r;
+	r = paude_tunnel_backend_open(&b, addr, ssh ? paude_ssh_runner(ssh) : NULL, err);
 	if (r < 0)
 		return r;
 	r = paude_tunnel_prepare(b, addr->name, service, version, &c, err);
 	if (r < 0)
+		return r;
+	if (ssh && (r = ssh_stdio(&c, err)) < 0)
 		return r;
 	/* The blank line tells git the connection is up; then the service speaks. */
 	if (reply("\n") < 0)
@@ -208,7 +244,8 @@ do_connect(const struct paude_address *addr, enum paude_git_service service,
 }
 
 static int
-command_loop(const struct paude_address *addr, struct paude_error **err)
+command_loop(const struct paude_address *addr, const struct paude_ssh_target *host,
+	     struct paude_error **err)
 {
 	_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
 	for (;;) {
@@ -236,7 +273,7 @@ command_loop(const struct paude_address *addr, struct paude_error **err)
 			break;
 		case PAUDE_RH_CONNECT:
 			/* > 0: the service failed and has said why, on stderr. */
-			return do_connect(addr, cmd.service, err);
+			return do_connect(addr, host, cmd.service, err);
 		}
 	}
 }
@@ -257,8 +294,13 @@ main(int argc, char **argv)
 	}
 	/* Validate the address before reading a single command. */
 	int r = paude_address_parse(&addr, argv[2], &err);
+	/* A host: its address and ~/.ssh/config are checked now too. */
+	_cleanup_ssh_target_ struct paude_ssh_target host;
+	paude_ssh_target_init(&host);
+	if (r == 0 && addr.host)
+		r = paude_ssh_target_resolve(&host, addr.host, &err);
 	if (r == 0)
-		r = command_loop(&addr, &err);
+		r = command_loop(&addr, addr.host ? &host : NULL, &err);
 	if (r < 0) {
 		/* One line: an engine's error may carry more (kubectl's output);
 		 * paude_log sanitizes what it prints. */

@@ -3,7 +3,7 @@
  * Session addresses: what follows "paude::" in a git URL (or "paude://" in
  * the URL form), and what `paude remote add` writes into a remote's URL.
  *
- *   address   = [ "paude://" ] spec
+ *   address   = [ "paude://" ] [ "ssh://" host "/" ] spec
  *   spec      = name                                  session looked up locally
  *             / "podman/" name                        a local podman session
  *             / cluster "/" [ context "/" ] namespace "/" name
@@ -11,6 +11,9 @@
  *   name      = [a-z]([a-z0-9-]*[a-z0-9])?            1..40 (paude_session_name_validate)
  *   namespace = [a-z0-9]([a-z0-9-]*[a-z0-9])?         1..63 (a DNS label)
  *   context   = 1..253 of [A-Za-z0-9._:@-], not starting with '-' or '.'
+ *   host      = [USER@]HOST[:PORT] or a ~/.ssh/config name (ssh-url.h); with
+ *               a host, spec is name or "podman/" name (a session of that
+ *               host's podman)
  *
  * The whole address is at most PAUDE_ADDRESS_MAX bytes. Nothing is
  * unescaped or expanded: the parts are taken literally and validated, so a
@@ -33,6 +36,7 @@ struct paude_address {
 	char *context; /* cluster forms only; NULL = the current context */
 	char *namespace; /* cluster forms only; NULL otherwise */
 	char *name; /* the session name; never NULL after a successful parse */
+	char *host; /* ssh:// form: the SSH host; NULL for this machine */
 };
 #define PAUDE_ADDRESS_INIT                                                                         \
 	{                                                                                          \
@@ -49,7 +53,7 @@ int paude_address_parse(struct paude_address *out, const char *s, struct paude_e
 void paude_address_release(struct paude_address *a);
 
 /* Append the canonical spec (no "paude::" prefix): "NAME", "podman/NAME",
- * "openshift/[CTX/]NS/NAME". */
+ * "openshift/[CTX/]NS/NAME", behind "ssh://HOST/" for a host. */
 void paude_address_format(const struct paude_address *a, struct paude_buf *out);
 
 /* Validation of the parts, usable on their own (PAUDE_EUSAGE when invalid). */
