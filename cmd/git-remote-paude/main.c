@@ -12,6 +12,12 @@
  * (it is the session's text, bound for the user's terminal), to explain an
  * engine's failure in one line, and to exit with the service's status.
  *
+ * For an ssh://HOST/NAME address the same service runs on that host's
+ * podman, in an exec channel of one SSH connection (ssh.h): the SSH thread
+ * copies the protocol between git's pipes and the channel, with flow
+ * control and EOF passed on both ways; the service's exit status comes
+ * back as the channel's, and a dropped connection is an error.
+ *
  * stdout is the protocol channel: nothing else is ever written to it.
  * Diagnostics go to stderr; PAUDE_LOG=debug traces what is run.
  */
