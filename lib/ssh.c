@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -46,6 +47,11 @@ struct job {
 	bool in_eof, eof_sent, out_done, err_done, discard_out, discard_err;
 	struct io ibuf, obuf, ebuf;
 	int status_fd; /* the stand-in reads the exit status from it */
+	/* A terminal child (in == out, a terminal): a PTY channel. */
+	bool tty, pty_asked, resize;
+	struct winsize ws;
+	struct termios saved; /* of the terminal, put back at the end */
+	int winch_fd; /* a byte from the stand-in for each SIGWINCH; -1 if none */
 	pid_t pid;
 	int status;
 	char *error; /* why it failed, for finish */
@@ -522,6 +528,11 @@ paude_ssh_free(struct paude_ssh *s)
 static void
 job_close_fds(struct job *j)
 {
+	if (j->tty && j->in >= 0)
+		(void)tcsetattr(j->in, TCSANOW, &j->saved);
+	if (j->winch_fd >= 0)
+		close(j->winch_fd);
+	j->winch_fd = -1;
 	if (j->in >= 0 && j->close_in)
 		close(j->in);
 	if (j->out >= 0 && j->close_out)
@@ -705,6 +716,16 @@ pump_in(struct paude_ssh *s, struct job *j, bool *progress)
 			j->in = -1;
 			return;
 		}
+		/*
+		 * Only when there is something to read: a caller's fd (our
+		 * stdin, a terminal) may block, and the thread must not.
+		 */
+		struct pollfd ready = { .fd = j->in, .events = POLLIN };
+		int pr = poll(&ready, 1, 0);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			return;
 		ssize_t n = read(j->in, j->ibuf.buf, sizeof(j->ibuf.buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -745,6 +766,42 @@ exit_status(struct paude_ssh *s, LIBSSH2_CHANNEL *ch)
 	return libssh2_channel_get_exit_status(ch);
 }
 
+/*
+ * A terminal job whose stand-in got SIGWINCH: the new size of the local
+ * terminal goes to the remote one. False when the job failed.
+ */
+static bool
+pass_resize(struct paude_ssh *s, struct job *j, bool *progress)
+{
+	char drain[64];
+	ssize_t n;
+	while (j->winch_fd >= 0 && (n = read(j->winch_fd, drain, sizeof(drain))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		j->resize = true;
+	}
+	if (!j->resize)
+		return true;
+	struct winsize ws;
+	if (j->in < 0 || ioctl(j->in, TIOCGWINSZ, &ws) < 0 || !ws.ws_col || !ws.ws_row) {
+		j->resize = false;
+		return true;
+	}
+	int rc = libssh2_channel_request_pty_size_ex(j->ch, ws.ws_col, ws.ws_row, 0, 0);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return true;
+	if (rc < 0 && fatal_rc(rc)) {
+		job_fail(s, j, rc, "passing on the terminal's size");
+		return false;
+	}
+	j->resize = false;
+	j->ws = ws;
+	*progress = true;
+	return true;
+}
+
 /* Advance one job as far as it goes without blocking. */
 static void
 step(struct paude_ssh *s, struct job *j, bool *opening, int *running, bool *progress)
@@ -772,6 +829,19 @@ step(struct paude_ssh *s, struct job *j, bool *opening, int *running, bool *prog
 		j->state = J_EXEC;
 		_fallthrough_;
 	case J_EXEC:
+		if (j->tty && !j->pty_asked) {
+			/* The remote command gets a terminal of the local one's size. */
+			rc = libssh2_channel_request_pty_ex(j->ch, "xterm", 5, NULL, 0,
+							    j->ws.ws_col ? j->ws.ws_col : 80,
+							    j->ws.ws_row ? j->ws.ws_row : 24, 0, 0);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			if (rc < 0) {
+				job_fail(s, j, rc, "asking for a terminal");
+				return;
+			}
+			j->pty_asked = true;
+		}
 		rc = libssh2_channel_exec(j->ch, j->line);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return;
@@ -784,6 +854,8 @@ step(struct paude_ssh *s, struct job *j, bool *opening, int *running, bool *prog
 		j->state = J_RUN;
 		_fallthrough_;
 	case J_RUN:
+		if (j->tty && !pass_resize(s, j, progress))
+			return;
 		if (j->in >= 0 || (j->in_eof && !j->eof_sent))
 			pump_in(s, j, progress);
 		if (j->state != J_RUN)
@@ -901,7 +973,7 @@ io_main(void *arg)
 		size_t n = 0;
 		bool reading = false;
 		for (struct job *j = s->jobs; j; j = j->next) {
-			n += 4;
+			n += 5;
 			reading |= j->state != J_WAIT && j->state != J_DONE;
 		}
 		if (n + 2 > pcap) {
@@ -938,6 +1010,7 @@ io_main(void *arg)
 											 : -1,
 					     .events = POLLOUT };
 			pfd[k++] = (struct pollfd){ .fd = j->status_fd, .events = 0 };
+			pfd[k++] = (struct pollfd){ .fd = run ? j->winch_fd : -1, .events = POLLIN };
 		}
 		int pr = poll(pfd, k, -1);
 		if (pr < 0 && errno != EINTR)
@@ -948,7 +1021,7 @@ io_main(void *arg)
 				;
 		}
 		k = 2;
-		for (struct job *j = s->jobs; j; j = j->next, k += 4)
+		for (struct job *j = s->jobs; j; j = j->next, k += 5)
 			if (pfd[k + 3].revents & (POLLERR | POLLHUP))
 				abandon(s, j);
 	}
@@ -970,9 +1043,26 @@ io_main(void *arg)
 
 /* ---- the runner ---- */
 
-/* The stand-in: exits with the status byte it is sent (255 if none). */
+/* The stand-in's SIGWINCH: tell the I/O thread (fd 4), which passes the size on. */
+static void
+stand_in_winch(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	char c = 1;
+	if (write(4, &c, 1) < 0) {
+		/* full: a resize is pending anyway */
+	}
+	errno = saved;
+}
+
+/*
+ * The stand-in: exits with the status byte it is sent (255 if none). With
+ * winch_w >= 0 (a terminal job), a SIGWINCH sent to it, as to a local
+ * child on a pty, is passed on to the I/O thread.
+ */
 static pid_t
-fork_stand_in(int status_r)
+fork_stand_in(int status_r, int winch_w)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -988,12 +1078,21 @@ fork_stand_in(int status_r)
 	sigset_t none;
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (status_r != 3 && dup2(status_r, 3) < 0)
+	/* Out of the way first: either may be 3 or 4. */
+	int st = fcntl(status_r, F_DUPFD, 10);
+	int wi = winch_w >= 0 ? fcntl(winch_w, F_DUPFD, 10) : -1;
+	if (st < 0 || dup2(st, 3) < 0 || (wi >= 0 && dup2(wi, 4) < 0))
 		_exit(255);
 	(void)close_range(0, 2, 0);
-	if (close_range(4, ~0U, 0) < 0)
-		for (int fd = 4; fd < 4096; fd++)
+	int first = wi >= 0 ? 5 : 4;
+	if (close_range((unsigned)first, ~0U, 0) < 0)
+		for (int fd = first; fd < 4096; fd++)
 			(void)close(fd);
+	if (wi >= 0) {
+		struct sigaction sa = { .sa_handler = stand_in_winch };
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGWINCH, &sa, NULL);
+	}
 	unsigned char b = 255;
 	ssize_t n;
 	do
@@ -1017,7 +1116,10 @@ static int
 start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct paude_error **err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pst[2] = { -1, -1 };
+	int pwi[2] = { -1, -1 };
 	int r = 0;
+	/* One terminal for stdin and stdout (a pty's other end, as attach gives). */
+	bool tty = c->in > 0 && c->out == c->in && isatty(c->in);
 	pthread_mutex_lock(&s->lock);
 	bool dead = s->dead;
 	_cleanup_free_ char *why = s->dead_why ? strdup(s->dead_why) : NULL;
@@ -1030,7 +1132,7 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	if ((c->in < 0 && !c->no_stdin && pipe2(pin, O_CLOEXEC) < 0) ||
 	    (c->out < 0 && !c->no_stdout && pipe2(pout, O_CLOEXEC) < 0) ||
 	    (c->err < 0 && !c->no_stderr && pipe2(perr, O_CLOEXEC) < 0) ||
-	    pipe2(pst, O_CLOEXEC) < 0) {
+	    pipe2(pst, O_CLOEXEC) < 0 || (tty && pipe2(pwi, O_CLOEXEC | O_NONBLOCK) < 0)) {
 		r = paude_error_errno(err, errno, "cannot create pipe");
 		goto fail;
 	}
@@ -1041,6 +1143,25 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	if (!j->line)
 		abort();
 	j->in = j->out = j->err = -1;
+	j->winch_fd = -1;
+	if (tty) {
+		/*
+		 * The remote end is the terminal now, as for a local child on a
+		 * pty: ours passes bytes as they are (put back at the end), at
+		 * the remote terminal's size, and never blocks the thread.
+		 */
+		j->tty = true;
+		if (ioctl(c->in, TIOCGWINSZ, &j->ws) < 0)
+			memset(&j->ws, 0, sizeof(j->ws));
+		if (tcgetattr(c->in, &j->saved) == 0) {
+			struct termios raw = j->saved;
+			cfmakeraw(&raw);
+			(void)tcsetattr(c->in, TCSANOW, &raw);
+		} else {
+			j->tty = false;
+		}
+		(void)set_nonblock(c->in);
+	}
 	/* stdin: a pipe of ours, the caller's fd, ours (inherited), or none */
 	if (c->no_stdin) {
 		j->in_eof = true;
@@ -1086,9 +1207,11 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	if (perr[0] >= 0)
 		(void)set_nonblock(j->err);
 	(void)fflush(NULL);
-	pid_t pid = fork_stand_in(pst[0]);
+	pid_t pid = fork_stand_in(pst[0], pwi[1]);
 	if (pid < 0) {
 		r = paude_error_errno(err, errno, "cannot fork");
+		if (j->tty)
+			(void)tcsetattr(c->in, TCSANOW, &j->saved);
 		if (j->close_in && c->in <= 0 && j->in >= 0)
 			close(j->in);
 		if (j->close_out && c->out <= 0 && j->out >= 0)
@@ -1100,6 +1223,12 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	}
 	close(pst[0]);
 	j->status_fd = pst[1];
+	if (pwi[0] >= 0) {
+		j->winch_fd = pwi[0];
+		pwi[0] = -1;
+		close(pwi[1]);
+		pwi[1] = -1;
+	}
 	j->pid = pid;
 	c->pid = pid;
 	if (c->in < 0) {
@@ -1127,6 +1256,7 @@ fail:
 	close_pair(pout);
 	close_pair(perr);
 	close_pair(pst);
+	close_pair(pwi);
 	if (c->in > 0)
 		close(c->in);
 	if (c->out > 0 && c->out != c->in)

@@ -43,7 +43,7 @@ static const struct comp_cmd {
 	const char *words; /* fixed words: subcommands or arguments */
 } cmds[] = {
 	{ "completion", "", false, "bash zsh fish" },
-	{ "connect", "--detach-keys=", true, NULL },
+	{ "connect", "--detach-keys= --host=", true, NULL },
 	{ "create",
 	  "--yolo --allowed-domains= --args= --mount-workspace --no-push --rebuild --dry-run "
 	  "--config= --memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",

@@ -4,7 +4,9 @@
  * (launching it again if it had exited). Ctrl-b d detaches.
  */
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
+#include "host.h"
 #include "setup-run.h"
 #include "paude/log.h"
 #include "paude/workspace.h"
@@ -16,13 +18,17 @@ static const char usage[] =
     "current directory, or the only one. Detach with Ctrl-b d (inside another\n"
     "tmux: Ctrl-b Ctrl-b d, or --detach-keys).\n"
     "\n"
-    "Options:\n" CLI_DETACH_KEYS_HELP CLI_COMMON_HELP;
+    "Options:\n" CLI_DETACH_KEYS_HELP
+    "  --host [USER@]HOST[:PORT]\n"
+    "                   a Podman session of this host, over SSH, through a\n"
+    "                   terminal there (see " PAUDE_DOCDIR "/REMOTE.md)\n" CLI_COMMON_HELP;
 
-enum { OPT_DETACH_KEYS = CLI_OPT_FIRST_PRIVATE };
+enum { OPT_DETACH_KEYS = CLI_OPT_FIRST_PRIVATE, OPT_HOST };
 
 static const struct option opts[] = {
 	CLI_COMMON_LONG,
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -30,9 +36,15 @@ PAUDE_CMD(connect)
 {
 	static const struct paude_cli_opts o = { "connect", usage, CLI_COMMON_SHORT, opts };
 	struct paude_cli_attach_opts ao = { 0 };
+	const char *host = NULL;
 	int r;
 	paude_cli_getopt_reset();
-	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_DETACH_KEYS) {
+	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_DETACH_KEYS ||
+	       r == OPT_HOST) {
+		if (r == OPT_HOST) {
+			host = optarg;
+			continue;
+		}
 		if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
 			return r;
 		ao.keys_spec = optarg;
@@ -46,6 +58,17 @@ PAUDE_CMD(connect)
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, "connect", "too many arguments");
 	const char *name = optind < argc ? argv[optind] : NULL;
+	if (host && *host) {
+		/* A remote host runs Podman sessions only (as list --host). */
+		if (ctx->backend && strcmp(ctx->backend, "podman") != 0)
+			return paude_cli_usage_error(err, "connect",
+						     "--host connects to a host's Podman session: "
+						     "it cannot go with --backend %s",
+						     ctx->backend);
+		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
+			return r;
+		ctx->backend = "podman";
+	}
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	_cleanup_(paude_session_release) struct paude_session s;
