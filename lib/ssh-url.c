@@ -31,8 +31,8 @@ bad(const char *s, size_t len, const char *why, struct paude_error **err)
 {
 	char shown[96];
 	paude_show_untrusted(shown, sizeof(shown), s, len);
-	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid session address '%s': %s (%s)",
-			       shown, why, FORM);
+	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid session address '%s': %s (%s)", shown,
+			       why, FORM);
 }
 
 int

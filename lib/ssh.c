@@ -1010,7 +1010,8 @@ io_main(void *arg)
 											 : -1,
 					     .events = POLLOUT };
 			pfd[k++] = (struct pollfd){ .fd = j->status_fd, .events = 0 };
-			pfd[k++] = (struct pollfd){ .fd = run ? j->winch_fd : -1, .events = POLLIN };
+			pfd[k++] =
+			    (struct pollfd){ .fd = run ? j->winch_fd : -1, .events = POLLIN };
 		}
 		int pr = poll(pfd, k, -1);
 		if (pr < 0 && errno != EINTR)

@@ -18,8 +18,7 @@ static const char usage[] =
     "current directory, or the only one. Detach with Ctrl-b d (inside another\n"
     "tmux: Ctrl-b Ctrl-b d, or --detach-keys).\n"
     "\n"
-    "Options:\n" CLI_DETACH_KEYS_HELP
-    "  --host [USER@]HOST[:PORT]\n"
+    "Options:\n" CLI_DETACH_KEYS_HELP "  --host [USER@]HOST[:PORT]\n"
     "                   a Podman session of this host, over SSH, through a\n"
     "                   terminal there (see " PAUDE_DOCDIR "/REMOTE.md)\n" CLI_COMMON_HELP;
 

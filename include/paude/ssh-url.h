@@ -26,7 +26,7 @@ bool paude_ssh_url_is(const char *s, size_t len);
  * message (control characters escaped) on an empty or malformed host, or
  * no "/" and SPEC after it; *host is untouched then.
  */
-int paude_ssh_url_split(const char *s, size_t len, char **host, const char **spec,
-			size_t *spec_len, struct paude_error **err);
+int paude_ssh_url_split(const char *s, size_t len, char **host, const char **spec, size_t *spec_len,
+			struct paude_error **err);
 
 #endif
