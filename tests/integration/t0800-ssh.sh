@@ -28,9 +28,9 @@ test_expect_success 'an unknown host key is refused with its fingerprint and the
 	test_grep "^ok    podman " out
 '
 
-test_expect_success 'the runner over SSH: statuses, stdio, EOF, flow control, channels, drops' '
+test_expect_success 'the runner over SSH: statuses, stdio, EOF, flow control, channels, a PTY, drops' '
 	PAUDE_TEST_SSH_HOST="$MAIN_HOST" PAUDE_TEST_SSHD_PID="$MAIN_PID" "$TEST_SSH_BIN" >out 2>&1 &&
-	test_grep "PASSED  \] 7 test(s)" out &&
+	test_grep "PASSED  \] 8 test(s)" out &&
 	test_must_fail grep -q SKIPPED out
 '
 

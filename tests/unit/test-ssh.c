@@ -8,6 +8,7 @@
  * `make check-unit` they are reported as skipped.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include <signal.h>
 #include <dirent.h>
 #include <time.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <cmocka.h>
 #include "paude/ssh.h"
 #include "paude/run.h"
@@ -280,6 +284,70 @@ test_live_killing_the_stand_in_ends_the_remote_command(void **state)
 	assert_int_equal(status, 0);
 }
 
+/* Read the pty master into out until it holds `want` (false after 10 s or at its end). */
+static bool
+read_until(int master, struct paude_buf *out, const char *want)
+{
+	time_t t0 = time(NULL);
+	while (!(out->len && strstr(out->buf, want)) && time(NULL) - t0 < 10) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		char buf[512];
+		ssize_t n = read(master, buf, sizeof(buf));
+		if (n <= 0)
+			return false;
+		paude_buf_add(out, buf, (size_t)n, NULL);
+	}
+	return out->len && strstr(out->buf, want);
+}
+
+static void
+test_live_terminal_child_gets_a_pty_of_our_size(void **state)
+{
+	(void)state;
+	struct paude_runner *r = live();
+	struct winsize ws = { .ws_row = 33, .ws_col = 77 };
+	int master = -1, slave = -1;
+	assert_int_equal(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	_cleanup_child_ struct paude_child c;
+	paude_child_init(&c);
+	/* A terminal there: its size now, and again at each line typed, until ^D. */
+	paude_strvec_pushl(&c.args, "sh", "-c",
+			   "test -t 0 && echo TTY; stty size; "
+			   "while read x; do echo \"got:$x\"; stty size; done; echo BYE",
+			   NULL);
+	c.in = c.out = c.err = slave; /* start takes it */
+	assert_int_equal(paude_child_start(r, &c, NULL), 0);
+	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+	assert_true(read_until(master, &out, "TTY"));
+	assert_true(read_until(master, &out, "33 77"));
+	/* A resize, as the attach passes it on: the pty's size, then SIGWINCH. */
+	ws = (struct winsize){ .ws_row = 20, .ws_col = 50 };
+	assert_int_equal(ioctl(master, TIOCSWINSZ, &ws), 0);
+	assert_int_equal(kill(c.pid, SIGWINCH), 0);
+	bool seen = false;
+	for (int i = 0; i < 20 && !seen; i++) {
+		assert_int_equal(write(master, "hi\r", 3), 3);
+		seen = read_until(master, &out, "20 50");
+	}
+	assert_true(seen);
+	assert_non_null(strstr(out.buf, "got:hi"));
+	/* The local end passes bytes as they are: ^D ends the remote read. */
+	assert_int_equal(write(master, "\004", 1), 1);
+	assert_true(read_until(master, &out, "BYE"));
+	int status = -1;
+	assert_int_equal(paude_child_finish(r, &c, &status, NULL), 0);
+	assert_int_equal(status, 0);
+	/* The child let go of the pty: its end is closed. */
+	char b;
+	struct pollfd p = { .fd = master, .events = POLLIN };
+	while (poll(&p, 1, 2000) > 0 && read(master, &b, 1) > 0)
+		;
+	assert_true(read(master, &b, 1) <= 0);
+	close(master);
+}
+
 /* Kill the sshd processes serving our connection (children of the listener). */
 static void
 kill_session_sshd(pid_t listener)
@@ -354,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_live_many_children_share_the_connection),
 		cmocka_unit_test(test_live_missing_program_is_not_found_at_start),
 		cmocka_unit_test(test_live_killing_the_stand_in_ends_the_remote_command),
+		cmocka_unit_test(test_live_terminal_child_gets_a_pty_of_our_size),
 		cmocka_unit_test(test_live_dropped_connection_is_a_clear_error),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
