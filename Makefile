@@ -222,6 +222,7 @@ bench: all
 	bench/list.sh
 	bench/git-tunnel.sh
 	bench/gateway.sh
+	bench/ssh.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
