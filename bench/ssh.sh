@@ -8,6 +8,10 @@
 #          (OpenSSH's client; the issue's reference)        goal <= 1.05
 #   list   paude list --host HOST vs ssh HOST podman ps ... (the one podman
 #          call list needs)                                  goal <= 1.1
+#          list --host also asks each running session's agent for its state
+#          (one podman exec; the session here runs), so a second reference
+#          does that work too: ssh HOST 'podman ps ...; podman exec CTR
+#          paude-session status'.
 # Each figure is the median of RUNS alternating runs (A, B, A, B, ...); the
 # ratios are printed, nothing is asserted (a shared machine is noisy).
 # Usage: bench/ssh.sh [SIZE_MB] [RUNS]   (defaults: 100, 5)
@@ -114,19 +118,25 @@ push_a=$(median "${a[*]}") push_b=$(median "${b[*]}")
 
 # list: paude's whole command (connect, podman ps, the agents' state) vs
 # OpenSSH running the podman ps it needs.
-a=() b=()
+ps="podman ps --all --filter label=app=paude --filter label=paude.io/session-name --format json"
+a=() b=() c=()
 for ((i = 0; i < 3 * RUNS; i++)); do
 	t=$(date +%s%N)
 	paude list --host "$host" >/dev/null
 	a+=("$(ms "$t")")
 	t=$(date +%s%N)
-	$SSH root@127.0.0.1 podman ps --all --filter label=app=paude --filter label=paude.io/session-name --format json >/dev/null
+	$SSH root@127.0.0.1 "$ps" >/dev/null
 	b+=("$(ms "$t")")
+	t=$(date +%s%N)
+	$SSH root@127.0.0.1 "$ps; podman exec $ctr paude-session status" >/dev/null
+	c+=("$(ms "$t")")
 done
-list_a=$(median "${a[*]}") list_b=$(median "${b[*]}")
+list_a=$(median "${a[*]}") list_b=$(median "${b[*]}") list_c=$(median "${c[*]}")
 
 printf '\nsessions over SSH, medians of alternating runs (%s pushes, %s lists each)\n' "$RUNS" $((3 * RUNS))
 printf 'push %s MB: paude::ssh %s ms / ext::ssh %s ms = %s   (goal <= 1.05)\n' \
 	"$size" "$push_a" "$push_b" "$(ratio "$push_a" "$push_b")"
 printf 'list:       paude list --host %s ms / ssh podman ps %s ms = %s   (goal <= 1.1)\n' \
 	"$list_a" "$list_b" "$(ratio "$list_a" "$list_b")"
+printf '            paude list --host %s ms / ssh podman ps + agent status %s ms = %s   (the same work)\n' \
+	"$list_a" "$list_c" "$(ratio "$list_a" "$list_c")"
