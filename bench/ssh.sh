@@ -30,7 +30,7 @@ sshd_pid=""
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	[ -z "$sshd_pid" ] || kill "$sshd_pid" 2>/dev/null || true
-	paude delete "$name" --confirm >/dev/null 2>&1 || true
+	paude delete "$name" --confirm --force >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
