@@ -30,7 +30,7 @@ paude_agent_launch(struct paude_backend *b, const struct paude_session *s, struc
 	if (r == 0)
 		r = paude_run_output(b->runner, &c, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot launch the agent in session '%s'", s->name);
+		return paude_error_wrap(err, r, "cannot launch the agent in session '%s'", s->name);
 	return 0;
 }
 

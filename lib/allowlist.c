@@ -486,7 +486,7 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 	paude_allowlist_init(&cur);
 	paude_allowlist_init(&next);
 	if ((r = paude_allowlist_parse(&cur, current, err)) < 0) {
-		paude_error_wrap(err, "the stored policy does not parse");
+		paude_error_wrap(err, r, "the stored policy does not parse");
 		return r;
 	}
 	if (cur.unrestricted)

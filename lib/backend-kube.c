@@ -147,7 +147,7 @@ explain_pod(struct paude_backend *b, const char *pod, struct paude_error **err)
 		const char *what = strstr(reason, "Image") || !strcmp(reason, "ErrImagePull")
 				       ? "the image cannot be pulled"
 				       : "the container cannot start";
-		paude_error_wrap(err, "%s: %s: %s", what, reason, msg ? msg : "");
+		paude_error_wrap(err, PAUDE_EGENERIC, "%s: %s: %s", what, reason, msg ? msg : "");
 		return;
 	}
 	struct json_object *conds = paude_json_get_array(st, "conditions");
@@ -157,7 +157,8 @@ explain_pod(struct paude_backend *b, const char *pod, struct paude_error **err)
 		const char *status = paude_json_get_str(c, "status");
 		if (type && status && !strcmp(type, "PodScheduled") && !strcmp(status, "False")) {
 			const char *msg = paude_json_get_str(c, "message");
-			paude_error_wrap(err, "the pod cannot be scheduled: %s", msg ? msg : "");
+			paude_error_wrap(err, PAUDE_EGENERIC, "the pod cannot be scheduled: %s",
+					 msg ? msg : "");
 			return;
 		}
 	}

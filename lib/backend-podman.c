@@ -260,7 +260,7 @@ static void _printf_(2, 3) explain_or_wrap(struct paude_error **err, const char 
 	paude_buf_vaddf(&what, NULL, fmt, ap);
 	va_end(ap);
 	if (paude_podman_explain(err, what.buf) == PAUDE_PODMAN_OK)
-		paude_error_wrap(err, "%s", what.buf);
+		paude_error_wrap(err, PAUDE_EGENERIC, "%s", what.buf);
 }
 
 static int
@@ -387,7 +387,7 @@ rollback:
 	/* --userns=auto takes ids from the subordinate ranges of "containers". */
 	if (err && *err && !spec->rootless &&
 	    (strstr((*err)->msg, "subuid") || strstr((*err)->msg, "subgid")))
-		paude_error_wrap(err,
+		paude_error_wrap(err, r,
 				 "rootful sessions need subordinate ids for the user 'containers' "
 				 "(run scripts/setup-host.sh, or add "
 				 "'containers:2147483647:2147483648' to /etc/subuid and "
@@ -436,7 +436,7 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 	struct paude_child *const both[] = { &agent, &proxy };
 	r = paude_run_all(b->runner, both, ARRAY_SIZE(both), NULL, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot stop session '%s'", name);
+		return paude_error_wrap(err, r, "cannot stop session '%s'", name);
 	return 0;
 }
 
@@ -453,18 +453,18 @@ podman_remove(struct paude_backend *b, const char *name, struct paude_error **er
 	paude_strvec_pushl(&rm.args, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
 	r = paude_podman_rm_retrying(b->runner, &rm, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot remove container '%s'", ctr);
+		return paude_error_wrap(err, r, "cannot remove container '%s'", ctr);
 	/* After the agent: a network with a container on it cannot go. */
 	r = paude_net_podman_remove(b->runner, name, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot remove the network of session '%s'", name);
+		return paude_error_wrap(err, r, "cannot remove the network of session '%s'", name);
 	bool exists = false;
 	if ((r = podman_exists(b, "volume", vol, &exists, err)) < 0)
 		return r;
 	if (exists) {
 		r = podman_run(b, NULL, err, "volume", "rm", "--force", vol, NULL);
 		if (r < 0)
-			return paude_error_wrap(err, "cannot remove volume '%s'", vol);
+			return paude_error_wrap(err, r, "cannot remove volume '%s'", vol);
 	}
 	return 0;
 }

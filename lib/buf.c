@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include "paude/buf.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 char paude_buf_empty[1];
@@ -33,9 +34,7 @@ paude_buf_reset(struct paude_buf *b)
 char *
 paude_buf_detach(struct paude_buf *b)
 {
-	char *s = b->alloc ? b->buf : strdup("");
-	if (!s)
-		abort();
+	char *s = b->alloc ? b->buf : paude_xstrdup("");
 	paude_buf_init(b, b->max);
 	return s;
 }
@@ -44,16 +43,14 @@ void
 paude_buf_grow(struct paude_buf *b, size_t extra)
 {
 	if (extra > SIZE_MAX - b->len - 1)
-		abort();
+		PAUDE_BUG("buffer size overflows");
 	size_t need = b->len + extra + 1;
 	if (need <= b->alloc)
 		return;
 	size_t n = b->alloc ? b->alloc : 64;
 	while (n < need)
 		n = n < SIZE_MAX / 2 ? n * 2 : need;
-	char *p = realloc(b->alloc ? b->buf : NULL, n);
-	if (!p)
-		abort();
+	char *p = paude_xrealloc(b->alloc ? b->buf : NULL, n, 1);
 	if (!b->alloc)
 		p[0] = '\0';
 	b->buf = p;
@@ -178,12 +175,8 @@ paude_buf_read_file(struct paude_buf *b, const char *path, struct paude_error **
 		return paude_error_errno(err, errno, "cannot open '%s'", path);
 	}
 	int r = paude_buf_read_fd(b, fd, err);
-	if (r < 0) {
-		/* Not `return paude_error_wrap()`: with err == NULL that would
-		 * turn the code into PAUDE_EGENERIC. */
-		paude_error_wrap(err, "cannot read '%s'", path);
-		return r;
-	}
+	if (r < 0)
+		return paude_error_wrap(err, r, "cannot read '%s'", path);
 	return 0;
 }
 
@@ -216,17 +209,4 @@ paude_buf_add_shell_quoted(struct paude_buf *b, const char *s)
 			paude_buf_addch(b, *s, NULL);
 	}
 	paude_buf_addch(b, '\'', NULL);
-}
-
-char *
-paude_xstrfmt(const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
 }

@@ -1417,7 +1417,7 @@ load_file(struct paude_config *out, const char *workspace, const char *p, struct
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT_MAX(CONFIG_MAX);
 	int r = paude_buf_read_file(&b, p, err);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot read the configuration");
+		paude_error_wrap(err, r, "cannot read the configuration");
 		return r;
 	}
 	enum paude_config_kind kind = strcmp(base_name(p), "paude.json") == 0

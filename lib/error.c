@@ -2,28 +2,18 @@
 #include <stdarg.h>
 #include <string.h>
 #include "paude/error.h"
-#include "paude/buf.h"
+#include "paude/alloc.h"
 #include "banned.h"
-
-static _printf_(1, 0) char *vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	return s;
-}
 
 int
 paude_error_set(struct paude_error **err, int code, int sys_errno, const char *fmt, ...)
 {
 	if (!err || *err)
 		return code;
-	struct paude_error *e = calloc(1, sizeof(*e));
-	if (!e)
-		abort();
+	struct paude_error *e = paude_xcalloc(1, sizeof(*e));
 	va_list ap;
 	va_start(ap, fmt);
-	e->msg = vformat(fmt, ap);
+	e->msg = paude_xvasprintf(fmt, ap);
 	va_end(ap);
 	e->code = code;
 	e->sys_errno = sys_errno;
@@ -38,25 +28,24 @@ paude_error_errno(struct paude_error **err, int sys_errno, const char *fmt, ...)
 		return PAUDE_EOS;
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *msg = vformat(fmt, ap);
+	_cleanup_free_ char *msg = paude_xvasprintf(fmt, ap);
 	va_end(ap);
 	return paude_error_set(err, PAUDE_EOS, sys_errno, "%s: %s", msg, strerror(sys_errno));
 }
 
 int
-paude_error_wrap(struct paude_error **err, const char *fmt, ...)
+paude_error_wrap(struct paude_error **err, int code, const char *fmt, ...)
 {
 	if (!err || !*err)
-		return PAUDE_EGENERIC;
+		return code;
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *ctx = vformat(fmt, ap);
+	_cleanup_free_ char *ctx = paude_xvasprintf(fmt, ap);
 	va_end(ap);
-	char *msg = NULL;
-	msg = paude_xstrfmt("%s: %s", ctx, (*err)->msg);
+	char *msg = paude_xasprintf("%s: %s", ctx, (*err)->msg);
 	free((*err)->msg);
 	(*err)->msg = msg;
-	return (*err)->code;
+	return code;
 }
 
 void

@@ -304,7 +304,7 @@ user_image(struct paude_custom_plan *p, struct paude_error **err)
 	_cleanup_buf_ struct paude_buf df = PAUDE_BUF_INIT_MAX(4u << 20);
 	int r = paude_buf_read_file(&df, c->dockerfile, err);
 	if (r < 0) {
-		paude_error_wrap(err, "build.dockerfile");
+		paude_error_wrap(err, r, "build.dockerfile");
 		return r;
 	}
 	paude_image__hash_field(&h, "dockerfile", df.buf, df.len);

@@ -97,7 +97,7 @@ paude_index_load(struct paude_index *out, struct paude_error **err)
 		return r;
 	r = paude_index_parse(out, b.buf, b.len, err);
 	if (r < 0)
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, r,
 					"'%s' is damaged (remove it; sessions stay on the "
 					"cluster)",
 					path);
@@ -215,7 +215,7 @@ remotes_load(struct json_object **root, struct json_object **remotes, struct pau
 			return r;
 		r = paude_json_parse(root, b.buf, b.len, "remote index", err);
 		if (r < 0)
-			return paude_error_wrap(err, "'%s' is damaged (remove it)", path);
+			return paude_error_wrap(err, r, "'%s' is damaged (remove it)", path);
 	}
 	if (!*root || !json_object_is_type(*root, json_type_object)) {
 		json_object_put(*root);

@@ -309,7 +309,8 @@ gateway_secret(const char *name, const struct paude_gateway *g, bool redact,
 		if (!redact) {
 			int r = paude_buf_read_file(&adc, g->adc_host_file, err);
 			if (r < 0)
-				return paude_error_wrap(err, "cannot read the Google credentials");
+				return paude_error_wrap(err, r,
+							"cannot read the Google credentials");
 		}
 		put(sd, GATEWAY_ADC_KEY, jstr(redact ? shown : adc.buf));
 	} else if (!strcmp(g->provider, "anthropic")) {
@@ -665,7 +666,7 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 		_cleanup_buf_ struct paude_buf ca = PAUDE_BUF_INIT_MAX(PAUDE_KUBE_CA_MAX);
 		if ((r = paude_buf_read_file(&ca, cam->host, err)) < 0) {
 			paude_error_wrap(
-			    err,
+			    err, r,
 			    "cannot give CA bundle '%s' to session '%s' (its ConfigMap "
 			    "holds at most %zu KiB; set PAUDE_CA_BUNDLE to another file, "
 			    "or empty for none)",

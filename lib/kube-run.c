@@ -50,11 +50,11 @@ paude_kube_error(struct paude_error **err, const char *what, const struct paude_
 		hint = "no such kubeconfig context (see: oc config get-contexts)";
 	paude_child_error(err, c, status, t, strlen(t));
 	if (hint && what)
-		return paude_error_wrap(err, "%s: %s", what, hint);
+		return paude_error_wrap(err, PAUDE_ECHILD, "%s: %s", what, hint);
 	if (hint)
-		return paude_error_wrap(err, "%s", hint);
+		return paude_error_wrap(err, PAUDE_ECHILD, "%s", hint);
 	if (what)
-		return paude_error_wrap(err, "%s", what);
+		return paude_error_wrap(err, PAUDE_ECHILD, "%s", what);
 	return PAUDE_ECHILD;
 }
 
@@ -71,7 +71,7 @@ paude_kube__run(struct paude_backend *b, struct paude_child *c, const char *in,
 	    paude_run_capture(b->runner, c, in, in ? strlen(in) : 0, out, &errbuf, &status, err);
 	if (r < 0) {
 		if (r == PAUDE_ENOTFOUND)
-			return paude_error_wrap(err,
+			return paude_error_wrap(err, r,
 						"'%s' is not installed (install the OpenShift "
 						"or Kubernetes command-line tools)",
 						c->args.v[0]);

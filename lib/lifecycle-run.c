@@ -82,7 +82,7 @@ exists(struct paude_backend *b, const char *name, const char *path, bool *yes,
 	int st = 0;
 	int r = exec_status(b, name, argv, &st, err);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot check the setup state of session '%s'", name);
+		paude_error_wrap(err, r, "cannot check the setup state of session '%s'", name);
 		return r;
 	}
 	*yes = st == 0;
@@ -337,7 +337,7 @@ run_create_hooks(struct paude_backend *b, const struct paude_session *s,
 				     " && rm -f " SETUP_FAILED,
 				     NULL };
 	if ((r = exec_ok(b, name, argv, NULL, err)) < 0) {
-		paude_error_wrap(err, "cannot record that the setup of session '%s' ran", name);
+		paude_error_wrap(err, r, "cannot record that the setup of session '%s' ran", name);
 		return r;
 	}
 	note(o, (struct paude_lifecycle_note){

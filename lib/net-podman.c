@@ -684,12 +684,12 @@ paude_net_podman_update(struct paude_runner *r, const char *name, const struct p
 		goto restart_old;
 	}
 	if (op.running && (ret = start_ready(r, cname, &o, err)) < 0) {
-		paude_error_wrap(err, "the proxy with the new policy did not come up (the old "
+		paude_error_wrap(err, ret, "the proxy with the new policy did not come up (the old "
 				      "policy stays)");
 		(void)podman_step(r, &o, NULL, "rm", "--force", "--time", "0", cname, NULL);
 		(void)podman_step(r, &o, NULL, "rename", old, cname, NULL);
 		if (start_ready(r, cname, &o, NULL) < 0)
-			paude_error_wrap(err,
+			paude_error_wrap(err, ret,
 					 "and the old proxy did not start again either "
 					 "(start the session again: paude start %s)",
 					 name);
@@ -747,7 +747,7 @@ paude_net_podman_start(struct paude_runner *r, const char *name,
 	paude_strvec_push(&ready.args, PAUDE_PROXY_READY);
 	ret = run_checked(r, &ready, NULL, err);
 	if (ret < 0)
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, ret,
 					"the proxy of session '%s' did not come up (see: "
 					"podman logs paude-proxy-%s)",
 					name, name);

@@ -500,7 +500,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	what = paude_xstrfmt("manifests/%s", r.digest ? r.digest : r.tag);
 	ret = registry_get(&s, what, PAUDE_OCI_MANIFEST_TYPE, PAUDE_OCI_SMALL_MAX, &man, err);
 	if (ret < 0) {
-		paude_error_wrap(err, "feature '%s'", ref);
+		paude_error_wrap(err, ret, "feature '%s'", ref);
 		return ret;
 	}
 	struct paude_oci_fetched f = { 0 };
@@ -540,7 +540,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	struct response blob = { 0 };
 	ret = registry_get(&s, bwhat, NULL, PAUDE_FEATURE_MAX_BYTES, &blob, err);
 	if (ret < 0) {
-		paude_error_wrap(err, "feature '%s'", ref);
+		paude_error_wrap(err, ret, "feature '%s'", ref);
 		return ret;
 	}
 	char got[7 + 64 + 1];

@@ -462,10 +462,11 @@ paude_run_capture(struct paude_runner *r, struct paude_child *c, const char *in,
 				continue;
 			}
 			struct paude_error *cap = NULL;
-			if (paude_buf_add(bufs[k], tmp, (size_t)rd, &cap) < 0) {
+			int ar = paude_buf_add(bufs[k], tmp, (size_t)rd, &cap);
+			if (ar < 0) {
 				if (ret == 0)
-					ret =
-					    paude_error_wrap(&cap, "output of '%s'", c->args.v[0]);
+					ret = paude_error_wrap(&cap, ar, "output of '%s'",
+							       c->args.v[0]);
 				if (err && !*err)
 					*err = cap;
 				else

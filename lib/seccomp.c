@@ -171,7 +171,7 @@ paude_seccomp_write_profile(char **out_path, const char *base, struct paude_erro
 	_cleanup_buf_ struct paude_buf prof = PAUDE_BUF_INIT;
 	r = paude_seccomp_derive(&prof, in.buf, in.len, err);
 	if (r < 0) {
-		paude_error_wrap(err, "'%s'", base);
+		paude_error_wrap(err, r, "'%s'", base);
 		return r;
 	}
 

@@ -86,7 +86,7 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 	r = paude_run_capture(b->runner, &x, NULL, 0, NULL, &xerr, &xst, err);
 	int fr = paude_child_finish(b->runner, &tar, &tst, r < 0 ? NULL : err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
+		return paude_error_wrap(err, r, "cannot copy %s into session '%s'", what, name);
 	if (fr < 0)
 		return fr;
 	if (tst != 0)
@@ -94,7 +94,8 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 				       "cannot read %s from '%s' (tar: exit %d)", what, from, tst);
 	if (xst != 0) {
 		paude_child_error(err, &x, xst, xerr.buf, xerr.len);
-		return paude_error_wrap(err, "cannot copy %s into session '%s'", what, name);
+		return paude_error_wrap(err, PAUDE_ECHILD, "cannot copy %s into session '%s'", what,
+					name);
 	}
 	return 0;
 }
@@ -235,7 +236,7 @@ paude_session_sync_credentials(struct paude_backend *b, const struct paude_sessi
 		r = b->ops->gateway_credentials(b, name, data.buf, data.len, err);
 		explicit_bzero(data.buf, data.len);
 		if (r < 0)
-			return paude_error_wrap(err,
+			return paude_error_wrap(err, r,
 						"cannot give the credentials to the gateway of "
 						"session '%s'",
 						name);
@@ -269,8 +270,8 @@ paude_session_sync_credentials(struct paude_backend *b, const struct paude_sessi
 	};
 	r = run_in_session(b, name, link, err);
 	if (r < 0)
-		return paude_error_wrap(err, "cannot link the gcloud credentials in session '%s'",
-					name);
+		return paude_error_wrap(err, r,
+					"cannot link the gcloud credentials in session '%s'", name);
 	return 0;
 }
 

@@ -373,7 +373,7 @@ paude_session_decode_list(struct paude_strvec *out, const char *key, const char 
 		return r;
 	r = paude_json_array_to_strvec(out, arr, err);
 	if (r < 0) {
-		paude_error_wrap(err, "label '%s'", key);
+		paude_error_wrap(err, r, "label '%s'", key);
 		return r;
 	}
 	return 0;
@@ -445,14 +445,14 @@ paude_session_from_labels(struct paude_session *out,
 	if (r >= 0 && lc && *lc) {
 		r = paude_lifecycle_decode(&s.lifecycle, lc, err);
 		if (r < 0)
-			paude_error_wrap(err, "label '%s'", PAUDE_LABEL_LIFECYCLE);
+			paude_error_wrap(err, r, "label '%s'", PAUDE_LABEL_LIFECYCLE);
 	}
 	/* Sessions from before the label existed kept their code in the volume. */
 	const char *mode = lookup(ctx, PAUDE_LABEL_WORKSPACE_MODE);
 	if (r >= 0 && mode) {
 		r = paude_workspace_mode_parse(&s.workspace_mode, mode, err);
 		if (r < 0)
-			paude_error_wrap(err, "label '%s'", PAUDE_LABEL_WORKSPACE_MODE);
+			paude_error_wrap(err, r, "label '%s'", PAUDE_LABEL_WORKSPACE_MODE);
 	}
 	if (r < 0) {
 		paude_session_release(&s);

@@ -96,7 +96,7 @@ paude_workspace_init(struct paude_backend *b, const char *name, const char *bran
 				       NULL };
 		r = run_in(b, name, init, NULL, NULL, err);
 		if (r < 0)
-			return paude_error_wrap(err,
+			return paude_error_wrap(err, r,
 						"cannot initialise the workspace repository of "
 						"session '%s'",
 						name);
@@ -107,7 +107,7 @@ paude_workspace_init(struct paude_backend *b, const char *name, const char *bran
 	};
 	r = run_in(b, name, cfg, NULL, NULL, err);
 	if (r < 0)
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, r,
 					"cannot configure the workspace repository of session "
 					"'%s'",
 					name);

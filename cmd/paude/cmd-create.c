@@ -336,7 +336,7 @@ plan_code(const struct paude_session *m, bool no_push, char **branch, struct pau
 		return 0;
 	if (r < 0) {
 		*err = TAKE_PTR(e);
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, r,
 					"cannot put this repository's code into the session "
 					"(create it with --no-push to leave the workspace empty)");
 	}
@@ -378,12 +378,12 @@ push_code(struct paude_backend *b, const struct paude_session *m, const char *br
 	(void)paude_index_remote_forget(m->name, NULL);
 	_cleanup_error_ struct paude_error *rerr = NULL;
 	if (paude_backend_remove(b, m->name, &rerr) < 0)
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, r,
 					"cannot put branch '%s' into session '%s', and cannot "
 					"remove the session again (%s; remove it with: paude "
 					"delete %s --confirm --force)",
 					branch, m->name, rerr->msg, m->name);
-	return paude_error_wrap(err,
+	return paude_error_wrap(err, r,
 				"cannot put branch '%s' into session '%s', so the session was "
 				"removed again (create it with --no-push to skip the push)",
 				branch, m->name);
@@ -436,7 +436,7 @@ PAUDE_CMD(create)
 			break;
 		case 'a':
 			if (paude_words_split(&spec.meta.agent_args, optarg, err) < 0)
-				return paude_error_wrap(err, "bad -a/--args value");
+				return paude_error_wrap(err, PAUDE_EUSAGE, "bad -a/--args value");
 			break;
 		case OPT_REBUILD:
 			rebuild = true;

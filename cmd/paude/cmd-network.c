@@ -245,7 +245,7 @@ change(struct paude_backend *b, const struct paude_session *s, const struct paud
 				       (const char *const *)allow->v, (const char *const *)deny->v,
 				       &notes, err);
 	if (r < 0) {
-		paude_error_wrap(err, "cannot change the network policy of session '%s'", s->name);
+		paude_error_wrap(err, r, "cannot change the network policy of session '%s'", s->name);
 		return r;
 	}
 	for (size_t i = 0; i < notes.nr; i++)

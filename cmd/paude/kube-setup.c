@@ -81,7 +81,7 @@ push(struct paude_runner *r, const char *local, const char *remote, struct paude
 	paude_strvec_pushl(&p.args, "podman", "push", remote, NULL);
 	ret = paude_run_output(r, &p, NULL, err);
 	if (ret < 0)
-		return paude_error_wrap(err,
+		return paude_error_wrap(err, ret,
 					"cannot push '%s' (log in first with: podman login, or "
 					"check --registry)",
 					remote);

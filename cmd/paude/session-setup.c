@@ -513,7 +513,7 @@ find_venvs(struct paude_session *m, const struct paude_config *cfg, struct paude
 			d[n - 1] = '\0';
 		int r = paude_workspace_subdir_validate(d, err);
 		if (r < 0) {
-			paude_error_wrap(err, "venv in '%s'", cfg->path ? cfg->path : "config");
+			paude_error_wrap(err, r, "venv in '%s'", cfg->path ? cfg->path : "config");
 			return r;
 		}
 		if (paude_strvec_find(&m->venv_shadows, d) >= 0)

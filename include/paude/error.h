@@ -41,10 +41,10 @@ int paude_error_set(struct paude_error **err, int code, int sys_errno, const cha
     _printf_(4, 5);
 /* Like paude_error_set with PAUDE_EOS and ": strerror(errno)" appended. */
 int paude_error_errno(struct paude_error **err, int sys_errno, const char *fmt, ...) _printf_(3, 4);
-/* Prefix the message of *err with context: "ctx: old message". Returns (*err)->code,
- * but PAUDE_EGENERIC when err or *err is NULL: where the caller may pass
- * err == NULL, keep the code (r = f(..., err); paude_error_wrap(err, ...); return r). */
-int paude_error_wrap(struct paude_error **err, const char *fmt, ...) _printf_(2, 3);
+/* Prefix the message of *err (when there is one) with context: "ctx: old
+ * message". Returns code whatever err holds, so a caller can pass the code
+ * it got on: `return paude_error_wrap(err, r, "cannot stop '%s'", name);` */
+int paude_error_wrap(struct paude_error **err, int code, const char *fmt, ...) _printf_(3, 4);
 void paude_error_free(struct paude_error *err);
 /* Release *err and set it to NULL (for code that recovers from an error). */
 void paude_error_clear(struct paude_error **err);

@@ -60,22 +60,35 @@ test_wrap_prefixes_context_and_keeps_code(void **state)
 	_cleanup_error_ struct paude_error *err = NULL;
 	paude_error_set(&err, PAUDE_ECHILD, 0, "exit 1");
 	err->child_status = 1;
-	int r = paude_error_wrap(&err, "podman %s", "ps");
+	int r = paude_error_wrap(&err, PAUDE_ECHILD, "podman %s", "ps");
 	assert_int_equal(r, PAUDE_ECHILD);
 	assert_string_equal(err->msg, "podman ps: exit 1");
 	assert_int_equal(err->child_status, 1);
-	paude_error_wrap(&err, "outer");
+	paude_error_wrap(&err, PAUDE_ECHILD, "outer");
 	assert_string_equal(err->msg, "outer: podman ps: exit 1");
 }
 
 static void
-test_wrap_without_error_is_harmless(void **state)
+test_wrap_without_error_returns_the_given_code(void **state)
 {
 	(void)state;
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_error_wrap(&err, "ctx"), PAUDE_EGENERIC);
+	assert_int_equal(paude_error_wrap(&err, PAUDE_ENOTFOUND, "ctx"), PAUDE_ENOTFOUND);
 	assert_null(err);
-	assert_int_equal(paude_error_wrap(NULL, "ctx"), PAUDE_EGENERIC);
+	/* err == NULL (a caller that does not want the message) keeps the code too. */
+	assert_int_equal(paude_error_wrap(NULL, PAUDE_EUSAGE, "ctx"), PAUDE_EUSAGE);
+	assert_int_equal(paude_error_wrap(NULL, PAUDE_OK, "ctx"), PAUDE_OK);
+}
+
+static void
+test_wrap_returns_the_given_code_not_the_stored_one(void **state)
+{
+	(void)state;
+	_cleanup_error_ struct paude_error *err = NULL;
+	paude_error_set(&err, PAUDE_ECHILD, 0, "exit 1");
+	assert_int_equal(paude_error_wrap(&err, PAUDE_EINTR, "ctx"), PAUDE_EINTR);
+	assert_int_equal(err->code, PAUDE_ECHILD);
+	assert_string_equal(err->msg, "ctx: exit 1");
 }
 
 static void
@@ -114,7 +127,7 @@ test_message_may_contain_percent_from_arguments(void **state)
 	_cleanup_error_ struct paude_error *err = NULL;
 	paude_error_set(&err, PAUDE_EUSAGE, 0, "bad '%s'", "%s%n%d");
 	assert_string_equal(err->msg, "bad '%s%n%d'");
-	paude_error_wrap(&err, "%s", "100%");
+	paude_error_wrap(&err, PAUDE_EUSAGE, "%s", "100%");
 	assert_string_equal(err->msg, "100%: bad '%s%n%d'");
 }
 
@@ -129,7 +142,8 @@ main(void)
 		cmocka_unit_test(test_set_with_null_err_only_returns_code),
 		cmocka_unit_test(test_errno_appends_strerror_and_uses_eos),
 		cmocka_unit_test(test_wrap_prefixes_context_and_keeps_code),
-		cmocka_unit_test(test_wrap_without_error_is_harmless),
+		cmocka_unit_test(test_wrap_without_error_returns_the_given_code),
+		cmocka_unit_test(test_wrap_returns_the_given_code_not_the_stored_one),
 		cmocka_unit_test(test_clear_frees_and_resets_to_null),
 		cmocka_unit_test(test_exit_code_maps_usage_to_2_and_others_to_1),
 		cmocka_unit_test(test_message_may_contain_percent_from_arguments),
