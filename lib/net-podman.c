@@ -684,8 +684,9 @@ paude_net_podman_update(struct paude_runner *r, const char *name, const struct p
 		goto restart_old;
 	}
 	if (op.running && (ret = start_ready(r, cname, &o, err)) < 0) {
-		paude_error_wrap(err, ret, "the proxy with the new policy did not come up (the old "
-				      "policy stays)");
+		paude_error_wrap(err, ret,
+				 "the proxy with the new policy did not come up (the old "
+				 "policy stays)");
 		(void)podman_step(r, &o, NULL, "rm", "--force", "--time", "0", cname, NULL);
 		(void)podman_step(r, &o, NULL, "rename", old, cname, NULL);
 		if (start_ready(r, cname, &o, NULL) < 0)

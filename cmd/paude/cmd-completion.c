@@ -290,7 +290,8 @@ put_fish(void)
 	}
 }
 
-PAUDE_CMD(completion)
+int
+cmd_completion(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "completion", usage, CLI_COMMON_SHORT, opts };
 	const char *shell = NULL;

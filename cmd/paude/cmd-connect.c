@@ -31,7 +31,8 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-PAUDE_CMD(connect)
+int
+cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "connect", usage, CLI_COMMON_SHORT, opts };
 	struct paude_cli_attach_opts ao = { 0 };

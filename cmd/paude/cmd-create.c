@@ -408,7 +408,8 @@ hint_code(const struct paude_session *m, bool no_push)
 			   m->workspace, m->name, m->name);
 }
 
-PAUDE_CMD(create)
+int
+cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	struct paude_kube_create_opts ko = { 0 };
 	bool help = false, dry_run = false, rebuild = false, no_push = false;

@@ -148,7 +148,8 @@ check_unpulled(struct paude_backend *b, const struct paude_session *s, struct pa
 			       s->workspace ? s->workspace : "");
 }
 
-PAUDE_CMD(delete)
+int
+cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "delete", usage, CLI_COMMON_SHORT, opts };
 	bool confirm = false, force = false;

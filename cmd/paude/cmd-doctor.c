@@ -407,7 +407,8 @@ check_host(struct paude_cmd_ctx *ctx, const char *host)
 		check_run(ctx->runner);
 }
 
-PAUDE_CMD(doctor)
+int
+cmd_doctor(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "doctor", usage, CLI_COMMON_SHORT, opts };
 	const char *host_opt = NULL;

@@ -157,7 +157,8 @@ print_table(const struct paude_session_list *l, const char *host)
 	}
 }
 
-PAUDE_CMD(list)
+int
+cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	bool help = false, json = false, names = false;
 	const char *host = NULL;

@@ -245,7 +245,8 @@ change(struct paude_backend *b, const struct paude_session *s, const struct paud
 				       (const char *const *)allow->v, (const char *const *)deny->v,
 				       &notes, err);
 	if (r < 0) {
-		paude_error_wrap(err, r, "cannot change the network policy of session '%s'", s->name);
+		paude_error_wrap(err, r, "cannot change the network policy of session '%s'",
+				 s->name);
 		return r;
 	}
 	for (size_t i = 0; i < notes.nr; i++)
@@ -281,7 +282,8 @@ change(struct paude_backend *b, const struct paude_session *s, const struct paud
 	return 0;
 }
 
-PAUDE_CMD(network)
+int
+cmd_network(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "network", usage, CLI_COMMON_SHORT, opts };
 	_cleanup_strvec_ struct paude_strvec allow = PAUDE_STRVEC_INIT;

@@ -79,7 +79,8 @@ stop(int argc, char **argv, struct paude_error **err)
 	return 0;
 }
 
-PAUDE_CMD(port_forward)
+int
+cmd_port_forward(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "port-forward", usage, CLI_COMMON_SHORT "d",
 						 opts };

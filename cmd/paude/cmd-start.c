@@ -109,7 +109,8 @@ forward_ports(struct paude_runner *runner, const struct paude_session *s, bool f
 	return 0;
 }
 
-PAUDE_CMD(start)
+int
+cmd_start(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	bool help = false, detach = false, forward = false;
 	struct paude_cli_attach_opts ao = { 0 };

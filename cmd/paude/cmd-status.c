@@ -279,7 +279,8 @@ print_json(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	puts(safe.buf);
 }
 
-PAUDE_CMD(status)
+int
+cmd_status(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "status", usage, CLI_COMMON_SHORT, opts };
 	bool json = false;

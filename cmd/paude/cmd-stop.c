@@ -20,7 +20,8 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-PAUDE_CMD(stop)
+int
+cmd_stop(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	static const struct paude_cli_opts o = { "stop", usage, CLI_COMMON_SHORT, opts };
 	const char *name = NULL;

@@ -23,19 +23,17 @@ struct paude_cmd_spec {
 	const char *summary;
 };
 
-#define PAUDE_CMD(verb)                                                                            \
-	int cmd_##verb(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
-
-PAUDE_CMD(completion);
-PAUDE_CMD(connect);
-PAUDE_CMD(create);
-PAUDE_CMD(delete);
-PAUDE_CMD(doctor);
-PAUDE_CMD(list);
-PAUDE_CMD(network);
-PAUDE_CMD(port_forward);
-PAUDE_CMD(start);
-PAUDE_CMD(status);
-PAUDE_CMD(stop);
+/* Each command: cmd_<verb>, the type of paude_cmd_spec.fn. */
+int cmd_completion(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_doctor(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_network(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_port_forward(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_start(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_status(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
+int cmd_stop(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
 
 #endif

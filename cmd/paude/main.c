@@ -15,7 +15,7 @@
 #include "paude/signal.h"
 #include "paude/suggest.h"
 
-static PAUDE_CMD(help);
+static int cmd_help(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
 
 /* Keep sorted by name: looked up with bsearch. */
 static const struct paude_cmd_spec commands[] = {
@@ -126,7 +126,8 @@ unknown_command(struct paude_error **err, const char *name)
 				     hint.len ? hint.buf : "");
 }
 
-static PAUDE_CMD(help)
+static int
+cmd_help(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	(void)err;
 	if (argc > 1) {
