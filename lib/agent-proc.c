@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "paude/agent-proc.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/podman.h"
 #include "banned.h"
@@ -95,18 +96,13 @@ paude_agent_proc_state(const char *proc, long init_pid, enum paude_agent_state *
 			continue;
 		if (n == alloc) {
 			alloc = alloc ? alloc * 2 : 256;
-			struct proc *p = realloc(all, alloc * sizeof(*all));
-			if (!p)
-				abort();
-			all = p;
+			all = paude_xrealloc(all, alloc, sizeof(*all));
 		}
 		if (read_stat(proc, pid, &all[n]))
 			n++;
 	}
 	/* The container's processes: init_pid and its descendants. */
-	bool *in = calloc(n ? n : 1, sizeof(*in));
-	if (!in)
-		abort();
+	bool *in = paude_xcalloc(n ? n : 1, sizeof(*in));
 	bool found_init = false, grew = true;
 	for (size_t i = 0; i < n; i++)
 		if (all[i].pid == init_pid)

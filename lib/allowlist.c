@@ -6,6 +6,7 @@
 #include <string.h>
 #include <ctype.h>
 #include "paude/allowlist.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 struct alias {
@@ -254,9 +255,7 @@ split_values(struct paude_strvec *out, const char *const *values, struct paude_e
 				return paude_error_set(err, PAUDE_EUSAGE, 0,
 						       "too many allowed domains (at most %d)",
 						       PAUDE_ALLOWLIST_MAX);
-			char *w = strndup(p, n);
-			if (!w)
-				abort();
+			char *w = paude_xstrndup(p, n);
 			for (char *c = w; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 			paude_strvec_push_nodup(out, w);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "paude/backend.h"
+#include "paude/alloc.h"
 #include "paude/env-file.h"
 #include "paude/podman.h"
 #include "paude/podman-diag.h"
@@ -25,13 +26,13 @@
 char *
 paude_podman_container_name(const char *session)
 {
-	return paude_xstrfmt("paude-%s", session);
+	return paude_xasprintf("paude-%s", session);
 }
 
 char *
 paude_podman_volume_name(const char *session)
 {
-	return paude_xstrfmt("paude-%s-workspace", session);
+	return paude_xasprintf("paude-%s-workspace", session);
 }
 
 static int
@@ -331,7 +332,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_free_ char *lname = NULL;
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
 	_cleanup_free_ char *disk = NULL;
-	lname = paude_xstrfmt(PAUDE_LABEL_NAME "=%s", name);
+	lname = paude_xasprintf(PAUDE_LABEL_NAME "=%s", name);
 	/* First: an entry the file cannot carry fails before anything exists. */
 	if (spec->env.nr && (r = paude_env_file_write(&envf, &spec->env, err)) < 0)
 		return r;
@@ -556,12 +557,10 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		}
 		struct paude_session *d = paude_session_list_add(out);
 		*d = s;
-		d->backend = strdup("podman");
+		d->backend = paude_xstrdup("podman");
 		d->state = state_from_podman(paude_json_get_str(ent, "State"));
 		const char *status = paude_json_get_str(ent, "Status");
-		d->status = strdup(status ? status : "");
-		if (!d->backend || !d->status)
-			abort();
+		d->status = paude_xstrdup(status ? status : "");
 		const char *st = paude_json_get_str(ent, "State");
 		d->paused = st && !strcmp(st, "paused");
 		struct json_object *started = NULL;
@@ -573,7 +572,7 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		    json_object_is_type(pid, json_type_int))
 			d->host_pid = (long)json_object_get_int64(pid);
 		if (paude_strvec_find(&d->allowed_domains, "all") < 0) {
-			_cleanup_free_ char *net = paude_xstrfmt("paude-net-%s", d->name);
+			_cleanup_free_ char *net = paude_xasprintf("paude-net-%s", d->name);
 			d->network_missing = !on_network(ent, net);
 			d->proxy_missing = true; /* until its container turns up */
 		}
@@ -623,8 +622,8 @@ ps(struct paude_backend *b, const char *session, struct paude_session_list *out,
 {
 	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(PS_OUTPUT_MAX);
 	_cleanup_free_ char *filter = NULL;
-	filter = paude_xstrfmt("label=" PAUDE_LABEL_NAME "%s%s", session ? "=" : "",
-			       session ? session : "");
+	filter = paude_xasprintf("label=" PAUDE_LABEL_NAME "%s%s", session ? "=" : "",
+				 session ? session : "");
 	int r = podman_run(b, &buf, err, "ps", "--all", "--filter", "label=app=paude", "--filter",
 			   filter, "--format", "json", NULL);
 	if (r < 0)

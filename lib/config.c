@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "paude/config.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/fs.h"
 #include "paude/json.h"
@@ -139,9 +140,7 @@ warn(struct ctx *x, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		abort();
+	char *m = paude_xvasprintf(fmt, ap);
 	va_end(ap);
 	if (x->c->warnings.nr < LIST_MAX)
 		paude_strvec_push_nodup(&x->c->warnings, m);
@@ -293,9 +292,7 @@ static char *
 normalize(const char *path)
 {
 	_cleanup_strvec_ struct paude_strvec parts = PAUDE_STRVEC_INIT;
-	_cleanup_free_ char *copy = strdup(path);
-	if (!copy)
-		abort();
+	_cleanup_free_ char *copy = paude_xstrdup(path);
 	for (char *save = NULL, *p = strtok_r(copy, "/", &save); p;
 	     p = strtok_r(NULL, "/", &save)) {
 		if (!strcmp(p, "."))
@@ -332,9 +329,8 @@ project_path(struct ctx *x, const char *prop, const char *base, const char *rel,
 {
 	if (!*rel || strchr(rel, '\n'))
 		return bad(x, prop, "an empty path or one with a newline");
-	_cleanup_free_ char *joined = rel[0] == '/' ? strdup(rel) : paude_path_join(base, rel);
-	if (!joined)
-		abort();
+	_cleanup_free_ char *joined =
+	    rel[0] == '/' ? paude_xstrdup(rel) : paude_path_join(base, rel);
 	_cleanup_free_ char *norm = normalize(joined);
 	if (is_file && !strcmp(norm, x->workspace))
 		return bad(x, prop, "the project directory itself is not a file");
@@ -396,9 +392,7 @@ resolve_build(struct ctx *x, bool devcontainer)
 	if (c->context && !c->dockerfile)
 		return bad(x, x->context_prop, "a context needs build.dockerfile");
 	if (c->dockerfile && !c->context) {
-		c->context = strdup(base);
-		if (!c->context)
-			abort();
+		c->context = paude_xstrdup(base);
 	}
 	return 0;
 }
@@ -412,7 +406,7 @@ decode_build(struct ctx *x, struct json_object *build)
 	json_object_object_foreach(build, key, v)
 	{
 		_cleanup_free_ char *prop = NULL;
-		prop = paude_xstrfmt("build.%s", key);
+		prop = paude_xasprintf("build.%s", key);
 		if (!strcmp(key, "dockerfile")) {
 			int r = path_prop(x, "build.dockerfile", v, &x->dockerfile,
 					  &x->dockerfile_prop);
@@ -428,7 +422,7 @@ decode_build(struct ctx *x, struct json_object *build)
 			json_object_object_foreach(v, ak, av)
 			{
 				_cleanup_free_ char *aprop = NULL;
-				aprop = paude_xstrfmt("build.args.%s", ak);
+				aprop = paude_xasprintf("build.args.%s", ak);
 				if (!is_str(av))
 					return bad(x, aprop, "expected a string");
 				_cleanup_free_ char *s = NULL;
@@ -521,7 +515,7 @@ decode_hook(struct ctx *x, enum paude_hook h, const char *prop, struct json_obje
 		return bad(x, prop, "too many commands (at most 32)");
 	json_object_object_foreach(v, name, cmd)
 	{
-		_cleanup_free_ char *nprop = paude_xstrfmt("%s.%s", prop, name);
+		_cleanup_free_ char *nprop = paude_xasprintf("%s.%s", prop, name);
 		size_t n = strlen(name);
 		if (!n || n > 64 || strpbrk(name, "\n\t\r"))
 			return bad(x, nprop,
@@ -549,7 +543,7 @@ decode_env(struct ctx *x, struct json_object *v)
 	json_object_object_foreach(v, k, ev)
 	{
 		_cleanup_free_ char *prop = NULL;
-		prop = paude_xstrfmt("containerEnv.%s", k);
+		prop = paude_xasprintf("containerEnv.%s", k);
 		if (!is_str(ev))
 			return bad(x, prop, "expected a string");
 		if (!valid_env_name(k))
@@ -572,7 +566,7 @@ decode_remote_env(struct ctx *x, struct json_object *v)
 		return bad(x, "remoteEnv", "expected an object of strings");
 	json_object_object_foreach(v, k, ev)
 	{
-		_cleanup_free_ char *prop = paude_xstrfmt("remoteEnv.%s", k);
+		_cleanup_free_ char *prop = paude_xasprintf("remoteEnv.%s", k);
 		if (!valid_env_name(k))
 			return bad(x, prop, "not a valid environment variable name");
 		if (!ev) {
@@ -733,9 +727,9 @@ decode_packages(struct ctx *x, struct json_object *v)
 		struct json_object *e = json_object_array_get_idx(v, i);
 		if (!is_str(e) || !valid_package(json_object_get_string(e))) {
 			_cleanup_free_ char *why = NULL;
-			why =
-			    paude_xstrfmt("'%s' is not a package name",
-					  is_str(e) ? json_object_get_string(e) : "(not a string)");
+			why = paude_xasprintf("'%s' is not a package name",
+					      is_str(e) ? json_object_get_string(e)
+							: "(not a string)");
 			return bad(x, "packages", why);
 		}
 		if (paude_strvec_find(&x->c->packages, json_object_get_string(e)) < 0)
@@ -749,9 +743,7 @@ valid_venv_dir(const char *s)
 {
 	if (!*s || s[0] == '/' || strlen(s) > 255 || strchr(s, '\n') || strchr(s, ','))
 		return false;
-	_cleanup_free_ char *copy = strdup(s);
-	if (!copy)
-		abort();
+	_cleanup_free_ char *copy = paude_xstrdup(s);
 	for (char *save = NULL, *p = strtok_r(copy, "/", &save); p; p = strtok_r(NULL, "/", &save))
 		if (!strcmp(p, "..") || !strcmp(p, "."))
 			return false;
@@ -855,7 +847,7 @@ static int
 decode_feature_options(struct ctx *x, const char *ref, struct json_object *opts,
 		       struct paude_feature_ref *f)
 {
-	_cleanup_free_ char *prop = paude_xstrfmt("features['%s']", ref);
+	_cleanup_free_ char *prop = paude_xasprintf("features['%s']", ref);
 	if (is_str(opts)) {
 		/* The shorthand "feature": "1.21" sets the version option. */
 		if (has_local_env(json_object_get_string(opts))) {
@@ -880,7 +872,7 @@ decode_feature_options(struct ctx *x, const char *ref, struct json_object *opts,
 		return bad(x, prop, "expected an object of options");
 	json_object_object_foreach(opts, ok, ov)
 	{
-		_cleanup_free_ char *oprop = paude_xstrfmt("features['%s'].%s", ref, ok);
+		_cleanup_free_ char *oprop = paude_xasprintf("features['%s'].%s", ref, ok);
 		if (!is_str(ov) && !json_object_is_type(ov, json_type_boolean) &&
 		    !json_object_is_type(ov, json_type_int) &&
 		    !json_object_is_type(ov, json_type_double))
@@ -920,9 +912,7 @@ decode_features(struct ctx *x, struct json_object *v)
 	size_t n = (size_t)json_object_object_length(v);
 	if (n > 64)
 		return bad(x, "features", "too many features");
-	c->features = calloc(n ? n : 1, sizeof(*c->features));
-	if (!c->features)
-		abort();
+	c->features = paude_xcalloc(n ? n : 1, sizeof(*c->features));
 	json_object_object_foreach(v, key, opts)
 	{
 		const char *ref = key;
@@ -955,7 +945,7 @@ decode_features(struct ctx *x, struct json_object *v)
 				continue;
 			}
 			mapped =
-			    paude_xstrfmt(LEGACY_FEATURE_PREFIX "%s:1", legacy_features[i].now);
+			    paude_xasprintf(LEGACY_FEATURE_PREFIX "%s:1", legacy_features[i].now);
 			add_option = legacy_features[i].option;
 			warn(x, "feature '%s' is an old short id: using %s%s%s", ref, mapped,
 			     add_option ? " with " : "", add_option ? add_option : "");
@@ -978,9 +968,7 @@ decode_features(struct ctx *x, struct json_object *v)
 		}
 		if (add_option)
 			paude_strvec_pushf(&f->options, "%s=true", add_option);
-		f->ref = strdup(ref);
-		if (!f->ref)
-			abort();
+		f->ref = paude_xstrdup(ref);
 		c->n_features++;
 	}
 	return 0;
@@ -1187,10 +1175,10 @@ dirname_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
-		return strdup(".");
+		return paude_xstrdup(".");
 	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
+		return paude_xstrdup("/");
+	return paude_xstrndup(path, (size_t)(slash - path));
 }
 
 /* The spec's devcontainerId: stable for a project across rebuilds, 52
@@ -1258,9 +1246,7 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 				       "was built)",
 				       path, line, col);
 	}
-	_cleanup_free_ char *copy = malloc(len + 1);
-	if (!copy)
-		abort();
+	_cleanup_free_ char *copy = paude_xmalloc(len + 1);
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';
@@ -1282,12 +1268,10 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 	struct paude_config c;
 	paude_config_init(&c);
 	c.kind = kind;
-	c.path = strdup(path);
-	c.rel_path = strdup(relative_to(path, workspace));
-	c.workspace = strdup(workspace);
+	c.path = paude_xstrdup(path);
+	c.rel_path = paude_xstrdup(relative_to(path, workspace));
+	c.workspace = paude_xstrdup(workspace);
 	_cleanup_free_ char *dir = dirname_of(path);
-	if (!c.path || !c.rel_path || !c.workspace || !dir)
-		abort();
 	struct ctx x = { .c = &c, .dir = dir, .workspace = workspace, .err = err };
 	devcontainer_id(workspace, c.rel_path, x.devcontainer_id);
 	int r = decode(&x, root);
@@ -1307,13 +1291,9 @@ static char *
 workspace_of(const char *path)
 {
 	_cleanup_free_ char *dir = dirname_of(path);
-	if (!dir)
-		abort();
 	if (!strcmp(base_name(dir), ".devcontainer"))
 		return dirname_of(dir);
 	_cleanup_free_ char *up = dirname_of(dir);
-	if (!up)
-		abort();
 	if (!strcmp(base_name(up), ".devcontainer") &&
 	    !strcmp(base_name(path), "devcontainer.json"))
 		return dirname_of(up);
@@ -1328,11 +1308,7 @@ paude_config_parse(struct paude_config *out, enum paude_config_kind kind, const 
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "no configuration kind for '%s'",
 				       path);
 	_cleanup_free_ char *ws = workspace_of(path);
-	if (!ws)
-		abort();
-	_cleanup_free_ char *norm = ws[0] == '/' ? normalize(ws) : strdup(ws);
-	if (!norm)
-		abort();
+	_cleanup_free_ char *norm = ws[0] == '/' ? normalize(ws) : paude_xstrdup(ws);
 	return parse_in(out, kind, path, norm, text, len, err);
 }
 
@@ -1367,7 +1343,7 @@ paude_config_find(struct paude_strvec *out, const char *workspace)
 			if (e->d_name[0] == '.' || strchr(e->d_name, '\n'))
 				continue;
 			_cleanup_free_ char *rel =
-			    paude_xstrfmt(".devcontainer/%s/devcontainer.json", e->d_name);
+			    paude_xasprintf(".devcontainer/%s/devcontainer.json", e->d_name);
 			_cleanup_free_ char *sub = paude_path_join(dcdir, e->d_name);
 			struct stat st;
 			/* the folder itself must be a real one inside .devcontainer */
@@ -1436,9 +1412,7 @@ paude_config_load(struct paude_config *out, const char *workspace, const char *c
 			return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid --config '%s'",
 					       choice);
 		_cleanup_free_ char *joined =
-		    choice[0] == '/' ? strdup(choice) : paude_path_join(norm, choice);
-		if (!joined)
-			abort();
+		    choice[0] == '/' ? paude_xstrdup(choice) : paude_path_join(norm, choice);
 		_cleanup_free_ char *p = normalize(joined);
 		if (!inside(p, norm) || !strcmp(p, norm))
 			return paude_error_set(

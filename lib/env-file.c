@@ -45,7 +45,7 @@ paude_env_file_write(struct paude_env_file *f, const struct paude_strvec *env,
 	}
 	const char *tmp = getenv("TMPDIR");
 	_cleanup_free_ char *dir = NULL;
-	dir = paude_xstrfmt("%s/paude-env-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	dir = paude_xasprintf("%s/paude-env-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
 	/* mkdtemp makes it 0700: nobody else may even look for the file. */
 	if (!mkdtemp(dir))
 		return paude_error_errno(err, errno, "cannot create a private directory '%s'", dir);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "paude/features.h"
 #include "paude/oci.h"
+#include "paude/alloc.h"
 #include "paude/json.h"
 #include "paude/log.h"
 #include "banned.h"
@@ -49,9 +50,7 @@ char *
 paude_feature_option_env(const char *id)
 {
 	size_t n = strlen(id);
-	char *out = malloc(n + 2);
-	if (!out)
-		abort();
+	char *out = paude_xmalloc(n + 2);
 	size_t i = 0, o = 0;
 	/* A leading run of digits and underscores (after replacement) becomes one '_'. */
 	bool lead = false;
@@ -108,9 +107,7 @@ octal(const unsigned char *p, size_t n, uint64_t *out)
 static char *
 clean_path(const char *name, size_t n)
 {
-	_cleanup_free_ char *s = strndup(name, n);
-	if (!s)
-		abort();
+	_cleanup_free_ char *s = paude_xstrndup(name, n);
 	const char *p = s;
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
@@ -121,9 +118,7 @@ clean_path(const char *name, size_t n)
 		len--;
 	if (!len || (len == 1 && p[0] == '.'))
 		return NULL;
-	char *out = strndup(p, len);
-	if (!out)
-		abort();
+	char *out = paude_xstrndup(p, len);
 	for (const char *c = out; *c;) {
 		size_t k = strcspn(c, "/");
 		if ((k == 2 && !strncmp(c, "..", 2)) || (k == 1 && c[0] == '.') || k == 0) {
@@ -149,7 +144,7 @@ pax_path(const unsigned char *d, size_t n)
 		const char *kv = (const char *)d + j + 1;
 		size_t kvlen = i + len - 1 - (j + 1);
 		if (kvlen > 5 && !strncmp(kv, "path=", 5))
-			return strndup(kv + 5, kvlen - 5);
+			return paude_xstrndup(kv + 5, kvlen - 5);
 		i += len;
 	}
 	return NULL;
@@ -169,15 +164,11 @@ add_file(struct paude_feature *f, char *path, const unsigned char *data, size_t 
 			break;
 		}
 	}
-	struct paude_feature_file *v = realloc(f->files, (f->n_files + 1) * sizeof(*v));
-	if (!v)
-		abort();
+	struct paude_feature_file *v = paude_xrealloc(f->files, f->n_files + 1, sizeof(*v));
 	f->files = v;
 	struct paude_feature_file *e = &v[f->n_files++];
 	e->path = path;
-	e->data = malloc(size + 1);
-	if (!e->data)
-		abort();
+	e->data = paude_xmalloc(size + 1);
 	if (size)
 		memcpy(e->data, data, size);
 	e->data[size] = '\0';
@@ -219,9 +210,7 @@ paude_feature_untar(struct paude_feature *f, const void *data, size_t n, struct 
 		if (type == 'L') {
 			free(next_name);
 			size_t len = strnlen((const char *)body, size);
-			next_name = strndup((const char *)body, len);
-			if (!next_name)
-				abort();
+			next_name = paude_xstrndup((const char *)body, len);
 			continue;
 		}
 		if (type == 'g')
@@ -233,8 +222,8 @@ paude_feature_untar(struct paude_feature *f, const void *data, size_t n, struct 
 			size_t nl = strnlen((const char *)h, 100);
 			size_t pl =
 			    !memcmp(h + 257, "ustar", 5) ? strnlen((const char *)h + 345, 155) : 0;
-			raw = paude_xstrfmt("%.*s%s%.*s", (int)pl, (const char *)h + 345,
-					    pl ? "/" : "", (int)nl, (const char *)h);
+			raw = paude_xasprintf("%.*s%s%.*s", (int)pl, (const char *)h + 345,
+					      pl ? "/" : "", (int)nl, (const char *)h);
 		}
 		if (type != '0' && type != '\0' && type != '7') {
 			paude_debug("feature '%s': skipping tar entry '%s' of type '%c'",
@@ -274,9 +263,7 @@ resource_of(const char *ref)
 {
 	struct paude_oci_ref r = { 0 };
 	if (paude_oci_ref_parse(&r, ref, NULL) < 0) {
-		char *s = strdup(ref);
-		if (!s)
-			abort();
+		char *s = paude_xstrdup(ref);
 		return s;
 	}
 	char *s = paude_oci_ref_resource(&r);
@@ -316,10 +303,8 @@ paude_feature_load_metadata(struct paude_feature *f, const struct paude_feature_
 		return paude_error_set(err, PAUDE_EPROTO, 0, "feature '%s' has no install.sh",
 				       f->ref);
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("feature '%s': devcontainer-feature.json", f->ref);
-	_cleanup_free_ char *text = strndup((const char *)meta->data, meta->size);
-	if (!text)
-		abort();
+	what = paude_xasprintf("feature '%s': devcontainer-feature.json", f->ref);
+	_cleanup_free_ char *text = paude_xstrndup((const char *)meta->data, meta->size);
 	paude_jsonc_strip(text, strlen(text));
 	_cleanup_json_ struct json_object *o = NULL;
 	int r = paude_json_parse(&o, text, strlen(text), what, err);
@@ -331,10 +316,8 @@ paude_feature_load_metadata(struct paude_feature *f, const struct paude_feature_
 		strlen(id))
 		return paude_error_set(err, PAUDE_EPROTO, 0, "%s: missing or invalid \"id\"", what);
 	const char *ver = paude_json_get_str(o, "version");
-	f->id = strdup(id);
-	f->version = strdup(ver ? ver : "");
-	if (!f->id || !f->version)
-		abort();
+	f->id = paude_xstrdup(id);
+	f->version = paude_xstrdup(ver ? ver : "");
 	struct json_object *opts = paude_json_get_obj(o, "options");
 	if (opts) {
 		json_object_object_foreach(opts, name, spec)
@@ -356,9 +339,7 @@ paude_feature_load_metadata(struct paude_feature *f, const struct paude_feature_
 	for (size_t i = 0; user && i < user->options.nr; i++) {
 		const char *kv = user->options.v[i];
 		size_t k = strcspn(kv, "=");
-		_cleanup_free_ char *name = strndup(kv, k);
-		if (!name)
-			abort();
+		_cleanup_free_ char *name = paude_xstrndup(kv, k);
 		set_option(&f->options, name, kv[k] ? kv + k + 1 : "");
 	}
 	if (f->options.nr > 1)
@@ -439,12 +420,10 @@ paude_feature_set_order(struct paude_feature_set *s, struct paude_error **err)
 						       s->v[i].ref, s->v[i].depends_on.v[d]);
 		}
 	}
-	bool *done = calloc(n, sizeof(bool));
-	struct paude_feature *out = calloc(n, sizeof(*out));
-	struct paude_feature *round = calloc(n, sizeof(*round));
-	size_t *idx = calloc(n, sizeof(size_t));
-	if (!done || !out || !round || !idx)
-		abort();
+	bool *done = paude_xcalloc(n, sizeof(bool));
+	struct paude_feature *out = paude_xcalloc(n, sizeof(*out));
+	struct paude_feature *round = paude_xcalloc(n, sizeof(*round));
+	size_t *idx = paude_xcalloc(n, sizeof(size_t));
 	size_t placed = 0;
 	int ret = 0;
 	while (placed < n) {
@@ -494,9 +473,7 @@ paude_features_resolve(struct paude_feature_set *out, const struct paude_config 
 		       const char *cache_dir, struct paude_error **err)
 {
 	struct paude_feature_set s = { 0 };
-	s.v = calloc(c->n_features ? c->n_features : 1, sizeof(*s.v));
-	if (!s.v)
-		abort();
+	s.v = paude_xcalloc(c->n_features ? c->n_features : 1, sizeof(*s.v));
 	int r = 0;
 	for (size_t i = 0; i < c->n_features && r == 0; i++) {
 		const struct paude_feature_ref *u = &c->features[i];
@@ -505,16 +482,14 @@ paude_features_resolve(struct paude_feature_set *out, const struct paude_config 
 		paude_strvec_init(&f->container_env);
 		paude_strvec_init(&f->installs_after);
 		paude_strvec_init(&f->depends_on);
-		f->ref = strdup(u->ref);
+		f->ref = paude_xstrdup(u->ref);
 		f->file_order = i;
 		struct paude_oci_ref ref = { 0 };
 		if ((r = paude_oci_ref_parse(&ref, u->ref, err)) < 0)
 			break;
 		f->resource = paude_oci_ref_resource(&ref);
-		f->tag = strdup(ref.tag ? ref.tag : "");
+		f->tag = paude_xstrdup(ref.tag ? ref.tag : "");
 		paude_oci_ref_release(&ref);
-		if (!f->ref || !f->tag)
-			abort();
 		struct paude_oci_fetched got = { 0 };
 		if ((r = paude_oci_fetch_feature(&got, u->ref, cache_dir, err)) < 0)
 			break;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "paude/forward.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/fs.h"
 #include "paude/log.h"
@@ -119,7 +120,7 @@ static char *
 record_path(const char *session, unsigned short host_port)
 {
 	_cleanup_free_ char *dir = records_dir();
-	_cleanup_free_ char *file = paude_xstrfmt("%s-%u", session, host_port);
+	_cleanup_free_ char *file = paude_xasprintf("%s-%u", session, host_port);
 	return paude_path_join(dir, file);
 }
 
@@ -131,9 +132,9 @@ record_write(const struct paude_forward *f, struct paude_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *p = record_path(f->session, f->host_port);
-	_cleanup_free_ char *tmp = paude_xstrfmt("%s.tmp", p);
+	_cleanup_free_ char *tmp = paude_xasprintf("%s.tmp", p);
 	_cleanup_free_ char *text =
-	    paude_xstrfmt("%ld %s %u %u\n", (long)getpid(), f->session, f->port, f->host_port);
+	    paude_xasprintf("%ld %s %u %u\n", (long)getpid(), f->session, f->port, f->host_port);
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || rename(tmp, p) < 0)
 		return paude_error_errno(err, errno, "cannot record the forward in '%s'", dir);
@@ -185,9 +186,7 @@ paude_forward_serve(struct paude_backend *b, struct paude_forward *fw, size_t n,
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGINT, &sa, &old_int);
 	(void)sigaction(SIGTERM, &sa, &old_term);
-	struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
-	if (!p)
-		abort();
+	struct pollfd *p = paude_xcalloc(n ? n : 1, sizeof(*p));
 	for (size_t i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = fw[i].fd, .events = POLLIN };
 	while (r == 0 && !stop_requested) {
@@ -282,9 +281,7 @@ paude_forward_list(struct paude_forward **out, size_t *n, const char *session,
 		}
 		if (session && strcmp(session, f.session) != 0)
 			continue;
-		*out = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!*out)
-			abort();
+		*out = paude_xrealloc(*out, *n + 1, sizeof(**out));
 		(*out)[(*n)++] = f;
 	}
 	closedir(d);

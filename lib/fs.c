@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include "paude/fs.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "banned.h"
 
@@ -23,7 +24,7 @@ paude_path_join(const char *a, const char *b)
 {
 	char *s = NULL;
 	size_t la = strlen(a);
-	s = paude_xstrfmt("%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
+	s = paude_xasprintf("%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
 	return s;
 }
 
@@ -55,9 +56,7 @@ paude_mkdir_p(const char *path, unsigned mode, struct paude_error **err)
 	if (!*path)
 		return paude_error_set(err, PAUDE_EOS, ENOENT,
 				       "cannot create directory '' (the path is empty)");
-	_cleanup_free_ char *p = strdup(path);
-	if (!p)
-		abort();
+	_cleanup_free_ char *p = paude_xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || !*s) {
 			char saved = *s;
@@ -101,7 +100,7 @@ paude_write_file(const char *path, const void *data, size_t n, unsigned mode,
 		 struct paude_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
-	tmp = paude_xstrfmt("%s.tmp.%ld", path, (long)getpid());
+	tmp = paude_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return paude_error_errno(err, errno, "cannot create '%s'", tmp);

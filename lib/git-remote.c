@@ -6,6 +6,7 @@
 #include <string.h>
 #include <git2.h>
 #include "paude/git-remote.h"
+#include "paude/alloc.h"
 #include "paude/tunnel.h"
 #include "paude/log.h"
 #include "banned.h"
@@ -104,18 +105,14 @@ paude_remote_list(const char *repo_dir, struct paude_remote_list *out, struct pa
 		const char *addr = url_address(git_remote_url(rem));
 		if (!addr)
 			continue;
-		struct paude_remote_entry *e = reallocarray(l.v, l.nr + 1, sizeof(*l.v));
-		if (!e)
-			abort();
-		l.v = e;
-		e = &l.v[l.nr++];
-		e->remote = strdup(names.strings[i]);
-		e->url = strdup(git_remote_url(rem));
+		l.v = paude_xrealloc(l.v, l.nr + 1, sizeof(*l.v));
+		struct paude_remote_entry *e = &l.v[l.nr++];
+		e->remote = paude_xstrdup(names.strings[i]);
+		e->url = paude_xstrdup(git_remote_url(rem));
 		struct paude_address a = PAUDE_ADDRESS_INIT;
-		e->session = paude_address_parse(&a, addr, NULL) == 0 ? strdup(a.name) : NULL;
+		e->session =
+		    paude_address_parse(&a, addr, NULL) == 0 ? paude_xstrdup(a.name) : NULL;
 		paude_address_release(&a);
-		if (!e->remote || !e->url)
-			abort();
 	}
 	git_strarray_dispose(&names);
 	*out = l;
@@ -197,9 +194,7 @@ paude_repo_current_branch(const char *repo_dir, char **out, struct paude_error *
 		return paude_error_set(err, PAUDE_ESTATE, 0,
 				       "HEAD is detached (check out a branch first: git switch "
 				       "BRANCH)");
-	char *s = strdup(target + 11);
-	if (!s)
-		abort();
+	char *s = paude_xstrdup(target + 11);
 	*out = s;
 	return 0;
 }
@@ -252,9 +247,7 @@ porcelain_status(const char *out, const char *to_ref, char **summary)
 			const char *colon = memchr(t1 + 1, ':', (size_t)(t2 - t1 - 1));
 			size_t tolen = colon ? (size_t)(t2 - colon - 1) : 0;
 			if (colon && tolen == strlen(to_ref) && !memcmp(colon + 1, to_ref, tolen)) {
-				*summary = strndup(t2 + 1, n - (size_t)(t2 + 1 - line));
-				if (!*summary)
-					abort();
+				*summary = paude_xstrndup(t2 + 1, n - (size_t)(t2 + 1 - line));
 				flatten(*summary);
 				return line[0];
 			}

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "paude/image-custom.h"
+#include "paude/alloc.h"
 #include "paude/fs.h"
 #include "paude/log.h"
 #include "paude/oci.h"
@@ -89,7 +90,7 @@ feature_block(struct paude_buf *cf, struct paude_image_files *ctx, const struct 
 	      size_t i, size_t n)
 {
 	_cleanup_free_ char *dir = NULL;
-	dir = paude_xstrfmt("features/%02zu-%s", i + 1, f->id);
+	dir = paude_xasprintf("features/%02zu-%s", i + 1, f->id);
 	for (size_t k = 0; k < f->n_files; k++) {
 		_cleanup_free_ char *p = paude_path_join(dir, f->files[k].path);
 		paude_image__files_add(ctx, p, f->files[k].data, f->files[k].size,
@@ -262,7 +263,8 @@ walk_dir(struct walk *w, const char *dir, const char *rel, struct paude_error **
 		if (r == 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
 		    strcmp(name, ".git") != 0) {
 			_cleanup_free_ char *path = paude_path_join(dir, name);
-			_cleanup_free_ char *sub = *rel ? paude_path_join(rel, name) : strdup(name);
+			_cleanup_free_ char *sub =
+			    *rel ? paude_path_join(rel, name) : paude_xstrdup(name);
 			struct stat st;
 			if (lstat(path, &st) < 0) {
 				r = paude_error_errno(err, errno, "cannot stat '%s'", path);
@@ -320,7 +322,7 @@ user_image(struct paude_custom_plan *p, struct paude_error **err)
 		return r;
 	paude_sha256_final_hex(&h, p->user_hash);
 	p->user_ref =
-	    paude_xstrfmt("%s:%.*s", PAUDE_IMAGE_USER_REPO, PAUDE_IMAGE_TAG_HEX, p->user_hash);
+	    paude_xasprintf("%s:%.*s", PAUDE_IMAGE_USER_REPO, PAUDE_IMAGE_TAG_HEX, p->user_hash);
 	return 0;
 }
 
@@ -340,12 +342,10 @@ paude_image_custom_plan(struct paude_custom_plan *out, const struct paude_config
 	if (c->dockerfile) {
 		r = user_image(&p, err);
 		if (r == 0 && p.user_ref)
-			p.base = strdup(p.user_ref);
+			p.base = paude_xstrdup(p.user_ref);
 	} else {
-		p.base = strdup(c->image ? c->image : paude_image_base(o));
+		p.base = paude_xstrdup(c->image ? c->image : paude_image_base(o));
 	}
-	if (r == 0 && !p.base)
-		abort(); /* out of memory */
 	if (r == 0 && !paude_image__valid_ref(p.base))
 		r = paude_error_set(err, PAUDE_EUSAGE, 0, "invalid base image '%s'", p.base);
 	if (r == 0)
@@ -371,11 +371,11 @@ paude_image_custom_plan(struct paude_custom_plan *out, const struct paude_config
 	}
 	paude_sha256_final_hex(&h, p.hash);
 	if (c->n_features && !(features && features->nr))
-		p.ref = paude_xstrfmt("%s:(tag known once the features are fetched)",
-				      PAUDE_IMAGE_CUSTOM_REPO);
-	else if (asprintf(&p.ref, "%s:%.*s", PAUDE_IMAGE_CUSTOM_REPO, PAUDE_IMAGE_TAG_HEX, p.hash) <
-		 0)
-		abort();
+		p.ref = paude_xasprintf("%s:(tag known once the features are fetched)",
+					PAUDE_IMAGE_CUSTOM_REPO);
+	else
+		p.ref = paude_xasprintf("%s:%.*s", PAUDE_IMAGE_CUSTOM_REPO, PAUDE_IMAGE_TAG_HEX,
+					p.hash);
 	*out = p;
 	return 0;
 }
@@ -484,9 +484,7 @@ paude_image_custom_build(struct paude_runner *r, const struct paude_custom_plan 
 			return ret;
 		if (yes) {
 			paude_debug("image '%s' exists", p->ref);
-			*out_ref = strdup(p->ref);
-			if (!*out_ref)
-				abort();
+			*out_ref = paude_xstrdup(p->ref);
 			return 0;
 		}
 	} else {
@@ -510,9 +508,7 @@ paude_image_custom_build(struct paude_runner *r, const struct paude_custom_plan 
 			if ((ret = paude_image__build(r, &ub, o, err)) < 0)
 				return ret;
 		}
-		base = strdup(p->user_ref);
-		if (!base)
-			abort();
+		base = paude_xstrdup(p->user_ref);
 	} else {
 		bool fallback = false;
 		if ((ret = paude_image_base_ensure(r, p->base, o, &base, &fallback, err)) < 0)
@@ -534,8 +530,6 @@ paude_image_custom_build(struct paude_runner *r, const struct paude_custom_plan 
 		return ret;
 	if (old_id)
 		paude_image__remove_replaced(r, old_id, p->ref);
-	*out_ref = strdup(p->ref);
-	if (!*out_ref)
-		abort();
+	*out_ref = paude_xstrdup(p->ref);
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "paude/json.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 static bool
@@ -29,15 +30,11 @@ paude_json_parse_at(struct json_object **out, const char *s, size_t n, const cha
 	 * and hand it the terminator too. A NUL inside the input stops the
 	 * tokener early and is then reported as trailing data.
 	 */
-	_cleanup_free_ char *copy = malloc(n + 1);
-	if (!copy)
-		abort();
+	_cleanup_free_ char *copy = paude_xmalloc(n + 1);
 	if (n)
 		memcpy(copy, s, n);
 	copy[n] = '\0';
-	struct json_tokener *tok = json_tokener_new_ex(PAUDE_JSON_MAX_DEPTH);
-	if (!tok)
-		abort();
+	struct json_tokener *tok = paude_xnonnull(json_tokener_new_ex(PAUDE_JSON_MAX_DEPTH));
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	struct json_object *obj = json_tokener_parse_ex(tok, copy, (int)n + 1);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "paude/lifecycle.h"
+#include "paude/alloc.h"
 #include "paude/json.h"
 #include "paude/run.h"
 #include "banned.h"
@@ -53,13 +54,9 @@ struct paude_hook_cmd *
 paude_lifecycle_add(struct paude_lifecycle *l, enum paude_hook h, const char *name)
 {
 	struct paude_hook_cmds *c = &l->hook[h];
-	c->v = realloc(c->v, (c->nr + 1) * sizeof(*c->v));
-	if (!c->v)
-		abort();
+	c->v = paude_xrealloc(c->v, c->nr + 1, sizeof(*c->v));
 	struct paude_hook_cmd *cmd = &c->v[c->nr++];
-	cmd->name = name ? strdup(name) : NULL;
-	if (name && !cmd->name)
-		abort();
+	cmd->name = name ? paude_xstrdup(name) : NULL;
 	paude_strvec_init(&cmd->argv);
 	return cmd;
 }

@@ -79,10 +79,10 @@ size_format(uint64_t bytes, const char *const units[4])
 	for (size_t i = 0; bytes && i < 4; i++) {
 		uint64_t mask = ((uint64_t)1 << shifts[i]) - 1;
 		if ((bytes & mask) == 0)
-			return paude_xstrfmt("%llu%s", (unsigned long long)(bytes >> shifts[i]),
-					     units[i]);
+			return paude_xasprintf("%llu%s", (unsigned long long)(bytes >> shifts[i]),
+					       units[i]);
 	}
-	return paude_xstrfmt("%llu", (unsigned long long)bytes);
+	return paude_xasprintf("%llu", (unsigned long long)bytes);
 }
 
 char *
@@ -142,20 +142,20 @@ char *
 paude_cpus_format(unsigned milli)
 {
 	if (milli % 1000 == 0)
-		return paude_xstrfmt("%u", milli / 1000);
+		return paude_xasprintf("%u", milli / 1000);
 	unsigned frac = milli % 1000;
 	/* Trailing zeros off: 1.500 -> 1.5. */
 	if (frac % 100 == 0)
-		return paude_xstrfmt("%u.%u", milli / 1000, frac / 100);
+		return paude_xasprintf("%u.%u", milli / 1000, frac / 100);
 	if (frac % 10 == 0)
-		return paude_xstrfmt("%u.%02u", milli / 1000, frac / 10);
-	return paude_xstrfmt("%u.%03u", milli / 1000, frac);
+		return paude_xasprintf("%u.%02u", milli / 1000, frac / 10);
+	return paude_xasprintf("%u.%03u", milli / 1000, frac);
 }
 
 char *
 paude_cpus_format_kube(unsigned milli)
 {
 	if (milli % 1000 == 0)
-		return paude_xstrfmt("%u", milli / 1000);
-	return paude_xstrfmt("%um", milli);
+		return paude_xasprintf("%u", milli / 1000);
+	return paude_xasprintf("%um", milli);
 }

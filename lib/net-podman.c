@@ -12,6 +12,7 @@
 #include "paude/net-podman.h"
 #include "paude/net.h"
 #include "paude/squid.h"
+#include "paude/alloc.h"
 #include "paude/json.h"
 #include "paude/session.h"
 #include "paude/limits.h"
@@ -379,7 +380,7 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 		if ((ret = paude_env_file_write(&envf, &env, err)) < 0)
 			return ret;
 	}
-	_cleanup_free_ char *cname = paude_xstrfmt("paude-proxy-%s", name);
+	_cleanup_free_ char *cname = paude_xasprintf("paude-proxy-%s", name);
 	proxy_argv(&c, name, cname, al, opts, k, ip, al->unrestricted ? NULL : conf.buf, envf.path);
 	ret = run(r, &c, NULL, &errout, &status, err);
 	if (ret < 0)
@@ -474,17 +475,6 @@ old_proxy_release(struct old_proxy *o)
 	paude_strvec_clear(&o->env);
 }
 
-static char *
-xstrdup_or_null(const char *s)
-{
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
 /* Decode `podman container inspect --format json` of the proxy. */
 static int
 parse_old_proxy(struct old_proxy *out, const char *name, const char *json, size_t len,
@@ -504,8 +494,8 @@ parse_old_proxy(struct old_proxy *out, const char *name, const char *json, size_
 				       "'paude-proxy-%s'",
 				       name);
 	out->running = paude_json_get_bool(paude_json_get_obj(c, "State"), "Running");
-	out->image = xstrdup_or_null(image);
-	_cleanup_free_ char *own = paude_xstrfmt("paude-net-%s", name);
+	out->image = image ? paude_xstrdup(image) : NULL;
+	_cleanup_free_ char *own = paude_xasprintf("paude-net-%s", name);
 	struct json_object *nets =
 	    paude_json_get_obj(paude_json_get_obj(c, "NetworkSettings"), "Networks");
 	if (nets) {
@@ -513,7 +503,7 @@ parse_old_proxy(struct old_proxy *out, const char *name, const char *json, size_
 		{
 			(void)val;
 			if (strcmp(key, own) != 0 && !out->egress && !paude_looks_like_option(key))
-				out->egress = xstrdup_or_null(key);
+				out->egress = key ? paude_xstrdup(key) : NULL;
 		}
 	}
 	for (size_t i = 0; i < json_object_array_length(env); i++) {
@@ -602,9 +592,9 @@ paude_net_podman_update(struct paude_runner *r, const char *name, const struct p
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "the proxy of session '%s' needs an allowlist to enforce",
 				       name);
-	_cleanup_free_ char *cname = paude_xstrfmt("paude-proxy-%s", name);
-	_cleanup_free_ char *next = paude_xstrfmt("paude-proxy-%s-next", name);
-	_cleanup_free_ char *old = paude_xstrfmt("paude-proxy-%s-old", name);
+	_cleanup_free_ char *cname = paude_xasprintf("paude-proxy-%s", name);
+	_cleanup_free_ char *next = paude_xasprintf("paude-proxy-%s-next", name);
+	_cleanup_free_ char *old = paude_xasprintf("paude-proxy-%s-old", name);
 
 	/* What the proxy is now. */
 	_cleanup_child_ struct paude_child in = PAUDE_CHILD_INIT;

@@ -7,21 +7,13 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "paude/oci.h"
+#include "paude/alloc.h"
 #include "paude/fs.h"
 #include "paude/image.h"
 #include "paude/json.h"
 #include "paude/log.h"
 #include "paude/sha256.h"
 #include "banned.h"
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *d = strndup(s, n);
-	if (!d)
-		abort();
-	return d;
-}
 
 void
 paude_oci_ref_release(struct paude_oci_ref *r)
@@ -77,12 +69,13 @@ paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_err
 	if (at && !valid_digest(at + 1))
 		return bad_ref(ref, err);
 	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = { 0 };
-	r.registry = xstrndup(ref, host_len);
-	r.repository = xstrndup(rest, repo_len);
+	r.registry = paude_xstrndup(ref, host_len);
+	r.repository = paude_xstrndup(rest, repo_len);
 	if (at)
-		r.digest = xstrndup(at + 1, strlen(at + 1));
+		r.digest = paude_xstrndup(at + 1, strlen(at + 1));
 	else
-		r.tag = colon ? xstrndup(colon + 1, strlen(colon + 1)) : xstrndup("latest", 6);
+		r.tag = colon ? paude_xstrndup(colon + 1, strlen(colon + 1))
+			      : paude_xstrndup("latest", 6);
 	if (!repo_len || strspn(r.repository, repo_chars) != repo_len ||
 	    strstr(r.repository, "..") || strstr(r.repository, "//") || r.repository[0] == '/' ||
 	    r.repository[repo_len - 1] == '/' ||
@@ -97,7 +90,7 @@ paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_err
 char *
 paude_oci_ref_resource(const struct paude_oci_ref *r)
 {
-	return paude_xstrfmt("%s/%s", r->registry, r->repository);
+	return paude_xasprintf("%s/%s", r->registry, r->repository);
 }
 
 /* --- WWW-Authenticate --- */
@@ -198,7 +191,7 @@ header_value(const char *p, size_t n, const char *name)
 		p++, n--;
 	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
 		n--;
-	return xstrndup(p, n);
+	return paude_xstrndup(p, n);
 }
 
 static size_t
@@ -244,17 +237,15 @@ http_get(const char *url, const char *accept, const char *token, size_t max, str
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = true;
 	}
-	CURL *h = curl_easy_init();
-	if (!h)
-		abort();
+	CURL *h = paude_xnonnull(curl_easy_init());
 	struct curl_slist *hdrs = NULL;
 	_cleanup_free_ char *acc = NULL, *auth = NULL;
 	if (accept) {
-		acc = paude_xstrfmt("Accept: %s", accept);
+		acc = paude_xasprintf("Accept: %s", accept);
 		hdrs = curl_slist_append(hdrs, acc);
 	}
 	if (token) {
-		auth = paude_xstrfmt("Authorization: Bearer %s", token);
+		auth = paude_xasprintf("Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
 	paude_buf_init(&out->body, max);
@@ -343,9 +334,7 @@ fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 		    err, PAUDE_EPROTO, 0,
 		    "registry '%s' names a token service that is not http(s): '%s'",
 		    s->ref->registry, realm);
-	CURL *h = curl_easy_init();
-	if (!h)
-		abort();
+	CURL *h = paude_xnonnull(curl_easy_init());
 	_cleanup_buf_ struct paude_buf url = PAUDE_BUF_INIT;
 	paude_buf_addstr(&url, realm, NULL);
 	char sep = strchr(realm, '?') ? '&' : '?';
@@ -357,7 +346,7 @@ fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 	}
 	/* Ask for pull access to this repository, whatever the challenge says. */
 	_cleanup_free_ char *want = NULL;
-	want = paude_xstrfmt("repository:%s:pull", s->ref->repository);
+	want = paude_xasprintf("repository:%s:pull", s->ref->repository);
 	char *e = curl_easy_escape(h, scope ? scope : want, 0);
 	paude_buf_addf(&url, NULL, "%cscope=%s", sep, e);
 	curl_free(e);
@@ -382,9 +371,7 @@ fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 				       "registry '%s': the token service gave no usable token",
 				       s->ref->registry);
 	free(s->token);
-	s->token = strdup(tok);
-	if (!s->token)
-		abort();
+	s->token = paude_xstrdup(tok);
 	return 0;
 }
 
@@ -393,8 +380,8 @@ registry_get(struct session *s, const char *what, const char *accept, size_t max
 	     struct response *out, struct paude_error **err)
 {
 	_cleanup_free_ char *url = NULL;
-	url = paude_xstrfmt("%s://%s/v2/%s/%s", plain_http(s->ref->registry) ? "http" : "https",
-			    s->ref->registry, s->ref->repository, what);
+	url = paude_xasprintf("%s://%s/v2/%s/%s", plain_http(s->ref->registry) ? "http" : "https",
+			      s->ref->registry, s->ref->repository, what);
 	for (int attempt = 0;; attempt++) {
 		struct response r = { 0 };
 		int ret = http_get(url, accept, s->token, max, &r, err);
@@ -497,7 +484,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	_cleanup_(session_release) struct session s = { .ref = &r };
 	_cleanup_(response_release) struct response man = { 0 };
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("manifests/%s", r.digest ? r.digest : r.tag);
+	what = paude_xasprintf("manifests/%s", r.digest ? r.digest : r.tag);
 	ret = registry_get(&s, what, PAUDE_OCI_MANIFEST_TYPE, PAUDE_OCI_SMALL_MAX, &man, err);
 	if (ret < 0) {
 		paude_error_wrap(err, ret, "feature '%s'", ref);
@@ -513,7 +500,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 		    ref, f.manifest_digest);
 	int64_t size = -1;
 	_cleanup_free_ char *mwhat = NULL;
-	mwhat = paude_xstrfmt("feature '%s' manifest", ref);
+	mwhat = paude_xasprintf("feature '%s' manifest", ref);
 	ret = pick_layer(man.body.buf, man.body.len, mwhat, f.layer_digest, &size, err);
 	if (ret < 0)
 		return ret;
@@ -536,7 +523,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 	}
 	paude_buf_release(&f.layer);
 	_cleanup_free_ char *bwhat = NULL;
-	bwhat = paude_xstrfmt("blobs/%s", f.layer_digest);
+	bwhat = paude_xasprintf("blobs/%s", f.layer_digest);
 	struct response blob = { 0 };
 	ret = registry_get(&s, bwhat, NULL, PAUDE_FEATURE_MAX_BYTES, &blob, err);
 	if (ret < 0) {
@@ -553,9 +540,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 		    "(got %s, expected %s)",
 		    ref, got, f.layer_digest);
 	}
-	_cleanup_free_ char *dir = strdup(cached);
-	if (!dir)
-		abort();
+	_cleanup_free_ char *dir = paude_xstrdup(cached);
 	*strrchr(dir, '/') = '\0';
 	if (paude_mkdir_p(dir, 0700, NULL) < 0 ||
 	    paude_write_file(cached, blob.body.buf, blob.body.len, 0600, NULL) < 0)

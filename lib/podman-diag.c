@@ -122,8 +122,8 @@ paude_podman_runtime_dir(void)
 {
 	const char *x = getenv("XDG_RUNTIME_DIR");
 	if (x && *x == '/')
-		return paude_xstrfmt("%s", x);
-	return paude_xstrfmt("/run/user/%lu", (unsigned long)getuid());
+		return paude_xasprintf("%s", x);
+	return paude_xasprintf("/run/user/%lu", (unsigned long)getuid());
 }
 
 static char *
@@ -131,8 +131,8 @@ user_name(void)
 {
 	const struct passwd *pw = getpwuid(getuid());
 	if (pw && pw->pw_name && *pw->pw_name)
-		return paude_xstrfmt("%s", pw->pw_name);
-	return paude_xstrfmt("%lu", (unsigned long)getuid());
+		return paude_xasprintf("%s", pw->pw_name);
+	return paude_xasprintf("%lu", (unsigned long)getuid());
 }
 
 static char *
@@ -140,8 +140,8 @@ group_name(void)
 {
 	const struct group *gr = getgrgid(getgid());
 	if (gr && gr->gr_name && *gr->gr_name)
-		return paude_xstrfmt("%s", gr->gr_name);
-	return paude_xstrfmt("%lu", (unsigned long)getgid());
+		return paude_xasprintf("%s", gr->gr_name);
+	return paude_xasprintf("%lu", (unsigned long)getgid());
 }
 
 /* The first id free in both /etc/subuid and /etc/subgid. */
@@ -168,18 +168,18 @@ paude_podman_problem_fix(enum paude_podman_problem p)
 	_cleanup_free_ char *rundir = paude_podman_runtime_dir();
 	switch (p) {
 	case PAUDE_PODMAN_NO_NET_HELPER:
-		return paude_xstrfmt(
+		return paude_xasprintf(
 		    "%s", "install slirp4netns (Debian/Ubuntu: sudo apt-get install "
 			  "slirp4netns; podman 4.4 and later can use pasta, from the passt "
 			  "package, instead), or run scripts/setup-host.sh");
 	case PAUDE_PODMAN_TUN:
-		return paude_xstrfmt(
+		return paude_xasprintf(
 		    "%s", "make /dev/net/tun usable (sudo modprobe tun; sudo chmod 0666 "
 			  "/dev/net/tun, its usual mode; in a container, pass the device in: "
 			  "--device /dev/net/tun)");
 	case PAUDE_PODMAN_RUNTIME_DIR: {
 		_cleanup_free_ char *group = group_name();
-		return paude_xstrfmt(
+		return paude_xasprintf(
 		    "log in with a session that makes one (a desktop or ssh login; su and sudo "
 		    "do not), or keep one for %s: sudo loginctl enable-linger %s; without "
 		    "systemd: sudo install -d -m 0700 -o %s -g %s /run/user/%lu; then "
@@ -189,14 +189,15 @@ paude_podman_problem_fix(enum paude_podman_problem p)
 	case PAUDE_PODMAN_SUBIDS: {
 		unsigned long first = free_subids();
 		unsigned long last = first + SUBID_RANGE - 1;
-		return paude_xstrfmt("sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s; "
-				     "then: podman system migrate",
-				     first, last, first, last, user);
+		return paude_xasprintf(
+		    "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s; "
+		    "then: podman system migrate",
+		    first, last, first, last, user);
 	}
 	case PAUDE_PODMAN_STALE_NETNS:
-		return paude_xstrfmt("stop your running containers, then: podman system migrate; "
-				     "rm -f %s/netns/" NETNS_PREFIX "*",
-				     rundir);
+		return paude_xasprintf("stop your running containers, then: podman system migrate; "
+				       "rm -f %s/netns/" NETNS_PREFIX "*",
+				       rundir);
 	case PAUDE_PODMAN_OK:
 		break;
 	}

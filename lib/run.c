@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include "paude/run.h"
+#include "paude/alloc.h"
 #include "paude/log.h"
 #include "banned.h"
 
@@ -47,7 +48,7 @@ paude_which(const char *prog)
 	if (!prog || !*prog)
 		return NULL;
 	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+		return access(prog, X_OK) == 0 ? paude_xstrdup(prog) : NULL;
 	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -56,7 +57,7 @@ paude_which(const char *prog)
 		const char *colon = strchrnul(p, ':');
 		size_t n = (size_t)(colon - p);
 		char *cand = NULL;
-		cand = paude_xstrfmt("%.*s/%s", (int)n, n ? p : ".", prog);
+		cand = paude_xasprintf("%.*s/%s", (int)n, n ? p : ".", prog);
 		struct stat st;
 		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
 			return cand;
@@ -105,7 +106,7 @@ trace(const struct paude_child *c, const char *how)
 		const char *kv = c->env.v[i];
 		if (strchr(kv, '=') && looks_secret(kv)) {
 			_cleanup_free_ char *shown = NULL;
-			shown = paude_xstrfmt("%.*s=***", (int)strcspn(kv, "="), kv);
+			shown = paude_xasprintf("%.*s=***", (int)strcspn(kv, "="), kv);
 			paude_buf_add_shell_quoted(&b, shown);
 		} else {
 			paude_buf_add_shell_quoted(&b, kv);

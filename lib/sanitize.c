@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "paude/sanitize.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 #define SEQ_INVALID (-1L) /* p[0] starts no valid sequence */
@@ -161,9 +162,7 @@ paude_sanitizer_feed(struct paude_sanitizer *s, struct paude_buf *out, const cha
 		run(s, out, (const unsigned char *)in + (used - n), len - (used - n), false);
 		return;
 	}
-	_cleanup_free_ unsigned char *joined = malloc(n - used + len + 1);
-	if (!joined)
-		abort();
+	_cleanup_free_ unsigned char *joined = paude_xmalloc(n - used + len + 1);
 	memcpy(joined, head + used, n - used);
 	memcpy(joined + (n - used), in, len);
 	run(s, out, joined, n - used + len, false);

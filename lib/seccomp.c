@@ -125,8 +125,9 @@ paude_seccomp_derive(struct paude_buf *out, const char *json, size_t len, struct
 			continue;
 		}
 		struct json_object *copy = NULL;
-		if (json_object_deep_copy(ent, &copy, NULL) != 0 || !copy)
-			abort();
+		if (json_object_deep_copy(ent, &copy, NULL) != 0)
+			copy = NULL; /* json-c fails only when memory runs out */
+		paude_xnonnull(copy);
 		json_object_object_add(copy, "names", kept);
 		json_object_array_add(syscalls, copy);
 	}
@@ -175,7 +176,7 @@ paude_seccomp_write_profile(char **out_path, const char *base, struct paude_erro
 		return r;
 	}
 
-	_cleanup_free_ char *path = paude_xstrfmt("%s/paude-seccomp-XXXXXX.json", runtime_dir());
+	_cleanup_free_ char *path = paude_xasprintf("%s/paude-seccomp-XXXXXX.json", runtime_dir());
 	_cleanup_close_ int fd = mkostemps(path, 5, O_CLOEXEC);
 	if (fd < 0)
 		return paude_error_errno(err, errno, "cannot create '%s'", path);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include "paude/session.h"
+#include "paude/alloc.h"
 #include "paude/json.h"
 #include "paude/limits.h"
 #include "banned.h"
@@ -59,10 +60,7 @@ paude_session_list_add(struct paude_session_list *l)
 {
 	if (l->nr == l->alloc) {
 		size_t n = l->alloc ? l->alloc * 2 : 8;
-		struct paude_session *p = realloc(l->v, n * sizeof(*p));
-		if (!p)
-			abort();
-		l->v = p;
+		l->v = paude_xrealloc(l->v, n, sizeof(*l->v));
 		l->alloc = n;
 	}
 	struct paude_session *s = &l->v[l->nr++];
@@ -250,9 +248,7 @@ paude_session_name_from_dir(const char *dir)
 	while (n && out[n - 1] == '-')
 		n--;
 	out[n] = '\0';
-	char *s = strdup(n ? out : "session");
-	if (!s)
-		abort();
+	char *s = paude_xstrdup(n ? out : "session");
 	return s;
 }
 
@@ -367,7 +363,7 @@ paude_session_decode_list(struct paude_strvec *out, const char *key, const char 
 		return 0;
 	_cleanup_json_ struct json_object *arr = NULL;
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("label '%s'", key);
+	what = paude_xasprintf("label '%s'", key);
 	int r = paude_json_parse(&arr, v, strlen(v), what, err);
 	if (r < 0)
 		return r;
@@ -382,12 +378,7 @@ paude_session_decode_list(struct paude_strvec *out, const char *key, const char 
 static char *
 dup_or_null(const char *s)
 {
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
+	return s ? paude_xstrdup(s) : NULL;
 }
 
 int
@@ -470,6 +461,6 @@ paude_now_rfc3339(void)
 	struct tm tm;
 	char buf[32];
 	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return dup_or_null("1970-01-01T00:00:00Z");
-	return dup_or_null(buf);
+		return paude_xstrdup("1970-01-01T00:00:00Z");
+	return paude_xstrdup(buf);
 }

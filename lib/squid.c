@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include "paude/squid.h"
 #include "paude/net.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 static bool
@@ -117,9 +118,7 @@ paude_private_dst_parse(struct paude_strvec *out, const char *value, struct paud
 	const char *p = value ? value : "";
 	while (*p) {
 		size_t n = strcspn(p, ",");
-		_cleanup_free_ char *w = strndup(p, n);
-		if (!w)
-			abort();
+		_cleanup_free_ char *w = paude_xstrndup(p, n);
 		struct range r;
 		if (n == 0 || !parse_v4_range(w, &r)) {
 			_cleanup_buf_ struct paude_buf shown = PAUDE_BUF_INIT;
@@ -179,7 +178,7 @@ private_dst_acl(struct paude_buf *b, const char *const *allow, struct paude_erro
 	size_t nr = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(private_v4); i++)
 		if (!parse_v4_range(private_v4[i].cidr, &keep[nr++]))
-			abort();
+			PAUDE_BUG("bad built-in private range");
 	for (size_t e = 0; allow && allow[e]; e++) {
 		struct range x;
 		if (e >= PAUDE_PRIVATE_DST_MAX || !parse_v4_range(allow[e], &x))

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include "paude/strvec.h"
+#include "paude/alloc.h"
 #include "banned.h"
 
 char *paude_strvec_empty[1];
@@ -30,29 +31,17 @@ paude_strvec_push_nodup(struct paude_strvec *sv, char *s)
 {
 	if (sv->nr + 2 > sv->alloc) {
 		size_t n = sv->alloc ? sv->alloc * 2 : 8;
-		char **p = realloc(sv->alloc ? sv->v : NULL, n * sizeof(*p));
-		if (!p)
-			abort();
-		sv->v = p;
+		sv->v = paude_xrealloc(sv->alloc ? sv->v : NULL, n, sizeof(*sv->v));
 		sv->alloc = n;
 	}
 	sv->v[sv->nr++] = s;
 	sv->v[sv->nr] = NULL;
 }
 
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
 const char *
 paude_strvec_push(struct paude_strvec *sv, const char *s)
 {
-	char *d = xstrdup(s);
+	char *d = paude_xstrdup(s);
 	paude_strvec_push_nodup(sv, d);
 	return d;
 }
@@ -60,13 +49,10 @@ paude_strvec_push(struct paude_strvec *sv, const char *s)
 const char *
 paude_strvec_pushf(struct paude_strvec *sv, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	char *s = paude_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
 	paude_strvec_push_nodup(sv, s);
 	return s;
 }
@@ -78,7 +64,7 @@ paude_strvec_pushl(struct paude_strvec *sv, ...)
 	va_start(ap, sv);
 	const char *s;
 	while ((s = va_arg(ap, const char *)))
-		paude_strvec_push_nodup(sv, xstrdup(s));
+		paude_strvec_push_nodup(sv, paude_xstrdup(s));
 	va_end(ap);
 }
 
@@ -86,7 +72,7 @@ void
 paude_strvec_pushv(struct paude_strvec *sv, const char *const *v)
 {
 	for (; v && *v; v++)
-		paude_strvec_push_nodup(sv, xstrdup(*v));
+		paude_strvec_push_nodup(sv, paude_xstrdup(*v));
 }
 
 void
@@ -122,9 +108,7 @@ paude_strvec_detach(struct paude_strvec *sv)
 {
 	char **v = sv->v;
 	if (!sv->alloc) {
-		v = calloc(1, sizeof(*v));
-		if (!v)
-			abort();
+		v = paude_xcalloc(1, sizeof(*v));
 	}
 	paude_strvec_init(sv);
 	return v;

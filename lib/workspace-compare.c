@@ -9,6 +9,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "paude/workspace-compare.h"
+#include "paude/alloc.h"
 #include "paude/run.h"
 #include "paude/log.h"
 #include "banned.h"
@@ -66,10 +67,9 @@ read_refs(const char *text, struct paude_strvec *shas, struct paude_strvec *name
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		const char *sp = memchr(p, ' ', len);
 		if (sp && is_sha(p, (size_t)(sp - p))) {
-			_cleanup_free_ char *sha = strndup(p, (size_t)(sp - p));
-			_cleanup_free_ char *nm = strndup(sp + 1, len - (size_t)(sp + 1 - p));
-			if (!sha || !nm)
-				abort();
+			_cleanup_free_ char *sha = paude_xstrndup(p, (size_t)(sp - p));
+			_cleanup_free_ char *nm =
+			    paude_xstrndup(sp + 1, len - (size_t)(sp + 1 - p));
 			paude_strvec_push(shas, sha);
 			if (names)
 				paude_strvec_push(names, nm);
@@ -115,7 +115,8 @@ paude_ws_compare(struct paude_backend *b, const char *name, const char *local_di
 		if (*p == '*' && !head) {
 			const char *sp = memchr(p, ' ', len);
 			if (sp)
-				head = strndup(sp + 1, len - (size_t)(sp + 1 - p) - (nl ? 1 : 0));
+				head = paude_xstrndup(sp + 1,
+						      len - (size_t)(sp + 1 - p) - (nl ? 1 : 0));
 		}
 		paude_buf_add(&plain, p + 1, len - 1, NULL);
 		p = nl ? nl + 1 : NULL;
@@ -139,15 +140,11 @@ paude_ws_compare(struct paude_backend *b, const char *name, const char *local_di
 		}
 	}
 
-	c.v = calloc(names.nr ? names.nr : 1, sizeof(*c.v));
-	if (!c.v)
-		abort();
+	c.v = paude_xcalloc(names.nr ? names.nr : 1, sizeof(*c.v));
 	for (size_t i = 0; i < names.nr; i++) {
 		struct paude_ws_branch *br = &c.v[c.nr++];
-		br->name = strdup(names.v[i]);
-		br->sha = strdup(shas.v[i]);
-		if (!br->name || !br->sha)
-			abort();
+		br->name = paude_xstrdup(names.v[i]);
+		br->sha = paude_xstrdup(shas.v[i]);
 		br->head = head && !strcmp(head, names.v[i]);
 		br->only_local = -1;
 
@@ -165,7 +162,7 @@ paude_ws_compare(struct paude_backend *b, const char *name, const char *local_di
 
 		/* The local branch of the same name, counted locally when the
 		 * session's tip is known there. */
-		_cleanup_free_ char *lref = paude_xstrfmt("refs/heads/%s", br->name);
+		_cleanup_free_ char *lref = paude_xasprintf("refs/heads/%s", br->name);
 		long li = paude_strvec_find(&local_names, lref);
 		if (li < 0)
 			continue;

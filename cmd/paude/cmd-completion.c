@@ -266,7 +266,7 @@ put_fish(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		const struct comp_cmd *c = &cmds[i];
 		_cleanup_free_ char *cond =
-		    paude_xstrfmt("__fish_seen_subcommand_from %s", c->name);
+		    paude_xasprintf("__fish_seen_subcommand_from %s", c->name);
 		put_fish_opts(cond, c->opts);
 		if (!strcmp(c->name, "remote")) {
 			printf("complete -c paude -n '%s; and not __fish_seen_subcommand_from %s' "

@@ -48,8 +48,8 @@ static int
 leftovers(struct paude_cmd_ctx *ctx, const char *name, bool remove, struct paude_error **err)
 {
 	_cleanup_free_ char *vol = paude_podman_volume_name(name);
-	_cleanup_free_ char *proxy = paude_xstrfmt("paude-proxy-%s", name);
-	_cleanup_free_ char *net = paude_xstrfmt("paude-net-%s", name);
+	_cleanup_free_ char *proxy = paude_xasprintf("paude-proxy-%s", name);
+	_cleanup_free_ char *net = paude_xasprintf("paude-net-%s", name);
 	const char *const checks[][4] = {
 		{ "podman", "volume", "exists", vol },
 		{ "podman", "container", "exists", proxy },

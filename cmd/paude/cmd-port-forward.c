@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "paude/forward.h"
+#include "paude/alloc.h"
 #include "paude/log.h"
 
 static const char usage[] =
@@ -124,9 +125,7 @@ cmd_port_forward(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_
 		    err, PAUDE_ESTATE, 0,
 		    "session '%s' is not running (start it with: paude start %s)", s.name, s.name);
 	size_t n = (size_t)argc - 1;
-	struct paude_forward *fw = calloc(n, sizeof(*fw));
-	if (!fw)
-		abort();
+	struct paude_forward *fw = paude_xcalloc(n, sizeof(*fw));
 	for (size_t i = 0; i < n; i++)
 		fw[i].fd = -1;
 	for (size_t i = 0; i < n && r == 0; i++)

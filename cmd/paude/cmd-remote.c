@@ -13,6 +13,7 @@
 #include "cmd-remote.h"
 #include "setup-run.h"
 #include "paude/git-remote.h"
+#include "paude/alloc.h"
 #include "paude/index.h"
 #include "paude/log.h"
 #include "paude/workspace.h"
@@ -111,7 +112,7 @@ session_address(const struct paude_session *s, struct paude_address *out, struct
 	if (!s->backend || !strcmp(s->backend, "podman") || !s->location)
 		return paude_address_parse(out, s->name, err);
 	_cleanup_free_ char *spec = NULL;
-	spec = paude_xstrfmt("%s/%s/%s", s->backend, s->location, s->name);
+	spec = paude_xasprintf("%s/%s/%s", s->backend, s->location, s->name);
 	/* A context with '/' in its name cannot be written in an address: the
 	 * bare name then finds the session through the local index. */
 	if (paude_address_parse(out, spec, NULL) == 0)
@@ -244,24 +245,22 @@ remote_remove(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_err
 	if (r != 0)
 		return r < 0 ? r : 0;
 	const char *given = optind < argc ? argv[optind] : NULL;
-	_cleanup_free_ char *name = given ? strdup(given) : NULL;
+	_cleanup_free_ char *name = given ? paude_xstrdup(given) : NULL;
 	if (!name) {
 		/* The only paude remote here; else the usual session defaulting. */
 		_cleanup_(paude_remote_list_release) struct paude_remote_list l = { 0 };
 		if ((r = paude_remote_list(".", &l, err)) < 0)
 			return r;
 		if (l.nr == 1 && l.v[0].session) {
-			name = strdup(l.v[0].session);
+			name = paude_xstrdup(l.v[0].session);
 		} else {
 			_cleanup_backend_ struct paude_backend *b = NULL;
 			_cleanup_(paude_session_release) struct paude_session s;
 			paude_session_init(&s);
 			if ((r = paude_cli_resolve_session(ctx, NULL, &b, &s, err)) < 0)
 				return r;
-			name = strdup(s.name);
+			name = paude_xstrdup(s.name);
 		}
-		if (!name)
-			abort();
 	}
 	if ((r = paude_remote_remove(".", name, err)) < 0)
 		return r;

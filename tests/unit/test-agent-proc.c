@@ -47,7 +47,7 @@ set_status(const char *root, long init, const char *text)
 static char *
 scratch_dir(const char *what)
 {
-	char *dir = paude_xstrfmt("/tmp/paude-test-%s-XXXXXX", what);
+	char *dir = paude_xasprintf("/tmp/paude-test-%s-XXXXXX", what);
 	assert_non_null(mkdtemp(dir));
 	return dir;
 }

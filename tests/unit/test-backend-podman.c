@@ -115,8 +115,8 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_int_equal(access(envpath, F_OK), -1);
 	for (size_t i = 0; i < f.calls.nr; i++)
 		assert_null(strstr(fake_runner_call(&f, i), "CLAUDE_CODE_USE_VERTEX"));
-	_cleanup_free_ char *normal =
-	    paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef + 1 - call), call, ef + 12 + eflen);
+	_cleanup_free_ char *normal = paude_xasprintf("%.*s--env-file=ENVFILE%s",
+						      (int)(ef + 1 - call), call, ef + 12 + eflen);
 	assert_string_equal(
 	    normal,
 	    "podman create --pull=never --name paude-demo --hostname demo --label app=paude "

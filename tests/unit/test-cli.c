@@ -323,7 +323,7 @@ test_start_never_reads_plugin_files_through_symlinks(void **state)
 	};
 	_cleanup_free_ char *plugins = paude_path_join(tmpdir, ".claude/plugins");
 	assert_int_equal(paude_mkdir_p(plugins, 0700, NULL), 0);
-	_cleanup_free_ char *text = paude_xstrfmt("{\"path\":\"%s/.claude/plugins/p\"}", tmpdir);
+	_cleanup_free_ char *text = paude_xasprintf("{\"path\":\"%s/.claude/plugins/p\"}", tmpdir);
 	_cleanup_free_ char *good = paude_path_join(plugins, "good.json");
 	assert_int_equal(paude_write_file(good, text, strlen(text), 0600, NULL), 0);
 	/* A host file outside ~/.claude that names the home directory too. */

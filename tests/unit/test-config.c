@@ -672,7 +672,7 @@ test_load_config_symlink_follows_the_dockerfile_rule(void **state)
 	paude_config_init(&c);
 	struct paude_error *err = NULL;
 	/* Out of the project: refused. */
-	_cleanup_free_ char *outside = paude_xstrfmt("%s-outside.json", scratch);
+	_cleanup_free_ char *outside = paude_xasprintf("%s-outside.json", scratch);
 	FILE *f = fopen(outside, "w");
 	assert_non_null(f);
 	(void)fputs("{\"image\":\"evil:1\"}", f);

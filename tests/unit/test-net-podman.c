@@ -44,9 +44,9 @@ masked_call(const struct fake_runner *f, size_t i)
 	assert_non_null(call);
 	const char *ef = strstr(call, "--env-file=");
 	if (!ef)
-		return paude_xstrfmt("%s", call);
+		return paude_xasprintf("%s", call);
 	size_t n = strcspn(ef + 11, " ");
-	return paude_xstrfmt("%.*s--env-file=ENVFILE%s", (int)(ef - call), call, ef + 11 + n);
+	return paude_xasprintf("%.*s--env-file=ENVFILE%s", (int)(ef - call), call, ef + 11 + n);
 }
 
 static void

@@ -219,9 +219,9 @@ test_config_include_reads_files_relative_to_ssh_dir(void **state)
 	(void)state;
 	char dir[] = "/tmp/paude-ssh-test-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	_cleanup_free_ char *sshdir = paude_xstrfmt("%s/.ssh", dir);
-	_cleanup_free_ char *cdir = paude_xstrfmt("%s/.ssh/conf.d", dir);
-	_cleanup_free_ char *f1 = paude_xstrfmt("%s/.ssh/conf.d/10-lab.conf", dir);
+	_cleanup_free_ char *sshdir = paude_xasprintf("%s/.ssh", dir);
+	_cleanup_free_ char *cdir = paude_xasprintf("%s/.ssh/conf.d", dir);
+	_cleanup_free_ char *f1 = paude_xasprintf("%s/.ssh/conf.d/10-lab.conf", dir);
 	assert_int_equal(mkdir(sshdir, 0700), 0);
 	assert_int_equal(mkdir(cdir, 0700), 0);
 	FILE *f = fopen(f1, "w");
@@ -240,7 +240,7 @@ test_config_include_reads_files_relative_to_ssh_dir(void **state)
 	/* The included file's own Host * gave the port first. */
 	assert_int_equal(t.port, 2999);
 	/* An Include of itself stops at the depth limit with an error. */
-	_cleanup_free_ char *loop = paude_xstrfmt("%s/.ssh/loop", dir);
+	_cleanup_free_ char *loop = paude_xasprintf("%s/.ssh/loop", dir);
 	f = fopen(loop, "w");
 	assert_non_null(f);
 	assert_true(fputs("Include loop\n", f) >= 0);
@@ -285,7 +285,7 @@ kh_setup(void **state)
 	assert_non_null(fx);
 	memcpy(fx->dir, "/tmp/paude-kh-XXXXXX", sizeof("/tmp/paude-kh-XXXXXX"));
 	assert_non_null(mkdtemp(fx->dir));
-	fx->file = paude_xstrfmt("%s/known_hosts", fx->dir);
+	fx->file = paude_xasprintf("%s/known_hosts", fx->dir);
 	*state = fx;
 	return 0;
 }
