@@ -201,8 +201,8 @@ tidy:
 # allocator and no hand-written abort() (lib/alloc.c holds the only ones;
 # programmer errors use PAUDE_BUG). cmd/paude-gateway is left out: it is its
 # own program, built without libpaude (also inside the proxy image).
-# LINT_ALLOC_TODO lists the files not swept yet: reported, not checked. Empty
-# it once they are.
+# LINT_ALLOC_TODO lists the files not swept yet (for this and for the
+# cleanup initialisers below): reported, not checked. Empty it once they are.
 LINT_ALLOC_TODO := cmd/paude/cli.c cmd/paude/cmd-create.c cmd/paude/session-setup.c \
                    cmd/paude/kube-setup.c cmd/paude/setup-run.c cmd/paude/cmd-doctor.c \
                    cmd/paude/host.c lib/tunnel.c lib/address.c lib/backend.c lib/index.c \
@@ -210,6 +210,9 @@ LINT_ALLOC_TODO := cmd/paude/cli.c cmd/paude/cmd-create.c cmd/paude/session-setu
 LINT_ALLOC_SRC = $(filter-out lib/alloc.c $(LINT_ALLOC_TODO),$(sort $(wildcard lib/*.[ch] \
                  cmd/paude/*.[ch] cmd/git-remote-paude/*.[ch])))
 LINT_ALLOC_RE  = (^|[^_[:alnum:].>])(malloc|calloc|realloc|reallocarray|strdup|strndup|v?asprintf|abort)[[:space:]]*\(
+# A variable with a cleanup attribute not initialised where it is declared
+# (use its type's PAUDE_<TYPE>_INIT, or NULL / -1).
+LINT_CLEANUP_RE = _cleanup_[[:alnum:]_]*(\([[:alnum:]_]+\))?[[:space:]]+[^=;(]*[[:alnum:]_];[[:space:]]*$$
 
 # varFuncNullUB: paude_strvec_pushl(..., NULL) is declared with the sentinel
 # attribute, and NULL is ((void *)0) on every platform we build on.
@@ -217,7 +220,10 @@ lint:
 	$(Q)if grep -nE '$(LINT_ALLOC_RE)' $(LINT_ALLOC_SRC); then \
 		echo "lint: allocate with include/paude/alloc.h (paude_xmalloc, paude_xstrdup, ...;" \
 			"it aborts when memory runs out), not the libc allocators or abort()"; exit 1; fi
-	$(if $(strip $(LINT_ALLOC_TODO)),@echo "lint: not yet swept for alloc.h: $(strip $(LINT_ALLOC_TODO))")
+	$(Q)if grep -nE '$(LINT_CLEANUP_RE)' $(LINT_ALLOC_SRC); then \
+		echo "lint: initialise cleanup variables where they are declared (PAUDE_<TYPE>_INIT)"; \
+		exit 1; fi
+	$(if $(strip $(LINT_ALLOC_TODO)),@echo "lint: not yet swept for alloc.h and cleanup initialisers: $(strip $(LINT_ALLOC_TODO))")
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB lib cmd

@@ -59,9 +59,7 @@ static const struct alias aliases[] = {
 void
 paude_allowlist_init(struct paude_allowlist *al)
 {
-	al->unrestricted = false;
-	paude_strvec_init(&al->requested);
-	paude_strvec_init(&al->domains);
+	*al = (struct paude_allowlist)PAUDE_ALLOWLIST_INIT;
 }
 
 void
@@ -273,12 +271,11 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 {
 	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec custom = PAUDE_STRVEC_INIT;
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	bool want[ARRAY_SIZE(aliases)] = { false };
 	bool all = false;
 	int r;
 
-	paude_allowlist_init(&al);
 	r = split_values(&words, values, err);
 	if (r < 0)
 		return r;
@@ -342,10 +339,9 @@ paude_allowlist_parse(struct paude_allowlist *out, const char *const *values,
 void
 paude_allowlist_describe(struct paude_buf *out, const char *const *values)
 {
-	_cleanup_(allowlist_releasep) struct paude_allowlist al = { 0 };
+	_cleanup_(allowlist_releasep) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
 
-	paude_allowlist_init(&al);
 	if (paude_allowlist_parse(&al, values, &e) < 0) {
 		size_t n = 0;
 		while (values && values[n])
@@ -474,16 +470,14 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 		       const char *const *allow, const char *const *deny,
 		       struct paude_strvec *notes, struct paude_error **err)
 {
-	_cleanup_(allowlist_releasep) struct paude_allowlist cur = { 0 };
-	_cleanup_(allowlist_releasep) struct paude_allowlist next = { 0 };
+	_cleanup_(allowlist_releasep) struct paude_allowlist cur = PAUDE_ALLOWLIST_INIT;
+	_cleanup_(allowlist_releasep) struct paude_allowlist next = PAUDE_ALLOWLIST_INIT;
 	_cleanup_strvec_ struct paude_strvec add = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec del = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec words = PAUDE_STRVEC_INIT;
 	_cleanup_strvec_ struct paude_strvec said = PAUDE_STRVEC_INIT;
 	int r;
 
-	paude_allowlist_init(&cur);
-	paude_allowlist_init(&next);
 	if ((r = paude_allowlist_parse(&cur, current, err)) < 0) {
 		paude_error_wrap(err, r, "the stored policy does not parse");
 		return r;
@@ -555,8 +549,7 @@ paude_allowlist_change(struct paude_allowlist *out, bool *changed, const char *c
 		const char *d = del.v[i];
 		if (!d || is_alias(d))
 			continue;
-		_cleanup_(allowlist_releasep) struct paude_allowlist rest = { 0 };
-		paude_allowlist_init(&rest);
+		_cleanup_(allowlist_releasep) struct paude_allowlist rest = PAUDE_ALLOWLIST_INIT;
 		paude_strvec_pushv(&rest.requested, (const char *const *)words.v);
 		const char *w = paude_allowlist_allowed_by(&rest, d[0] == '.' ? d + 1 : d);
 		long at = w ? paude_strvec_find(&words, w) : -1;

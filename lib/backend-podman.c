@@ -53,7 +53,7 @@ podman_child(struct paude_child *c)
 static int
 podman_run(struct paude_backend *b, struct paude_buf *out, struct paude_error **err, ...)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	va_list ap;
 	va_start(ap, err);
@@ -69,7 +69,7 @@ static int
 podman_exists(struct paude_backend *b, const char *what, const char *name, bool *out,
 	      struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	if (strcmp(what, "container") != 0)
 		paude_strvec_pushl(&c.args, what, "exists", name, NULL);
@@ -293,8 +293,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 
 	/* The network policy: an unrestricted session has a proxy only to run
 	 * the model gateway. */
-	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	if ((r = paude_allowlist_parse(&al, (const char *const *)spec->meta.allowed_domains.v,
 				       err)) < 0)
 		return r;
@@ -428,7 +427,7 @@ podman_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
 	/* Both at once: the agent gets its grace period while the proxy,
 	 * which holds nothing, goes at once. */
-	_cleanup_child_ struct paude_child agent;
+	_cleanup_child_ struct paude_child agent = PAUDE_CHILD_INIT;
 	podman_child(&agent);
 	paude_strvec_pushl(&agent.args, "stop", "--time", "10", ctr, NULL);
 	_cleanup_child_ struct paude_child proxy = PAUDE_CHILD_INIT;
@@ -449,7 +448,7 @@ podman_remove(struct paude_backend *b, const char *name, struct paude_error **er
 		return r;
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
 	_cleanup_free_ char *vol = paude_podman_volume_name(name);
-	_cleanup_child_ struct paude_child rm;
+	_cleanup_child_ struct paude_child rm = PAUDE_CHILD_INIT;
 	podman_child(&rm);
 	paude_strvec_pushl(&rm.args, "rm", "--force", "--ignore", "--time", "10", ctr, NULL);
 	r = paude_podman_rm_retrying(b->runner, &rm, err);
@@ -546,8 +545,7 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		if (!labels || !app || strcmp(app, PAUDE_LABEL_APP_VALUE) != 0 ||
 		    (role && strcmp(role, "agent") != 0))
 			continue;
-		struct paude_session s;
-		paude_session_init(&s);
+		struct paude_session s = PAUDE_SESSION_INIT;
 		struct label_ctx lc = { labels };
 		_cleanup_error_ struct paude_error *lerr = NULL;
 		if (paude_session_from_labels(&s, label_lookup, &lc, &lerr) < 0) {
@@ -634,7 +632,7 @@ ps(struct paude_backend *b, const char *session, struct paude_session_list *out,
 static int
 podman_list(struct paude_backend *b, struct paude_session_list *out, struct paude_error **err)
 {
-	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	_cleanup_(paude_session_list_release) struct paude_session_list l = PAUDE_SESSION_LIST_INIT;
 	int r = ps(b, NULL, &l, err);
 	if (r < 0)
 		return r;
@@ -650,7 +648,7 @@ podman_get(struct paude_backend *b, const char *name, struct paude_session *out,
 	int r = check_name(name, err);
 	if (r < 0)
 		return r;
-	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	_cleanup_(paude_session_list_release) struct paude_session_list l = PAUDE_SESSION_LIST_INIT;
 	r = ps(b, name, &l, err);
 	if (r < 0)
 		return r;

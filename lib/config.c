@@ -27,14 +27,7 @@
 void
 paude_config_init(struct paude_config *c)
 {
-	memset(c, 0, sizeof(*c));
-	paude_strvec_init(&c->build_args);
-	paude_strvec_init(&c->packages);
-	paude_lifecycle_init(&c->lifecycle);
-	paude_strvec_init(&c->env);
-	paude_strvec_init(&c->remote_env);
-	paude_strvec_init(&c->venv_dirs);
-	paude_strvec_init(&c->warnings);
+	*c = (struct paude_config)PAUDE_CONFIG_INIT;
 }
 
 void
@@ -1265,8 +1258,7 @@ parse_in(struct paude_config *out, enum paude_config_kind kind, const char *path
 		    "%s:%zu:%zu: malformed configuration: %s (nothing was built)", path, line, col,
 		    why);
 	}
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	c.kind = kind;
 	c.path = paude_xstrdup(path);
 	c.rel_path = paude_xstrdup(relative_to(path, workspace));
@@ -1435,8 +1427,7 @@ paude_config_load(struct paude_config *out, const char *workspace, const char *c
 		_cleanup_free_ char *p = paude_path_join(norm, found.v[0]);
 		return load_file(out, norm, p, err);
 	}
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	*out = c;
 	return 0;
 }

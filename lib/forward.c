@@ -156,8 +156,7 @@ start_relay(struct paude_backend *b, const struct paude_forward *f, int conn, bo
 	_cleanup_close_ int c = conn;
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
 	paude_forward_relay_argv(&argv, f->port);
-	_cleanup_child_ struct paude_child child;
-	paude_child_init(&child);
+	_cleanup_child_ struct paude_child child = PAUDE_CHILD_INIT;
 	_cleanup_error_ struct paude_error *err = NULL;
 	if (paude_backend_exec_prepare(b, f->session, PAUDE_EXEC_STDIN, (const char *const *)argv.v,
 				       &child, &err) < 0) {

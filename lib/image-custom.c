@@ -138,8 +138,9 @@ feature_block(struct paude_buf *cf, struct paude_image_files *ctx, const struct 
 static int
 generate(struct paude_custom_plan *p, const struct paude_image_opts *o, struct paude_error **err)
 {
-	_cleanup_(paude_image_files_release) struct paude_image_files tmpl = { 0 };
-	_cleanup_(paude_image_files_release) struct paude_image_files agent = { 0 };
+	_cleanup_(paude_image_files_release) struct paude_image_files tmpl = PAUDE_IMAGE_FILES_INIT;
+	_cleanup_(paude_image_files_release) struct paude_image_files agent =
+	    PAUDE_IMAGE_FILES_INIT;
 	int r = paude_image_files_load(PAUDE_IMAGE_CUSTOM_DIR, o, &tmpl, err);
 	if (r < 0)
 		return r;

@@ -25,7 +25,7 @@ paude_hook_name(enum paude_hook h)
 void
 paude_lifecycle_init(struct paude_lifecycle *l)
 {
-	memset(l, 0, sizeof(*l));
+	*l = (struct paude_lifecycle)PAUDE_LIFECYCLE_INIT;
 }
 
 void
@@ -125,8 +125,7 @@ paude_lifecycle_decode(struct paude_lifecycle *out, const char *json, struct pau
 		return r;
 	if (!json_object_is_type(root, json_type_object))
 		return bad(err, "expected an object");
-	_cleanup_(paude_lifecycle_release) struct paude_lifecycle l;
-	paude_lifecycle_init(&l);
+	_cleanup_(paude_lifecycle_release) struct paude_lifecycle l = PAUDE_LIFECYCLE_INIT;
 	json_object_object_foreach(root, key, v)
 	{
 		size_t h;

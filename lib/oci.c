@@ -68,7 +68,7 @@ paude_oci_ref_parse(struct paude_oci_ref *out, const char *ref, struct paude_err
 	size_t repo_len = at ? (size_t)(at - rest) : colon ? (size_t)(colon - rest) : strlen(rest);
 	if (at && !valid_digest(at + 1))
 		return bad_ref(ref, err);
-	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = { 0 };
+	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = PAUDE_OCI_REF_INIT;
 	r.registry = paude_xstrndup(ref, host_len);
 	r.repository = paude_xstrndup(rest, repo_len);
 	if (at)
@@ -477,7 +477,7 @@ int
 paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const char *cache_dir,
 			struct paude_error **err)
 {
-	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = { 0 };
+	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = PAUDE_OCI_REF_INIT;
 	int ret = paude_oci_ref_parse(&r, ref, err);
 	if (ret < 0)
 		return ret;

@@ -12,15 +12,7 @@
 void
 paude_session_init(struct paude_session *s)
 {
-	memset(s, 0, sizeof(*s));
-	paude_strvec_init(&s->agent_args);
-	paude_strvec_init(&s->allowed_domains);
-	paude_strvec_init(&s->allow_private_dst);
-	paude_strvec_init(&s->venv_shadows);
-	paude_strvec_init(&s->setup);
-	paude_lifecycle_init(&s->lifecycle);
-	paude_strvec_init(&s->remote_env);
-	paude_strvec_init(&s->forward_ports);
+	*s = (struct paude_session)PAUDE_SESSION_INIT;
 }
 
 void
@@ -386,8 +378,7 @@ paude_session_from_labels(struct paude_session *out,
 			  const char *(*lookup)(void *ctx, const char *key), void *ctx,
 			  struct paude_error **err)
 {
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	const char *name = lookup(ctx, PAUDE_LABEL_NAME);
 	if (!name || paude_session_name_validate(name, NULL) < 0) {
 		paude_session_release(&s);

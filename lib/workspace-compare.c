@@ -25,8 +25,7 @@ git_in_session(struct paude_backend *b, const char *name, const struct paude_str
 	paude_strvec_pushl(&argv, "git", "-C", PAUDE_WORKSPACE_DIR, NULL);
 	for (size_t i = 0; i < args->nr; i++)
 		paude_strvec_push(&argv, args->v[i]);
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	int r = paude_backend_exec_prepare(b, name, 0, (const char *const *)argv.v, &c, err);
 	if (r < 0)
 		return r;
@@ -38,8 +37,7 @@ static int
 git_local(struct paude_runner *r, const char *dir, const struct paude_strvec *args,
 	  struct paude_buf *out, int *status, struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "git", "-C", dir, NULL);
 	for (size_t i = 0; i < args->nr; i++)
 		paude_strvec_push(&c.args, args->v[i]);

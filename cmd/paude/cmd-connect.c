@@ -71,8 +71,7 @@ cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	}
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (s.state != PAUDE_SESSION_RUNNING)

@@ -57,8 +57,7 @@ leftovers(struct paude_cmd_ctx *ctx, const char *name, bool remove, struct paude
 	};
 	bool any = false;
 	for (size_t i = 0; i < ARRAY_SIZE(checks) && !any; i++) {
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		for (size_t j = 0; j < 4; j++)
 			paude_strvec_push(&c.args, checks[i][j]);
 		int status = 0;
@@ -171,12 +170,11 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	_cleanup_error_ struct paude_error *lerr = NULL;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, &lerr)) < 0) {
 		/* The index names a cluster session that is gone: forget it. */
-		_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+		_cleanup_(paude_index_release) struct paude_index ix = PAUDE_INDEX_INIT;
 		if (r == PAUDE_ENOTFOUND && confirm && paude_index_load(&ix, NULL) == 0 &&
 		    paude_index_find(&ix, name)) {
 			if ((r = paude_index_remove(name, err)) < 0)

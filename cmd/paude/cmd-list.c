@@ -196,7 +196,7 @@ cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **
 		ctx->backend = "podman";
 	}
 	const char *shown = ctx->ssh ? paude_ssh_name(ctx->ssh) : NULL;
-	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	_cleanup_(paude_session_list_release) struct paude_session_list l = PAUDE_SESSION_LIST_INIT;
 	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
 	if (names) {

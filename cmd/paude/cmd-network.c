@@ -196,8 +196,7 @@ show(struct paude_backend *b, const struct paude_session *s, struct paude_error 
 	_cleanup_free_ char *safe_words = paude_sanitize_str(words, 0);
 	printf("Session:  %s\n", safe_name);
 	printf("Policy:   %s\n", safe_words);
-	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_error_ struct paude_error *perr = NULL;
 	if (paude_allowlist_parse(&al, (const char *const *)s->allowed_domains.v, &perr) < 0) {
 		_cleanup_free_ char *msg = paude_sanitize_str(perr->msg, 0);
@@ -237,8 +236,7 @@ static int
 change(struct paude_backend *b, const struct paude_session *s, const struct paude_strvec *allow,
        const struct paude_strvec *deny, struct paude_error **err)
 {
-	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_strvec_ struct paude_strvec notes = PAUDE_STRVEC_INIT;
 	bool changed = false;
 	int r = paude_allowlist_change(&al, &changed, (const char *const *)s->allowed_domains.v,
@@ -299,8 +297,7 @@ cmd_network(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	const char *name = optind < argc ? argv[optind] : NULL;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (allow.nr || deny.nr)

@@ -115,8 +115,7 @@ cmd_port_forward(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_
 		return paude_cli_usage_error(err, "port-forward", "give NAME and PORT[:HOST_PORT]");
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	int r = paude_cli_resolve_session(ctx, argv[0], &b, &s, err);
 	if (r < 0)
 		return r;

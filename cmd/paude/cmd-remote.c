@@ -132,7 +132,8 @@ paude_cmd_remote_setup(struct paude_backend *b, const struct paude_session *s, c
 	if ((r = paude_workspace_init(b, s->name, branch, err)) < 0)
 		return r;
 	/* Whether the remote is ours to take away again if what follows fails. */
-	_cleanup_(paude_remote_list_release) struct paude_remote_list before = { 0 };
+	_cleanup_(paude_remote_list_release) struct paude_remote_list before =
+	    PAUDE_REMOTE_LIST_INIT;
 	if ((r = paude_remote_list(repo_dir, &before, err)) < 0)
 		return r;
 	_cleanup_buf_ struct paude_buf rname = PAUDE_BUF_INIT;
@@ -174,8 +175,7 @@ remote_add(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (s.state != PAUDE_SESSION_RUNNING)
@@ -203,7 +203,7 @@ remote_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 		return r < 0 ? r : 0;
 	if (optind < argc)
 		return paude_cli_usage_error(err, "remote list", "too many arguments");
-	_cleanup_(paude_remote_list_release) struct paude_remote_list l = { 0 };
+	_cleanup_(paude_remote_list_release) struct paude_remote_list l = PAUDE_REMOTE_LIST_INIT;
 	if ((r = paude_remote_list(".", &l, err)) < 0)
 		return r;
 	if (!l.nr) {
@@ -213,7 +213,8 @@ remote_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	}
 
 	/* One engine call for the states; without it the remotes still list. */
-	_cleanup_(paude_session_list_release) struct paude_session_list sessions = { 0 };
+	_cleanup_(paude_session_list_release) struct paude_session_list sessions =
+	    PAUDE_SESSION_LIST_INIT;
 	struct paude_error *lerr = NULL;
 	bool listed = paude_cli_collect_sessions(ctx, &sessions, &lerr) == 0;
 	if (!listed) {
@@ -248,15 +249,16 @@ remote_remove(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_err
 	_cleanup_free_ char *name = given ? paude_xstrdup(given) : NULL;
 	if (!name) {
 		/* The only paude remote here; else the usual session defaulting. */
-		_cleanup_(paude_remote_list_release) struct paude_remote_list l = { 0 };
+		_cleanup_(paude_remote_list_release) struct paude_remote_list l =
+		    PAUDE_REMOTE_LIST_INIT;
 		if ((r = paude_remote_list(".", &l, err)) < 0)
 			return r;
 		if (l.nr == 1 && l.v[0].session) {
 			name = paude_xstrdup(l.v[0].session);
 		} else {
 			_cleanup_backend_ struct paude_backend *b = NULL;
-			_cleanup_(paude_session_release) struct paude_session s;
-			paude_session_init(&s);
+			_cleanup_(paude_session_release) struct paude_session s =
+			    PAUDE_SESSION_INIT;
 			if ((r = paude_cli_resolve_session(ctx, NULL, &b, &s, err)) < 0)
 				return r;
 			name = paude_xstrdup(s.name);

@@ -72,8 +72,7 @@ forward_ports(struct paude_runner *runner, const struct paude_session *s, bool f
 	int r = paude_forward_list(&active, &n_active, s->name, err);
 	if (r < 0)
 		return r;
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_free_ char *self = NULL;
 	if (paude_realpath(&self, "/proc/self/exe", err) < 0) {
 		free(active);
@@ -140,8 +139,7 @@ cmd_start(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error *
 	const char *name = optind < argc ? argv[optind] : NULL;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, err)) < 0)
 		return r;
 	if (s.state != PAUDE_SESSION_RUNNING) {

@@ -62,8 +62,7 @@ read_usage(struct paude_cmd_ctx *ctx, const struct paude_session *s, struct usag
 	memset(u, 0, sizeof(*u));
 	if (strcmp(s->backend, "podman") != 0 || s->state != PAUDE_SESSION_RUNNING)
 		return;
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "podman", "stats", "--no-stream", "--format", "json", NULL);
 	paude_strvec_pushf(&c.args, "paude-%s", s->name);
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
@@ -295,7 +294,8 @@ cmd_status(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	const char *name = optind < argc ? argv[optind] : NULL;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_list_release) struct paude_session_list one = { 0 };
+	_cleanup_(paude_session_list_release) struct paude_session_list one =
+	    PAUDE_SESSION_LIST_INIT;
 	struct paude_session *s = paude_session_list_add(&one);
 	if ((r = paude_cli_resolve_session(ctx, name, &b, s, err)) < 0)
 		return r;

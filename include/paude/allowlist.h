@@ -58,6 +58,10 @@ struct paude_allowlist {
 	 */
 	struct paude_strvec domains;
 };
+#define PAUDE_ALLOWLIST_INIT                                                                       \
+	{                                                                                          \
+		.requested = PAUDE_STRVEC_INIT, .domains = PAUDE_STRVEC_INIT                       \
+	}
 
 void paude_allowlist_init(struct paude_allowlist *al);
 void paude_allowlist_release(struct paude_allowlist *al);

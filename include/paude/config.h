@@ -67,6 +67,13 @@ struct paude_config {
 	struct paude_strvec venv_dirs; /* for PAUDE_VENV_LIST */
 	struct paude_strvec warnings; /* refused or unknown properties, one message each */
 };
+#define PAUDE_CONFIG_INIT                                                                          \
+	{                                                                                          \
+		.build_args = PAUDE_STRVEC_INIT, .packages = PAUDE_STRVEC_INIT,                    \
+		.lifecycle = PAUDE_LIFECYCLE_INIT, .env = PAUDE_STRVEC_INIT,                       \
+		.remote_env = PAUDE_STRVEC_INIT, .venv_dirs = PAUDE_STRVEC_INIT,                   \
+		.warnings = PAUDE_STRVEC_INIT                                                      \
+	}
 
 void paude_config_init(struct paude_config *c);
 void paude_config_release(struct paude_config *c);

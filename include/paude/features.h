@@ -48,6 +48,10 @@ struct paude_feature_set {
 	struct paude_feature *v;
 	size_t nr;
 };
+#define PAUDE_FEATURE_SET_INIT                                                                     \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_feature_set_release(struct paude_feature_set *s);
 

@@ -30,6 +30,10 @@ struct paude_remote_list {
 	struct paude_remote_entry *v;
 	size_t nr;
 };
+#define PAUDE_REMOTE_LIST_INIT                                                                     \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_remote_list_release(struct paude_remote_list *l);
 

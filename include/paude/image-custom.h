@@ -41,6 +41,10 @@ struct paude_custom_plan {
 	const struct paude_config *config;
 	const struct paude_feature_set *features;
 };
+#define PAUDE_CUSTOM_PLAN_INIT                                                                     \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_image_custom_release(struct paude_custom_plan *p);
 

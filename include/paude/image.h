@@ -123,6 +123,10 @@ struct paude_image_files {
 	struct paude_image_file *v; /* sorted by path */
 	size_t nr;
 };
+#define PAUDE_IMAGE_FILES_INIT                                                                     \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_image_files_release(struct paude_image_files *f);
 

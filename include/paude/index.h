@@ -27,6 +27,10 @@ struct paude_index {
 	struct paude_index_entry *v;
 	size_t nr;
 };
+#define PAUDE_INDEX_INIT                                                                           \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_index_release(struct paude_index *ix);
 /* Read the index (missing file: empty). PAUDE_EPROTO if it is damaged. */

@@ -38,6 +38,10 @@ struct paude_hook_cmds {
 struct paude_lifecycle {
 	struct paude_hook_cmds hook[PAUDE_HOOK_N];
 };
+#define PAUDE_LIFECYCLE_INIT                                                                       \
+	{                                                                                          \
+		.hook = { { 0 } }                                                                  \
+	}
 
 #define PAUDE_LIFECYCLE_MAX_CMDS 32 /* commands of one hook */
 

@@ -29,6 +29,10 @@ struct paude_oci_ref {
 	char *tag; /* "1" ("latest" if none given), NULL with a digest */
 	char *digest; /* "sha256:<64 hex>" or NULL */
 };
+#define PAUDE_OCI_REF_INIT                                                                         \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void paude_oci_ref_release(struct paude_oci_ref *r);
 /* Parse "host[:port]/path[:tag|@sha256:hex]". PAUDE_EUSAGE if malformed. */

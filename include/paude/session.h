@@ -124,12 +124,23 @@ struct paude_session {
 	enum paude_agent_state agent_state;
 	int agent_exit;
 };
+#define PAUDE_SESSION_INIT                                                                         \
+	{                                                                                          \
+		.agent_args = PAUDE_STRVEC_INIT, .allowed_domains = PAUDE_STRVEC_INIT,             \
+		.allow_private_dst = PAUDE_STRVEC_INIT, .venv_shadows = PAUDE_STRVEC_INIT,         \
+		.setup = PAUDE_STRVEC_INIT, .lifecycle = PAUDE_LIFECYCLE_INIT,                     \
+		.remote_env = PAUDE_STRVEC_INIT, .forward_ports = PAUDE_STRVEC_INIT                \
+	}
 
 struct paude_session_list {
 	struct paude_session *v;
 	size_t nr;
 	size_t alloc;
 };
+#define PAUDE_SESSION_LIST_INIT                                                                    \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 struct paude_gateway;
 
@@ -160,6 +171,10 @@ struct paude_session_spec {
 	/* The model gateway the proxy runs (net.h); NULL: none. Borrowed. */
 	const struct paude_gateway *gateway;
 };
+#define PAUDE_SESSION_SPEC_INIT                                                                    \
+	{                                                                                          \
+		.meta = PAUDE_SESSION_INIT, .env = PAUDE_STRVEC_INIT                               \
+	}
 
 void paude_session_init(struct paude_session *s);
 void paude_session_release(struct paude_session *s);

@@ -31,6 +31,10 @@ struct paude_ssh_target {
 	unsigned identity_given : 1; /* identity_files came from the config */
 	unsigned known_hosts_set : 1, proxy_set : 1;
 };
+#define PAUDE_SSH_TARGET_INIT                                                                      \
+	{                                                                                          \
+		.identity_files = PAUDE_STRVEC_INIT, .known_hosts = PAUDE_STRVEC_INIT              \
+	}
 
 /* What the expansion of ~ and %-tokens needs to know about us. */
 struct paude_ssh_env {

@@ -28,6 +28,10 @@ struct paude_ws_compare {
 	struct paude_ws_branch *v;
 	size_t nr;
 };
+#define PAUDE_WS_COMPARE_INIT                                                                      \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /*
  * Compare the workspace of running session NAME with the repository at

@@ -40,8 +40,7 @@ static void
 parse_fails(const char *const *values, const char *needle)
 {
 	_cleanup_error_ struct paude_error *e = NULL;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	paude_strvec_push(&al.requested, "untouched");
 	int r = paude_allowlist_parse(&al, values, &e);
 	assert_int_equal(r, PAUDE_EUSAGE);
@@ -303,8 +302,7 @@ test_error_shows_the_value_safely(void **state)
 {
 	(void)state;
 	_cleanup_error_ struct paude_error *e = NULL;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	assert_int_equal(paude_allowlist_parse(&al, V("a'b\x01.com"), &e), PAUDE_EUSAGE);
 	assert_string_equal(e->msg, "invalid allowed domain 'a\\x27b\\x01.com': only letters, "
 				    "digits, '-' and '.' are allowed in a domain name");
@@ -392,8 +390,7 @@ change_ok(const char *const *current, const char *const *allow, const char *cons
 	  const char *const *want, bool want_changed, const char *want_notes)
 {
 	_cleanup_error_ struct paude_error *e = NULL;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_strvec_ struct paude_strvec notes = PAUDE_STRVEC_INIT;
 	bool changed = !want_changed;
 	int r = paude_allowlist_change(&al, &changed, current, allow, deny, &notes, &e);
@@ -414,8 +411,7 @@ change_fails(const char *const *current, const char *const *allow, const char *c
 	     const char *needle)
 {
 	_cleanup_error_ struct paude_error *e = NULL;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	paude_strvec_push(&al.requested, "untouched");
 	bool changed = true;
 	assert_int_equal(paude_allowlist_change(&al, &changed, current, allow, deny, NULL, &e),
@@ -540,10 +536,26 @@ test_allowed_by_names_the_word(void **state)
 	paude_allowlist_release(&al);
 }
 
+/* An allowlist declared with PAUDE_ALLOWLIST_INIT is empty and usable. */
+static void
+test_init_macro_gives_an_empty_usable_allowlist(void **state)
+{
+	(void)state;
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
+	assert_false(al.unrestricted);
+	assert_int_equal(al.requested.nr, 0);
+	assert_null(al.domains.v[0]);
+	const char *const v[] = { "example.com", NULL };
+	assert_int_equal(paude_allowlist_parse(&al, v, NULL), 0);
+	assert_string_equal(al.domains.v[0], "example.com");
+	paude_allowlist_release(&al);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_macro_gives_an_empty_usable_allowlist),
 		cmocka_unit_test(test_no_values_means_default),
 		cmocka_unit_test(test_default_is_vertexai_plus_pypi),
 		cmocka_unit_test(test_single_alias_replaces_default),

@@ -1213,8 +1213,7 @@ test_policy_patch_gives_the_proxy_its_new_squid_config(void **state)
 	(void)state;
 	struct paude_session s;
 	fill_session(&s, FAKE_ARGV("pypi"), PAUDE_SESSION_RUNNING);
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	assert_int_equal(paude_allowlist_parse(&al, FAKE_ARGV("pypi", "example.com"), NULL), 0);
 	struct json_object *patch = NULL;
 	assert_int_equal(paude_kube_policy_patch(&s, &al, &patch, NULL), 0);
@@ -1238,8 +1237,7 @@ test_policy_patch_gives_the_proxy_its_new_squid_config(void **state)
 	    1);
 	json_object_put(patch);
 
-	struct paude_allowlist all;
-	paude_allowlist_init(&all);
+	struct paude_allowlist all = PAUDE_ALLOWLIST_INIT;
 	assert_int_equal(paude_allowlist_parse(&all, FAKE_ARGV("all"), NULL), 0);
 	struct paude_error *e = NULL;
 	assert_int_equal(paude_kube_policy_patch(&s, &all, &patch, &e), PAUDE_EUSAGE);
@@ -1258,8 +1256,7 @@ test_set_allowlist_patches_annotates_and_waits_for_a_running_proxy(void **state)
 	struct paude_backend *b = open_kube(&f, "oc", NULL, "team");
 	struct paude_session s;
 	fill_session(&s, FAKE_ARGV("pypi"), PAUDE_SESSION_RUNNING);
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	assert_int_equal(paude_allowlist_parse(&al, FAKE_ARGV("pypi", "example.com"), NULL), 0);
 	struct paude_error *err = NULL;
 	assert_int_equal(b->ops->set_allowlist(b, &s, &al, &err), 0);

@@ -813,8 +813,7 @@ test_get_filters_by_name_and_reports_missing(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	struct paude_backend *b = open_podman(&f);
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_backend_get(b, "demo", &s, &err), PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg, "session 'demo' not found (list sessions with: paude list)");

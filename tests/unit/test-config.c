@@ -584,8 +584,7 @@ static void
 test_load_detection_order(void **state)
 {
 	(void)state;
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	assert_int_equal(paude_config_load(&c, scratch, NULL, NULL), 0);
 	assert_int_equal(c.kind, PAUDE_CONFIG_NONE);
 	assert_null(c.path);
@@ -628,8 +627,7 @@ static void
 test_load_finds_configs_in_sub_folders(void **state)
 {
 	(void)state;
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	/* One alone is used, paths relative to its own folder. */
 	write_rel(".devcontainer/python/devcontainer.json",
 		  "{\"build\":{\"dockerfile\":\"Dockerfile\",\"context\":\"../..\"}}");
@@ -668,8 +666,7 @@ static void
 test_load_config_symlink_follows_the_dockerfile_rule(void **state)
 {
 	(void)state;
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	struct paude_error *err = NULL;
 	/* Out of the project: refused. */
 	_cleanup_free_ char *outside = paude_xasprintf("%s-outside.json", scratch);
@@ -699,18 +696,37 @@ test_load_refuses_a_symlink_out_of_the_project(void **state)
 	write_rel(".devcontainer/devcontainer.json", "{\"build\":{\"dockerfile\":\"D\"}}");
 	_cleanup_free_ char *link = paude_path_join(scratch, ".devcontainer/D");
 	assert_int_equal(symlink("/etc/hostname", link), 0);
-	struct paude_config c;
-	paude_config_init(&c);
+	struct paude_config c = PAUDE_CONFIG_INIT;
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_config_load(&c, scratch, NULL, &err), PAUDE_EUSAGE);
 	assert_non_null(strstr(err->msg, "symbolic link"));
 	paude_error_free(err);
 }
 
+/* A config declared with PAUDE_CONFIG_INIT has empty, usable vectors. */
+static void
+test_init_macro_gives_an_empty_usable_config(void **state)
+{
+	(void)state;
+	struct paude_config c = PAUDE_CONFIG_INIT;
+	struct paude_strvec *vecs[] = { &c.build_args, &c.packages,  &c.env,
+					&c.remote_env, &c.venv_dirs, &c.warnings };
+	assert_int_equal(c.kind, PAUDE_CONFIG_NONE);
+	assert_null(c.path);
+	assert_true(paude_lifecycle_empty(&c.lifecycle));
+	for (size_t k = 0; k < sizeof(vecs) / sizeof(vecs[0]); k++) {
+		assert_int_equal(vecs[k]->nr, 0);
+		assert_null(vecs[k]->v[0]);
+		paude_strvec_push(vecs[k], "x");
+	}
+	paude_config_release(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_macro_gives_an_empty_usable_config),
 		cmocka_unit_test(test_devcontainer_image_setup_env_features),
 		cmocka_unit_test(test_post_create_command_array_is_an_argv),
 		cmocka_unit_test(test_jsonc_comments_and_trailing_commas),

@@ -23,8 +23,7 @@ static void
 test_encode_decode_round_trip(void **state)
 {
 	(void)state;
-	struct paude_lifecycle l;
-	paude_lifecycle_init(&l);
+	struct paude_lifecycle l = PAUDE_LIFECYCLE_INIT;
 	assert_true(paude_lifecycle_empty(&l));
 	assert_null(paude_lifecycle_encode(&l));
 	paude_strvec_pushl(&paude_lifecycle_add(&l, PAUDE_HOOK_POST_START, NULL)->argv, "sh", "-c",
@@ -39,8 +38,7 @@ test_encode_decode_round_trip(void **state)
 	    json, "{\"postCreateCommand\":[{\"name\":\"a\",\"argv\":[\"make\"]},"
 		  "{\"name\":\"b\",\"argv\":[\"npm\",\"ci\"]}],"
 		  "\"postStartCommand\":[{\"argv\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\"]}]}");
-	struct paude_lifecycle back;
-	paude_lifecycle_init(&back);
+	struct paude_lifecycle back = PAUDE_LIFECYCLE_INIT;
 	assert_int_equal(paude_lifecycle_decode(&back, json, NULL), 0);
 	assert_int_equal(back.hook[PAUDE_HOOK_POST_CREATE].nr, 2);
 	assert_string_equal(back.hook[PAUDE_HOOK_POST_CREATE].v[1].name, "b");
@@ -65,8 +63,7 @@ test_decode_refuses_what_it_did_not_write(void **state)
 			      "{\"postStartCommand\":[{\"argv\":[1]}]}",
 			      "{" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct paude_lifecycle l;
-		paude_lifecycle_init(&l);
+		struct paude_lifecycle l = PAUDE_LIFECYCLE_INIT;
 		struct paude_error *err = NULL;
 		if (paude_lifecycle_decode(&l, bad[i], &err) >= 0)
 			fail_msg("'%s' was accepted", bad[i]);
@@ -80,8 +77,7 @@ static void
 test_describe_shows_what_the_user_wrote(void **state)
 {
 	(void)state;
-	struct paude_lifecycle l;
-	paude_lifecycle_init(&l);
+	struct paude_lifecycle l = PAUDE_LIFECYCLE_INIT;
 	struct paude_hook_cmd *a = paude_lifecycle_add(&l, PAUDE_HOOK_ON_CREATE, NULL);
 	paude_strvec_pushl(&a->argv, "sh", "-c", "make && echo ok", NULL);
 	struct paude_hook_cmd *b = paude_lifecycle_add(&l, PAUDE_HOOK_ON_CREATE, "docs");

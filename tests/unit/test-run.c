@@ -66,7 +66,7 @@ static void
 test_capture_collects_stdout_stderr_and_exit_status(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("sh", "-c", "echo out; echo err >&2; printf more; exit 3"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(1 << 20);
@@ -83,7 +83,7 @@ static void
 test_signal_death_is_128_plus_signal(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("sh", "-c", "kill -TERM $$"));
 	int status = -1;
 	assert_int_equal(
@@ -95,7 +95,7 @@ static void
 test_missing_program_is_enotfound_with_clear_message(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("paude-no-such-program-xyz", "arg"));
 	_cleanup_error_ struct paude_error *err = NULL;
 	int status = -1;
@@ -105,7 +105,7 @@ test_missing_program_is_enotfound_with_clear_message(void **state)
 	assert_string_equal(err->msg,
 			    "'paude-no-such-program-xyz' not found (is it installed and on PATH?)");
 	assert_int_equal(status, -1);
-	_cleanup_child_ struct paude_child d;
+	_cleanup_child_ struct paude_child d = PAUDE_CHILD_INIT;
 	child_argv(&d, ARGV("/nonexistent/prog"));
 	assert_int_equal(paude_run_output(paude_runner_default(), &d, NULL, NULL), PAUDE_ENOTFOUND);
 }
@@ -125,7 +125,7 @@ test_exec_failure_in_child_is_reported_not_exit_127(void **state)
 			 12);
 	close(fd);
 	chmod(path, 0700);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV(path));
 	_cleanup_error_ struct paude_error *err = NULL;
 	int r = paude_run_output(paude_runner_default(), &c, NULL, &err);
@@ -139,7 +139,7 @@ static void
 test_missing_dir_is_reported(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("true"));
 	c.dir = "/nonexistent/dir";
 	_cleanup_error_ struct paude_error *err = NULL;
@@ -158,7 +158,7 @@ test_large_stdin_with_heavy_stderr_does_not_deadlock(void **state)
 	char *in = malloc(n);
 	assert_non_null(in);
 	memset(in, 'i', n);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("sh", "-c", "head -c 1048576 /dev/zero >&2; wc -c"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 10);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(4 << 20);
@@ -178,7 +178,7 @@ test_child_that_ignores_stdin_does_not_hang_or_kill_us(void **state)
 	size_t n = 1 << 20;
 	char *in = calloc(1, n);
 	assert_non_null(in);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("true"));
 	int status = -1;
 	assert_int_equal(
@@ -191,7 +191,7 @@ static void
 test_empty_stdin_gives_eof(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("wc", "-c"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(64);
 	int status = -1;
@@ -199,7 +199,7 @@ test_empty_stdin_gives_eof(void **state)
 	    paude_run_capture(paude_runner_default(), &c, "", 0, &out, NULL, &status, NULL), 0);
 	assert_int_equal(strtol(out.buf, NULL, 10), 0);
 	/* No input at all: stdin is /dev/null, not ours. */
-	_cleanup_child_ struct paude_child d;
+	_cleanup_child_ struct paude_child d = PAUDE_CHILD_INIT;
 	child_argv(&d, ARGV("cat"));
 	paude_buf_reset(&out);
 	assert_int_equal(
@@ -211,7 +211,7 @@ static void
 test_output_cap_fails_with_eproto(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("head", "-c", "1000000", "/dev/zero"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1000);
 	_cleanup_error_ struct paude_error *err = NULL;
@@ -232,7 +232,7 @@ test_env_adds_overrides_and_removes(void **state)
 	setenv("PAUDE_TEST_KEEP", "kept", 1);
 	setenv("PAUDE_TEST_DROP", "dropped", 1);
 	setenv("PAUDE_TEST_OVER", "old", 1);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("env"));
 	paude_strvec_pushl(&c.env, "PAUDE_TEST_NEW=a b=c", "PAUDE_TEST_DROP", "PAUDE_TEST_OVER=new",
 			   NULL);
@@ -254,7 +254,7 @@ static void
 test_dir_sets_working_directory(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("pwd"));
 	c.dir = "/";
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(4096);
@@ -266,7 +266,7 @@ static void
 test_run_output_error_carries_stderr_tail(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("sh", "-c",
 			    "echo noise >&2; echo \"Error: no such container 'x'\" >&2; exit 125"));
 	_cleanup_error_ struct paude_error *err = NULL;
@@ -279,7 +279,7 @@ static void
 test_child_error_names_subcommand_and_keeps_only_the_tail(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("podman", "exec", "-i", "x"));
 	char text[3000];
 	memset(text, 'a', sizeof(text));
@@ -290,7 +290,7 @@ test_child_error_names_subcommand_and_keeps_only_the_tail(void **state)
 	assert_true(strlen(err->msg) < 1100);
 	assert_string_equal(err->msg + strlen(err->msg) - 7, "THE END");
 	_cleanup_error_ struct paude_error *err2 = NULL;
-	_cleanup_child_ struct paude_child d;
+	_cleanup_child_ struct paude_child d = PAUDE_CHILD_INIT;
 	child_argv(&d, ARGV("podman", "--version"));
 	paude_child_error(&err2, &d, 2, " \n", 2);
 	assert_string_equal(err2->msg, "podman: exit 2");
@@ -300,7 +300,7 @@ static void
 test_run_output_success_discards_stdout_when_not_wanted(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("sh", "-c", "echo to-stdout; echo warn >&2"));
 	assert_int_equal(paude_run_output(paude_runner_default(), &c, NULL, NULL), 0);
 }
@@ -312,7 +312,7 @@ test_output_to_given_fd_and_fd_closed_in_parent(void **state)
 	int fd = memfd_create("out", 0);
 	assert_true(fd >= 0);
 	int keep = dup(fd);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("echo", "into fd"));
 	c.out = fd;
 	assert_int_equal(paude_child_start(paude_runner_default(), &c, NULL), 0);
@@ -334,7 +334,7 @@ test_pipes_work_when_our_stdin_is_closed(void **state)
 	int saved = dup(0);
 	assert_true(saved >= 0);
 	close(0);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("cat"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(64);
 	int status = -1;
@@ -373,7 +373,7 @@ test_no_fds_leak_into_children(void **state)
 	(void)state;
 	/* Keep another child running with a pipe open, to check its pipe
 	 * does not reach the second child either. */
-	_cleanup_child_ struct paude_child other;
+	_cleanup_child_ struct paude_child other = PAUDE_CHILD_INIT;
 	child_argv(&other, ARGV("cat"));
 	other.in = -1;
 	other.out = -1;
@@ -381,7 +381,7 @@ test_no_fds_leak_into_children(void **state)
 
 	_cleanup_strvec_ struct paude_strvec want = PAUDE_STRVEC_INIT;
 	expected_fds(&want);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV(self_exe, "--list-fds"));
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(4096);
 	_cleanup_buf_ struct paude_buf err = PAUDE_BUF_INIT_MAX(4096);
@@ -414,7 +414,7 @@ test_callers_fd_is_not_left_open_in_the_child(void **state)
 	int fd = memfd_create("out", 0);
 	assert_true(fd > 2);
 	int keep = dup(fd);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV(self_exe, "--list-fds"));
 	c.out = fd;
 	c.no_stdin = 1;
@@ -445,7 +445,7 @@ test_trace_hides_values_of_secret_looking_variables(void **state)
 	close(p[1]);
 	enum paude_log_level old = paude_log_get_level();
 	paude_log_set_level(PAUDE_LOG_DEBUG);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("true"));
 	paude_strvec_pushl(&c.env, "ANTHROPIC_API_KEY=sk-secret-1", "GH_TOKEN=secret-2",
 			   "CONTAINERS_CONF=/etc/x.conf", "UNSET_ME", NULL);
@@ -486,7 +486,7 @@ static void
 test_exec_of_missing_program_returns_enotfound(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("paude-no-such-program-xyz"));
 	_cleanup_error_ struct paude_error *err = NULL;
 	assert_int_equal(paude_child_exec(paude_runner_default(), &c, &err), PAUDE_ENOTFOUND);
@@ -541,7 +541,8 @@ test_run_all_runs_children_at_once_and_reports_the_failing_one(void **state)
 {
 	(void)state;
 	struct timespec t0, t1;
-	_cleanup_child_ struct paude_child a, b, c;
+	_cleanup_child_ struct paude_child a = PAUDE_CHILD_INIT, b = PAUDE_CHILD_INIT,
+					   c = PAUDE_CHILD_INIT;
 	child_argv(&a, ARGV("sh", "-c", "sleep 0.5; echo fine"));
 	child_argv(&b, ARGV("sh", "-c", "sleep 0.5; echo \"Error: no such thing\" >&2; exit 125"));
 	child_argv(&c, ARGV("sh", "-c", "sleep 0.5; exit 0"));
@@ -564,7 +565,7 @@ static void
 test_run_all_collects_outputs_and_statuses(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child a, b;
+	_cleanup_child_ struct paude_child a = PAUDE_CHILD_INIT, b = PAUDE_CHILD_INIT;
 	child_argv(&a, ARGV("sh", "-c", "echo running"));
 	child_argv(&b, ARGV("sh", "-c", "echo exited 1; echo noise >&2; exit 1"));
 	struct paude_child *const all[] = { &a, &b };
@@ -584,7 +585,7 @@ static void
 test_run_all_succeeds_when_every_child_does(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child a, b;
+	_cleanup_child_ struct paude_child a = PAUDE_CHILD_INIT, b = PAUDE_CHILD_INIT;
 	child_argv(&a, ARGV("true"));
 	child_argv(&b, ARGV("sh", "-c", "echo only-a-warning >&2"));
 	struct paude_child *const all[] = { &a, &b };
@@ -602,7 +603,7 @@ test_trace_logs_quoted_command_at_debug(void **state)
 	close(p[1]);
 	enum paude_log_level old = paude_log_get_level();
 	paude_log_set_level(PAUDE_LOG_DEBUG);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	child_argv(&c, ARGV("true", "two words"));
 	int r = paude_run_output(paude_runner_default(), &c, NULL, NULL);
 	paude_log_set_level(old);

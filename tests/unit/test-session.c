@@ -194,8 +194,7 @@ test_labels_round_trip(void **state)
 	assert_true(paude_strvec_find(&labels, "paude.io/yolo=true") >= 0);
 	assert_true(paude_strvec_find(&labels, "paude.io/version=" PAUDE_VERSION) >= 0);
 
-	struct paude_session back;
-	paude_session_init(&back);
+	struct paude_session back = PAUDE_SESSION_INIT;
 	_cleanup_error_ struct paude_error *err = NULL;
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, &err), 0);
 	assert_string_equal(back.name, s.name);
@@ -228,8 +227,7 @@ static void
 test_limits_round_trip_through_labels_and_default(void **state)
 {
 	(void)state;
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	s.name = strdup("x");
 	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
 	paude_session_to_labels(&s, &labels);
@@ -248,8 +246,7 @@ test_limits_round_trip_through_labels_and_default(void **state)
 	assert_true(paude_strvec_find(&labels, "paude.io/memory=8g") >= 0);
 	assert_true(paude_strvec_find(&labels, "paude.io/cpus=1.25") >= 0);
 	assert_true(paude_strvec_find(&labels, "paude.io/disk=20g") >= 0);
-	struct paude_session back;
-	paude_session_init(&back);
+	struct paude_session back = PAUDE_SESSION_INIT;
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
 	assert_true(back.memory == s.memory);
 	assert_int_equal(back.cpus_milli, 1250);
@@ -271,8 +268,7 @@ static void
 test_labels_round_trip_empty_lists_and_no_yolo(void **state)
 {
 	(void)state;
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	s.name = strdup("x");
 	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
 	paude_session_to_labels(&s, &labels);
@@ -286,8 +282,7 @@ test_labels_round_trip_empty_lists_and_no_yolo(void **state)
 	assert_null(lookup(&labels, PAUDE_LABEL_SETUP));
 	assert_null(lookup(&labels, PAUDE_LABEL_VENVS));
 	assert_null(lookup(&labels, PAUDE_LABEL_PRIVATE_DST));
-	struct paude_session back;
-	paude_session_init(&back);
+	struct paude_session back = PAUDE_SESSION_INIT;
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
 	assert_false(back.yolo);
 	assert_int_equal(back.agent_args.nr, 0);
@@ -304,8 +299,7 @@ test_from_labels_tolerates_missing_optional_labels(void **state)
 	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
 	paude_strvec_pushl(&labels, "paude.io/session-name=old", "unrelated=1",
 			   "paude.io/agent-args=", NULL);
-	struct paude_session back;
-	paude_session_init(&back);
+	struct paude_session back = PAUDE_SESSION_INIT;
 	assert_int_equal(paude_session_from_labels(&back, lookup, &labels, NULL), 0);
 	assert_string_equal(back.name, "old");
 	assert_null(back.agent);
@@ -321,8 +315,7 @@ check_from_labels_fails(const char *const *kv, int code, const char *msg_part)
 {
 	_cleanup_strvec_ struct paude_strvec labels = PAUDE_STRVEC_INIT;
 	paude_strvec_pushv(&labels, kv);
-	struct paude_session out;
-	paude_session_init(&out);
+	struct paude_session out = PAUDE_SESSION_INIT;
 	out.name = strdup("untouched");
 	_cleanup_error_ struct paude_error *err = NULL;
 	assert_int_equal(paude_session_from_labels(&out, lookup, &labels, &err), code);
@@ -367,8 +360,7 @@ static void
 test_agent_argv_without_yolo(void **state)
 {
 	(void)state;
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	paude_strvec_pushl(&s.agent_args, "-p", "explain this code", NULL);
 	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
 	paude_session_agent_argv(&s, &argv);
@@ -383,8 +375,7 @@ static void
 test_agent_argv_with_yolo_puts_flag_before_args(void **state)
 {
 	(void)state;
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	s.yolo = true;
 	s.agent = strdup("other-agent");
 	paude_strvec_push(&s.agent_args, "--verbose");
@@ -456,8 +447,7 @@ test_list_take_moves_sessions_out(void **state)
 	const char *names[] = { "b", "a", "c" };
 	for (size_t i = 0; i < 3; i++)
 		paude_session_list_add(&from)->name = strdup(names[i]);
-	struct paude_session s;
-	paude_session_init(&s);
+	struct paude_session s = PAUDE_SESSION_INIT;
 	s.name = strdup("old");
 	assert_false(paude_session_list_take(&s, &from, "zz"));
 	assert_string_equal(s.name, "old");
@@ -475,12 +465,62 @@ test_list_take_moves_sessions_out(void **state)
 	paude_session_list_release(&to);
 }
 
+static void
+assert_empty_vec(const struct paude_strvec *sv)
+{
+	assert_int_equal(sv->nr, 0);
+	assert_non_null(sv->v);
+	assert_null(sv->v[0]);
+}
+
+/* Declared with the _INIT macros, a session is what paude_session_init makes:
+ * every vector empty and usable, every pointer NULL, and release frees what
+ * was added (the leak checkers of `make asan` and valgrind see it). */
+static void
+test_init_macros_give_empty_usable_sessions(void **state)
+{
+	(void)state;
+	struct paude_session s = PAUDE_SESSION_INIT;
+	struct paude_session_spec spec = PAUDE_SESSION_SPEC_INIT;
+	struct paude_session_list l = PAUDE_SESSION_LIST_INIT;
+	struct paude_session *both[] = { &s, &spec.meta };
+	for (size_t i = 0; i < 2; i++) {
+		struct paude_session *x = both[i];
+		struct paude_strvec *vecs[] = {
+			&x->agent_args,   &x->allowed_domains, &x->allow_private_dst,
+			&x->venv_shadows, &x->setup,           &x->remote_env,
+			&x->forward_ports
+		};
+		assert_null(x->name);
+		assert_null(x->backend);
+		assert_null(x->location);
+		assert_null(x->gateway);
+		assert_int_equal(x->state, 0);
+		assert_true(paude_lifecycle_empty(&x->lifecycle));
+		for (size_t k = 0; k < sizeof(vecs) / sizeof(vecs[0]); k++) {
+			assert_empty_vec(vecs[k]);
+			paude_strvec_push(vecs[k], "x");
+		}
+		paude_lifecycle_add(&x->lifecycle, PAUDE_HOOK_POST_CREATE, "a");
+	}
+	assert_empty_vec(&spec.env);
+	paude_strvec_push(&spec.env, "K=V");
+	assert_null(spec.mounts);
+	assert_null(l.v);
+	assert_int_equal(l.nr, 0);
+	paude_session_list_add(&l)->name = strdup("n");
+	paude_session_release(&s);
+	paude_session_spec_release(&spec);
+	paude_session_list_release(&l);
+}
+
 int
 main(void)
 {
 	/* PAUDE_TEST_FILTER=PATTERN (with * and ?) runs only the matching tests. */
 	cmocka_set_test_filter(getenv("PAUDE_TEST_FILTER"));
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_macros_give_empty_usable_sessions),
 		cmocka_unit_test(test_valid_names_are_accepted),
 		cmocka_unit_test(test_list_take_moves_sessions_out),
 		cmocka_unit_test(test_invalid_names_are_usage_errors),

@@ -444,8 +444,7 @@ static void
 test_the_default_network_follows_the_provider(void **state)
 {
 	(void)state;
-	struct paude_session m;
-	paude_session_init(&m);
+	struct paude_session m = PAUDE_SESSION_INIT;
 	paude_setup_network_follow_provider(&m, "vertex");
 	assert_int_equal(m.allowed_domains.nr, 0);
 	paude_setup_network_follow_provider(&m, "anthropic");

@@ -21,8 +21,7 @@ static void
 gen(struct paude_buf *out, const char *const *values, const struct paude_squid_opts *opts)
 {
 	_cleanup_error_ struct paude_error *e = NULL;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	if (paude_allowlist_parse(&al, values, &e) < 0)
 		fail_msg("parse: %s", e->msg);
 	if (paude_squid_config(out, &al, opts, &e) < 0)
@@ -85,8 +84,7 @@ test_regional_endpoints_are_one_label_regex(void **state)
 	line_with(b.buf, "http_access deny !paude_allowed\n");
 
 	/* A pattern entry is checked again like any other. */
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
 	paude_strvec_push(&al.domains, "*-x.org$ http_access allow all");
 	paude_buf_reset(&b);
@@ -157,9 +155,8 @@ test_private_exceptions_are_cut_out_exactly(void **state)
 	line_with(b.buf, "acl paude_private_dst dst" PRIVATE_V6);
 
 	/* An exception that did not come through the parser is refused. */
-	struct paude_allowlist al;
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
-	paude_allowlist_init(&al);
 	paude_strvec_push(&al.domains, "x.org");
 	const struct paude_squid_opts bad = { .allow_private_dst = V("10.0.0.0/8 all") };
 	paude_buf_reset(&b);
@@ -270,8 +267,7 @@ test_refuses_what_squid_cannot_enforce(void **state)
 {
 	(void)state;
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	struct paude_error *e = NULL;
 
 	/* Unrestricted: there is no proxy. */

@@ -65,7 +65,7 @@ static void
 test_address_user_host_port(void **state)
 {
 	(void)state;
-	_cleanup_ssh_target_ struct paude_ssh_target t;
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	assert_int_equal(resolve(&t, "ann@box.example:2222", NULL, NULL), 0);
 	assert_string_equal(t.alias, "box.example");
 	assert_string_equal(t.hostname, "box.example");
@@ -102,9 +102,8 @@ test_address_rejects_bad_input(void **state)
 					   "h\n",     "[zz]:22",
 					   "host/x",  "[]:22" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		_cleanup_ssh_target_ struct paude_ssh_target t;
+		_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 		_cleanup_error_ struct paude_error *err = NULL;
-		paude_ssh_target_init(&t);
 		assert_int_equal(paude_ssh_address_parse(&t, bad[i], &err), PAUDE_EUSAGE);
 		assert_non_null(err);
 		assert_null(t.alias);
@@ -128,7 +127,7 @@ test_config_host_patterns_and_first_value_wins(void **state)
 			  "  Port 22\n"
 			  "  IdentityFile \"/keys/with space/%u@%l:%p\"\n"
 			  "  UserKnownHostsFile=~/kh1 /etc/kh2\n";
-	_cleanup_ssh_target_ struct paude_ssh_target t;
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	assert_int_equal(resolve(&t, "box", cfg, NULL), 0);
 	assert_string_equal(t.hostname, "box.example.net");
 	assert_string_equal(t.user, "alice");
@@ -162,7 +161,7 @@ static void
 test_config_proxy_keywords_are_refused_where_they_apply(void **state)
 {
 	(void)state;
-	_cleanup_ssh_target_ struct paude_ssh_target t;
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	_cleanup_error_ struct paude_error *err = NULL;
 	const char *cfg = "Host jumpy\n  ProxyJump bastion\nHost cmd\n  ProxyCommand nc %h %p\n"
 			  "Host direct\n  ProxyJump none\nHost *\n  ProxyJump bastion\n";
@@ -183,7 +182,7 @@ static void
 test_config_match_blocks_are_skipped_and_match_all_applies(void **state)
 {
 	(void)state;
-	_cleanup_ssh_target_ struct paude_ssh_target t;
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	const char *cfg = "Match host box exec \"true\"\n  User matched\n  ProxyJump x\n"
 			  "Match all\n  Port 2345\n";
 	assert_int_equal(resolve(&t, "box", cfg, NULL), 0);
@@ -204,7 +203,7 @@ test_config_errors_name_file_and_line(void **state)
 					   "IdentityFile ~root/k\n",
 					   "IdentityFile k%z\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		_cleanup_ssh_target_ struct paude_ssh_target t;
+		_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 		_cleanup_error_ struct paude_error *err = NULL;
 		assert_int_equal(resolve(&t, "box", bad[i], &err), PAUDE_EUSAGE);
 		assert_non_null(err);
@@ -230,8 +229,7 @@ test_config_include_reads_files_relative_to_ssh_dir(void **state)
 	assert_int_equal(fclose(f), 0);
 	struct paude_ssh_env e = env;
 	e.home = dir;
-	_cleanup_ssh_target_ struct paude_ssh_target t;
-	paude_ssh_target_init(&t);
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	const char *cfg = "Host x.lab\n  Include conf.d/*.conf\n  Port 1000\nHost nothing\n"
 			  "  Include /nonexistent/*.conf\n";
 	assert_int_equal(paude_ssh_address_parse(&t, "x.lab", NULL), 0);

@@ -35,8 +35,7 @@ static void
 test_command_line_quotes_every_word_and_the_environment(void **state)
 {
 	(void)state;
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "podman", "exec", "-i", "x y", "it's", "", NULL);
 	paude_strvec_pushl(&c.env, "TOKEN=se cret'", "GONE", "EMPTY=", NULL);
 	_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
@@ -51,8 +50,7 @@ test_command_line_refuses_environment_names_the_shell_cannot_take(void **state)
 	(void)state;
 	static const char *const bad[] = { "A-B=1", "1A=x", "=x", "A B=1", "$(id)=1", "A;B" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		paude_strvec_push(&c.args, "true");
 		paude_strvec_push(&c.env, bad[i]);
 		_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
@@ -78,14 +76,12 @@ split_nul(const struct paude_buf *b, struct paude_strvec *out)
 static void
 check_round_trip(struct paude_runner *r, bool through_sh)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "printf", "%s\\0", NULL);
 	for (size_t i = 0; i < sizeof(nasty) / sizeof(nasty[0]); i++)
 		paude_strvec_push(&c.args, nasty[i]);
 	paude_strvec_push(&c.env, "PAUDE_T=x'$y\"\n");
-	_cleanup_child_ struct paude_child run;
-	paude_child_init(&run);
+	_cleanup_child_ struct paude_child run = PAUDE_CHILD_INIT;
 	if (through_sh) {
 		_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
 		assert_int_equal(paude_ssh_command_line(&line, &c, NULL), 0);
@@ -111,14 +107,12 @@ test_command_line_survives_a_real_shell_word_for_word(void **state)
 	(void)state;
 	check_round_trip(paude_runner_default(), true);
 	/* And the environment arrives as given. */
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "printenv", "PAUDE_T", NULL);
 	paude_strvec_pushl(&c.env, "PAUDE_T=a'b $(c) `d`\n", "HOME", NULL);
 	_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
 	assert_int_equal(paude_ssh_command_line(&line, &c, NULL), 0);
-	_cleanup_child_ struct paude_child sh;
-	paude_child_init(&sh);
+	_cleanup_child_ struct paude_child sh = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&sh.args, "/bin/sh", "-c", line.buf, NULL);
 	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
 	int status = -1;
@@ -138,8 +132,7 @@ live(void)
 	if (!getenv("PAUDE_TEST_SSH_HOST"))
 		skip();
 	if (!conn) {
-		_cleanup_ssh_target_ struct paude_ssh_target t;
-		paude_ssh_target_init(&t);
+		_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 		_cleanup_error_ struct paude_error *err = NULL;
 		if (paude_ssh_target_resolve(&t, getenv("PAUDE_TEST_SSH_HOST"), &err) < 0 ||
 		    paude_ssh_connect(&conn, &t, &err) < 0)
@@ -162,8 +155,7 @@ test_live_exit_status_and_signals_are_exact(void **state)
 		      { "kill -TERM $$", 128 + SIGTERM },
 		      { "kill -KILL $$", 128 + SIGKILL } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		paude_strvec_pushl(&c.args, "sh", "-c", cases[i].script, NULL);
 		int status = -1;
 		assert_int_equal(paude_run_capture(r, &c, NULL, 0, NULL, NULL, &status, NULL), 0);
@@ -183,8 +175,7 @@ test_live_stdout_stderr_and_stdin_are_separate_and_exact(void **state)
 {
 	(void)state;
 	struct paude_runner *r = live();
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "sh", "-c", "cat; echo err >&2; printf end", NULL);
 	/* 6 MiB of every byte value, bigger than any SSH window. */
 	size_t n = 6u << 20;
@@ -202,8 +193,7 @@ test_live_stdout_stderr_and_stdin_are_separate_and_exact(void **state)
 	assert_string_equal(errout.buf, "err\n");
 	free(in);
 	/* EOF reaches the remote command: wc counts what was sent, no more. */
-	_cleanup_child_ struct paude_child w;
-	paude_child_init(&w);
+	_cleanup_child_ struct paude_child w = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&w.args, "wc", "-c", NULL);
 	_cleanup_buf_ struct paude_buf count = PAUDE_BUF_INIT;
 	assert_int_equal(paude_run_capture(r, &w, "12345", 5, &count, NULL, &status, NULL), 0);
@@ -241,8 +231,7 @@ test_live_missing_program_is_not_found_at_start(void **state)
 {
 	(void)state;
 	struct paude_runner *r = live();
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "paude-no-such-program", "x", NULL);
 	_cleanup_error_ struct paude_error *err = NULL;
 	int status = -1;
@@ -250,8 +239,7 @@ test_live_missing_program_is_not_found_at_start(void **state)
 			 PAUDE_ENOTFOUND);
 	assert_non_null(strstr(err->msg, "'paude-no-such-program' not found on 'root@"));
 	/* A local directory means nothing there. */
-	_cleanup_child_ struct paude_child d;
-	paude_child_init(&d);
+	_cleanup_child_ struct paude_child d = PAUDE_CHILD_INIT;
 	paude_strvec_push(&d.args, "true");
 	d.dir = "/tmp";
 	paude_error_clear(&err);
@@ -264,8 +252,7 @@ test_live_killing_the_stand_in_ends_the_remote_command(void **state)
 {
 	(void)state;
 	struct paude_runner *r = live();
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "sleep", "60", NULL);
 	c.no_stdin = 1;
 	assert_int_equal(paude_child_start(r, &c, NULL), 0);
@@ -277,8 +264,7 @@ test_live_killing_the_stand_in_ends_the_remote_command(void **state)
 	assert_int_equal(status, 128 + SIGTERM);
 	assert_true(time(NULL) - t0 < 10);
 	/* The connection goes on working. */
-	_cleanup_child_ struct paude_child t;
-	paude_child_init(&t);
+	_cleanup_child_ struct paude_child t = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&t.args, "true", NULL);
 	assert_int_equal(paude_run_capture(r, &t, NULL, 0, NULL, NULL, &status, NULL), 0);
 	assert_int_equal(status, 0);
@@ -381,8 +367,7 @@ test_live_dropped_connection_is_a_clear_error(void **state)
 	const char *pid = getenv("PAUDE_TEST_SSHD_PID");
 	if (!pid)
 		skip();
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "sh", "-c", "echo started; exec sleep 60", NULL);
 	c.no_stdin = 1;
 	c.out = -1;
@@ -397,8 +382,7 @@ test_live_dropped_connection_is_a_clear_error(void **state)
 	assert_non_null(strstr(err->msg, "lost"));
 	close(c.out);
 	/* Later commands fail at once with the same reason. */
-	_cleanup_child_ struct paude_child t;
-	paude_child_init(&t);
+	_cleanup_child_ struct paude_child t = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&t.args, "true", NULL);
 	paude_error_clear(&err);
 	assert_true(paude_run_capture(r, &t, NULL, 0, NULL, NULL, &status, &err) < 0);
