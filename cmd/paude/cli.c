@@ -11,6 +11,7 @@
 #include "session-setup.h"
 #include "paude/agent-state.h"
 #include "paude/attach.h"
+#include "paude/alloc.h"
 #include "paude/fs.h"
 #include "paude/index.h"
 #include "paude/kube.h"
@@ -31,9 +32,7 @@ paude_cli_usage_error(struct paude_error **err, const char *verb, const char *fm
 {
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	_cleanup_free_ char *msg = paude_xvasprintf(fmt, ap);
 	va_end(ap);
 	if (verb)
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "%s (try 'paude %s --help')", msg,
@@ -92,9 +91,7 @@ paude_cli_bad_option(struct paude_error **err, const char *verb, char **argv, co
 	const char *arg = argv[optind - 1] ? argv[optind - 1] : "";
 	if (!strncmp(arg, "--", 2)) {
 		size_t n = strcspn(arg, "=");
-		_cleanup_free_ char *typed = strndup(arg + 2, n - 2);
-		if (!typed)
-			abort();
+		_cleanup_free_ char *typed = paude_xstrndup(arg + 2, n - 2);
 		_cleanup_strvec_ struct paude_strvec names = PAUDE_STRVEC_INIT;
 		bool known = false;
 		for (const struct option *o = last_longopts; o && o->name; o++) {
@@ -186,6 +183,17 @@ paude_cli_getopt(const struct paude_cli_opts *o, int argc, char **argv, struct p
 		if (r == 0)
 			return opt;
 	}
+}
+
+int
+paude_cli_getopt_stop(const struct paude_cli_opts *o, int opt, char **argv,
+		      struct paude_error **err)
+{
+	if (opt == CLI_HELP_DONE)
+		return 0;
+	if (opt < 0)
+		return opt;
+	return paude_cli_bad_option(err, o->verb, argv, o->shortopts);
 }
 
 int

@@ -83,11 +83,28 @@ enum {
 /*
  * The option loop every command shares: common options are handled here,
  * unknown ones become a usage error. Returns the next option of the
- * command's own, CLI_END, CLI_HELP_DONE, or a negative error. Call
- * paude_cli_getopt_reset() first.
+ * command's own, CLI_END, CLI_HELP_DONE, or a negative error. Every command
+ * parses with this one idiom:
+ *
+ *	paude_cli_getopt_reset();
+ *	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+ *		switch (opt) {
+ *		case OPT_JSON:
+ *			json = true;
+ *			break;
+ *		default:
+ *			return paude_cli_getopt_stop(&o, opt, argv, err);
+ *		}
+ *	}
+ *	(positional arguments: argv[optind] to argv[argc - 1])
  */
 int paude_cli_getopt(const struct paude_cli_opts *o, int argc, char **argv,
 		     struct paude_cmd_ctx *ctx, struct paude_error **err);
+/* What a command returns for an option its loop does not take: 0 after
+ * --help (CLI_HELP_DONE), the error itself (negative), else a usage error
+ * for the option. */
+int paude_cli_getopt_stop(const struct paude_cli_opts *o, int opt, char **argv,
+			  struct paude_error **err);
 /* Parse options (the command has none of its own) and at most one NAME.
  * Returns 0, CLI_HELP_DONE, or a negative error; *name is NULL if absent. */
 int paude_cli_parse_name(const struct paude_cli_opts *o, int argc, char **argv,

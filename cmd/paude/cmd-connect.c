@@ -37,24 +37,22 @@ cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	static const struct paude_cli_opts o = { "connect", usage, CLI_COMMON_SHORT, opts };
 	struct paude_cli_attach_opts ao = { 0 };
 	const char *host = NULL;
-	int r;
+	int opt, r;
 	paude_cli_getopt_reset();
-	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_DETACH_KEYS ||
-	       r == OPT_HOST) {
-		if (r == OPT_HOST) {
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_HOST:
 			host = optarg;
-			continue;
+			break;
+		case OPT_DETACH_KEYS:
+			if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
+				return r;
+			ao.keys_spec = optarg;
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
 		}
-		if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
-			return r;
-		ao.keys_spec = optarg;
 	}
-	if (r == CLI_HELP_DONE)
-		return 0;
-	if (r < 0)
-		return r;
-	if (r != CLI_END)
-		return paude_cli_bad_option(err, "connect", argv, CLI_COMMON_SHORT);
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, "connect", "too many arguments");
 	const char *name = optind < argc ? argv[optind] : NULL;

@@ -412,7 +412,8 @@ int
 cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
 	struct paude_kube_create_opts ko = { 0 };
-	bool help = false, dry_run = false, rebuild = false, no_push = false;
+	static const struct paude_cli_opts o = { "create", usage, CLI_COMMON_SHORT "a:", opts };
+	bool dry_run = false, rebuild = false, no_push = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
 	paude_session_init(&spec.meta);
@@ -420,14 +421,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	int opt, r;
 
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT "a:", opts)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
 		switch (opt) {
 		case OPT_YOLO:
 			spec.meta.yolo = true;
@@ -482,7 +476,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 						     : &ko.registry) = optarg;
 			break;
 		default:
-			return paude_cli_bad_option(err, "create", argv, CLI_COMMON_SHORT "a:");
+			return paude_cli_getopt_stop(&o, opt, argv, err);
 		}
 	}
 	/* getopt moved NAME after the options ("paude create NAME --yolo" works). */

@@ -154,15 +154,18 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	bool confirm = false, force = false;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_CONFIRM ||
-	       opt == OPT_FORCE) {
-		if (opt == OPT_CONFIRM)
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_CONFIRM:
 			confirm = true;
-		else
+			break;
+		case OPT_FORCE:
 			force = true;
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
 	}
-	if (opt != CLI_END)
-		return opt == CLI_HELP_DONE ? 0 : opt;
 	if (argc - optind != 1)
 		return paude_cli_usage_error(err, "delete", "name the session to delete");
 	const char *name = argv[optind];

@@ -412,16 +412,16 @@ cmd_doctor(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 {
 	static const struct paude_cli_opts o = { "doctor", usage, CLI_COMMON_SHORT, opts };
 	const char *host_opt = NULL;
+	int opt;
 	paude_cli_getopt_reset();
-	int r;
-	while ((r = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
-		if (r == CLI_HELP_DONE)
-			return 0;
-		if (r < 0)
-			return r;
-		if (r != OPT_HOST)
-			return paude_cli_bad_option(err, "doctor", argv, o.shortopts);
-		host_opt = optarg;
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_HOST:
+			host_opt = optarg;
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
 	}
 	if (optind < argc)
 		return paude_cli_usage_error(err, "doctor", "unexpected argument '%s'",

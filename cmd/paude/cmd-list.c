@@ -160,26 +160,25 @@ print_table(const struct paude_session_list *l, const char *host)
 int
 cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
-	bool help = false, json = false, names = false;
+	static const struct paude_cli_opts o = { "list", usage, CLI_COMMON_SHORT, opts };
+	bool json = false, names = false;
 	const char *host = NULL;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT, opts)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
-		if (opt == OPT_JSON)
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_JSON:
 			json = true;
-		else if (opt == OPT_NAMES)
+			break;
+		case OPT_NAMES:
 			names = true;
-		else if (opt == OPT_HOST)
+			break;
+		case OPT_HOST:
 			host = optarg;
-		else
-			return paude_cli_bad_option(err, "list", argv, CLI_COMMON_SHORT);
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
 	}
 	if (optind < argc)
 		return paude_cli_usage_error(err, "list", "unexpected argument '%s'", argv[optind]);

@@ -288,10 +288,18 @@ cmd_network(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	_cleanup_strvec_ struct paude_strvec deny = PAUDE_STRVEC_INIT;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_ALLOW || opt == OPT_DENY)
-		paude_strvec_push(opt == OPT_ALLOW ? &allow : &deny, optarg);
-	if (opt != CLI_END)
-		return opt == CLI_HELP_DONE ? 0 : opt;
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_ALLOW:
+			paude_strvec_push(&allow, optarg);
+			break;
+		case OPT_DENY:
+			paude_strvec_push(&deny, optarg);
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
+	}
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, "network", "too many arguments");
 	const char *name = optind < argc ? argv[optind] : NULL;

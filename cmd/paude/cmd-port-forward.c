@@ -88,17 +88,21 @@ cmd_port_forward(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_
 	bool detach = false, do_list = false, do_stop = false;
 	int opt;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == 'd' || opt == OPT_LIST ||
-	       opt == OPT_STOP) {
-		if (opt == 'd')
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case 'd':
 			detach = true;
-		else if (opt == OPT_LIST)
+			break;
+		case OPT_LIST:
 			do_list = true;
-		else
+			break;
+		case OPT_STOP:
 			do_stop = true;
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
 	}
-	if (opt != CLI_END)
-		return opt == CLI_HELP_DONE ? 0 : opt;
 	argc -= optind;
 	argv += optind;
 	if (do_list + do_stop > 1 || ((do_list || do_stop) && detach))

@@ -92,14 +92,19 @@ parse(int argc, char **argv, const char *verb, const char *use, const struct opt
 	const struct paude_cli_opts o = { verb, use, CLI_COMMON_SHORT, opts };
 	int opt;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_PUSH && push)
-		*push = true;
-	if (opt == CLI_HELP_DONE)
-		return 1;
-	if (opt < 0)
-		return opt;
-	if (opt != CLI_END)
-		return paude_cli_bad_option(err, verb, argv, CLI_COMMON_SHORT);
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_PUSH:
+			if (push) {
+				*push = true;
+				break;
+			}
+			_fallthrough_;
+		default:
+			/* 1: --help was shown. */
+			return opt == CLI_HELP_DONE ? 1 : paude_cli_getopt_stop(&o, opt, argv, err);
+		}
+	}
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, verb, "too many arguments");
 	return 0;

@@ -111,28 +111,27 @@ forward_ports(struct paude_runner *runner, const struct paude_session *s, bool f
 int
 cmd_start(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err)
 {
-	bool help = false, detach = false, forward = false;
+	static const struct paude_cli_opts o = { "start", usage, CLI_COMMON_SHORT "d", opts };
+	bool detach = false, forward = false;
 	struct paude_cli_attach_opts ao = { 0 };
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt_long(argc, argv, CLI_COMMON_SHORT "d", opts)) != -1) {
-		if ((r = paude_cli_common_opt(opt, usage, ctx, &help, err)) != 0) {
-			if (r < 0)
-				return r;
-			if (help)
-				return 0;
-			continue;
-		}
-		if (opt == 'd')
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case 'd':
 			detach = true;
-		else if (opt == OPT_FORWARD_PORTS)
+			break;
+		case OPT_FORWARD_PORTS:
 			forward = true;
-		else if (opt == OPT_DETACH_KEYS) {
+			break;
+		case OPT_DETACH_KEYS:
 			if ((r = paude_detach_keys_parse(&ao.keys, optarg, err)) < 0)
 				return r;
 			ao.keys_spec = optarg;
-		} else
-			return paude_cli_bad_option(err, "start", argv, CLI_COMMON_SHORT "d");
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
 	}
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, "start", "too many arguments");

@@ -285,10 +285,15 @@ cmd_status(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	bool json = false;
 	int opt, r;
 	paude_cli_getopt_reset();
-	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) == OPT_JSON)
-		json = true;
-	if (opt != CLI_END)
-		return opt == CLI_HELP_DONE ? 0 : opt;
+	while ((opt = paude_cli_getopt(&o, argc, argv, ctx, err)) != CLI_END) {
+		switch (opt) {
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			return paude_cli_getopt_stop(&o, opt, argv, err);
+		}
+	}
 	if (argc - optind > 1)
 		return paude_cli_usage_error(err, "status", "too many arguments");
 	const char *name = optind < argc ? argv[optind] : NULL;
