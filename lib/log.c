@@ -8,13 +8,16 @@
 static enum paude_log_level current_level = PAUDE_LOG_INFO;
 static const char *prog = "paude";
 static int color = -1;
+static bool color_allowed = true;
 
 void
-paude_log_init(const char *progname)
+paude_log_init(const char *progname, const char *level, const char *no_color, const char *term)
 {
 	if (progname)
 		prog = progname;
-	const char *env = getenv("PAUDE_LOG");
+	color_allowed = !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+	color = -1;
+	const char *env = level;
 	if (!env || !*env)
 		return;
 	static const char *const names[] = { "error", "warn", "info", "verbose", "debug", "trace" };
@@ -51,11 +54,8 @@ paude_log_enabled(enum paude_log_level level)
 bool
 paude_log_color(void)
 {
-	if (color < 0) {
-		const char *nc = getenv("NO_COLOR");
-		const char *term = getenv("TERM");
-		color = isatty(STDERR_FILENO) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
-	}
+	if (color < 0)
+		color = color_allowed && isatty(STDERR_FILENO);
 	return color;
 }
 

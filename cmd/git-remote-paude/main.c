@@ -290,7 +290,7 @@ main(int argc, char **argv)
 	_cleanup_error_ struct paude_error *err = NULL;
 	_cleanup_address_ struct paude_address addr = PAUDE_ADDRESS_INIT;
 
-	paude_log_init("git-remote-paude");
+	paude_log_init("git-remote-paude", getenv("PAUDE_LOG"), getenv("NO_COLOR"), getenv("TERM"));
 	if (argc != 3) {
 		(void)fprintf(stderr, "usage: git-remote-paude <remote> <address>\n"
 				      "git runs this helper for paude::<address> URLs, e.g.\n"

@@ -191,7 +191,8 @@ main(int argc, char **argv)
 	bool help = false;
 	int opt, r = 0;
 
-	paude_log_init("paude");
+	/* lib/ reads no environment: what it needs is read here. */
+	paude_log_init("paude", getenv("PAUDE_LOG"), getenv("NO_COLOR"), getenv("TERM"));
 	paude_signal_install();
 	opterr = 0;
 	/* '+': stop at the first non-option, the command. */

@@ -23,9 +23,15 @@ enum paude_log_level {
 	PAUDE_LOG_TRACE = 5,
 };
 
-/* Read PAUDE_LOG (an unknown value is a warning, and ignored); call once at
- * program start. */
-void paude_log_init(const char *progname);
+/*
+ * Call once at program start with what the program read from its
+ * environment: level is $PAUDE_LOG (NULL or "": keep the level; an unknown
+ * value is a warning, and ignored); no_color and term are $NO_COLOR and
+ * $TERM (colour only on a terminal, without NO_COLOR, unless TERM is
+ * "dumb"). progname NULL keeps the name.
+ */
+void paude_log_init(const char *progname, const char *level, const char *no_color,
+		    const char *term);
 void paude_log_set_level(enum paude_log_level level);
 enum paude_log_level paude_log_get_level(void);
 bool paude_log_enabled(enum paude_log_level level);

@@ -45,9 +45,8 @@ static void
 test_default_level_is_info_with_prefixes(void **state)
 {
 	(void)state;
-	unsetenv("PAUDE_LOG");
 	paude_log_set_level(PAUDE_LOG_INFO);
-	paude_log_init("paude");
+	paude_log_init("paude", NULL, NULL, NULL);
 	_cleanup_free_ char *got = capture_stderr(log_all_levels);
 	/* stderr is a pipe here: no colour codes. */
 	assert_string_equal(got, "paude: error: e 1\npaude: warning: w\ni\n");
@@ -66,9 +65,8 @@ static void
 test_messages_reach_stderr_sanitized(void **state)
 {
 	(void)state;
-	unsetenv("PAUDE_LOG");
 	paude_log_set_level(PAUDE_LOG_INFO);
-	paude_log_init("paude");
+	paude_log_init("paude", NULL, NULL, NULL);
 	_cleanup_free_ char *got = capture_stderr(log_child_stderr);
 	assert_null(strchr(got, 0x1b));
 	assert_null(strchr(got, 0x07));
@@ -78,40 +76,36 @@ test_messages_reach_stderr_sanitized(void **state)
 }
 
 static void
-test_paude_log_env_selects_level(void **state)
+test_paude_log_value_selects_level(void **state)
 {
 	(void)state;
-	setenv("PAUDE_LOG", "trace", 1);
-	paude_log_init("git-remote-paude");
+	paude_log_init("git-remote-paude", "trace", NULL, NULL);
 	assert_int_equal(paude_log_get_level(), PAUDE_LOG_TRACE);
 	_cleanup_free_ char *got = capture_stderr(log_all_levels);
 	assert_non_null(strstr(got, "git-remote-paude: debug: d\n"));
 	assert_non_null(strstr(got, "git-remote-paude: debug: t\n"));
-	setenv("PAUDE_LOG", "error", 1);
-	paude_log_init(NULL);
+	paude_log_init(NULL, "error", NULL, NULL);
 	assert_int_equal(paude_log_get_level(), PAUDE_LOG_ERROR);
 	_cleanup_free_ char *got2 = capture_stderr(log_all_levels);
 	assert_string_equal(got2, "git-remote-paude: error: e 1\n");
-	unsetenv("PAUDE_LOG");
-	paude_log_init("paude");
+	paude_log_init("paude", NULL, NULL, NULL);
+	paude_log_set_level(PAUDE_LOG_INFO);
 }
 
 static void
-init_log(void)
+init_log_loud(void)
 {
-	paude_log_init("paude");
+	paude_log_init("paude", "loud", NULL, NULL);
 }
 
 static void
 test_verbose_is_between_info_and_debug(void **state)
 {
 	(void)state;
-	setenv("PAUDE_LOG", "verbose", 1);
-	paude_log_init("paude");
+	paude_log_init("paude", "verbose", NULL, NULL);
 	assert_int_equal(paude_log_get_level(), PAUDE_LOG_VERBOSE);
 	assert_true(paude_log_enabled(PAUDE_LOG_INFO));
 	assert_false(paude_log_enabled(PAUDE_LOG_DEBUG));
-	unsetenv("PAUDE_LOG");
 	paude_log_set_level(PAUDE_LOG_INFO);
 }
 
@@ -120,13 +114,11 @@ test_unknown_paude_log_value_keeps_level(void **state)
 {
 	(void)state;
 	paude_log_set_level(PAUDE_LOG_WARN);
-	setenv("PAUDE_LOG", "loud", 1);
-	_cleanup_free_ char *got = capture_stderr(init_log);
+	_cleanup_free_ char *got = capture_stderr(init_log_loud);
 	assert_int_equal(paude_log_get_level(), PAUDE_LOG_WARN);
 	/* Said, not swallowed. */
 	assert_string_equal(got, "paude: warning: unknown PAUDE_LOG value 'loud' ignored (use: "
 				 "error, warn, info, verbose, debug, trace)\n");
-	unsetenv("PAUDE_LOG");
 	paude_log_set_level(PAUDE_LOG_INFO);
 }
 
@@ -149,7 +141,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_level_is_info_with_prefixes),
 		cmocka_unit_test(test_messages_reach_stderr_sanitized),
-		cmocka_unit_test(test_paude_log_env_selects_level),
+		cmocka_unit_test(test_paude_log_value_selects_level),
 		cmocka_unit_test(test_unknown_paude_log_value_keeps_level),
 		cmocka_unit_test(test_enabled_follows_level),
 		cmocka_unit_test(test_verbose_is_between_info_and_debug),
