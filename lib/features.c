@@ -470,7 +470,7 @@ paude_feature_set_order(struct paude_feature_set *s, struct paude_error **err)
 
 int
 paude_features_resolve(struct paude_feature_set *out, const struct paude_config *c,
-		       const char *cache_dir, struct paude_error **err)
+		       const struct paude_oci_opts *o, struct paude_error **err)
 {
 	struct paude_feature_set s = { 0 };
 	s.v = paude_xcalloc(c->n_features ? c->n_features : 1, sizeof(*s.v));
@@ -491,7 +491,7 @@ paude_features_resolve(struct paude_feature_set *out, const struct paude_config 
 		f->tag = paude_xstrdup(ref.tag ? ref.tag : "");
 		paude_oci_ref_release(&ref);
 		struct paude_oci_fetched got = { 0 };
-		if ((r = paude_oci_fetch_feature(&got, u->ref, cache_dir, err)) < 0)
+		if ((r = paude_oci_fetch_feature(&got, u->ref, o, err)) < 0)
 			break;
 		memcpy(f->digest, got.layer_digest, sizeof(f->digest));
 		r = paude_feature_untar(f, got.layer.buf, got.layer.len, err);

@@ -22,8 +22,7 @@ long paude_image__test_euid = -1;
 const char *
 paude_image_fallback_base(const struct paude_image_opts *o)
 {
-	return paude_image__env_or(o ? o->fallback_base : NULL, "PAUDE_FALLBACK_BASE_IMAGE",
-				   PAUDE_IMAGE_FALLBACK_BASE);
+	return paude_image__opt_or(o ? o->fallback_base : NULL, PAUDE_IMAGE_FALLBACK_BASE);
 }
 
 static char *
@@ -160,8 +159,7 @@ static int
 bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const char *ref,
 	       struct paude_error **err)
 {
-	const char *mirror = paude_image__env_or(o ? o->mirror : NULL, "PAUDE_DEBIAN_MIRROR",
-						 PAUDE_IMAGE_DEFAULT_MIRROR);
+	const char *mirror = paude_image__opt_or(o ? o->mirror : NULL, PAUDE_IMAGE_DEFAULT_MIRROR);
 	if (!paude_image__valid_arg_value(mirror))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid Debian mirror '%s'", mirror);
 	uid_t euid = paude_image__test_euid >= 0 ? (uid_t)paude_image__test_euid : geteuid();

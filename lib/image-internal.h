@@ -54,8 +54,8 @@ xstrdup(const char *s)
 	return d;
 }
 
-/* SET if not NULL, else $VAR if set and not empty, else FALLBACK. */
-const char *paude_image__env_or(const char *set, const char *var, const char *fallback);
+/* SET (an option; paude fills it from its variable) if not NULL, else FALLBACK. */
+const char *paude_image__opt_or(const char *set, const char *fallback);
 /* A build argument value: printable, and nothing a Containerfile or a
  * shell would expand or split ($, quotes, backslash, whitespace). */
 bool paude_image__valid_arg_value(const char *s);

@@ -47,33 +47,25 @@ paude_ca_bundle_first(const char *const *candidates)
 const char *
 paude_ca_bundle_detect(void)
 {
-	const char *env = getenv("PAUDE_CA_BUNDLE");
-	if (env)
-		return *env ? env : NULL;
 	return paude_ca_bundle_first(ca_candidates);
 }
 
 const char *
-paude_image__env_or(const char *set, const char *var, const char *fallback)
+paude_image__opt_or(const char *set, const char *fallback)
 {
-	if (set)
-		return set;
-	const char *v = getenv(var);
-	return v && *v ? v : fallback;
+	return set ? set : fallback;
 }
 
 const char *
 paude_image_base(const struct paude_image_opts *o)
 {
-	return paude_image__env_or(o ? o->base : NULL, "PAUDE_BASE_IMAGE",
-				   PAUDE_IMAGE_DEFAULT_BASE);
+	return paude_image__opt_or(o ? o->base : NULL, PAUDE_IMAGE_DEFAULT_BASE);
 }
 
 const char *
 paude_image_agent_version(const struct paude_image_opts *o)
 {
-	return paude_image__env_or(o ? o->agent_version : NULL, "PAUDE_CLAUDE_CODE_VERSION",
-				   "latest");
+	return paude_image__opt_or(o ? o->agent_version : NULL, "latest");
 }
 
 /* --- validation of what lands in argv and in the Containerfile --- */
@@ -236,8 +228,7 @@ paude_image_files_load(const char *dir, const struct paude_image_opts *o,
 {
 	if (!valid_dir(dir))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image directory '%s'", dir);
-	const char *root =
-	    paude_image__env_or(o ? o->containers_dir : NULL, "PAUDE_CONTAINERS_DIR", NULL);
+	const char *root = paude_image__opt_or(o ? o->containers_dir : NULL, NULL);
 	struct paude_image_files f = { 0 };
 	if (root) {
 		int r = files_from_dir(root, dir, &f, err);

@@ -229,8 +229,8 @@ loopback_url(const char *url)
 }
 
 static int
-http_get(const char *url, const char *accept, const char *token, size_t max, struct response *out,
-	 struct paude_error **err)
+http_get(const struct paude_oci_opts *o, const char *url, const char *accept, const char *token,
+	 size_t max, struct response *out, struct paude_error **err)
 {
 	static bool inited;
 	if (!inited) {
@@ -267,8 +267,8 @@ http_get(const char *url, const char *accept, const char *token, size_t max, str
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	const char *ca = paude_ca_bundle_detect();
-	if (ca)
+	const char *ca = o && o->ca_bundle ? o->ca_bundle : paude_ca_bundle_detect();
+	if (ca && *ca)
 		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
 	/* A registry on this machine is never reached through a proxy. */
 	if (loopback_url(url))
@@ -288,13 +288,13 @@ http_get(const char *url, const char *accept, const char *token, size_t max, str
 }
 
 static bool
-plain_http(const char *registry)
+plain_http(const struct paude_oci_opts *o, const char *registry)
 {
 	if (!strncmp(registry, "localhost", 9) && (!registry[9] || registry[9] == ':'))
 		return true;
 	if (!strncmp(registry, "127.", 4) || !strncmp(registry, "[::1]", 5))
 		return true;
-	const char *list = getenv("PAUDE_INSECURE_REGISTRIES");
+	const char *list = o ? o->insecure_registries : NULL;
 	if (!list)
 		return false;
 	size_t n = strlen(registry);
@@ -309,6 +309,7 @@ plain_http(const char *registry)
 
 /* A GET against the registry that answers a Bearer challenge once. */
 struct session {
+	const struct paude_oci_opts *o;
 	const struct paude_oci_ref *ref;
 	char *token;
 };
@@ -352,7 +353,7 @@ fetch_token(struct session *s, const char *challenge, struct paude_error **err)
 	curl_free(e);
 	curl_easy_cleanup(h);
 	_cleanup_(response_release) struct response r = { 0 };
-	int ret = http_get(url.buf, "application/json", NULL, PAUDE_OCI_SMALL_MAX, &r, err);
+	int ret = http_get(s->o, url.buf, "application/json", NULL, PAUDE_OCI_SMALL_MAX, &r, err);
 	if (ret < 0)
 		return ret;
 	if (r.status != 200)
@@ -380,11 +381,12 @@ registry_get(struct session *s, const char *what, const char *accept, size_t max
 	     struct response *out, struct paude_error **err)
 {
 	_cleanup_free_ char *url = NULL;
-	url = paude_xasprintf("%s://%s/v2/%s/%s", plain_http(s->ref->registry) ? "http" : "https",
+	url = paude_xasprintf("%s://%s/v2/%s/%s",
+			      plain_http(s->o, s->ref->registry) ? "http" : "https",
 			      s->ref->registry, s->ref->repository, what);
 	for (int attempt = 0;; attempt++) {
 		struct response r = { 0 };
-		int ret = http_get(url, accept, s->token, max, &r, err);
+		int ret = http_get(s->o, url, accept, s->token, max, &r, err);
 		if (ret < 0) {
 			response_release(&r);
 			return ret;
@@ -474,14 +476,14 @@ cache_path(const char *cache_dir, const char *digest)
 }
 
 int
-paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const char *cache_dir,
-			struct paude_error **err)
+paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref,
+			const struct paude_oci_opts *o, struct paude_error **err)
 {
 	_cleanup_(paude_oci_ref_release) struct paude_oci_ref r = PAUDE_OCI_REF_INIT;
 	int ret = paude_oci_ref_parse(&r, ref, err);
 	if (ret < 0)
 		return ret;
-	_cleanup_(session_release) struct session s = { .ref = &r };
+	_cleanup_(session_release) struct session s = { .o = o, .ref = &r };
 	_cleanup_(response_release) struct response man = { 0 };
 	_cleanup_free_ char *what = NULL;
 	what = paude_xasprintf("manifests/%s", r.digest ? r.digest : r.tag);
@@ -508,7 +510,7 @@ paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const ch
 		return paude_error_set(err, PAUDE_EPROTO, 0,
 				       "feature '%s' is too large (%lld bytes; at most %u)", ref,
 				       (long long)size, PAUDE_FEATURE_MAX_BYTES);
-	_cleanup_free_ char *cached = cache_path(cache_dir, f.layer_digest);
+	_cleanup_free_ char *cached = cache_path(o ? o->cache_dir : NULL, f.layer_digest);
 	paude_buf_init(&f.layer, PAUDE_FEATURE_MAX_BYTES);
 	if (paude_buf_read_file(&f.layer, cached, NULL) == 0) {
 		char got[7 + 64 + 1];

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "env.h"
 #include "kube-setup.h"
 #include "paude/image.h"
 #include "paude/image-custom.h"
@@ -128,6 +129,7 @@ one_image(struct paude_backend *b, const struct paude_image_target *t, const cha
 		.progress = paude_setup_build_progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};
+	paude_cli_env_image(&io);
 	struct paude_image_target agent;
 	struct paude_image_arg a;
 	paude_image_agent_target(&io, &agent, &a);
@@ -162,6 +164,7 @@ custom_image(struct paude_backend *b, struct paude_setup *s, const struct paude_
 		.progress = paude_setup_build_progress,
 		.notify_ctx = (void *)(openshift ? "in the cluster" : "locally"),
 	};
+	paude_cli_env_image(&io);
 	if (openshift && s->config.dockerfile)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "'%s' builds from a Dockerfile, which paude cannot build in "

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "env.h"
 #include "session-setup.h"
 #include "paude/limits.h"
 #include "paude/fs.h"
@@ -341,7 +342,7 @@ paude_setup_environment(struct paude_session_spec *spec, struct paude_setup *s,
 		_cleanup_free_ char *p = paude_path_join(home, files[i].rel);
 		add_mount(s, p, files[i].target, files[i].dir);
 	}
-	const char *ca = paude_ca_bundle_detect();
+	const char *ca = paude_cli_env_ca_bundle();
 	if (ca && !paude_is_file(ca))
 		return paude_error_set(
 		    err, PAUDE_EUSAGE, 0,
@@ -887,7 +888,9 @@ paude_setup_custom_plan(struct paude_setup *s, const struct paude_image_opts *o,
 	if (s->config.n_features && !dry_run) {
 		paude_info("Fetching %zu feature%s...", s->config.n_features,
 			   s->config.n_features == 1 ? "" : "s");
-		if ((ret = paude_features_resolve(&s->features, &s->config, NULL, err)) < 0)
+		struct paude_oci_opts fo = { 0 };
+		paude_cli_env_oci(&fo);
+		if ((ret = paude_features_resolve(&s->features, &s->config, &fo, err)) < 0)
 			return ret;
 	}
 	return paude_image_custom_plan(plan, &s->config, &s->features, o, err);
@@ -921,6 +924,7 @@ paude_setup_image(struct paude_runner *r, const struct paude_session *m, struct 
 		.notify = image_progress,
 		.progress = paude_setup_build_progress,
 	};
+	paude_cli_env_image(&o);
 	const struct paude_image_target proxy = { .dir = "proxy", .repo = PAUDE_IMAGE_PROXY_REPO };
 	int ret;
 	if ((ret = paude_setup_load_config(m, s, err)) < 0)

@@ -77,10 +77,12 @@ int paude_feature_load_metadata(struct paude_feature *f, const struct paude_feat
 
 /*
  * Fetch (or take from the cache) every feature of the config and decode
- * it: *out gets them in install order (paude_feature_set_order).
+ * it: *out gets them in install order (paude_feature_set_order). o (oci.h)
+ * says where from; NULL: the defaults.
  */
+struct paude_oci_opts;
 int paude_features_resolve(struct paude_feature_set *out, const struct paude_config *c,
-			   const char *cache_dir, struct paude_error **err);
+			   const struct paude_oci_opts *o, struct paude_error **err);
 
 /*
  * Sort s into the specification's install order: rounds, each taking the

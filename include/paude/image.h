@@ -79,13 +79,15 @@ bool paude_image_parse_step(const char *line, size_t len, struct paude_image_pro
 			    size_t *what_len);
 
 struct paude_image_opts {
-	const char *base; /* NULL: $PAUDE_BASE_IMAGE, else PAUDE_IMAGE_DEFAULT_BASE */
-	const char *agent_version; /* NULL: $PAUDE_CLAUDE_CODE_VERSION, else "latest" */
-	const char *ca_bundle; /* NULL: paude_ca_bundle_detect(); "": none */
-	const char *containers_dir; /* NULL: $PAUDE_CONTAINERS_DIR, else the embedded files */
-	const char *mirror; /* debootstrap mirror; NULL: $PAUDE_DEBIAN_MIRROR or the default */
-	/* What the debootstrap fallback is called; NULL: $PAUDE_FALLBACK_BASE_IMAGE or
-	 * PAUDE_IMAGE_FALLBACK_BASE. */
+	/* The library reads no environment: paude fills these from the
+	 * variables named (cmd/paude/env.c), NULL where they are unset. */
+	const char *base; /* $PAUDE_BASE_IMAGE; NULL: PAUDE_IMAGE_DEFAULT_BASE */
+	const char *agent_version; /* $PAUDE_CLAUDE_CODE_VERSION; NULL: "latest" */
+	const char *ca_bundle; /* $PAUDE_CA_BUNDLE; NULL: paude_ca_bundle_detect(); "": none */
+	const char *containers_dir; /* $PAUDE_CONTAINERS_DIR; NULL: the embedded files */
+	const char *mirror; /* debootstrap mirror, $PAUDE_DEBIAN_MIRROR; NULL: the default */
+	/* What the debootstrap fallback is called, $PAUDE_FALLBACK_BASE_IMAGE;
+	 * NULL: PAUDE_IMAGE_FALLBACK_BASE. */
 	const char *fallback_base;
 	bool rebuild; /* build even if the tag exists, without the layer cache */
 	bool verbose; /* build output to our stderr (else to a log, tail shown on failure) */
@@ -131,8 +133,8 @@ struct paude_image_files {
 void paude_image_files_release(struct paude_image_files *f);
 
 /*
- * The files of containers/<dir>: from o->containers_dir or
- * $PAUDE_CONTAINERS_DIR if set (regular files directly in <dir>), else the
+ * The files of containers/<dir>: from o->containers_dir if set (regular
+ * files directly in <dir>), else the
  * embedded copy. PAUDE_ENOTFOUND if there are none or no Containerfile.
  */
 int paude_image_files_load(const char *dir, const struct paude_image_opts *o,
@@ -151,19 +153,19 @@ struct paude_image_inputs {
 /* sha256 over the inputs, in an unambiguous (length-prefixed) encoding. */
 void paude_image_hash(const struct paude_image_inputs *in, char out[PAUDE_SHA256_HEX_LEN + 1]);
 
-/* The base image reference in effect: o->base, $PAUDE_BASE_IMAGE, the default. */
+/* The base image reference in effect: o->base, else the default. */
 const char *paude_image_base(const struct paude_image_opts *o);
-/* The Claude Code version in effect: o->agent_version, $PAUDE_CLAUDE_CODE_VERSION, "latest". */
+/* The Claude Code version in effect: o->agent_version, else "latest". */
 const char *paude_image_agent_version(const struct paude_image_opts *o);
 
 /* Where sessions find the host CA bundle (podman: mounted; clusters: a ConfigMap). */
 #define PAUDE_CA_BUNDLE_TARGET "/etc/paude/ca-bundle.crt"
 
 /*
- * The host CA bundle: $PAUDE_CA_BUNDLE if set (the empty string means
- * none: NULL), else the first existing well-known bundle file
+ * The host CA bundle: the first existing well-known bundle file
  * (/etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt,
- * ...), else NULL. The string is static or from the environment.
+ * ...), else NULL. The string is static. ($PAUDE_CA_BUNDLE, which overrides
+ * it, is read by paude: paude_cli_env_ca_bundle.)
  */
 const char *paude_ca_bundle_detect(void);
 /* The first of the NULL-terminated candidates that is a regular file, or NULL. */

@@ -5,11 +5,12 @@
  * sha256 digest and cached by digest.
  *
  * Registries: https, except loopback hosts (localhost, 127.x.x.x, [::1])
- * and hosts listed in $PAUDE_INSECURE_REGISTRIES (comma-separated host[:port]),
- * which are spoken to over plain http. Anonymous pulls, with the bearer
- * token flow (401 + WWW-Authenticate: Bearer realm=,service=,scope=) when
- * the registry asks. The host CA bundle (paude_ca_bundle_detect) and the
- * usual proxy variables apply. Every response has a size cap.
+ * and the hosts of paude_oci_opts.insecure_registries (paude takes them from
+ * $PAUDE_INSECURE_REGISTRIES), which are spoken to over plain http.
+ * Anonymous pulls, with the bearer token flow (401 + WWW-Authenticate:
+ * Bearer realm=,service=,scope=) when the registry asks. The CA bundle of
+ * paude_oci_opts and the usual proxy variables (read by libcurl) apply.
+ * Every response has a size cap.
  */
 #ifndef PAUDE_OCI_H
 #define PAUDE_OCI_H
@@ -47,8 +48,8 @@ int paude_oci_parse_challenge(const char *header, char **realm, char **service, 
  * Fetch blob `digest` of the artifact named by ref (manifest first, then
  * its feature layer): on success *out holds the layer's bytes, verified,
  * and manifest_digest/layer_digest ("sha256:...") are filled. The layer
- * is cached by digest under cache_dir (NULL: paude_cache_dir()/features),
- * and read from there when present and intact.
+ * is cached by digest under o->cache_dir, and read from there when present
+ * and intact.
  */
 struct paude_oci_fetched {
 	char manifest_digest[7 + 64 + 1];
@@ -56,7 +57,14 @@ struct paude_oci_fetched {
 	struct paude_buf layer;
 	bool from_cache;
 };
-int paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref, const char *cache_dir,
-			    struct paude_error **err);
+/* Where and how features are fetched; a NULL opts means all defaults. */
+struct paude_oci_opts {
+	const char *cache_dir; /* NULL: paude_cache_dir()/features */
+	const char *ca_bundle; /* NULL: paude_ca_bundle_detect(); "": none */
+	/* Comma-separated host[:port] reached over plain http, or NULL. */
+	const char *insecure_registries;
+};
+int paude_oci_fetch_feature(struct paude_oci_fetched *out, const char *ref,
+			    const struct paude_oci_opts *o, struct paude_error **err);
 
 #endif

@@ -418,6 +418,7 @@ serve(void *arg)
 }
 
 static char cache_dir[256];
+static const struct paude_oci_opts oci = { .cache_dir = cache_dir };
 
 static int
 registry_setup(void **state)
@@ -474,7 +475,7 @@ test_fetch_follows_the_token_flow_verifies_and_caches(void **state)
 	(void)snprintf(ref, sizeof(ref), "127.0.0.1:%u/feat/x:1", f->port);
 	struct paude_oci_fetched got = { 0 };
 	struct paude_error *err = NULL;
-	int r = paude_oci_fetch_feature(&got, ref, cache_dir, &err);
+	int r = paude_oci_fetch_feature(&got, ref, &oci, &err);
 	if (r < 0)
 		fail_msg("%s", err->msg);
 	assert_false(got.from_cache);
@@ -494,7 +495,7 @@ test_fetch_follows_the_token_flow_verifies_and_caches(void **state)
 	/* Again: the manifest is asked for, the layer comes from the cache. */
 	paude_strvec_clear(&f->log);
 	struct paude_oci_fetched again = { 0 };
-	assert_int_equal(paude_oci_fetch_feature(&again, ref, cache_dir, NULL), 0);
+	assert_int_equal(paude_oci_fetch_feature(&again, ref, &oci, NULL), 0);
 	assert_true(again.from_cache);
 	assert_int_equal(again.layer.len, f->layer.len);
 	paude_buf_release(&again.layer);
@@ -511,7 +512,7 @@ test_fetch_refuses_a_layer_that_does_not_match_its_digest(void **state)
 	(void)snprintf(ref, sizeof(ref), "127.0.0.1:%u/feat/x:1", f->port);
 	struct paude_oci_fetched got = { 0 };
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_oci_fetch_feature(&got, ref, cache_dir, &err), PAUDE_EPROTO);
+	assert_int_equal(paude_oci_fetch_feature(&got, ref, &oci, &err), PAUDE_EPROTO);
 	assert_non_null(strstr(err->msg, "does not match its digest"));
 	paude_error_free(err);
 	/* Nothing cached. */
@@ -528,7 +529,7 @@ test_fetch_missing_feature_is_not_found(void **state)
 	(void)snprintf(ref, sizeof(ref), "127.0.0.1:%u/feat/x:2", f->port);
 	struct paude_oci_fetched got = { 0 };
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_oci_fetch_feature(&got, ref, cache_dir, &err), PAUDE_ENOTFOUND);
+	assert_int_equal(paude_oci_fetch_feature(&got, ref, &oci, &err), PAUDE_ENOTFOUND);
 	assert_non_null(strstr(err->msg, "not found"));
 	paude_error_free(err);
 }

@@ -107,27 +107,34 @@ test_packages_without_a_base_use_the_default_base(void **state)
 	(void)state;
 	struct paude_config c;
 	load(&c, "paude.json", "{\"packages\":[\"jq\"]}");
-	setenv("PAUDE_BASE_IMAGE", "localhost/paude-base-os:bookworm", 1);
+	struct paude_image_opts o = opts;
+	o.base = "localhost/paude-base-os:bookworm";
 	struct paude_custom_plan p = { 0 };
-	assert_int_equal(paude_image_custom_plan(&p, &c, NULL, &opts, NULL), 0);
+	assert_int_equal(paude_image_custom_plan(&p, &c, NULL, &o, NULL), 0);
 	assert_string_equal(p.base, "localhost/paude-base-os:bookworm");
 	paude_image_custom_release(&p);
 	paude_config_release(&c);
 }
 
 static char *
-tag_of(const char *rel, const char *text)
+tag_with(const struct paude_image_opts *o, const char *rel, const char *text)
 {
 	struct paude_config c;
 	load(&c, rel, text);
 	struct paude_custom_plan p = { 0 };
 	struct paude_error *err = NULL;
-	if (paude_image_custom_plan(&p, &c, NULL, &opts, &err) < 0)
+	if (paude_image_custom_plan(&p, &c, NULL, o, &err) < 0)
 		fail_msg("%s", err->msg);
 	char *ref = strdup(p.ref);
 	paude_image_custom_release(&p);
 	paude_config_release(&c);
 	return ref;
+}
+
+static char *
+tag_of(const char *rel, const char *text)
+{
+	return tag_with(&opts, rel, text);
 }
 
 static void
@@ -142,9 +149,9 @@ test_hash_is_stable_and_sensitive(void **state)
 	assert_string_not_equal(t1, t3);
 	_cleanup_free_ char *t4 = tag_of("paude.json", "{\"base\":\"a:1\",\"packages\":[\"y\"]}");
 	assert_string_not_equal(t1, t4);
-	setenv("PAUDE_CLAUDE_CODE_VERSION", "2.0.1", 1);
-	_cleanup_free_ char *t5 = tag_of("paude.json", base);
-	unsetenv("PAUDE_CLAUDE_CODE_VERSION");
+	struct paude_image_opts v2 = opts;
+	v2.agent_version = "2.0.1";
+	_cleanup_free_ char *t5 = tag_with(&v2, "paude.json", base);
 	assert_string_not_equal(t1, t5);
 	/* The setup command and containerEnv are the session's, not the image's. */
 	_cleanup_free_ char *t6 = tag_of("paude.json", "{\"base\":\"a:1\",\"packages\":[\"x\"],"
