@@ -298,7 +298,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 				       err)) < 0)
 		return r;
 	struct paude_net_podman_opts nopts = {
-		.proxy_image = spec->proxy_image ? spec->proxy_image : getenv("PAUDE_PROXY_IMAGE"),
+		.proxy_image = spec->proxy_image,
 		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
 		.gateway = spec->gateway,
 		.allow_private_dst = (const char *const *)spec->meta.allow_private_dst.v,

@@ -162,8 +162,9 @@ struct paude_session_spec {
 	 * user is mapped onto the agent's uid instead). */
 	unsigned workspace_uid;
 	bool rootless;
-	/* Image of the network proxy (restricted sessions only); NULL:
-	 * $PAUDE_PROXY_IMAGE. Borrowed. */
+	/* Image of the network proxy (paude builds it, or takes
+	 * $PAUDE_PROXY_IMAGE); NULL: none, an error for a session that needs
+	 * one. Borrowed. */
 	const char *proxy_image;
 	/* Podman: the seccomp profile file for the containers (it is read at
 	 * create); NULL: the backend writes a private one for the call. Borrowed. */
