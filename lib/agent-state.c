@@ -24,8 +24,7 @@ paude_agent_launch(struct paude_backend *b, const struct paude_session *s, struc
 	if (r < 0)
 		return r;
 	paude_strvec_pushl(&argv, "paude-session", "launch", NULL);
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	r = paude_backend_exec_prepare(b, s->name, 0, (const char *const *)argv.v, &c, err);
 	if (r == 0)
 		r = paude_run_output(b->runner, &c, NULL, err);
@@ -42,8 +41,7 @@ paude_agent_lacks_provider(struct paude_backend *b, const struct paude_session *
 	/* A login made inside the session (paude connect, then /login) counts. */
 	const char *const argv[] = { "test", "-s", PAUDE_AGENT_HOME "/" PAUDE_CLAUDE_LOGIN_FILE,
 				     NULL };
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
 	int status = 0;
 	if (paude_backend_exec_prepare(b, s->name, 0, argv, &c, &e) < 0)

@@ -160,8 +160,7 @@ paude_attach_session(struct paude_backend *b, const char *name, const struct pau
 		paude_strvec_pushf(&argv, "PAUDE_DETACH_HINT=%s", o->hint);
 	}
 	paude_strvec_pushl(&argv, "paude-session", "attach", NULL);
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN | PAUDE_EXEC_TTY,
 				       (const char *const *)argv.v, &c, err);
 	if (r < 0)

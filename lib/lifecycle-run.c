@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "paude/alloc.h"
 #include "paude/lifecycle-run.h"
 #include "paude/log.h"
 #include "paude/sanitize.h"
@@ -45,8 +46,7 @@ static int
 exec_status(struct paude_backend *b, const char *name, const char *const *argv, int *status,
 	    struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	int r = paude_backend_exec_prepare(b, name, 0, argv, &c, err);
 	if (r < 0)
 		return r;
@@ -65,8 +65,7 @@ static int
 exec_ok(struct paude_backend *b, const char *name, const char *const *argv, struct paude_buf *out,
 	struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	int r = paude_backend_exec_prepare(b, name, 0, argv, &c, err);
 	if (r < 0)
 		return r;
@@ -134,15 +133,12 @@ paude_lifecycle_remote_env_prefix(struct paude_backend *b, const struct paude_se
 	for (size_t i = 0; i < s->remote_env.nr; i++)
 		for (const char *p = s->remote_env.v[i]; (p = strstr(p, var)); p++) {
 			const char *q = p + sizeof(var) - 1;
-			_cleanup_free_ char *vname = strndup(q, strcspn(q, ":}"));
-			if (!vname)
-				abort();
+			_cleanup_free_ char *vname = paude_xstrndup(q, strcspn(q, ":}"));
 			if (*vname && paude_strvec_find(&asked, vname) < 0)
 				paude_strvec_push(&asked, vname);
 		}
 	for (size_t i = 0; i < asked.nr; i++) {
-		_cleanup_child_ struct paude_child c;
-		paude_child_init(&c);
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		const char *const argv[] = { "printenv", asked.v[i], NULL };
 		int r = paude_backend_exec_prepare(b, s->name, 0, argv, &c, err);
 		if (r < 0)
@@ -192,9 +188,7 @@ run_hook(struct paude_backend *b, const struct paude_session *s, enum paude_hook
 	 bool again, const struct paude_lifecycle_run_opts *o, struct paude_error **err)
 {
 	const char *name = s->name;
-	struct paude_child *kids = calloc(cmds->nr, sizeof(*kids));
-	if (!kids)
-		abort();
+	struct paude_child *kids = paude_xcalloc(cmds->nr, sizeof(*kids));
 	/*
 	 * Their output is progress: to our stderr, as it comes, but through the
 	 * sanitizer (it comes from the session, from files the agent may have
@@ -375,7 +369,7 @@ int
 paude_lifecycle_run_setup(struct paude_backend *b, const struct paude_session *s,
 			  const struct paude_lifecycle_run_opts *o, struct paude_error **err)
 {
-	_cleanup_(paude_lifecycle_release) struct paude_lifecycle l;
+	_cleanup_(paude_lifecycle_release) struct paude_lifecycle l = PAUDE_LIFECYCLE_INIT;
 	effective(&l, s);
 	bool create = false;
 	for (enum paude_hook h = PAUDE_HOOK_ON_CREATE; h <= PAUDE_HOOK_POST_CREATE; h++)

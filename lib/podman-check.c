@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "paude/alloc.h"
 #include "paude/json.h"
 #include "paude/podman-check.h"
 #include "paude/strvec.h"
@@ -34,7 +35,7 @@ podman_child(struct paude_child *c)
 int
 paude_podman_info_read(struct paude_runner *r, struct paude_buf *json, struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	paude_strvec_pushl(&c.args, "info", "--format", "json", NULL);
 	return paude_run_output(r, &c, json, err);
@@ -43,12 +44,7 @@ paude_podman_info_read(struct paude_runner *r, struct paude_buf *json, struct pa
 static char *
 dup_or_null(const char *s)
 {
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
+	return s ? paude_xstrdup(s) : NULL;
 }
 
 int
@@ -79,7 +75,7 @@ paude_podman_info_parse(struct paude_podman_info *out, const char *json, size_t 
 static bool
 image_exists(struct paude_runner *r, const char *image)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	paude_strvec_pushl(&c.args, "image", "exists", image, NULL);
 	return paude_run_output(r, &c, NULL, NULL) == 0;
@@ -91,7 +87,7 @@ paude_podman_check_image(struct paude_runner *r, const char *prefer)
 	if (prefer && *prefer && !paude_looks_like_option(prefer) && image_exists(r, prefer))
 		return dup_or_null(prefer);
 	/* Any paude image will do. */
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	paude_strvec_pushl(&c.args, "images", "--noheading", "--format", "{{.Repository}}:{{.Tag}}",
 			   "--filter", "reference=localhost/paude-*", NULL);
@@ -110,7 +106,7 @@ paude_podman_check_run(struct paude_runner *r, const char *image,
 	 * its own, which rootless podman makes with slirp4netns or pasta. */
 	_cleanup_free_ char *net = paude_xstrfmt("paude-doctor-%ld", (long)getpid());
 	{
-		_cleanup_child_ struct paude_child c;
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		podman_child(&c);
 		paude_strvec_pushl(&c.args, "network", "create", "--internal", "--disable-dns",
 				   "--label", "paude.io/doctor=1", net, NULL);
@@ -120,13 +116,13 @@ paude_podman_check_run(struct paude_runner *r, const char *image,
 			return ret;
 		}
 	}
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	podman_child(&c);
 	paude_strvec_pushl(&c.args, "run", "--rm", "--pull=never", "--init", "--cap-drop=ALL",
 			   "--security-opt=no-new-privileges", "--network", net, "--entrypoint",
 			   "true", image, NULL);
 	int ret = paude_run_output(r, &c, NULL, err);
-	_cleanup_child_ struct paude_child rm;
+	_cleanup_child_ struct paude_child rm = PAUDE_CHILD_INIT;
 	podman_child(&rm);
 	paude_strvec_pushl(&rm.args, "network", "rm", "--force", net, NULL);
 	(void)paude_run_output(r, &rm, NULL, NULL);

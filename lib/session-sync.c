@@ -57,8 +57,7 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 	size_t n, const char *const *excludes, size_t nex, const char *dest, const char *what,
 	struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child tar;
-	paude_child_init(&tar);
+	_cleanup_child_ struct paude_child tar = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&tar.args, "tar", "-C", from, "-c", "-f", "-", NULL);
 	for (size_t i = 0; i < nex; i++)
 		paude_strvec_pushf(&tar.args, "--exclude=%s", excludes[i]);
@@ -70,8 +69,7 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 	if (r < 0)
 		return r;
 
-	_cleanup_child_ struct paude_child x;
-	paude_child_init(&x);
+	_cleanup_child_ struct paude_child x = PAUDE_CHILD_INIT;
 	const char *const untar[] = { "tar", "-x", "-f", "-", "-C", dest, NULL };
 	r = paude_backend_exec_prepare(b, name, PAUDE_EXEC_STDIN, untar, &x, err);
 	if (r < 0) {
@@ -104,8 +102,7 @@ static int
 run_in_session(struct paude_backend *b, const char *name, const char *const *argv,
 	       struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
-	paude_child_init(&c);
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	int r = paude_backend_exec_prepare(b, name, 0, argv, &c, err);
 	if (r < 0)
 		return r;
