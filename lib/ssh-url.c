@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "paude/ssh-url.h"
+#include "paude/alloc.h"
 #include "untrusted.h"
 #include "banned.h"
 
@@ -56,10 +57,7 @@ paude_ssh_url_split(const char *s, size_t len, char **host, const char **spec, s
 			return bad(s, len, "bad character in the host", err);
 	if (!slash || (size_t)(slash - s) + 1 == len)
 		return bad(s, len, "no session name after the host", err);
-	char *copy = strndup(h, hlen);
-	if (!copy)
-		abort();
-	*host = copy;
+	*host = paude_xstrndup(h, hlen);
 	*spec = slash + 1;
 	*spec_len = len - (size_t)(slash + 1 - s);
 	return 0;
