@@ -301,8 +301,7 @@ main(int argc, char **argv)
 	/* Validate the address before reading a single command. */
 	int r = paude_address_parse(&addr, argv[2], &err);
 	/* A host: its address and ~/.ssh/config are checked now too. */
-	_cleanup_ssh_target_ struct paude_ssh_target host;
-	paude_ssh_target_init(&host);
+	_cleanup_ssh_target_ struct paude_ssh_target host = PAUDE_SSH_TARGET_INIT;
 	if (r == 0 && addr.host)
 		r = paude_ssh_target_resolve(&host, addr.host, &err);
 	if (r == 0)
