@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <libssh2.h>
 #include "paude/ssh-config.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/log.h"
 #include "paude/sha256.h"
@@ -107,9 +108,7 @@ paude_ssh_address_parse(struct paude_ssh_target *t, const char *addr, struct pau
 		if (at == addr)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "bad host '%s': empty user before '@'", addr);
-		user = strndup(addr, (size_t)(at - addr));
-		if (!user)
-			abort();
+		user = paude_xstrndup(addr, (size_t)(at - addr));
 		if (user[0] == '-')
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "bad host '%s': the user may not start with '-'",
@@ -122,9 +121,7 @@ paude_ssh_address_parse(struct paude_ssh_target *t, const char *addr, struct pau
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "bad host '%s': unclosed '[' (want [ADDRESS]:PORT)",
 					       addr);
-		host = strndup(rest + 1, (size_t)(close - rest - 1));
-		if (!host)
-			abort();
+		host = paude_xstrndup(rest + 1, (size_t)(close - rest - 1));
 		if (close[1] == ':') {
 			if (parse_port(close + 2, &port) < 0)
 				return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -145,9 +142,7 @@ paude_ssh_address_parse(struct paude_ssh_target *t, const char *addr, struct pau
 					       "bad host '%s' (write an IPv6 address as "
 					       "[ADDRESS]:PORT)",
 					       addr);
-		host = colon ? strndup(rest, (size_t)(colon - rest)) : strdup(rest);
-		if (!host)
-			abort();
+		host = colon ? paude_xstrndup(rest, (size_t)(colon - rest)) : paude_xstrdup(rest);
 		if (colon && parse_port(colon + 1, &port) < 0)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "bad port in host '%s' (want 1-65535)", addr);
@@ -234,9 +229,7 @@ split_line(char *line, struct paude_strvec *out)
 		p++;
 	if (p == k)
 		return -1;
-	_cleanup_free_ char *key = strndup(k, (size_t)(p - k));
-	if (!key)
-		abort();
+	_cleanup_free_ char *key = paude_xstrndup(k, (size_t)(p - k));
 	paude_strvec_push(out, key);
 	while (is_blank(*p))
 		p++;
@@ -282,15 +275,13 @@ apply_include(struct apply_state *st, const char *pattern, const char *file, siz
 				       "'%s' line %zu: Include nested too deeply", file, lineno);
 	_cleanup_free_ char *full = NULL;
 	if (pattern[0] == '~' && pattern[1] == '/')
-		full = paude_xstrfmt("%s%s", st->env->home ? st->env->home : "", pattern + 1);
+		full = paude_xasprintf("%s%s", st->env->home ? st->env->home : "", pattern + 1);
 	else if (pattern[0] == '/')
-		full = strdup(pattern);
+		full = paude_xstrdup(pattern);
 	else if (!strncmp(file, "/etc/ssh/", 9))
-		full = paude_xstrfmt("/etc/ssh/%s", pattern);
+		full = paude_xasprintf("/etc/ssh/%s", pattern);
 	else
-		full = paude_xstrfmt("%s/.ssh/%s", st->env->home ? st->env->home : "", pattern);
-	if (!full)
-		abort();
+		full = paude_xasprintf("%s/.ssh/%s", st->env->home ? st->env->home : "", pattern);
 	glob_t g;
 	memset(&g, 0, sizeof(g));
 	int gr = glob(full, 0, NULL, &g);
@@ -333,9 +324,7 @@ set_first(char **slot, const char *v)
 {
 	if (*slot)
 		return;
-	*slot = strdup(v);
-	if (!*slot)
-		abort();
+	*slot = paude_xstrdup(v);
 }
 
 static int
@@ -443,9 +432,7 @@ apply_text(struct apply_state *st, const char *text, size_t len, const char *fil
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		lineno++;
-		_cleanup_free_ char *line = strndup(p, n);
-		if (!line)
-			abort();
+		_cleanup_free_ char *line = paude_xstrndup(p, n);
 		p += n + (nl ? 1 : 0);
 		if (strlen(line) != n)
 			return paude_error_set(err, PAUDE_EUSAGE, 0, "'%s' line %zu: a NUL byte",
@@ -569,18 +556,14 @@ paude_ssh_target_finish(struct paude_ssh_target *t, const struct paude_ssh_env *
 			return paude_error_set(err, PAUDE_EUSAGE, 0, "bad HostName '%s' for '%s'",
 					       x, t->alias);
 	} else {
-		t->hostname = strdup(t->alias);
-		if (!t->hostname)
-			abort();
+		t->hostname = paude_xstrdup(t->alias);
 	}
 	if (!t->user) {
 		if (!env->local_user || !*env->local_user)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "no user for host '%s' (give it as USER@%s)",
 					       t->alias, t->alias);
-		t->user = strdup(env->local_user);
-		if (!t->user)
-			abort();
+		t->user = paude_xstrdup(env->local_user);
 	}
 	if (has_control(t->user) || !*t->user)
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "bad user for host '%s'", t->alias);
@@ -624,7 +607,7 @@ paude_ssh_target_resolve(struct paude_ssh_target *t, const char *addr, struct pa
 		home = pw->pw_dir;
 	const char *user = pw ? pw->pw_name : getenv("USER");
 	struct paude_ssh_env env = { .home = home, .local_user = user, .local_host = hostbuf };
-	_cleanup_free_ char *cfg = paude_xstrfmt("%s/.ssh/config", home ? home : "");
+	_cleanup_free_ char *cfg = paude_xasprintf("%s/.ssh/config", home ? home : "");
 	int r = paude_ssh_address_parse(&tmp, addr, err);
 	if (r == 0 && home)
 		r = apply_file(&tmp, cfg, &env, err);
@@ -647,8 +630,8 @@ char *
 paude_ssh_known_hosts_name(const char *host, unsigned port)
 {
 	if (port == 22 || port == 0)
-		return strdup(host);
-	return paude_xstrfmt("[%s]:%u", host, port);
+		return paude_xstrdup(host);
+	return paude_xasprintf("[%s]:%u", host, port);
 }
 
 static void
@@ -701,7 +684,7 @@ blob_type(const unsigned char *key, size_t len)
 	for (size_t i = 0; i < n; i++)
 		if (!isgraph(key[4 + i]))
 			return NULL;
-	return strndup((const char *)key + 4, n);
+	return paude_xstrndup((const char *)key + 4, n);
 }
 
 static int
@@ -800,7 +783,7 @@ load_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key_b64, 
 			continue;
 		if (*line == '@') {
 			if (n > 9 && !strncmp(line, "@revoked ", 9)) {
-				_cleanup_free_ char *l = strndup(line, n);
+				_cleanup_free_ char *l = paude_xstrndup(line, n);
 				_cleanup_strvec_ struct paude_strvec w = PAUDE_STRVEC_INIT;
 				if (l && split_line(l, &w) == 0 && w.nr >= 4 &&
 				    !strcmp(w.v[3], key_b64))
@@ -809,9 +792,7 @@ load_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key_b64, 
 			continue;
 		}
 		/* libssh2 looks one byte past the line for a newline: give it a NUL. */
-		_cleanup_free_ char *copy = strndup(line, n);
-		if (!copy)
-			abort();
+		_cleanup_free_ char *copy = paude_xstrndup(line, n);
 		if (libssh2_knownhost_readline(kh, copy, strlen(copy),
 					       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0)
 			paude_debug("known hosts '%s': skipping a line libssh2 cannot read", path);

@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 #include <libssh2.h>
 #include "paude/ssh.h"
+#include "paude/alloc.h"
 #include "paude/log.h"
 #include "banned.h"
 
@@ -253,7 +254,7 @@ ask_passphrase(const char *path, char *buf, size_t n)
 		return false;
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	_cleanup_free_ char *prompt = paude_xstrfmt("Enter passphrase for key '%s': ", path);
+	_cleanup_free_ char *prompt = paude_xasprintf("Enter passphrase for key '%s': ", path);
 	if (write(fd, prompt, strlen(prompt)) < 0)
 		return false;
 	(void)tcsetattr(fd, TCSAFLUSH, &quiet);
@@ -322,7 +323,7 @@ auth_file(struct paude_ssh *s, const char *user, const char *path, struct paude_
 			       tried->len ? ", " : "", path);
 		return -1;
 	}
-	_cleanup_free_ char *pub = paude_xstrfmt("%s.pub", path);
+	_cleanup_free_ char *pub = paude_xasprintf("%s.pub", path);
 	int r =
 	    libssh2_userauth_publickey_fromfile_ex(s->session, user, (unsigned)strlen(user),
 						   access(pub, R_OK) == 0 ? pub : NULL, path, pass);
@@ -360,7 +361,7 @@ authenticate(struct paude_ssh *s, const struct paude_ssh_target *t, struct paude
 		const char *home = getenv("HOME");
 		static const char *const defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 		for (size_t i = 0; home && i < ARRAY_SIZE(defaults); i++) {
-			_cleanup_free_ char *p = paude_xstrfmt("%s/.ssh/%s", home, defaults[i]);
+			_cleanup_free_ char *p = paude_xasprintf("%s/.ssh/%s", home, defaults[i]);
 			if (auth_file(s, user, p, &tried) == 0)
 				return 0;
 		}
@@ -380,17 +381,15 @@ int
 paude_ssh_connect(struct paude_ssh **out, const struct paude_ssh_target *t,
 		  struct paude_error **err)
 {
-	struct paude_ssh *s = calloc(1, sizeof(*s));
-	if (!s)
-		abort();
+	struct paude_ssh *s = paude_xcalloc(1, sizeof(*s));
 	s->sock = -1;
 	s->wake[0] = s->wake[1] = -1;
 	paude_strvec_init(&s->found);
 	pthread_mutex_init(&s->lock, NULL);
 	s->runner.ops = &ssh_ops;
 	s->runner.ctx = s;
-	s->name = t->port == 22 ? paude_xstrfmt("%s@%s", t->user, t->hostname)
-				: paude_xstrfmt("%s@%s:%u", t->user, t->hostname, t->port);
+	s->name = t->port == 22 ? paude_xasprintf("%s@%s", t->user, t->hostname)
+				: paude_xasprintf("%s@%s:%u", t->user, t->hostname, t->port);
 	int r = 0;
 	if (libssh2_init(0) != 0) {
 		r = paude_error_set(err, PAUDE_EGENERIC, 0, "cannot initialise libssh2");
@@ -552,11 +551,9 @@ job_end(struct paude_ssh *s, struct job *j, int status, const char *why)
 		j->ch = NULL;
 	}
 	if (why) {
-		struct result *x = calloc(1, sizeof(*x));
-		if (!x)
-			abort();
+		struct result *x = paude_xcalloc(1, sizeof(*x));
 		x->pid = j->pid;
-		x->error = strdup(why);
+		x->error = paude_xstrdup(why);
 		pthread_mutex_lock(&s->lock);
 		x->next = s->results;
 		s->results = x;
@@ -585,12 +582,12 @@ fatal_rc(int rc)
 static void
 connection_lost(struct paude_ssh *s, const char *why)
 {
-	_cleanup_free_ char *msg = paude_xstrfmt(
+	_cleanup_free_ char *msg = paude_xasprintf(
 	    "connection to '%s' lost: %s (the remote command's result is unknown)", s->name, why);
 	pthread_mutex_lock(&s->lock);
 	s->dead = true;
 	if (!s->dead_why)
-		s->dead_why = strdup(msg);
+		s->dead_why = paude_xstrdup(msg);
 	pthread_mutex_unlock(&s->lock);
 	for (struct job *j = s->jobs; j; j = j->next)
 		if (j->state != J_DONE) {
@@ -603,12 +600,13 @@ connection_lost(struct paude_ssh *s, const char *why)
 static void
 job_fail(struct paude_ssh *s, struct job *j, int rc, const char *what)
 {
-	_cleanup_free_ char *why = paude_xstrfmt("%s: %s", what, ssh_errmsg(s->session));
+	_cleanup_free_ char *why = paude_xasprintf("%s: %s", what, ssh_errmsg(s->session));
 	if (fatal_rc(rc)) {
 		connection_lost(s, why);
 		return;
 	}
-	_cleanup_free_ char *msg = paude_xstrfmt("remote command on '%s' failed: %s", s->name, why);
+	_cleanup_free_ char *msg =
+	    paude_xasprintf("remote command on '%s' failed: %s", s->name, why);
 	job_end(s, j, 255, msg);
 }
 
@@ -978,9 +976,7 @@ io_main(void *arg)
 		}
 		if (n + 2 > pcap) {
 			pcap = n + 16;
-			pfd = realloc(pfd, pcap * sizeof(*pfd));
-			if (!pfd)
-				abort();
+			pfd = paude_xrealloc(pfd, pcap, sizeof(*pfd));
 		}
 		size_t k = 0;
 		pfd[k++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
@@ -1123,7 +1119,7 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	bool tty = c->in > 0 && c->out == c->in && isatty(c->in);
 	pthread_mutex_lock(&s->lock);
 	bool dead = s->dead;
-	_cleanup_free_ char *why = s->dead_why ? strdup(s->dead_why) : NULL;
+	_cleanup_free_ char *why = s->dead_why ? paude_xstrdup(s->dead_why) : NULL;
 	pthread_mutex_unlock(&s->lock);
 	if (dead) {
 		r = paude_error_set(err, PAUDE_EGENERIC, 0, "%s",
@@ -1137,12 +1133,8 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 		r = paude_error_errno(err, errno, "cannot create pipe");
 		goto fail;
 	}
-	struct job *j = calloc(1, sizeof(*j));
-	if (!j)
-		abort();
-	j->line = strdup(line);
-	if (!j->line)
-		abort();
+	struct job *j = paude_xcalloc(1, sizeof(*j));
+	j->line = paude_xstrdup(line);
 	j->in = j->out = j->err = -1;
 	j->winch_fd = -1;
 	if (tty) {
