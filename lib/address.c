@@ -61,17 +61,6 @@ paude_address_context_validate(const char *ctx, struct paude_error **err)
 	return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid context '%s' (%s)", shown, rule);
 }
 
-static const char *const clusters[] = { "openshift", "kubernetes" };
-
-static bool
-is_cluster(const char *s, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(clusters); i++)
-		if (strlen(clusters[i]) == n && !memcmp(clusters[i], s, n))
-			return true;
-	return false;
-}
-
 int
 paude_address_parse(struct paude_address *out, const char *s, struct paude_error **err)
 {
@@ -118,9 +107,10 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 
 	struct paude_address a = PAUDE_ADDRESS_INIT;
 	int r = 0;
-	bool podman = plen[0] == strlen("podman") && !memcmp(part[0], "podman", plen[0]);
-	bool cluster = is_cluster(part[0], plen[0]);
-	if (nparts >= 2 && !podman && !cluster) {
+	bool known = nparts >= 2 && paude_location_set_backend(&a.where, part[0], plen[0]);
+	bool podman = known && a.where.kind == PAUDE_LOCATION_PODMAN;
+	bool cluster = known && a.where.kind == PAUDE_LOCATION_CLUSTER;
+	if (nparts >= 2 && !known) {
 		char shown[96];
 		paude_show_untrusted(shown, sizeof(shown), s, len);
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -141,22 +131,19 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "invalid session address: an ssh:// address names a podman "
 				       "session (use ssh://HOST/NAME)");
-	if (nparts >= 2)
-		a.backend = strndup(part[0], plen[0]);
 	if (nparts == 4)
-		a.context = strndup(part[1], plen[1]);
+		a.where.context = strndup(part[1], plen[1]);
 	if (nparts >= 3)
-		a.namespace = strndup(part[nparts - 2], plen[nparts - 2]);
+		a.where.namespace = strndup(part[nparts - 2], plen[nparts - 2]);
 	a.name = strndup(part[nparts - 1], plen[nparts - 1]);
-	if ((nparts > 1 && !a.backend) || (nparts == 4 && !a.context) ||
-	    (nparts > 2 && !a.namespace) || !a.name)
+	if ((nparts == 4 && !a.where.context) || (nparts > 2 && !a.where.namespace) || !a.name)
 		abort();
 
 	r = paude_session_name_validate(a.name, err);
-	if (r == 0 && a.context)
-		r = paude_address_context_validate(a.context, err);
-	if (r == 0 && a.namespace)
-		r = paude_address_namespace_validate(a.namespace, err);
+	if (r == 0 && a.where.context)
+		r = paude_address_context_validate(a.where.context, err);
+	if (r == 0 && a.where.namespace)
+		r = paude_address_namespace_validate(a.where.namespace, err);
 	if (r < 0) {
 		paude_address_release(&a);
 		return r;
@@ -171,9 +158,7 @@ paude_address_release(struct paude_address *a)
 {
 	if (!a)
 		return;
-	free(a->backend);
-	free(a->context);
-	free(a->namespace);
+	paude_location_release(&a->where);
 	free(a->name);
 	free(a->host);
 	*a = (struct paude_address)PAUDE_ADDRESS_INIT;
@@ -187,17 +172,6 @@ paude_address_format(const struct paude_address *a, struct paude_buf *out)
 		paude_buf_addstr(out, a->host, NULL);
 		paude_buf_addch(out, '/', NULL);
 	}
-	if (a->backend) {
-		paude_buf_addstr(out, a->backend, NULL);
-		paude_buf_addch(out, '/', NULL);
-	}
-	if (a->context) {
-		paude_buf_addstr(out, a->context, NULL);
-		paude_buf_addch(out, '/', NULL);
-	}
-	if (a->namespace) {
-		paude_buf_addstr(out, a->namespace, NULL);
-		paude_buf_addch(out, '/', NULL);
-	}
+	paude_location_format(&a->where, out);
 	paude_buf_addstr(out, a->name, NULL);
 }

@@ -387,8 +387,43 @@ kube_free(struct paude_backend *b)
 	free(p);
 }
 
+/* The registry's open (backend.h): the location's context and namespace. */
+static int
+kube_open_at(struct paude_backend *b, const struct paude_location *loc, struct paude_error **err)
+{
+	const struct paude_kube_opts o = { .context = loc->context, .namespace = loc->namespace };
+	struct paude_backend *k = NULL;
+	int r = paude_kube_open(&k, b->runner, &o, err);
+	if (r < 0)
+		return r;
+	if (!k)
+		PAUDE_BUG("paude_kube_open succeeded without a backend");
+	b->priv = TAKE_PTR(k->priv);
+	free(k);
+	return 0;
+}
+
+/* One list shows that the tool is there, logged in, and may read the namespace. */
+static int
+kube_check(struct paude_backend *b, struct paude_buf *out, struct paude_error **err)
+{
+	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	const char *ns = NULL;
+	int r = paude_backend_list(b, &l, err);
+	if (r == 0)
+		r = paude_kube_namespace(b, &ns, err);
+	if (r < 0)
+		return r;
+	paude_buf_addf(out, NULL, "%s answers in namespace %s (%zu session%s)", paude_kube_tool(b),
+		       ns, l.nr, l.nr == 1 ? "" : "s");
+	return 0;
+}
+
 const struct paude_backend_ops paude_backend_kube = {
 	.name = "openshift",
+	.kind = PAUDE_LOCATION_CLUSTER,
+	.open = kube_open_at,
+	.check = kube_check,
 	.create = kube_create,
 	.start = kube_start,
 	.stop = kube_stop,

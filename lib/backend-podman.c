@@ -732,6 +732,7 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
+	.kind = PAUDE_LOCATION_PODMAN,
 	.create = podman_create,
 	.start = podman_start,
 	.stop = podman_stop,

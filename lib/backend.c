@@ -7,28 +7,55 @@
 
 static const struct paude_backend_ops *const backends[] = {
 	&paude_backend_podman,
+	&paude_backend_kube,
 };
 
+/* The engine that keeps sessions of kind: a remote host runs Podman too. */
+static enum paude_location_kind
+engine_kind(enum paude_location_kind kind)
+{
+	return kind == PAUDE_LOCATION_CLUSTER ? PAUDE_LOCATION_CLUSTER : PAUDE_LOCATION_PODMAN;
+}
+
+bool
+paude_backend_is(const struct paude_backend *b, enum paude_location_kind kind)
+{
+	return b->ops->kind == engine_kind(kind);
+}
+
 int
-paude_backend_open(struct paude_backend **out, const char *name, struct paude_runner *runner,
-		   struct paude_error **err)
+paude_backend_open(struct paude_backend **out, const struct paude_location *loc,
+		   struct paude_runner *runner, struct paude_error **err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
-		if (strcmp(backends[i]->name, name) != 0)
+		if (backends[i]->kind != engine_kind(loc->kind))
 			continue;
 		struct paude_backend *b = calloc(1, sizeof(*b));
 		if (!b)
 			abort();
 		b->ops = backends[i];
 		b->runner = runner ? runner : paude_runner_default();
+		int r = b->ops->open ? b->ops->open(b, loc, err) : 0;
+		if (r < 0) {
+			free(b);
+			return r;
+		}
 		*out = b;
 		return 0;
 	}
-	/* "kubernetes" is the same backend: it drives oc or kubectl. */
-	if (!strcmp(name, "openshift") || !strcmp(name, "kubernetes"))
-		return paude_kube_open(out, runner, NULL, err);
-	return paude_error_set(err, PAUDE_EUSAGE, 0,
-			       "unknown backend '%s' (use: podman, openshift or kubernetes)", name);
+	PAUDE_BUG("no backend for a location kind");
+}
+
+int
+paude_backend_open_name(struct paude_backend **out, const char *name, struct paude_runner *runner,
+			struct paude_error **err)
+{
+	struct paude_location loc = PAUDE_LOCATION_INIT;
+	if (!paude_location_set_backend(&loc, name, strlen(name)))
+		return paude_error_set(
+		    err, PAUDE_EUSAGE, 0,
+		    "unknown backend '%s' (use: podman, openshift or kubernetes)", name);
+	return paude_backend_open(out, &loc, runner, err);
 }
 
 void
@@ -95,4 +122,10 @@ paude_backend_exec_prepare(struct paude_backend *b, const char *name, unsigned f
 			   struct paude_error **err)
 {
 	return DISPATCH(exec_prepare, name, flags, argv, out, err);
+}
+
+int
+paude_backend_check(struct paude_backend *b, struct paude_buf *out, struct paude_error **err)
+{
+	return DISPATCH(check, out, err);
 }

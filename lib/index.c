@@ -26,9 +26,7 @@ paude_index_release(struct paude_index *ix)
 {
 	for (size_t i = 0; i < ix->nr; i++) {
 		free(ix->v[i].name);
-		free(ix->v[i].backend);
-		free(ix->v[i].context);
-		free(ix->v[i].namespace);
+		paude_location_release(&ix->v[i].where);
 	}
 	free(ix->v);
 	ix->v = NULL;
@@ -36,18 +34,14 @@ paude_index_release(struct paude_index *ix)
 }
 
 static void
-add(struct paude_index *ix, const char *name, const char *backend, const char *context,
-    const char *namespace)
+add(struct paude_index *ix, const char *name, const struct paude_location *where)
 {
 	ix->v = realloc(ix->v, (ix->nr + 1) * sizeof(*ix->v));
 	if (!ix->v)
 		abort();
-	ix->v[ix->nr++] = (struct paude_index_entry){
-		.name = dup_or_null(name),
-		.backend = dup_or_null(backend),
-		.context = dup_or_null(context),
-		.namespace = dup_or_null(namespace),
-	};
+	struct paude_index_entry *e = &ix->v[ix->nr++];
+	*e = (struct paude_index_entry){ .name = dup_or_null(name), .where = PAUDE_LOCATION_INIT };
+	paude_location_copy(&e->where, where);
 }
 
 int
@@ -66,10 +60,17 @@ paude_index_parse(struct paude_index *out, const char *json, size_t len, struct 
 	{
 		const char *backend = paude_json_get_str(val, "backend");
 		const char *ns = paude_json_get_str(val, "namespace");
+		const char *ctx = paude_json_get_str(val, "context");
 		/* Entries that cannot be used are dropped, not fatal. */
-		if (paude_session_name_validate(key, NULL) < 0 || !backend || !ns)
+		struct paude_location where = PAUDE_LOCATION_INIT;
+		if (paude_session_name_validate(key, NULL) < 0 || !backend || !ns ||
+		    !paude_location_set_backend(&where, backend, strlen(backend)) ||
+		    where.kind != PAUDE_LOCATION_CLUSTER)
 			continue;
-		add(&ix, key, backend, paude_json_get_str(val, "context"), ns);
+		/* Borrowed strings: add copies them. */
+		where.context = (char *)ctx;
+		where.namespace = (char *)ns;
+		add(&ix, key, &where);
 	}
 	paude_index_release(out);
 	*out = ix;
@@ -138,10 +139,12 @@ save(const struct paude_index *ix, struct paude_error **err)
 	for (size_t i = 0; i < ix->nr; i++) {
 		const struct paude_index_entry *e = &ix->v[i];
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "backend", json_object_new_string(e->backend));
-		if (e->context)
-			json_object_object_add(o, "context", json_object_new_string(e->context));
-		json_object_object_add(o, "namespace", json_object_new_string(e->namespace));
+		json_object_object_add(
+		    o, "backend", json_object_new_string(paude_location_backend_name(&e->where)));
+		if (e->where.context)
+			json_object_object_add(o, "context",
+					       json_object_new_string(e->where.context));
+		json_object_object_add(o, "namespace", json_object_new_string(e->where.namespace));
 		json_object_object_add(sessions, e->name, o);
 	}
 	_cleanup_free_ char *path = index_path();
@@ -149,24 +152,19 @@ save(const struct paude_index *ix, struct paude_error **err)
 }
 
 int
-paude_index_put(const char *name, const char *backend, const char *context, const char *namespace,
-		struct paude_error **err)
+paude_index_put(const char *name, const struct paude_location *where, struct paude_error **err)
 {
+	if (where->kind != PAUDE_LOCATION_CLUSTER || !where->namespace)
+		PAUDE_BUG("the index records cluster sessions with their namespace");
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 	int r = paude_index_load(&ix, err);
 	if (r < 0)
 		return r;
 	struct paude_index_entry *e = (struct paude_index_entry *)paude_index_find(&ix, name);
-	if (e) {
-		free(e->backend);
-		free(e->context);
-		free(e->namespace);
-		e->backend = dup_or_null(backend);
-		e->context = dup_or_null(context);
-		e->namespace = dup_or_null(namespace);
-	} else {
-		add(&ix, name, backend, context, namespace);
-	}
+	if (e)
+		paude_location_copy(&e->where, where);
+	else
+		add(&ix, name, where);
 	return save(&ix, err);
 }
 
@@ -181,9 +179,7 @@ paude_index_remove(const char *name, struct paude_error **err)
 		if (!ix.v[i].name || strcmp(ix.v[i].name, name) != 0)
 			continue;
 		free(ix.v[i].name);
-		free(ix.v[i].backend);
-		free(ix.v[i].context);
-		free(ix.v[i].namespace);
+		paude_location_release(&ix.v[i].where);
 		memmove(&ix.v[i], &ix.v[i + 1], (ix.nr - i - 1) * sizeof(*ix.v));
 		ix.nr--;
 		return save(&ix, err);

@@ -119,7 +119,7 @@ closedirp(DIR **d)
 static bool
 on_cluster(struct paude_backend *b)
 {
-	return b->ops == &paude_backend_kube;
+	return paude_backend_is(b, PAUDE_LOCATION_CLUSTER);
 }
 
 /*

@@ -9,8 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "paude/tunnel.h"
-#include "paude/index.h"
-#include "paude/kube.h"
+#include "paude/locate.h"
 #include "paude/log.h"
 #include "untrusted.h"
 #include "banned.h"
@@ -19,26 +18,13 @@ int
 paude_tunnel_backend_open(struct paude_backend **out, const struct paude_address *a,
 			  struct paude_runner *runner, struct paude_error **err)
 {
-	const char *backend = a->backend;
-	struct paude_kube_opts o = { .context = a->context, .namespace = a->namespace };
-	if (!backend && a->host)
-		backend = "podman"; /* the local index knows nothing of a host's sessions */
-	if (!backend) {
-		/* A bare NAME is a podman session unless the local index puts it
-		 * on a cluster. */
-		_cleanup_(paude_index_release) struct paude_index ix = { 0 };
-		const struct paude_index_entry *e = NULL;
-		if (paude_index_load(&ix, NULL) == 0 && (e = paude_index_find(&ix, a->name)) &&
-		    !strcmp(e->backend, "openshift")) {
-			o.context = e->context;
-			o.namespace = e->namespace;
-			return paude_kube_open(out, runner, &o, err);
-		}
-		backend = "podman";
-	}
-	if (!strcmp(backend, "openshift") || !strcmp(backend, "kubernetes"))
-		return paude_kube_open(out, runner, &o, err);
-	return paude_backend_open(out, backend, runner, err);
+	_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+	if (a->host)
+		at.kind = PAUDE_LOCATION_PODMAN; /* the local index knows nothing of a host's
+						  * sessions; runner runs there */
+	else
+		paude_locate_where(&at, &a->where, a->name);
+	return paude_backend_open(out, &at, runner, err);
 }
 
 int

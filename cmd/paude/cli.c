@@ -13,8 +13,8 @@
 #include "paude/attach.h"
 #include "paude/alloc.h"
 #include "paude/fs.h"
-#include "paude/index.h"
 #include "paude/kube.h"
+#include "paude/locate.h"
 #include "paude/log.h"
 #include "paude/session-sync.h"
 #include "paude/suggest.h"
@@ -133,32 +133,35 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 	case CLI_OPT_QUIET:
 		paude_log_set_level(PAUDE_LOG_WARN);
 		return 1;
-	case CLI_OPT_BACKEND:
-		if (!strcmp(optarg, "podman")) {
-			ctx->backend = "podman";
-			return 1;
-		}
-		/* One backend for both: it drives oc, or kubectl without it. */
-		if (!strcmp(optarg, "openshift") || !strcmp(optarg, "kubernetes")) {
-			ctx->backend = "openshift";
-			return 1;
-		}
-		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "unknown backend '%s' (use: --backend=podman, openshift or "
-				       "kubernetes)",
-				       optarg);
+	case CLI_OPT_BACKEND: {
+		struct paude_location asked = PAUDE_LOCATION_INIT;
+		if (!paude_location_set_backend(&asked, optarg, strlen(optarg)))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "unknown backend '%s' (use: --backend=podman, "
+					       "openshift or kubernetes)",
+					       optarg);
+		/* One backend for both cluster names: it drives oc, or kubectl without it. */
+		ctx->where.kind = asked.kind;
+		ctx->where.flavour = PAUDE_CLUSTER_OPENSHIFT;
+		return 1;
+	}
 	case CLI_OPT_KUBE_CONTEXT:
-	case CLI_OPT_KUBE_NAMESPACE:
-		if (opt == CLI_OPT_KUBE_CONTEXT)
-			ctx->kube_context = optarg;
-		else
-			ctx->kube_namespace = optarg;
-		if (ctx->backend && strcmp(ctx->backend, "openshift") != 0)
+	case CLI_OPT_KUBE_NAMESPACE: {
+		char **field =
+		    opt == CLI_OPT_KUBE_CONTEXT ? &ctx->where.context : &ctx->where.namespace;
+		free(*field);
+		*field = strdup(optarg);
+		if (!*field)
+			abort();
+		if (ctx->where.kind != PAUDE_LOCATION_ANY &&
+		    ctx->where.kind != PAUDE_LOCATION_CLUSTER)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "--openshift-context and --openshift-namespace need "
 					       "--backend=openshift");
-		ctx->backend = "openshift";
+		ctx->where.kind = PAUDE_LOCATION_CLUSTER;
+		ctx->where.flavour = PAUDE_CLUSTER_OPENSHIFT;
 		return 1;
+	}
 	default:
 		return 0;
 	}
@@ -216,155 +219,31 @@ int
 paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 		       struct paude_error **err)
 {
-	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
-		const struct paude_kube_opts o = {
-			.context = ctx->kube_context,
-			.namespace = ctx->kube_namespace,
-		};
-		return paude_kube_open(out, ctx->runner, &o, err);
-	}
-	return paude_backend_open(out, ctx->backend ? ctx->backend : "podman", ctx->runner, err);
-}
-
-static int
-open_kube_at(struct paude_cmd_ctx *ctx, const char *context, const char *ns,
-	     struct paude_backend **out, struct paude_error **err)
-{
-	const struct paude_kube_opts o = { .context = context, .namespace = ns };
-	return paude_kube_open(out, ctx->runner, &o, err);
+	return paude_backend_open(out, &ctx->where, ctx->runner, err);
 }
 
 int
 paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
 			       struct paude_backend **out, struct paude_error **err)
 {
-	if (!s->backend || strcmp(s->backend, "openshift") != 0 || !s->location)
-		return paude_cli_open_backend(ctx, out, err);
-	/* location is "[CONTEXT/]NAMESPACE"; a namespace has no '/'. */
-	const char *slash = strrchr(s->location, '/');
-	if (!slash)
-		return open_kube_at(ctx, NULL, s->location, out, err);
-	_cleanup_free_ char *context = strndup(s->location, (size_t)(slash - s->location));
-	if (!context)
-		abort();
-	return open_kube_at(ctx, context, slash + 1, out, err);
+	return paude_locate_session_backend(out, s, &ctx->where, ctx->runner, err);
 }
 
-static bool
-same_str(const char *a, const char *b)
+static void
+show_warnings(const struct paude_strvec *w)
 {
-	return (!a && !b) || (a && b && !strcmp(a, b));
+	for (size_t i = 0; i < w->nr; i++)
+		paude_warn("%s", w->v[i]);
 }
 
 int
 paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list *out,
 			   struct paude_error **err)
 {
-	int r;
-	if (ctx->backend) {
-		_cleanup_backend_ struct paude_backend *b = NULL;
-		if ((r = paude_cli_open_backend(ctx, &b, err)) < 0)
-			return r;
-		return paude_backend_list(b, out, err);
-	}
-	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
-	_cleanup_error_ struct paude_error *ierr = NULL;
-	if (paude_index_load(&ix, &ierr) < 0)
-		paude_warn("%s", ierr->msg);
-	size_t answered = 0;
-
-	_cleanup_(paude_session_list_release) struct paude_session_list all = { 0 };
-	_cleanup_error_ struct paude_error *perr = NULL;
-	_cleanup_backend_ struct paude_backend *pb = NULL;
-	r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
-	if (r == 0)
-		r = paude_backend_list(pb, &all, &perr);
-	if (r == 0)
-		answered++;
-	int podman_r = r;
-
-	for (size_t i = 0; i < ix.nr; i++) {
-		const struct paude_index_entry *e = &ix.v[i];
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			if (same_str(ix.v[j].context, e->context) &&
-			    same_str(ix.v[j].namespace, e->namespace))
-				seen = true;
-		if (seen || strcmp(e->backend, "openshift") != 0)
-			continue;
-		_cleanup_backend_ struct paude_backend *kb = NULL;
-		_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
-		_cleanup_error_ struct paude_error *kerr = NULL;
-		if (open_kube_at(ctx, e->context, e->namespace, &kb, &kerr) < 0 ||
-		    paude_backend_list(kb, &l, &kerr) < 0) {
-			paude_warn("cannot list the sessions in namespace '%s'%s%s%s: %s",
-				   e->namespace, e->context ? " (context '" : "",
-				   e->context ? e->context : "", e->context ? "')" : "",
-				   kerr ? kerr->msg : "unknown error");
-			continue;
-		}
-		answered++;
-		paude_session_list_take_all(&all, &l);
-	}
-	if (podman_r < 0) {
-		if (answered == 0) {
-			*err = TAKE_PTR(perr);
-			return podman_r;
-		}
-		paude_warn("cannot list the podman sessions: %s", perr->msg);
-	}
-	paude_session_list_sort(&all);
-	paude_session_list_take_all(out, &all);
-	return 0;
-}
-
-/* A named session found nowhere: a stale index entry deserves its own words. */
-static int
-find_named(struct paude_cmd_ctx *ctx, const char *name, struct paude_backend **b,
-	   struct paude_session *out, struct paude_error **err)
-{
-	_cleanup_backend_ struct paude_backend *pb = NULL;
-	_cleanup_error_ struct paude_error *perr = NULL;
-	int r = paude_backend_open(&pb, "podman", ctx->runner, &perr);
-	if (r == 0)
-		r = paude_backend_get(pb, name, out, &perr);
-	if (r == 0) {
-		*b = TAKE_PTR(pb);
-		return 0;
-	}
-	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
-	_cleanup_error_ struct paude_error *ierr = NULL;
-	if (paude_index_load(&ix, &ierr) < 0)
-		paude_warn("%s", ierr->msg);
-	const struct paude_index_entry *e = paude_index_find(&ix, name);
-	if (!e || strcmp(e->backend, "openshift") != 0) {
-		*err = TAKE_PTR(perr);
-		return r;
-	}
-	_cleanup_backend_ struct paude_backend *kb = NULL;
-	if ((r = open_kube_at(ctx, e->context, e->namespace, &kb, err)) < 0)
-		return r;
-	_cleanup_error_ struct paude_error *kerr = NULL;
-	r = paude_backend_get(kb, name, out, &kerr);
-	if (r == PAUDE_ENOTFOUND)
-		return paude_error_set(
-		    err, PAUDE_ENOTFOUND, 0,
-		    "session '%s' is recorded in namespace '%s' but is gone from "
-		    "the cluster (forget it with: paude delete %s --confirm)",
-		    name, e->namespace, name);
-	if (r < 0) {
-		*err = TAKE_PTR(kerr);
-		return r;
-	}
-	*b = TAKE_PTR(kb);
-	return 0;
-}
-
-static bool
-same_or_inside(const char *dir, const char *workspace)
-{
-	size_t n = strlen(workspace);
-	return workspace[0] && !strncmp(dir, workspace, n) && (dir[n] == '\0' || dir[n] == '/');
+	_cleanup_strvec_ struct paude_strvec warnings = PAUDE_STRVEC_INIT;
+	int r = paude_locate_list(out, &ctx->where, ctx->runner, &warnings, err);
+	show_warnings(&warnings);
+	return r;
 }
 
 int
@@ -372,67 +251,12 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 			  struct paude_backend **b, struct paude_session *out,
 			  struct paude_error **err)
 {
-	_cleanup_backend_ struct paude_backend *be = NULL;
-	int r;
-	if (name_or_null) {
-		if ((r = paude_session_name_validate(name_or_null, err)) < 0)
-			return r;
-		if (!ctx->backend)
-			return find_named(ctx, name_or_null, b, out, err);
-		if ((r = paude_cli_open_backend(ctx, &be, err)) < 0)
-			return r;
-		if ((r = paude_backend_get(be, name_or_null, out, err)) < 0)
-			return r;
-		*b = TAKE_PTR(be);
-		return 0;
-	}
-
-	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
-	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
-		return r;
-	if (l.nr == 0)
-		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
-				       "there are no sessions (create one with: paude create)");
-	_cleanup_free_ char *cwd = realpath(".", NULL);
-	size_t match = l.nr, nmatch = 0, best_len = 0;
-	for (size_t i = 0; cwd && i < l.nr; i++) {
-		const char *ws = l.v[i].workspace;
-		if (!ws || !same_or_inside(cwd, ws))
-			continue;
-		/* The innermost workspace wins; equal ones are ambiguous. */
-		size_t len = strlen(ws);
-		if (len > best_len) {
-			best_len = len;
-			match = i;
-			nmatch = 1;
-		} else if (len == best_len) {
-			nmatch++;
-		}
-	}
-	if (nmatch == 0 && l.nr == 1) {
-		match = 0;
-		nmatch = 1;
-	}
-	if (nmatch != 1) {
-		_cleanup_buf_ struct paude_buf names = PAUDE_BUF_INIT;
-		for (size_t i = 0; i < l.nr; i++) {
-			if (nmatch > 1 &&
-			    !(l.v[i].workspace && strlen(l.v[i].workspace) == best_len &&
-			      same_or_inside(cwd, l.v[i].workspace)))
-				continue;
-			paude_buf_addf(&names, NULL, "%s%s", names.len ? ", " : "", l.v[i].name);
-		}
-		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "several sessions could be meant: %s (name one of them)",
-				       names.buf);
-	}
-	if ((r = paude_cli_open_session_backend(ctx, &l.v[match], &be, err)) < 0)
-		return r;
-	paude_session_release(out);
-	*out = l.v[match];
-	paude_session_init(&l.v[match]);
-	*b = TAKE_PTR(be);
-	return 0;
+	_cleanup_strvec_ struct paude_strvec warnings = PAUDE_STRVEC_INIT;
+	_cleanup_free_ char *cwd = name_or_null ? NULL : realpath(".", NULL);
+	int r = paude_locate_resolve(b, out, name_or_null, cwd, &ctx->where, ctx->runner, &warnings,
+				     err);
+	show_warnings(&warnings);
+	return r;
 }
 
 /* The host's ADC file, read when a session's gateway needs it. */

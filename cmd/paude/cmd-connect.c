@@ -58,14 +58,13 @@ cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 	const char *name = optind < argc ? argv[optind] : NULL;
 	if (host && *host) {
 		/* A remote host runs Podman sessions only (as list --host). */
-		if (ctx->backend && strcmp(ctx->backend, "podman") != 0)
+		if (ctx->where.kind == PAUDE_LOCATION_CLUSTER)
 			return paude_cli_usage_error(err, "connect",
 						     "--host connects to a host's Podman session: "
 						     "it cannot go with --backend %s",
-						     ctx->backend);
+						     paude_location_backend_name(&ctx->where));
 		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
 			return r;
-		ctx->backend = "podman";
 	}
 
 	_cleanup_backend_ struct paude_backend *b = NULL;

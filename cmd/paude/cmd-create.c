@@ -224,8 +224,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 {
 	const char *name = spec->meta.name;
 	const struct paude_kube_opts kopts = {
-		.context = ctx->kube_context,
-		.namespace = ctx->kube_namespace,
+		.context = ctx->where.context,
+		.namespace = ctx->where.namespace,
 		.pvc_size = ko->pvc_size,
 		.storage_class = ko->storage_class,
 	};
@@ -267,7 +267,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	_cleanup_backend_ struct paude_backend *pb = NULL;
 	_cleanup_(paude_session_release) struct paude_session existing;
 	paude_session_init(&existing);
-	if (paude_backend_open(&pb, "podman", ctx->runner, NULL) == 0 &&
+	const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
+	if (paude_backend_open(&pb, &here, ctx->runner, NULL) == 0 &&
 	    paude_backend_get(pb, name, &existing, NULL) == 0)
 		return paude_error_set(err, PAUDE_EEXISTS, 0,
 				       "a podman session named '%s' exists (pick another name)",
@@ -298,7 +299,11 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 	_cleanup_error_ struct paude_error *ierr = NULL;
 	if (paude_kube_namespace(b, &ns, &ierr) < 0 ||
 	    paude_kube_current_context(b, &context, &ierr) < 0 ||
-	    paude_index_put(name, "openshift", context, ns, &ierr) < 0)
+	    paude_index_put(name,
+			    &(const struct paude_location){ .kind = PAUDE_LOCATION_CLUSTER,
+							    .context = context,
+							    .namespace = (char *)ns },
+			    &ierr) < 0)
 		paude_warn("session '%s' is created, but paude cannot record where (%s): name "
 			   "the namespace with --openshift-namespace in later commands",
 			   name, ierr ? ierr->msg : "unknown error");
@@ -466,11 +471,12 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
-			if (ctx->backend && strcmp(ctx->backend, "openshift") != 0)
+			if (ctx->where.kind != PAUDE_LOCATION_ANY &&
+			    ctx->where.kind != PAUDE_LOCATION_CLUSTER)
 				return paude_cli_usage_error(err, "create",
 							     "--pvc-size, --storage-class and "
 							     "--registry need --backend=openshift");
-			ctx->backend = "openshift";
+			ctx->where.kind = PAUDE_LOCATION_CLUSTER;
 			*(opt == OPT_PVC_SIZE        ? &ko.pvc_size
 			  : opt == OPT_STORAGE_CLASS ? &ko.storage_class
 						     : &ko.registry) = optarg;
@@ -504,7 +510,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 	/* The pane names the session in the commands it suggests (paude-session). */
 	paude_strvec_pushf(&spec.env, "PAUDE_SESSION_NAME=%s", spec.meta.name);
-	if (ctx->backend && !strcmp(ctx->backend, "openshift")) {
+	if (ctx->where.kind == PAUDE_LOCATION_CLUSTER) {
 		/* On a cluster the volume's size is its claim. */
 		if (spec.meta.disk && ko.pvc_size)
 			return paude_cli_usage_error(err, "create",

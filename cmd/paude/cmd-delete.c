@@ -69,7 +69,8 @@ leftovers(struct paude_cmd_ctx *ctx, const char *name, bool remove, struct paude
 	if (!any || !remove)
 		return any;
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	int r = paude_backend_open(&b, "podman", ctx->runner, err);
+	const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
+	int r = paude_backend_open(&b, &here, ctx->runner, err);
 	if (r == 0)
 		r = paude_backend_remove(b, name, err);
 	return r < 0 ? r : 1;
@@ -187,7 +188,7 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 			return 0;
 		}
 		/* Its container removed by hand: what is left of it still goes. */
-		if (r == PAUDE_ENOTFOUND && (!ctx->backend || !strcmp(ctx->backend, "podman"))) {
+		if (r == PAUDE_ENOTFOUND && ctx->where.kind != PAUDE_LOCATION_CLUSTER) {
 			int lr = leftovers(ctx, name, confirm, err);
 			if (lr < 0)
 				return lr;
@@ -208,7 +209,7 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		*err = TAKE_PTR(lerr);
 		return r;
 	}
-	bool cluster = s.backend && !strcmp(s.backend, "openshift");
+	bool cluster = paude_backend_is(b, PAUDE_LOCATION_CLUSTER);
 	if (!confirm) {
 		_cleanup_free_ char *vol = paude_podman_volume_name(name);
 		if (cluster)

@@ -17,7 +17,6 @@
 #include "paude/podman-diag.h"
 #include "paude/fs.h"
 #include "paude/index.h"
-#include "paude/kube.h"
 #include "paude/json.h"
 #include "paude/log.h"
 #include "paude/sanitize.h"
@@ -364,7 +363,7 @@ check_cluster(struct paude_cmd_ctx *ctx)
 {
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 	bool recorded = paude_index_load(&ix, NULL) == 0 && ix.nr > 0;
-	bool asked = ctx->backend && !strcmp(ctx->backend, "openshift");
+	bool asked = ctx->where.kind == PAUDE_LOCATION_CLUSTER;
 	if (!asked && !recorded)
 		return;
 	_cleanup_free_ char *oc = paude_which("oc");
@@ -373,21 +372,16 @@ check_cluster(struct paude_cmd_ctx *ctx)
 		report("FAIL", "neither oc nor kubectl is on PATH (needed for cluster sessions)");
 		return;
 	}
-	const struct paude_kube_opts o = {
-		.context = asked ? ctx->kube_context : (ix.nr ? ix.v[0].context : NULL),
-		.namespace = asked ? ctx->kube_namespace : (ix.nr ? ix.v[0].namespace : NULL),
-	};
+	const struct paude_location *at = asked ? &ctx->where : &ix.v[0].where;
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	_cleanup_(paude_session_list_release) struct paude_session_list l = { 0 };
+	_cleanup_buf_ struct paude_buf said = PAUDE_BUF_INIT;
 	_cleanup_error_ struct paude_error *e = NULL;
-	const char *ns = NULL;
-	if (paude_kube_open(&b, ctx->runner, &o, &e) < 0 || paude_backend_list(b, &l, &e) < 0 ||
-	    paude_kube_namespace(b, &ns, &e) < 0) {
+	if (paude_backend_open(&b, at, ctx->runner, &e) < 0 ||
+	    paude_backend_check(b, &said, &e) < 0) {
 		report("FAIL", "cluster: %s", e ? e->msg : "unknown error");
 		return;
 	}
-	report("ok", "cluster: %s answers in namespace %s (%zu session%s)", paude_kube_tool(b), ns,
-	       l.nr, l.nr == 1 ? "" : "s");
+	report("ok", "cluster: %s", said.buf);
 }
 
 /* A remote host's Podman, over SSH: the login, podman there, a container run. */

@@ -185,14 +185,13 @@ cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **
 
 	if (host && *host) {
 		/* A remote host runs Podman sessions only. */
-		if (ctx->backend && strcmp(ctx->backend, "podman") != 0)
+		if (ctx->where.kind == PAUDE_LOCATION_CLUSTER)
 			return paude_cli_usage_error(err, "list",
 						     "--host lists a host's Podman sessions: it "
 						     "cannot go with --backend %s",
-						     ctx->backend);
+						     paude_location_backend_name(&ctx->where));
 		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
 			return r;
-		ctx->backend = "podman";
 	}
 	const char *shown = ctx->ssh ? paude_ssh_name(ctx->ssh) : NULL;
 	_cleanup_(paude_session_list_release) struct paude_session_list l = PAUDE_SESSION_LIST_INIT;

@@ -114,13 +114,16 @@ parse(int argc, char **argv, const char *verb, const char *use, const struct opt
 static int
 session_address(const struct paude_session *s, struct paude_address *out, struct paude_error **err)
 {
-	if (!s->backend || !strcmp(s->backend, "podman") || !s->location)
+	_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+	if (paude_location_from_stored(&at, s->backend, s->location, NULL) < 0 ||
+	    at.kind != PAUDE_LOCATION_CLUSTER)
 		return paude_address_parse(out, s->name, err);
-	_cleanup_free_ char *spec = NULL;
-	spec = paude_xasprintf("%s/%s/%s", s->backend, s->location, s->name);
+	_cleanup_buf_ struct paude_buf spec = PAUDE_BUF_INIT;
+	paude_location_format(&at, &spec);
+	paude_buf_addstr(&spec, s->name, NULL);
 	/* A context with '/' in its name cannot be written in an address: the
 	 * bare name then finds the session through the local index. */
-	if (paude_address_parse(out, spec, NULL) == 0)
+	if (paude_address_parse(out, spec.buf, NULL) == 0)
 		return 0;
 	return paude_address_parse(out, s->name, err);
 }

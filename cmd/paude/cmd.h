@@ -5,14 +5,19 @@
 
 #include <stdbool.h>
 #include "paude/error.h"
+#include "paude/location.h"
 
 struct paude_ssh;
 
 struct paude_cmd_ctx {
-	const char *backend; /* --backend given ("podman", "openshift"), or NULL: wherever the
-			      * session is */
-	const char *kube_context; /* --openshift-context, or NULL: the current one */
-	const char *kube_namespace; /* --openshift-namespace, or NULL: the context's */
+	/*
+	 * Where the options narrow the command to: ANY (wherever the session
+	 * is), PODMAN (--backend=podman), CLUSTER (--backend=openshift or
+	 * kubernetes; context and namespace from --openshift-context and
+	 * --openshift-namespace, NULL: the current ones) or SSH (--host).
+	 * Owned: whoever made the context releases it.
+	 */
+	struct paude_location where;
 	struct paude_runner *runner;
 	struct paude_ssh *ssh; /* the connection to --host, when runner runs there */
 };

@@ -2,7 +2,8 @@
 /*
  * The remote Podman host a command works on (--host, else PAUDE_HOST): one
  * SSH connection for the whole command, and the command's runner pointed
- * at it, so every podman call of the backend runs on that host.
+ * at it, so every podman call of the backend runs on that host; the
+ * command's location says which host.
  */
 #include <stdlib.h>
 #include "cli.h"
@@ -34,6 +35,12 @@ paude_cli_use_host(struct paude_cmd_ctx *ctx, const char *host, struct paude_err
 		return r;
 	ctx->ssh = s;
 	ctx->runner = paude_ssh_runner(s);
+	/* Sessions there are that host's Podman's. */
+	paude_location_release(&ctx->where);
+	ctx->where.kind = PAUDE_LOCATION_SSH;
+	ctx->where.user = TAKE_PTR(t.user);
+	ctx->where.host = TAKE_PTR(t.hostname);
+	ctx->where.port = t.port;
 	paude_debug("commands run on '%s' over SSH", paude_ssh_name(s));
 	return 0;
 }

@@ -235,5 +235,6 @@ main(int argc, char **argv)
 	 * unspecified, and err must be read after the command filled it. */
 	r = cmd->fn(cargc, cargv, &ctx, &err);
 	paude_ssh_free(ctx.ssh);
+	paude_location_release(&ctx.where);
 	return finish(report(r, err));
 }

@@ -26,21 +26,22 @@
 
 #include "error.h"
 #include "buf.h"
+#include "location.h"
 
 #define PAUDE_ADDRESS_MAX 512
 #define PAUDE_ADDRESS_CONTEXT_MAX 253
 #define PAUDE_ADDRESS_NAMESPACE_MAX 63
 
 struct paude_address {
-	char *backend; /* "podman", "openshift", "kubernetes"; NULL when not given */
-	char *context; /* cluster forms only; NULL = the current context */
-	char *namespace; /* cluster forms only; NULL otherwise */
+	/* ANY for a bare NAME; PODMAN; CLUSTER with its namespace (and context
+	 * when given: NULL is the current context) */
+	struct paude_location where;
 	char *name; /* the session name; never NULL after a successful parse */
 	char *host; /* ssh:// form: the SSH host; NULL for this machine */
 };
 #define PAUDE_ADDRESS_INIT                                                                         \
 	{                                                                                          \
-		0                                                                                  \
+		.where = PAUDE_LOCATION_INIT                                                       \
 	}
 
 /*

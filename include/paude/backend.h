@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Backends: one interface, one static instance per implementation (podman
- * now, kubernetes later). A NULL operation means "not supported": callers get
- * PAUDE_ENOTSUP. Backends never spawn processes on their own; they go
- * through b->runner, so unit tests can assert every argv.
+ * Backends: one interface, one static instance per implementation (podman,
+ * and the cluster backend for OpenShift and Kubernetes), opened by the
+ * location a session lives at (location.h). A NULL operation means "not
+ * supported": callers get PAUDE_ENOTSUP. Backends never spawn processes on
+ * their own; they go through b->runner, so unit tests can assert every argv.
  */
 #ifndef PAUDE_BACKEND_H
 #define PAUDE_BACKEND_H
 
+#include "location.h"
 #include "session.h"
 #include "run.h"
 
@@ -21,6 +23,18 @@ enum {
 
 struct paude_backend_ops {
 	const char *name;
+	/* Where its sessions live: PODMAN (also serves SSH: the same engine
+	 * through a runner that runs there) or CLUSTER. */
+	enum paude_location_kind kind;
+	/* Set up b (ops and runner set) for loc; NULL: nothing to set up. */
+	int (*open)(struct paude_backend *b, const struct paude_location *loc,
+		    struct paude_error **err);
+	/*
+	 * Check that the engine answers: one list of the sessions, and say
+	 * where it looked in one line for `paude doctor` (e.g. "oc answers in
+	 * namespace NS (2 sessions)"). May be NULL.
+	 */
+	int (*check)(struct paude_backend *b, struct paude_buf *out, struct paude_error **err);
 	int (*create)(struct paude_backend *b, const struct paude_session_spec *spec,
 		      struct paude_error **err);
 	int (*start)(struct paude_backend *b, const char *name, struct paude_error **err);
@@ -70,11 +84,22 @@ struct paude_backend {
 extern const struct paude_backend_ops paude_backend_podman;
 /* paude_backend_kube: see kube.h. */
 
-/* Open a backend by name: "podman", or "openshift" (alias "kubernetes") with
- * the current context and namespace (paude_kube_open takes options). */
-int paude_backend_open(struct paude_backend **out, const char *name, struct paude_runner *runner,
-		       struct paude_error **err);
+/*
+ * Open the backend that serves loc: Podman for PODMAN, SSH (runner runs
+ * on the host) and ANY; the cluster backend for CLUSTER, in loc's context
+ * and namespace (NULL: the current ones; paude_kube_open takes more
+ * options). runner NULL: the default one. *out is the caller's.
+ */
+int paude_backend_open(struct paude_backend **out, const struct paude_location *loc,
+		       struct paude_runner *runner, struct paude_error **err);
+/* Open the backend a backend name names ("podman", "openshift" or
+ * "kubernetes"), where its engine puts sessions by default. PAUDE_EUSAGE
+ * for another name. */
+int paude_backend_open_name(struct paude_backend **out, const char *name,
+			    struct paude_runner *runner, struct paude_error **err);
 void paude_backend_free(struct paude_backend *b);
+/* True if b serves locations of kind. */
+bool paude_backend_is(const struct paude_backend *b, enum paude_location_kind kind);
 
 /* Dispatchers: PAUDE_ENOTSUP when the op is NULL. */
 int paude_backend_create(struct paude_backend *b, const struct paude_session_spec *spec,
@@ -89,6 +114,7 @@ int paude_backend_get(struct paude_backend *b, const char *name, struct paude_se
 int paude_backend_exec_prepare(struct paude_backend *b, const char *name, unsigned flags,
 			       const char *const *argv, struct paude_child *out,
 			       struct paude_error **err);
+int paude_backend_check(struct paude_backend *b, struct paude_buf *out, struct paude_error **err);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct paude_backend *, paude_backend_free)
 #define _cleanup_backend_ _cleanup_(paude_backend_freep)

@@ -14,13 +14,15 @@
 
 #include <stddef.h>
 #include "error.h"
+#include "location.h"
 #include "strvec.h"
 
 struct paude_index_entry {
 	char *name;
-	char *backend; /* "openshift" */
-	char *context; /* NULL: the current context when it was created */
-	char *namespace;
+	/* A CLUSTER location with its namespace; context NULL: the current
+	 * context when it was created. Stored as "backend", "context",
+	 * "namespace". */
+	struct paude_location where;
 };
 
 struct paude_index {
@@ -40,9 +42,9 @@ int paude_index_parse(struct paude_index *out, const char *json, size_t len,
 		      struct paude_error **err);
 /* The entry for name, or NULL. Borrowed from ix. */
 const struct paude_index_entry *paude_index_find(const struct paude_index *ix, const char *name);
-/* Add or replace name's entry, and save. */
-int paude_index_put(const char *name, const char *backend, const char *context,
-		    const char *namespace, struct paude_error **err);
+/* Add or replace name's entry (where: a cluster location with its
+ * namespace), and save. */
+int paude_index_put(const char *name, const struct paude_location *where, struct paude_error **err);
 /* Remove name's entry (absent: nothing to do), and save. */
 int paude_index_remove(const char *name, struct paude_error **err);
 

@@ -13,10 +13,11 @@
 #include "remote-helper.h"
 
 /*
- * Open the backend an address names: the cluster backend, with the
- * address's context and namespace, for openshift/kubernetes; podman for
- * podman; for a bare NAME, the cluster the local session index puts it on,
- * else podman. *out is the caller's.
+ * Open the backend of the session an address names: the cluster backend,
+ * with the address's context and namespace, for openshift/kubernetes;
+ * podman for podman; for a bare NAME, the cluster the local session index
+ * puts it on, else podman (paude_locate_where: no engine is asked). *out is
+ * the caller's.
  */
 int paude_tunnel_backend_open(struct paude_backend **out, const struct paude_address *a,
 			      struct paude_runner *runner, struct paude_error **err);

@@ -33,9 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!a.name || a.name[0] == '-')
 			__builtin_trap();
 		check_chars(a.name, "");
-		check_chars(a.namespace, "");
-		check_chars(a.context, "ABCDEFGHIJKLMNOPQRSTUVWXYZ._:@");
-		if (a.context && (a.context[0] == '-' || a.context[0] == '.'))
+		check_chars(a.where.namespace, "");
+		check_chars(a.where.context, "ABCDEFGHIJKLMNOPQRSTUVWXYZ._:@");
+		if (a.where.context && (a.where.context[0] == '-' || a.where.context[0] == '.'))
 			__builtin_trap();
 		struct paude_buf b = PAUDE_BUF_INIT;
 		paude_address_format(&a, &b);

@@ -26,7 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (paude_index_parse(&ix, text, len, NULL) == 0)
 			for (size_t i = 0; i < ix.nr; i++)
 				if (paude_session_name_validate(ix.v[i].name, NULL) < 0 ||
-				    !ix.v[i].namespace || !ix.v[i].backend)
+				    !ix.v[i].where.namespace ||
+				    ix.v[i].where.kind != PAUDE_LOCATION_CLUSTER)
 					abort();
 		paude_index_release(&ix);
 		return 0;

@@ -43,8 +43,12 @@ cli_harness_run(struct fake_runner *f, struct paude_error **err, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	struct paude_cmd_ctx ctx = { .runner = &f->runner };
-	for (size_t i = 0; argc > 0 && i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[0], commands[i].name))
-			return commands[i].fn(argc, argv, &ctx, err);
+	for (size_t i = 0; argc > 0 && i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		int r = commands[i].fn(argc, argv, &ctx, err);
+		paude_location_release(&ctx.where);
+		return r;
+	}
 	abort(); /* a test asked for a command the harness does not know */
 }

@@ -16,17 +16,17 @@ parse_ok(const char *s, const char *backend, const char *context, const char *ns
 	assert_int_equal(paude_address_parse(&a, s, &err), 0);
 	assert_null(err);
 	if (backend)
-		assert_string_equal(a.backend, backend);
+		assert_string_equal(paude_location_backend_name(&a.where), backend);
 	else
-		assert_null(a.backend);
+		assert_int_equal(a.where.kind, PAUDE_LOCATION_ANY);
 	if (context)
-		assert_string_equal(a.context, context);
+		assert_string_equal(a.where.context, context);
 	else
-		assert_null(a.context);
+		assert_null(a.where.context);
 	if (ns)
-		assert_string_equal(a.namespace, ns);
+		assert_string_equal(a.where.namespace, ns);
 	else
-		assert_null(a.namespace);
+		assert_null(a.where.namespace);
 	assert_string_equal(a.name, name);
 	paude_address_release(&a);
 }
@@ -45,7 +45,7 @@ parse_bad(const char *s, const char *what)
 	for (const char *p = err->msg; *p; p++)
 		assert_true((unsigned char)*p >= 0x20);
 	assert_string_equal(a.name, "untouched");
-	assert_null(a.backend);
+	assert_int_equal(a.where.kind, PAUDE_LOCATION_ANY);
 	paude_error_free(err);
 }
 

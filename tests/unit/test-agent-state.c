@@ -97,7 +97,7 @@ open_podman(void *ud, const struct paude_session *s, struct paude_backend **out,
 	o->calls++;
 	if (o->refuse && !strcmp(s->name, o->refuse))
 		return paude_error_set(err, PAUDE_ENOTFOUND, 0, "no way to '%s'", s->name);
-	return paude_backend_open(out, "podman", o->runner, err);
+	return paude_backend_open_name(out, "podman", o->runner, err);
 }
 
 static void
@@ -148,7 +148,7 @@ test_launch_runs_paude_session_launch_with_remote_env(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	paude_session_init(&s);
 	s.name = strdup("a");
@@ -174,7 +174,7 @@ test_a_failed_launch_names_the_session(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	paude_session_init(&s);
 	s.name = strdup("a");
@@ -197,7 +197,7 @@ test_a_provider_is_lacking_only_without_any_login(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	paude_session_init(&s);
 	s.name = strdup("a");

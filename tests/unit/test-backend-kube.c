@@ -958,7 +958,7 @@ test_open_rejects_bad_options(void **state)
 	assert_int_equal(paude_kube_open(&b, NULL, &bad_ctx, &err), PAUDE_EUSAGE);
 	paude_error_clear(&err);
 	assert_null(b);
-	assert_int_equal(paude_backend_open(&b, "kubernetes", NULL, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "kubernetes", NULL, NULL), 0);
 	assert_string_equal(b->ops->name, "openshift");
 	paude_backend_free(b);
 }
@@ -1152,6 +1152,17 @@ test_index_remembers_remote_directories(void **state)
 	unsetenv("XDG_STATE_HOME");
 }
 
+static int
+index_put(const char *name, const char *context, const char *namespace)
+{
+	const struct paude_location at = {
+		.kind = PAUDE_LOCATION_CLUSTER,
+		.context = (char *)context,
+		.namespace = (char *)namespace,
+	};
+	return paude_index_put(name, &at, NULL);
+}
+
 static void
 test_index_put_find_remove(void **state)
 {
@@ -1162,15 +1173,15 @@ test_index_put_find_remove(void **state)
 	struct paude_index ix = { 0 };
 	assert_int_equal(paude_index_load(&ix, NULL), 0);
 	assert_int_equal(ix.nr, 0);
-	assert_int_equal(paude_index_put("demo", "openshift", "ctx/a", "team", NULL), 0);
-	assert_int_equal(paude_index_put("two", "openshift", NULL, "other", NULL), 0);
-	assert_int_equal(paude_index_put("demo", "openshift", "ctx/b", "team2", NULL), 0);
+	assert_int_equal(index_put("demo", "ctx/a", "team"), 0);
+	assert_int_equal(index_put("two", NULL, "other"), 0);
+	assert_int_equal(index_put("demo", "ctx/b", "team2"), 0);
 	assert_int_equal(paude_index_load(&ix, NULL), 0);
 	assert_int_equal(ix.nr, 2);
 	const struct paude_index_entry *e = paude_index_find(&ix, "demo");
-	assert_string_equal(e->context, "ctx/b");
-	assert_string_equal(e->namespace, "team2");
-	assert_null(paude_index_find(&ix, "two")->context);
+	assert_string_equal(e->where.context, "ctx/b");
+	assert_string_equal(e->where.namespace, "team2");
+	assert_null(paude_index_find(&ix, "two")->where.context);
 	assert_int_equal(paude_index_remove("demo", NULL), 0);
 	assert_int_equal(paude_index_remove("absent", NULL), 0);
 	assert_int_equal(paude_index_load(&ix, NULL), 0);

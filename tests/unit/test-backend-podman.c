@@ -34,7 +34,7 @@ static struct paude_backend *
 open_podman(struct fake_runner *f)
 {
 	struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f->runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f->runner, NULL), 0);
 	return b;
 }
 
@@ -954,7 +954,7 @@ test_unknown_backend_is_usage_error(void **state)
 	(void)state;
 	struct paude_backend *b = NULL;
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_backend_open(&b, "docker", NULL, &err), PAUDE_EUSAGE);
+	assert_int_equal(paude_backend_open_name(&b, "docker", NULL, &err), PAUDE_EUSAGE);
 	assert_null(b);
 	paude_error_free(err);
 }

@@ -146,7 +146,7 @@ test_a_connection_goes_through_the_session_exec_channel(void **state)
 	struct fake_runner fr;
 	fake_runner_init(&fr, replies, 1);
 	struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &fr.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &fr.runner, NULL), 0);
 	struct paude_forward f;
 	char spec[16];
 	(void)snprintf(spec, sizeof(spec), "3000:%u", free_port());

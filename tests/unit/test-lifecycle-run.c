@@ -67,7 +67,7 @@ test_create_hooks_run_in_order_once_and_are_told(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	session(&s);
 	add_cmd(&s, PAUDE_HOOK_ON_CREATE, NULL, "make deps");
@@ -119,7 +119,7 @@ test_parallel_failures_name_the_first_and_tell_the_others(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	session(&s);
 	add_cmd(&s, PAUDE_HOOK_POST_CREATE, "a", "false one");
@@ -170,7 +170,7 @@ test_a_volume_without_code_makes_them_wait(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0); /* git for-each-ref: no refs */
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	session(&s);
 	s.workspace_mode = PAUDE_WORKSPACE_VOLUME;
@@ -196,7 +196,7 @@ test_post_attach_runs_with_remote_env_and_nothing_without_it(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct paude_session s;
 	session(&s);
 	const struct paude_lifecycle_run_opts o = { .out_fd = -1 };

@@ -58,7 +58,7 @@ test_a_vertex_gateway_gets_the_adc_file_through_stdin(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct host h = { .said = PAUDE_STRVEC_INIT };
 	const struct paude_session_sync_opts o = {
 		.home = "/nonexistent", .read_adc = read_adc, .say = say, .ud = &h
@@ -108,7 +108,7 @@ test_config_comes_from_the_given_home_without_the_login_behind_a_provider(void *
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct host h = { .said = PAUDE_STRVEC_INIT };
 	const struct paude_session_sync_opts o = {
 		.home = home, .read_adc = read_adc, .say = say, .ud = &h
@@ -148,7 +148,7 @@ test_nothing_to_copy_is_said_not_printed(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct host h = { .said = PAUDE_STRVEC_INIT };
 	const struct paude_session_sync_opts o = {
 		.home = home, .read_adc = read_adc, .say = say, .ud = &h
@@ -184,7 +184,7 @@ test_plugin_paths_are_rewritten_and_a_symlink_is_said_not_read(void **state)
 	struct fake_runner f;
 	fake_runner_init(&f, NULL, 0);
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	assert_int_equal(paude_backend_open(&b, "podman", &f.runner, NULL), 0);
+	assert_int_equal(paude_backend_open_name(&b, "podman", &f.runner, NULL), 0);
 	struct host h = { .said = PAUDE_STRVEC_INIT };
 	const struct paude_session_sync_opts o = {
 		.home = home, .read_adc = read_adc, .say = say, .ud = &h

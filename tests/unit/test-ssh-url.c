@@ -33,11 +33,11 @@ parse_ok(const char *s, const char *host, const char *backend, const char *name)
 	assert_null(err);
 	assert_string_equal(a.host, host);
 	if (backend)
-		assert_string_equal(a.backend, backend);
+		assert_string_equal(paude_location_backend_name(&a.where), backend);
 	else
-		assert_null(a.backend);
-	assert_null(a.context);
-	assert_null(a.namespace);
+		assert_int_equal(a.where.kind, PAUDE_LOCATION_ANY);
+	assert_null(a.where.context);
+	assert_null(a.where.namespace);
 	assert_string_equal(a.name, name);
 	paude_address_release(&a);
 }
@@ -56,7 +56,7 @@ parse_bad(const char *s, const char *what)
 		assert_true((unsigned char)*p >= 0x20);
 	assert_string_equal(a.name, "untouched");
 	assert_null(a.host);
-	assert_null(a.backend);
+	assert_int_equal(a.where.kind, PAUDE_LOCATION_ANY);
 	paude_error_free(err);
 }
 
