@@ -27,6 +27,12 @@ int
 paude_backend_open(struct paude_backend **out, const struct paude_location *loc,
 		   struct paude_runner *runner, struct paude_error **err)
 {
+	/* The default runner runs here: a remote host's Podman needs its connection's. */
+	if (loc->kind == PAUDE_LOCATION_SSH && !runner)
+		return paude_error_set(
+		    err, PAUDE_ENOTSUP, 0,
+		    "sessions on host '%s' are reached through a connection to it",
+		    loc->host ? loc->host : "");
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
 		if (backends[i]->kind != engine_kind(loc->kind))
 			continue;

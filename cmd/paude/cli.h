@@ -110,16 +110,19 @@ int paude_cli_getopt_stop(const struct paude_cli_opts *o, int opt, char **argv,
 int paude_cli_parse_name(const struct paude_cli_opts *o, int argc, char **argv,
 			 struct paude_cmd_ctx *ctx, const char **name, struct paude_error **err);
 
-/* The backend named by ctx (or "podman"); openshift with ctx's context and namespace. */
+/* Thin wrappers of lib/locate.c's resolver for ctx's location and runner;
+ * they print the resolver's warnings. */
+/* The backend of ctx's location (the local Podman when it says none). */
 int paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 			   struct paude_error **err);
-/* The backend a listed session lives in (its backend and location). */
+/* The backend a listed session lives in (its stored location). */
 int paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
 				   struct paude_backend **out, struct paude_error **err);
 /*
- * The sessions ctx can see: with --backend, that backend's (an error is an
- * error); without, Podman's and those in the namespaces the local index
- * names (a backend that cannot be asked is a warning, unless none answers).
+ * The sessions ctx can see: with a location (--backend, --host, ...), that
+ * backend's (an error is an error); without, Podman's and those in the
+ * namespaces the local index names (a backend that cannot be asked is a
+ * warning, unless none answers).
  */
 int paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list *out,
 			       struct paude_error **err);

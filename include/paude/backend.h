@@ -88,7 +88,8 @@ extern const struct paude_backend_ops paude_backend_podman;
  * Open the backend that serves loc: Podman for PODMAN, SSH (runner runs
  * on the host) and ANY; the cluster backend for CLUSTER, in loc's context
  * and namespace (NULL: the current ones; paude_kube_open takes more
- * options). runner NULL: the default one. *out is the caller's.
+ * options). runner NULL: the default one, which runs here (PAUDE_ENOTSUP
+ * for SSH: give the connection's runner). *out is the caller's.
  */
 int paude_backend_open(struct paude_backend **out, const struct paude_location *loc,
 		       struct paude_runner *runner, struct paude_error **err);

@@ -450,7 +450,21 @@ test_backends_open_by_location(void **state)
 					    .namespace = (char *)"Not_A_Namespace" };
 	assert_int_equal(paude_backend_open(&b, &bad, NULL, &err), PAUDE_EUSAGE);
 	assert_null(b);
+	paude_error_clear(&err);
+	/* A remote host's sessions: never this machine's runner by default. */
+	const struct paude_location host = { .kind = PAUDE_LOCATION_SSH, .host = (char *)"box" };
+	assert_int_equal(paude_backend_open(&b, &host, NULL, &err), PAUDE_ENOTSUP);
+	assert_string_equal(err->msg,
+			    "sessions on host 'box' are reached through a connection to it");
+	assert_null(b);
 	paude_error_free(err);
+	struct fake_runner f;
+	fake_runner_init(&f, NULL, 0);
+	assert_int_equal(paude_backend_open(&b, &host, &f.runner, NULL), 0);
+	assert_ptr_equal(b->runner, &f.runner);
+	assert_string_equal(b->ops->name, "podman");
+	paude_backend_free(b);
+	fake_runner_release(&f);
 }
 
 static void
