@@ -86,7 +86,7 @@ check_unpulled(struct paude_backend *b, const struct paude_session *s, struct pa
 {
 	if (s->workspace_mode == PAUDE_WORKSPACE_MOUNT || s->state == PAUDE_SESSION_CREATED)
 		return 0; /* the user's own tree; or never started, so never given code */
-	if (!s->backend || strcmp(s->backend, "podman") != 0)
+	if (!paude_backend_is(b, PAUDE_LOCATION_PODMAN))
 		return 0; /* cluster sessions: not checked yet (see docs/GIT.md) */
 	bool started = false;
 	int r;
