@@ -7,6 +7,7 @@
 #include "paude/kube.h"
 #include "paude/buf.h"
 #include "paude/json.h"
+#include "paude/location.h"
 #include "paude/log.h"
 #include "kube-internal.h"
 #include "banned.h"
@@ -87,8 +88,14 @@ static char *
 location_of(struct paude_backend *b)
 {
 	struct kube_priv *p = priv(b);
-	return paude_xstrfmt("%s%s%s", p->context ? p->context : "", p->context ? "/" : "",
-			     p->namespace ? p->namespace : "");
+	const struct paude_location at = {
+		.kind = PAUDE_LOCATION_CLUSTER,
+		.context = p->context,
+		.namespace = p->namespace,
+	};
+	_cleanup_buf_ struct paude_buf where = PAUDE_BUF_INIT;
+	paude_location_format_where(&at, &where);
+	return paude_buf_detach(&where);
 }
 
 static int

@@ -425,6 +425,76 @@ test_list_fails_only_when_nothing_answered(void **state)
 	reset_index();
 }
 
+/* Two cluster sessions, one's workspace inside the other's. */
+static const char two_sts[] =
+    "{\"kind\":\"List\",\"items\":["
+    "{\"metadata\":{\"name\":\"paude-demo\",\"labels\":{\"app\":\"paude\","
+    "\"paude.io/session-name\":\"demo\"},\"annotations\":{"
+    "\"paude.io/workspace\":\"/w/demo\"}},"
+    "\"spec\":{\"replicas\":1},\"status\":{\"readyReplicas\":1}},"
+    "{\"metadata\":{\"name\":\"paude-inner\",\"labels\":{\"app\":\"paude\","
+    "\"paude.io/session-name\":\"inner\"},\"annotations\":{"
+    "\"paude.io/workspace\":\"/w/demo/inner\"}},"
+    "\"spec\":{\"replicas\":0},\"status\":{}}"
+    "]}";
+
+static void
+test_resolve_by_directory_and_listed_sessions_reopen_where_they_are(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("kubectl", "--context=c1", "--namespace=team", "get",
+				      "statefulsets"),
+		  .out = two_sts },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	const struct paude_location at = { .kind = PAUDE_LOCATION_CLUSTER,
+					   .context = (char *)"c1",
+					   .namespace = (char *)"team" };
+	struct paude_backend *b = NULL;
+	struct paude_session s;
+	paude_session_init(&s);
+	struct paude_error *err = NULL;
+
+	/* The innermost workspace holding the directory wins. */
+	assert_int_equal(
+	    paude_locate_resolve(&b, &s, NULL, "/w/demo/inner/src", &at, &f.runner, NULL, &err), 0);
+	assert_string_equal(s.name, "inner");
+	assert_true(paude_backend_is(b, PAUDE_LOCATION_CLUSTER));
+	/* Its stored location is the place it was listed at. */
+	assert_string_equal(s.location, "c1/team");
+	_cleanup_location_ struct paude_location stored = PAUDE_LOCATION_INIT;
+	assert_int_equal(paude_location_from_stored(&stored, s.backend, s.location, NULL), 0);
+	assert_true(paude_location_equal(&stored, &at));
+	paude_backend_free(b);
+	b = NULL;
+
+	/* Opening a listed session goes to its own place, whatever the narrowing. */
+	const struct paude_location any = PAUDE_LOCATION_INIT;
+	assert_int_equal(paude_locate_session_backend(&b, &s, &any, &f.runner, NULL), 0);
+	assert_true(paude_backend_is(b, PAUDE_LOCATION_CLUSTER));
+	paude_backend_free(b);
+	b = NULL;
+
+	assert_int_equal(
+	    paude_locate_resolve(&b, &s, NULL, "/w/demo/docs", &at, &f.runner, NULL, &err), 0);
+	assert_string_equal(s.name, "demo");
+	paude_backend_free(b);
+	b = NULL;
+
+	/* Outside every workspace, two sessions: name one. */
+	assert_int_equal(
+	    paude_locate_resolve(&b, &s, NULL, "/elsewhere", &at, &f.runner, NULL, &err),
+	    PAUDE_EUSAGE);
+	assert_string_equal(err->msg,
+			    "several sessions could be meant: demo, inner (name one of them)");
+	paude_error_free(err);
+	assert_null(b);
+	paude_session_release(&s);
+	fake_runner_release(&f);
+}
+
 static void
 test_backends_open_by_location(void **state)
 {
@@ -512,6 +582,8 @@ main(void)
 		cmocka_unit_test(
 		    test_list_asks_each_recorded_namespace_once_and_warns_for_failures),
 		cmocka_unit_test(test_list_fails_only_when_nothing_answered),
+		cmocka_unit_test(
+		    test_resolve_by_directory_and_listed_sessions_reopen_where_they_are),
 		cmocka_unit_test(test_backends_open_by_location),
 		cmocka_unit_test(test_cluster_check_says_where_it_looked),
 	};
