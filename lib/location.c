@@ -2,18 +2,14 @@
 /* Where a session lives (see include/paude/location.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "paude/alloc.h"
 #include "paude/location.h"
 #include "banned.h"
 
 static char *
 dup_or_null(const char *s)
 {
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
+	return s ? paude_xstrdup(s) : NULL;
 }
 
 static bool
@@ -118,11 +114,8 @@ paude_location_from_stored(struct paude_location *out, const char *backend, cons
 		/* "[CONTEXT/]NAMESPACE": a namespace has no '/', a context may. */
 		const char *slash = strrchr(where, '/');
 		l.namespace = dup_or_null(slash ? slash + 1 : where);
-		if (slash) {
-			l.context = strndup(where, (size_t)(slash - where));
-			if (!l.context)
-				abort();
-		}
+		if (slash)
+			l.context = paude_xstrndup(where, (size_t)(slash - where));
 	}
 	paude_location_release(out);
 	*out = l;
