@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdbool.h>
 #include "paude/address.h"
+#include "paude/alloc.h"
 #include "paude/session.h"
 #include "paude/ssh-url.h"
 #include "untrusted.h"
@@ -132,12 +133,10 @@ paude_address_parse(struct paude_address *out, const char *s, struct paude_error
 				       "invalid session address: an ssh:// address names a podman "
 				       "session (use ssh://HOST/NAME)");
 	if (nparts == 4)
-		a.where.context = strndup(part[1], plen[1]);
+		a.where.context = paude_xstrndup(part[1], plen[1]);
 	if (nparts >= 3)
-		a.where.namespace = strndup(part[nparts - 2], plen[nparts - 2]);
-	a.name = strndup(part[nparts - 1], plen[nparts - 1]);
-	if ((nparts == 4 && !a.where.context) || (nparts > 2 && !a.where.namespace) || !a.name)
-		abort();
+		a.where.namespace = paude_xstrndup(part[nparts - 2], plen[nparts - 2]);
+	a.name = paude_xstrndup(part[nparts - 1], plen[nparts - 1]);
 
 	r = paude_session_name_validate(a.name, err);
 	if (r == 0 && a.where.context)

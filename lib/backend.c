@@ -2,6 +2,7 @@
 /* Backend registry and dispatch. */
 #include <string.h>
 #include "paude/backend.h"
+#include "paude/alloc.h"
 #include "paude/kube.h"
 #include "banned.h"
 
@@ -36,9 +37,7 @@ paude_backend_open(struct paude_backend **out, const struct paude_location *loc,
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
 		if (backends[i]->kind != engine_kind(loc->kind))
 			continue;
-		struct paude_backend *b = calloc(1, sizeof(*b));
-		if (!b)
-			abort();
+		struct paude_backend *b = paude_xcalloc(1, sizeof(*b));
 		b->ops = backends[i];
 		b->runner = runner ? runner : paude_runner_default();
 		int r = b->ops->open ? b->ops->open(b, loc, err) : 0;

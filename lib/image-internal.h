@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "paude/image.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/run.h"
 #include "paude/strvec.h"
@@ -48,9 +49,7 @@ int paude_image__build(struct paude_runner *r, const struct paude_image__build *
 static inline char *
 xstrdup(const char *s)
 {
-	char *d = strdup(s);
-	if (!d)
-		abort();
+	char *d = paude_xstrdup(s);
 	return d;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include "paude/image.h"
+#include "paude/alloc.h"
 #include "paude/embedded.h"
 #include "paude/fs.h"
 #include "paude/log.h"
@@ -153,15 +154,11 @@ void
 paude_image__files_add(struct paude_image_files *f, const char *path, const void *data, size_t size,
 		       unsigned mode)
 {
-	struct paude_image_file *v = realloc(f->v, (f->nr + 1) * sizeof(*v));
-	if (!v)
-		abort();
+	struct paude_image_file *v = paude_xrealloc(f->v, f->nr + 1, sizeof(*v));
 	f->v = v;
 	struct paude_image_file *e = &v[f->nr++];
-	e->path = strdup(path);
-	e->data = malloc(size + 1);
-	if (!e->path || !e->data)
-		abort();
+	e->path = paude_xstrdup(path);
+	e->data = paude_xmalloc(size + 1);
 	memcpy(e->data, data, size);
 	e->data[size] = '\0';
 	e->size = size;
@@ -343,7 +340,7 @@ plan_init(struct plan *p, const struct paude_image_target *t, const struct paude
 		.files = &p->files,
 	};
 	paude_image_hash(&in, p->hash);
-	p->ref = paude_xstrfmt("%s:%.*s", t->repo, PAUDE_IMAGE_TAG_HEX, p->hash);
+	p->ref = paude_xasprintf("%s:%.*s", t->repo, PAUDE_IMAGE_TAG_HEX, p->hash);
 	return 0;
 }
 

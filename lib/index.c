@@ -2,6 +2,7 @@
 /* The local index of cluster sessions (see include/paude/index.h). */
 #include <string.h>
 #include "paude/index.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/fs.h"
 #include "paude/json.h"
@@ -13,12 +14,7 @@
 static char *
 dup_or_null(const char *s)
 {
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
+	return s ? paude_xstrdup(s) : NULL;
 }
 
 void
@@ -36,9 +32,7 @@ paude_index_release(struct paude_index *ix)
 static void
 add(struct paude_index *ix, const char *name, const struct paude_location *where)
 {
-	ix->v = realloc(ix->v, (ix->nr + 1) * sizeof(*ix->v));
-	if (!ix->v)
-		abort();
+	ix->v = paude_xrealloc(ix->v, ix->nr + 1, sizeof(*ix->v));
 	struct paude_index_entry *e = &ix->v[ix->nr++];
 	*e = (struct paude_index_entry){ .name = dup_or_null(name), .where = PAUDE_LOCATION_INIT };
 	paude_location_copy(&e->where, where);

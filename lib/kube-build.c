@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/fs.h"
 #include "paude/json.h"
@@ -57,7 +58,7 @@ paude_kube_build_manifests(const char *stream, const char *tag, const char *base
 	struct json_object *to = put(put(spec, "output", jobj()), "to", jobj());
 	put(to, "kind", jstr("ImageStreamTag"));
 	_cleanup_free_ char *ist = NULL;
-	ist = paude_xstrfmt("%s:%s", stream, tag);
+	ist = paude_xasprintf("%s:%s", stream, tag);
 	put(to, "name", jstr(ist));
 	*out = TAKE_PTR(items);
 	return 0;
@@ -67,7 +68,7 @@ paude_kube_build_manifests(const char *stream, const char *tag, const char *base
 static int
 image_stream_tag(struct paude_backend *b, const char *ist, char **out, struct paude_error **err)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_kube__child(b, &c, true);
 	paude_strvec_pushl(&c.args, "get", "imagestreamtag", ist, "--output",
 			   "jsonpath={.image.dockerImageReference}", NULL);
@@ -167,12 +168,10 @@ paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *k
 	const char *start = slash ? slash + 1 : local;
 	if (!colon || colon < start)
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "invalid image reference '%s'", local);
-	_cleanup_free_ char *stream = strndup(start, (size_t)(colon - start));
-	if (!stream)
-		abort();
+	_cleanup_free_ char *stream = paude_xstrndup(start, (size_t)(colon - start));
 	const char *tag = colon + 1;
 	_cleanup_free_ char *ist = NULL;
-	ist = paude_xstrfmt("%s:%s", stream, tag);
+	ist = paude_xasprintf("%s:%s", stream, tag);
 	if (!o->rebuild) {
 		r = image_stream_tag(b, ist, out_ref, err);
 		if (r != PAUDE_ENOTFOUND)
@@ -188,7 +187,7 @@ paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *k
 	put(list, "kind", jstr("List"));
 	put(list, "items", json_object_get(items));
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot set up the in-cluster build of '%s'", ist);
+	what = paude_xasprintf("cannot set up the in-cluster build of '%s'", ist);
 	if ((r = paude_kube__apply(b, list, what, err)) < 0)
 		return r;
 
@@ -202,7 +201,7 @@ paude_kube_image_build(struct paude_backend *b, const struct paude_kube_build *k
 		if (o->notify)
 			o->notify(o->notify_ctx, PAUDE_IMAGE_EV_BUILD, ist);
 		/* The build log streams to the user's terminal as it happens. */
-		_cleanup_child_ struct paude_child c;
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		paude_kube__child(b, &c, true);
 		paude_strvec_pushl(&c.args, "start-build", stream, NULL);
 		paude_strvec_pushf(&c.args, "--from-dir=%s", dir);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/run.h"
 
@@ -32,28 +33,19 @@ priv(struct paude_backend *b)
 static inline struct json_object *
 jstr(const char *s)
 {
-	struct json_object *o = json_object_new_string(s);
-	if (!o)
-		abort();
-	return o;
+	return paude_xnonnull(json_object_new_string(s));
 }
 
 static inline struct json_object *
 jobj(void)
 {
-	struct json_object *o = json_object_new_object();
-	if (!o)
-		abort();
-	return o;
+	return paude_xnonnull(json_object_new_object());
 }
 
 static inline struct json_object *
 jarr(void)
 {
-	struct json_object *o = json_object_new_array();
-	if (!o)
-		abort();
-	return o;
+	return paude_xnonnull(json_object_new_array());
 }
 
 /* Add and return the value, so nested objects read top-down. */
@@ -91,9 +83,7 @@ dup_opt(const char *s)
 {
 	if (!s)
 		return NULL;
-	char *d = strdup(s);
-	if (!d)
-		abort();
+	char *d = paude_xstrdup(s);
 	return d;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/json.h"
 #include "paude/location.h"
@@ -67,19 +68,17 @@ paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, 
 		int ready = json_int(paude_json_get_obj(it, "status"), "readyReplicas", 0);
 		if (want == 0) {
 			d->state = PAUDE_SESSION_STOPPED;
-			d->status = strdup("stopped (0 replicas)");
+			d->status = paude_xstrdup("stopped (0 replicas)");
 		} else if (ready >= want) {
 			d->state = PAUDE_SESSION_RUNNING;
-			d->status = strdup("running (pod ready)");
+			d->status = paude_xstrdup("running (pod ready)");
 		} else {
 			/* Starting, or stuck: `start` waits and says why. */
 			d->state = PAUDE_SESSION_UNKNOWN;
-			d->status = strdup("starting (pod not ready)");
+			d->status = paude_xstrdup("starting (pod not ready)");
 		}
-		d->backend = strdup("openshift");
-		d->location = location ? strdup(location) : NULL;
-		if (!d->backend || !d->status || (location && !d->location))
-			abort();
+		d->backend = paude_xstrdup("openshift");
+		d->location = location ? paude_xstrdup(location) : NULL;
 	}
 	return 0;
 }
@@ -103,10 +102,8 @@ get_statefulsets(struct paude_backend *b, const char *name, struct paude_session
 		 struct paude_error **err)
 {
 	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(GET_OUTPUT_MAX);
-	_cleanup_free_ char *sel =
-	    name ? paude_kube__selector(name) : strdup(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE);
-	if (!sel)
-		abort();
+	_cleanup_free_ char *sel = name ? paude_kube__selector(name)
+					: paude_xstrdup(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE);
 	int r = paude_kube__call(b, &buf, "cannot list sessions on the cluster", err, "get",
 				 "statefulsets", "--selector", sel, "--output", "json", NULL);
 	if (r < 0)

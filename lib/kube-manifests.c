@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/json.h"
 #include "paude/limits.h"
@@ -26,26 +27,26 @@ paude_kube_statefulset_name(const char *session)
 char *
 paude_kube_proxy_name(const char *session)
 {
-	return paude_xstrfmt("paude-proxy-%s", session);
+	return paude_xasprintf("paude-proxy-%s", session);
 }
 
 char *
 paude_kube_pod_name(const char *session)
 {
-	return paude_xstrfmt("paude-%s-0", session);
+	return paude_xasprintf("paude-%s-0", session);
 }
 
 static char *
 agent_policy_name(const char *session)
 {
-	return paude_xstrfmt("paude-%s-agent", session);
+	return paude_xasprintf("paude-%s-agent", session);
 }
 
 char *
 paude_kube__selector(const char *session)
 {
-	return paude_xstrfmt(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE "," PAUDE_LABEL_NAME "=%s",
-			     session);
+	return paude_xasprintf(PAUDE_LABEL_APP "=" PAUDE_LABEL_APP_VALUE "," PAUDE_LABEL_NAME "=%s",
+			       session);
 }
 
 /* JSON building ------------------------------------------------------- */
@@ -285,7 +286,7 @@ static char *
 gateway_secret_name(const char *session)
 {
 	_cleanup_free_ char *p = paude_kube_proxy_name(session);
-	return paude_xstrfmt("%s-credentials", p);
+	return paude_xasprintf("%s-credentials", p);
 }
 
 #define GATEWAY_ADC_KEY "adc.json"
@@ -442,7 +443,7 @@ ca_mount(const struct paude_session_spec *spec)
 static char *
 ca_config_map_name(const char *session)
 {
-	return paude_xstrfmt("paude-%s-ca", session);
+	return paude_xasprintf("paude-%s-ca", session);
 }
 
 /* A CA bundle is public: a ConfigMap, not a Secret. */
@@ -470,9 +471,7 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 	paude_session_to_labels(m, &kv);
 	for (size_t i = 0; i < kv.nr; i++) {
 		size_t k = strcspn(kv.v[i], "=");
-		_cleanup_free_ char *key = strndup(kv.v[i], k);
-		if (!key)
-			abort();
+		_cleanup_free_ char *key = paude_xstrndup(kv.v[i], k);
 		if (strcmp(key, PAUDE_LABEL_APP) != 0 && strcmp(key, PAUDE_LABEL_NAME) != 0)
 			put(ann, key, jstr(kv.v[i] + k + 1));
 	}
@@ -519,9 +518,7 @@ agent_statefulset(const struct paude_session_spec *spec, const struct paude_kube
 		if (is_mount_target(spec, e + k + 1) &&
 		    !(with_ca && !strcmp(e + k + 1, PAUDE_CA_BUNDLE_TARGET)))
 			continue;
-		_cleanup_free_ char *key = strndup(e, k);
-		if (!key)
-			abort();
+		_cleanup_free_ char *key = paude_xstrndup(e, k);
 		push(env, env_var(key, e + k + 1));
 	}
 	/* With a gateway the credentials are in the proxy pod, never here. */
@@ -631,8 +628,7 @@ paude_kube_manifests(const struct paude_session_spec *spec, const struct paude_k
 	int r = paude_kube__check_opts(opts, err);
 	if (r < 0)
 		return r;
-	_cleanup_(paude_allowlist_release) struct paude_allowlist al;
-	paude_allowlist_init(&al);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist al = PAUDE_ALLOWLIST_INIT;
 	if ((r = paude_allowlist_parse(&al, (const char *const *)spec->meta.allowed_domains.v,
 				       err)) < 0)
 		return r;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/json.h"
 #include "kube-internal.h"
@@ -29,9 +30,7 @@ paude_kube_error(struct paude_error **err, const char *what, const struct paude_
 		 int status, const char *errtext, size_t errlen)
 {
 	const char *tool = c && c->args.nr ? c->args.v[0] : "oc";
-	_cleanup_free_ char *t = strndup(errtext ? errtext : "", errlen);
-	if (!t)
-		abort();
+	_cleanup_free_ char *t = paude_xstrndup(errtext ? errtext : "", errlen);
 	const char *hint = NULL;
 	if (has(t, "Unauthorized") || has(t, "must be logged in") || has(t, "provide credentials"))
 		hint = !strcmp(tool, "oc") ? "not logged in to the cluster (log in with: oc login)"
@@ -95,7 +94,7 @@ int
 paude_kube__call(struct paude_backend *b, struct paude_buf *out, const char *what,
 		 struct paude_error **err, ...)
 {
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_kube__child(b, &c, true);
 	va_list ap;
 	va_start(ap, err);
@@ -109,7 +108,7 @@ paude_kube_namespace(struct paude_backend *b, const char **out, struct paude_err
 {
 	struct kube_priv *p = priv(b);
 	if (!p->namespace) {
-		_cleanup_child_ struct paude_child c;
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		paude_kube__child(b, &c, false);
 		paude_strvec_pushl(&c.args, "config", "view", "--minify", "--output",
 				   "jsonpath={..namespace}", NULL);
@@ -124,9 +123,7 @@ paude_kube_namespace(struct paude_backend *b, const char **out, struct paude_err
 					       "the current context names namespace '%s', which is "
 					       "not a valid name",
 					       v);
-		p->namespace = strdup(v);
-		if (!p->namespace)
-			abort();
+		p->namespace = paude_xstrdup(v);
 	}
 	*out = p->namespace;
 	return 0;
@@ -160,7 +157,7 @@ paude_kube__apply(struct paude_backend *b, struct json_object *obj, const char *
 {
 	_cleanup_buf_ struct paude_buf doc = PAUDE_BUF_INIT;
 	paude_json_write(&doc, obj, false);
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_kube__child(b, &c, true);
 	paude_strvec_pushl(&c.args, "apply", "--filename=-", "--output=name", NULL);
 	return paude_kube__run(b, &c, doc.buf, NULL, what, err);
@@ -173,7 +170,7 @@ paude_kube_check_namespace(struct paude_backend *b, struct paude_error **err)
 	int r = paude_kube_namespace(b, &ns, err);
 	if (r < 0)
 		return r;
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_kube__child(b, &c, false);
 	paude_strvec_pushl(&c.args, "get", "namespace", ns, "--output=name", NULL);
 	c.no_stdout = 1;
@@ -218,7 +215,7 @@ paude_kube_current_context(struct paude_backend *b, char **out, struct paude_err
 		*out = dup_opt(p->context);
 		return 0;
 	}
-	_cleanup_child_ struct paude_child c;
+	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_kube__child(b, &c, false);
 	paude_strvec_pushl(&c.args, "config", "current-context", NULL);
 	_cleanup_buf_ struct paude_buf buf = PAUDE_BUF_INIT_MAX(4096);

@@ -150,9 +150,7 @@ paude_cli_common_opt(int opt, const char *usage, struct paude_cmd_ctx *ctx, bool
 		char **field =
 		    opt == CLI_OPT_KUBE_CONTEXT ? &ctx->where.context : &ctx->where.namespace;
 		free(*field);
-		*field = strdup(optarg);
-		if (!*field)
-			abort();
+		*field = paude_xstrdup(optarg);
 		if (ctx->where.kind != PAUDE_LOCATION_ANY &&
 		    ctx->where.kind != PAUDE_LOCATION_CLUSTER)
 			return paude_error_set(err, PAUDE_EUSAGE, 0,

@@ -25,8 +25,7 @@ paude_cli_use_host(struct paude_cmd_ctx *ctx, const char *host, struct paude_err
 {
 	if (ctx->ssh)
 		PAUDE_BUG("connected twice");
-	_cleanup_ssh_target_ struct paude_ssh_target t;
-	paude_ssh_target_init(&t);
+	_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 	int r = paude_ssh_target_resolve(&t, host, err);
 	if (r < 0)
 		return r;
