@@ -35,6 +35,21 @@ paude_podman_volume_name(const char *session)
 	return paude_xasprintf("paude-%s-workspace", session);
 }
 
+void
+paude_podman_volume_create_argv(const struct paude_session *m, struct paude_strvec *out)
+{
+	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
+	paude_strvec_pushl(out, "podman", "volume", "create", "--label", "app=paude", NULL);
+	paude_strvec_push(out, "--label");
+	paude_strvec_pushf(out, PAUDE_LABEL_NAME "=%s", m->name);
+	if (m->disk) {
+		_cleanup_free_ char *disk = paude_size_format(m->disk);
+		paude_strvec_push(out, "--opt");
+		paude_strvec_pushf(out, "size=%s", disk);
+	}
+	paude_strvec_push(out, vol);
+}
+
 static int
 check_name(const char *name, struct paude_error **err)
 {
@@ -328,10 +343,8 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_strvec_ struct paude_strvec net_args = PAUDE_STRVEC_INIT;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	_cleanup_child_ struct paude_child vc = PAUDE_CHILD_INIT;
-	_cleanup_free_ char *lname = NULL;
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
 	_cleanup_free_ char *disk = NULL;
-	lname = paude_xasprintf(PAUDE_LABEL_NAME "=%s", name);
 	/* First: an entry the file cannot carry fails before anything exists. */
 	if (spec->env.nr && (r = paude_env_file_write(&envf, &spec->env, err)) < 0)
 		return r;
@@ -339,15 +352,10 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	 * From here on every step is undone if a later one fails or the user
 	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
 	 */
-	podman_child(&vc);
-	paude_strvec_pushl(&vc.args, "volume", "create", "--label", "app=paude", "--label", lname,
-			   NULL);
-	if (spec->meta.disk) {
+	paude_child_init(&vc);
+	paude_podman_volume_create_argv(&spec->meta, &vc.args);
+	if (spec->meta.disk)
 		disk = paude_size_format(spec->meta.disk);
-		paude_strvec_pushl(&vc.args, "--opt", NULL);
-		paude_strvec_pushf(&vc.args, "size=%s", disk);
-	}
-	paude_strvec_push(&vc.args, vol);
 	r = paude_run_output(b->runner, &vc, NULL, err);
 	if (r < 0) {
 		explain_or_wrap(err, "cannot create volume '%s'", vol);

@@ -15,6 +15,9 @@
 /* "paude-NAME" and "paude-NAME-workspace". Caller frees. */
 char *paude_podman_container_name(const char *session);
 char *paude_podman_volume_name(const char *session);
+/* The `podman volume create ...` argv of session m's workspace volume
+ * (labelled as paude's, with m->disk as its size). */
+void paude_podman_volume_create_argv(const struct paude_session *m, struct paude_strvec *out);
 /* The full `podman create ...` argv for a session (spec must be valid);
  * net_args (NULL-terminated, may be NULL) are the network options from
  * paude_net_podman_create, placed before the image. spec->env is never on
