@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "paude/kube.h"
 #include "paude/buf.h"
+#include "paude/create-plan.h"
 #include "paude/json.h"
 #include "paude/signal.h"
 #include "kube-internal.h"
@@ -433,6 +434,8 @@ const struct paude_backend_ops paude_backend_kube = {
 	.exec_prepare = kube_exec_prepare,
 	.proxy_log = kube_proxy_log,
 	.set_allowlist = kube_set_allowlist,
+	.prepare_images = paude_kube_prepare_images,
+	.render_plan = paude_kube_render_plan,
 	.free = kube_free,
 };
 

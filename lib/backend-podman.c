@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "paude/backend.h"
 #include "paude/alloc.h"
+#include "paude/create-plan.h"
 #include "paude/env-file.h"
 #include "paude/podman.h"
 #include "paude/podman-diag.h"
@@ -752,4 +753,6 @@ const struct paude_backend_ops paude_backend_podman = {
 	.gateway_credentials = podman_gateway_credentials,
 	.gateway_log = podman_gateway_log,
 	.set_allowlist = podman_set_allowlist,
+	.prepare_images = paude_podman_prepare_images,
+	.render_plan = paude_podman_render_plan,
 };

@@ -20,7 +20,8 @@
 #include "paude/limits.h"
 #include "paude/words.h"
 #include "session-setup.h"
-#include "kube-setup.h"
+#include "paude/create-plan.h"
+#include "paude/kube.h"
 #include "paude/index.h"
 
 static const char usage[] =
@@ -145,114 +146,42 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-print_plan(const struct paude_session_spec *spec, const struct paude_setup *setup,
-	   const char *branch)
+/* The dry run: the plan as the backend would run it. */
+static int
+show_plan(struct paude_backend *b, const struct paude_create_plan *p, struct paude_error **err)
 {
-	const struct paude_session *m = &spec->meta;
-	_cleanup_strvec_ struct paude_strvec agent = PAUDE_STRVEC_INIT;
-	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	paude_session_agent_argv(m, &agent);
-	paude_quote_argv(&b, (const char *const *)agent.v);
-	printf("Session:    %s (not created: dry run)\n", m->name);
-	printf("Backend:    podman\n");
-	printf("Workspace:  %s (%s)\n", m->workspace,
-	       m->workspace_mode == PAUDE_WORKSPACE_MOUNT
-		   ? "mounted read-write"
-		   : "copied into the session volume with git; never mounted");
-	for (size_t i = 0; i < m->venv_shadows.nr; i++)
-		printf("Venv:       %s (hidden behind an empty directory)\n", m->venv_shadows.v[i]);
-	if (branch)
-		printf("Code:       branch '%s' pushed into the session at create (remote "
-		       "paude-%s)\n",
-		       branch, m->name);
-	else if (m->workspace_mode != PAUDE_WORKSPACE_MOUNT)
-		printf("Code:       none (not in a git repository, or --no-push)\n");
-	printf("Agent:      %s\n", b.buf);
-	_cleanup_free_ char *net = paude_setup_describe_network(m);
-	printf("Network:    %s\n", net);
-	_cleanup_free_ char *limits = paude_setup_describe_limits(m);
-	printf("Limits:     %s\n", limits);
-	printf("Seccomp:    podman's default profile without new namespaces (derived at "
-	       "create into a private file, PROFILE below)\n");
-	printf("Image:      %s%s\n", setup->image_ref ? setup->image_ref : "(to be built)",
-	       setup->recipe ? " (built from the recipe below if missing)" : "");
-	if (setup->proxy_image_ref)
-		printf("Proxy:      %s\n", setup->proxy_image_ref);
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		printf("Mount:      %s -> %s%s\n", spec->mounts[i].host, spec->mounts[i].target,
-		       spec->mounts[i].read_only ? " (read-only)" : "");
-	/* Names only: values stay off screens and logs, as they stay off argv. */
-	for (size_t i = 0; i < spec->env.nr; i++) {
-		size_t k = strcspn(spec->env.v[i], "=");
-		printf("Env:        %.*s (in a private env file, not on the command line)\n",
-		       (int)k, spec->env.v[i]);
-	}
-	printf("\nCommands that would run:\n");
-	_cleanup_free_ char *vol = paude_podman_volume_name(m->name);
-	_cleanup_free_ char *disk = m->disk ? paude_size_format(m->disk) : NULL;
-	printf("  podman volume create --label app=paude --label %s=%s %s%s%s%s\n",
-	       PAUDE_LABEL_NAME, m->name, disk ? "--opt size=" : "", disk ? disk : "",
-	       disk ? " " : "", vol);
-	_cleanup_strvec_ struct paude_strvec argv = PAUDE_STRVEC_INIT;
-	struct paude_session_spec shown = *spec;
-	shown.seccomp_profile = "PROFILE";
-	paude_podman_create_argv(&shown, NULL, "/tmp/paude-env-XXXXXX/env", &argv);
-	paude_buf_reset(&b);
-	paude_quote_argv(&b, (const char *const *)argv.v);
-	printf("  %s\n", b.buf);
-	printf("  (with network options for paude-net-%s: an internal network without "
-	       "DNS, and its proxy container paude-proxy-%s%s)\n",
-	       m->name, m->name,
-	       paude_strvec_find(&m->allowed_domains, "all") < 0
-		   ? ""
-		   : ", which runs the model gateway only");
-	if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE) {
-		printf("\nCustom environment (built if missing):\n");
-		(void)fputs(setup->recipe, stdout);
-	} else if (setup->recipe) {
-		printf("\nImage recipe (Containerfile):\n");
-		(void)fputs(setup->recipe, stdout);
-		if (setup->recipe[0] && setup->recipe[strlen(setup->recipe) - 1] != '\n')
-			putchar('\n');
-	}
+	_cleanup_(paude_create_render_release) struct paude_create_render out =
+	    PAUDE_CREATE_RENDER_INIT;
+	int r = paude_create_render(b, p, &out, err);
+	if (r < 0)
+		return r;
+	if (out.out.len)
+		(void)fputs(out.out.buf, stdout);
+	if (out.info.len && paude_log_enabled(PAUDE_LOG_INFO))
+		(void)fputs(out.info.buf, stderr);
+	return 0;
 }
 
 static int
-create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct paude_setup *setup,
-	    const struct paude_kube_create_opts *ko, bool dry_run, struct paude_error **err)
+create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude_error **err)
 {
+	struct paude_session_spec *spec = p->spec;
 	const char *name = spec->meta.name;
 	const struct paude_kube_opts kopts = {
 		.context = ctx->where.context,
 		.namespace = ctx->where.namespace,
-		.pvc_size = ko->pvc_size,
-		.storage_class = ko->storage_class,
+		.pvc_size = p->kube.pvc_size,
+		.storage_class = p->kube.storage_class,
 	};
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	int r = paude_kube_open(&b, ctx->runner, &kopts, err);
 	if (r < 0)
 		return r;
-	if (dry_run) {
+	if (p->dry_run) {
 		/* As podman's: the configuration, its setup command and containerEnv. */
-		if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, true, err)) < 0 ||
-		    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
+		if ((r = paude_create_prepare(b, p, err)) < 0)
 			return r;
-		spec->meta.image = strdup(setup->image_ref ? setup->image_ref : "IMAGE");
-		spec->proxy_image = setup->proxy_image_ref;
-		if ((r = paude_kube_print_plan(spec, ko, err)) < 0)
-			return r;
-		/* stdout is the objects (JSON); the recipe goes with the messages. */
-		if (setup->recipe && setup->config.kind != PAUDE_CONFIG_NONE &&
-		    paude_log_enabled(PAUDE_LOG_INFO)) {
-			(void)fprintf(stderr, "\nCustom environment (built %s if missing):\n",
-				      ko->registry ? "here and pushed" : "in the cluster");
-			(void)fputs(setup->recipe, stderr);
-		}
-		if (setup->config.dockerfile && !ko->registry)
-			paude_info("Note: on OpenShift, a configuration with a Dockerfile needs "
-				   "--registry (paude cannot build it in the cluster yet)");
-		return 0;
+		return show_plan(b, p, err);
 	}
 
 	/* Before any build: a namespace that is not there is the first thing to say. */
@@ -285,11 +214,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 		return r;
 	}
 
-	if ((r = paude_kube_setup_images(b, &spec->meta, ko, setup, false, err)) < 0 ||
-	    (r = paude_setup_project(spec, &setup->config, setup, err)) < 0)
+	if ((r = paude_create_prepare(b, p, err)) < 0)
 		return r;
-	spec->meta.image = strdup(setup->image_ref);
-	spec->proxy_image = setup->proxy_image_ref;
 	paude_setup_warn_network(&spec->meta);
 	if ((r = paude_backend_create(b, spec, err)) < 0)
 		return r;
@@ -308,11 +234,11 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_session_spec *spec, struct p
 			   "the namespace with --openshift-namespace in later commands",
 			   name, ierr ? ierr->msg : "unknown error");
 
-	_cleanup_free_ char *net = paude_setup_describe_network(&spec->meta);
+	_cleanup_free_ char *net = paude_create_describe_network(&spec->meta);
 	paude_info("Created session '%s' in namespace '%s' for %s", name, ns ? ns : "?",
 		   spec->meta.workspace);
 	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
-	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec->meta);
+	_cleanup_free_ char *limits = paude_create_describe_limits(&spec->meta);
 	paude_info("  limits: %s", limits);
 	paude_setup_report_gateway(spec->gateway, &spec->meta);
 	paude_info("  code: none yet; after 'paude start -d %s', push it from your repository "
@@ -420,7 +346,8 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	static const struct paude_cli_opts o = { "create", usage, CLI_COMMON_SHORT "a:", opts };
 	bool dry_run = false, rebuild = false, no_push = false;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
-	_cleanup_(paude_setup_release) struct paude_setup setup = { 0 };
+	_cleanup_(paude_create_plan_release) struct paude_create_plan setup =
+	    PAUDE_CREATE_PLAN_INIT;
 	paude_session_init(&spec.meta);
 	paude_strvec_init(&spec.env);
 	int opt, r;
@@ -498,15 +425,29 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		spec.meta.name = paude_session_name_from_dir(spec.meta.workspace);
 	if ((r = paude_session_name_validate(spec.meta.name, err)) < 0)
 		return r;
+	/* The plan of what is created, for the dry run and the real run alike;
+	 * the host's environment is read here and handed to it. */
+	struct paude_create_env env;
+	paude_setup_read_env(&env);
+	_cleanup_free_ char *adc = paude_setup_adc_path();
+	env.adc_path = adc;
+	setup.spec = &spec;
+	setup.env = &env;
+	setup.rebuild = rebuild;
+	setup.dry_run = dry_run;
+	setup.verbose = paude_log_enabled(PAUDE_LOG_VERBOSE);
+	setup.say = paude_setup_say;
+	setup.notify = paude_setup_image_notify;
+	setup.progress = paude_setup_build_progress;
+	spec.meta.agent = strdup("claude");
+	spec.meta.created = paude_now_rfc3339();
 	paude_setup_network_follow_provider(&spec.meta, paude_setup_provider_from_env());
-	if ((r = paude_setup_network(&spec.meta, err)) < 0)
+	if ((r = paude_create_plan_network(&setup, err)) < 0)
 		return r;
 	setup.memory_given = spec.meta.memory != 0;
 	setup.cpus_given = spec.meta.cpus_milli != 0;
 	paude_session_limits_default(&spec.meta);
-	spec.meta.agent = strdup("claude");
-	spec.meta.created = paude_now_rfc3339();
-	if ((r = paude_setup_environment(&spec, &setup, err)) < 0)
+	if ((r = paude_create_plan_environment(&setup, err)) < 0)
 		return r;
 	/* The pane names the session in the commands it suggests (paude-session). */
 	paude_strvec_pushf(&spec.env, "PAUDE_SESSION_NAME=%s", spec.meta.name);
@@ -524,17 +465,17 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 			return paude_cli_usage_error(err, "create",
 						     "--mount-workspace works with podman only (a "
 						     "cluster cannot mount this directory)");
-		ko.rebuild = rebuild;
+		setup.kube = ko;
 		/* A cluster session without a proxy (all) has nowhere to hold the
 		 * credentials: it keeps the host's variables and gets the gcloud
 		 * directory copied in at start (docs/OPENSHIFT.md). */
 		if (paude_strvec_find(&spec.meta.allowed_domains, "all") < 0 &&
-		    (r = paude_setup_gateway(&spec, &setup, err)) < 0)
+		    (r = paude_create_plan_gateway(&setup, err)) < 0)
 			return r;
-		return create_kube(ctx, &spec, &setup, &ko, dry_run, err);
+		return create_kube(ctx, &setup, err);
 	}
 	/* The credentials stay in the sidecar's gateway, whatever the network. */
-	if ((r = paude_setup_gateway(&spec, &setup, err)) < 0)
+	if ((r = paude_create_plan_gateway(&setup, err)) < 0)
 		return r;
 
 	_cleanup_backend_ struct paude_backend *b = NULL;
@@ -542,16 +483,10 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 
 	if (dry_run) {
-		_cleanup_free_ char *plan_branch = NULL;
-		if ((r = plan_code(&spec.meta, no_push, &plan_branch, err)) < 0 ||
-		    (r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, true, err)) <
-			0 ||
-		    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
+		if ((r = plan_code(&spec.meta, no_push, &setup.branch, err)) < 0 ||
+		    (r = paude_create_prepare(b, &setup, err)) < 0)
 			return r;
-		spec.meta.image = strdup(setup.image_ref ? setup.image_ref : "IMAGE");
-		spec.proxy_image = setup.proxy_image_ref;
-		print_plan(&spec, &setup, plan_branch);
-		return 0;
+		return show_plan(b, &setup, err);
 	}
 
 	/* Refuse an existing name before spending minutes on an image build. */
@@ -575,30 +510,26 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 				       spec.meta.name);
 
 	/* What goes in, and whether it can, before anything is built or made. */
-	_cleanup_free_ char *branch = NULL;
-	if ((r = plan_code(&spec.meta, no_push, &branch, err)) < 0)
+	if ((r = plan_code(&spec.meta, no_push, &setup.branch, err)) < 0)
 		return r;
 
-	if ((r = paude_setup_image(b->runner, &spec.meta, &setup, rebuild, false, err)) < 0 ||
-	    (r = paude_setup_project(&spec, &setup.config, &setup, err)) < 0)
+	if ((r = paude_create_prepare(b, &setup, err)) < 0)
 		return r;
-	spec.meta.image = strdup(setup.image_ref);
-	spec.proxy_image = setup.proxy_image_ref;
 	paude_setup_warn_network(&spec.meta);
 	if ((r = paude_backend_create(b, &spec, err)) < 0)
 		return r;
-	if (branch && (r = push_code(b, &spec.meta, branch, err)) < 0)
+	if (setup.branch && (r = push_code(b, &spec.meta, setup.branch, err)) < 0)
 		return r;
 
-	_cleanup_free_ char *net = paude_setup_describe_network(&spec.meta);
+	_cleanup_free_ char *net = paude_create_describe_network(&spec.meta);
 	paude_info("Created session '%s' for %s%s", spec.meta.name, spec.meta.workspace,
 		   spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT ? " (mounted read-write)"
 								     : "");
 	paude_info("  network: %s%s", net, spec.meta.yolo ? "; yolo: no permission prompts" : "");
-	_cleanup_free_ char *limits = paude_setup_describe_limits(&spec.meta);
+	_cleanup_free_ char *limits = paude_create_describe_limits(&spec.meta);
 	paude_info("  limits: %s", limits);
 	paude_setup_report_gateway(spec.gateway, &spec.meta);
-	if (!branch)
+	if (!setup.branch)
 		hint_code(&spec.meta, no_push);
 	paude_info("Start it with: paude start %s", spec.meta.name);
 	return 0;

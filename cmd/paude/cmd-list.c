@@ -83,7 +83,7 @@ print_json(const struct paude_session_list *l, const char *host)
 				       paude_json_array_from_strvec(&s->allowed_domains));
 		json_object_object_add(o, "allow_private_dst",
 				       paude_json_array_from_strvec(&s->allow_private_dst));
-		_cleanup_free_ char *net = paude_setup_describe_network(s);
+		_cleanup_free_ char *net = paude_create_describe_network(s);
 		json_object_object_add(o, "network", json_object_new_string(net));
 		json_object_object_add(
 		    o, "workspace_mode",
@@ -118,7 +118,7 @@ print_table(const struct paude_session_list *l, const char *host)
 	}
 	int wname = 4, wnet = 7, wstate = 7;
 	for (size_t i = 0; i < l->nr; i++) {
-		_cleanup_free_ char *raw = paude_setup_describe_network(&l->v[i]);
+		_cleanup_free_ char *raw = paude_create_describe_network(&l->v[i]);
 		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
 		_cleanup_free_ char *name = paude_sanitize_str(l->v[i].name, 0);
 		_cleanup_free_ char *state = paude_agent_state_describe(&l->v[i]);
@@ -140,7 +140,7 @@ print_table(const struct paude_session_list *l, const char *host)
 	       "STATE", wnet, "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
 		const struct paude_session *s = &l->v[i];
-		_cleanup_free_ char *raw = paude_setup_describe_network(s);
+		_cleanup_free_ char *raw = paude_create_describe_network(s);
 		_cleanup_free_ char *net = paude_sanitize_str(raw, 0);
 		_cleanup_free_ char *name = paude_sanitize_str(s->name, 0);
 		_cleanup_free_ char *backend = paude_sanitize_str(s->backend, 0);

@@ -191,7 +191,7 @@ print_policy(const struct paude_session *s, const struct paude_allowlist *al)
 static int
 show(struct paude_backend *b, const struct paude_session *s, struct paude_error **err)
 {
-	_cleanup_free_ char *words = paude_setup_describe_network(s);
+	_cleanup_free_ char *words = paude_create_describe_network(s);
 	_cleanup_free_ char *safe_name = paude_sanitize_str(s->name, 0);
 	_cleanup_free_ char *safe_words = paude_sanitize_str(words, 0);
 	printf("Session:  %s\n", safe_name);

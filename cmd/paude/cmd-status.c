@@ -146,7 +146,7 @@ print_text(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	   const struct usage_info *u)
 {
 	_cleanup_free_ char *state = paude_agent_state_describe(s);
-	_cleanup_free_ char *net = paude_setup_describe_network(s);
+	_cleanup_free_ char *net = paude_create_describe_network(s);
 	char up[32];
 	/* Branch names and the rest come from the session: all of it is
 	 * printed through the sanitizer. */
@@ -220,7 +220,7 @@ print_json(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	   const struct paude_proxy_entry *ref, size_t nref, const struct usage_info *u)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *net = paude_setup_describe_network(s);
+	_cleanup_free_ char *net = paude_create_describe_network(s);
 	json_object_object_add(o, "name", json_object_new_string(s->name));
 	json_object_object_add(o, "backend", json_object_new_string(s->backend));
 	json_object_object_add(o, "state",

@@ -15,6 +15,8 @@
 
 struct paude_backend;
 struct paude_allowlist;
+struct paude_create_plan;
+struct paude_create_render;
 
 enum {
 	PAUDE_EXEC_STDIN = 1 << 0, /* keep stdin attached (-i) */
@@ -72,6 +74,19 @@ struct paude_backend_ops {
 	 */
 	int (*set_allowlist)(struct paude_backend *b, const struct paude_session *s,
 			     const struct paude_allowlist *al, struct paude_error **err);
+	/*
+	 * Make the images of a new session ready where this backend runs it
+	 * (create-plan.h): load the project's configuration into p, then set
+	 * p->image_ref and p->proxy_image_ref (built, reused or pushed; with
+	 * p->dry_run the names only, nothing fetched, built or pushed).
+	 */
+	int (*prepare_images)(struct paude_backend *b, struct paude_create_plan *p,
+			      struct paude_error **err);
+	/* What create would make of the prepared plan p, for --dry-run: the
+	 * text for stdout and the notes for the messages, from the same
+	 * builders the real create uses. Nothing is changed. */
+	int (*render_plan)(struct paude_backend *b, const struct paude_create_plan *p,
+			   struct paude_create_render *out, struct paude_error **err);
 	void (*free)(struct paude_backend *b);
 };
 
