@@ -16,7 +16,6 @@
 #include "paude/git-remote.h"
 #include "paude/signal.h"
 #include "paude/log.h"
-#include "paude/podman.h"
 #include "paude/limits.h"
 #include "paude/words.h"
 #include "session-setup.h"
