@@ -48,9 +48,9 @@ paude_create_render_release(struct paude_create_render *r)
 	paude_buf_release(&r->info);
 }
 
-/* Tell the user msg (formatted) through the plan's callback. */
-static void _printf_(3, 4)
-    say(const struct paude_create_plan *p, enum paude_log_level level, const char *fmt, ...)
+void
+paude_create_say(const struct paude_create_plan *p, enum paude_log_level level, const char *fmt,
+		 ...)
 {
 	if (!p->say)
 		return;
@@ -66,11 +66,12 @@ static void
 add_mount(struct paude_create_plan *p, const char *host, const char *target, bool is_dir)
 {
 	if (is_dir ? !paude_is_dir(host) : !paude_is_file(host)) {
-		say(p, PAUDE_LOG_VERBOSE, "not mounting '%s': not present", host);
+		paude_create_say(p, PAUDE_LOG_VERBOSE, "not mounting '%s': not present", host);
 		return;
 	}
 	if (strchr(host, ',') || strchr(host, '\n')) {
-		say(p, PAUDE_LOG_WARN, "not mounting '%s': paths with ',' cannot be mounted", host);
+		paude_create_say(p, PAUDE_LOG_WARN,
+				 "not mounting '%s': paths with ',' cannot be mounted", host);
 		return;
 	}
 	p->mounts = paude_xrealloc(p->mounts, p->n_mounts + 1, sizeof(*p->mounts));
@@ -153,8 +154,9 @@ hook_url(struct paude_create_plan *p, const char *name, const char *value, const
 	    strpbrk(v, " \t\r\n,@"))
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "invalid %s '%s' (an http:// or https:// URL)", name, v);
-	say(p, PAUDE_LOG_WARN, "%s is set: the model gateway calls %s instead of the real endpoint",
-	    name, v);
+	paude_create_say(p, PAUDE_LOG_WARN,
+			 "%s is set: the model gateway calls %s instead of the real endpoint", name,
+			 v);
 	*out = paude_strvec_push(&p->strings, v);
 	return 0;
 }
@@ -335,7 +337,8 @@ add_project_env(struct paude_create_plan *p, struct paude_error **err)
 			reserved |=
 			    strlen(reserved_env[j]) == k && !strncmp(kv, reserved_env[j], k);
 		if (reserved) {
-			say(p, PAUDE_LOG_WARN,
+			paude_create_say(
+			    p, PAUDE_LOG_WARN,
 			    "containerEnv '%.*s' is not applied: paude sets it itself (the "
 			    "network proxy, the CA bundle or the home directory)",
 			    (int)k, kv);
@@ -368,36 +371,41 @@ apply_host_requirements(struct paude_create_plan *p)
 		_cleanup_free_ char *have = paude_size_format(m->memory);
 		_cleanup_free_ char *want = paude_size_format(want_mem);
 		if (p->memory_given) {
-			say(p, PAUDE_LOG_WARN,
+			paude_create_say(
+			    p, PAUDE_LOG_WARN,
 			    "--memory %s is below what %s asks for (hostRequirements.memory: %s)",
 			    have, cfg->rel_path, want);
 		} else {
-			say(p, PAUDE_LOG_INFO,
-			    "Memory limit: %s, as %s asks (hostRequirements.memory)", want,
-			    cfg->rel_path);
+			paude_create_say(p, PAUDE_LOG_INFO,
+					 "Memory limit: %s, as %s asks (hostRequirements.memory)",
+					 want, cfg->rel_path);
 			m->memory = want_mem;
 		}
 	}
 	if (want_cpus && m->cpus_milli < want_cpus) {
 		_cleanup_free_ char *have = paude_cpus_format(m->cpus_milli);
 		if (p->cpus_given) {
-			say(p, PAUDE_LOG_WARN,
+			paude_create_say(
+			    p, PAUDE_LOG_WARN,
 			    "--cpus %s is below what %s asks for (hostRequirements.cpus: %u)", have,
 			    cfg->rel_path, cfg->host_cpus);
 		} else {
-			say(p, PAUDE_LOG_INFO, "CPU limit: %u, as %s asks (hostRequirements.cpus)",
-			    cfg->host_cpus, cfg->rel_path);
+			paude_create_say(p, PAUDE_LOG_INFO,
+					 "CPU limit: %u, as %s asks (hostRequirements.cpus)",
+					 cfg->host_cpus, cfg->rel_path);
 			m->cpus_milli = want_cpus;
 		}
 	}
 	if (cfg->host_cpus && cpus > 0 && (unsigned long)cpus < cfg->host_cpus)
-		say(p, PAUDE_LOG_WARN,
+		paude_create_say(
+		    p, PAUDE_LOG_WARN,
 		    "%s asks for %u CPUs (hostRequirements.cpus), but this host has %ld: "
 		    "the session may be slow",
 		    cfg->rel_path, cfg->host_cpus, cpus);
 	if (cfg->host_memory && pages > 0 && page > 0 &&
 	    (unsigned long long)pages * (unsigned long long)page < cfg->host_memory)
-		say(p, PAUDE_LOG_WARN,
+		paude_create_say(
+		    p, PAUDE_LOG_WARN,
 		    "%s asks for %llu MiB of memory (hostRequirements.memory), but this "
 		    "host has %llu MiB",
 		    cfg->rel_path, cfg->host_memory >> 20,
@@ -456,7 +464,8 @@ find_venvs(struct paude_create_plan *p, struct paude_error **err)
 			continue;
 		/* Mounting over a missing directory would create it in the host tree. */
 		if (!real_dir_in(ws, d)) {
-			say(p, PAUDE_LOG_INFO,
+			paude_create_say(
+			    p, PAUDE_LOG_INFO,
 			    "Not shadowing venv '%s': no such directory in the workspace", d);
 			continue;
 		}
@@ -524,7 +533,7 @@ paude_create_plan_project(struct paude_create_plan *p, struct paude_error **err)
 	if ((r = find_venvs(p, err)) < 0)
 		return r;
 	for (size_t i = 0; i < m->venv_shadows.nr; i++)
-		say(p, PAUDE_LOG_INFO, "Shadowing venv: %s", m->venv_shadows.v[i]);
+		paude_create_say(p, PAUDE_LOG_INFO, "Shadowing venv: %s", m->venv_shadows.v[i]);
 	return 0;
 }
 
@@ -582,9 +591,10 @@ paude_create_plan_load_config(struct paude_create_plan *p, struct paude_error **
 		return r;
 	if (p->config.kind == PAUDE_CONFIG_NONE)
 		return 0;
-	say(p, PAUDE_LOG_INFO, "Using configuration: %s", p->config.path);
+	paude_create_say(p, PAUDE_LOG_INFO, "Using configuration: %s", p->config.path);
 	for (size_t i = 0; i < p->config.warnings.nr; i++)
-		say(p, PAUDE_LOG_WARN, "%s: %s", p->config.path, p->config.warnings.v[i]);
+		paude_create_say(p, PAUDE_LOG_WARN, "%s: %s", p->config.path,
+				 p->config.warnings.v[i]);
 	return 0;
 }
 
@@ -594,8 +604,8 @@ paude_create_plan_custom(struct paude_create_plan *p, const struct paude_image_o
 {
 	int r;
 	if (p->config.n_features && !p->dry_run) {
-		say(p, PAUDE_LOG_INFO, "Fetching %zu feature%s...", p->config.n_features,
-		    p->config.n_features == 1 ? "" : "s");
+		paude_create_say(p, PAUDE_LOG_INFO, "Fetching %zu feature%s...",
+				 p->config.n_features, p->config.n_features == 1 ? "" : "s");
 		if ((r = paude_features_resolve(&p->features, &p->config, &p->env->oci, err)) < 0)
 			return r;
 	}

@@ -16,18 +16,6 @@
 #include "paude/json.h"
 #include "paude/kube.h"
 
-static void _printf_(2, 3) info(const struct paude_create_plan *p, const char *fmt, ...)
-{
-	if (!p->say)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
-	paude_buf_vaddf(&b, NULL, fmt, ap);
-	va_end(ap);
-	p->say(p->say_ctx, PAUDE_LOG_INFO, b.buf);
-}
-
 static bool
 valid_registry(const char *s)
 {
@@ -54,7 +42,7 @@ push(const struct paude_create_plan *p, struct paude_runner *r, const char *loca
 	int ret = paude_run_output(r, &c, NULL, err);
 	if (ret < 0)
 		return ret;
-	info(p, "Pushing %s...", remote);
+	paude_create_say(p, PAUDE_LOG_INFO, "Pushing %s...", remote);
 	_cleanup_child_ struct paude_child c2 = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c2.args, "podman", "push", remote, NULL);
 	ret = paude_run_output(r, &c2, NULL, err);
@@ -117,7 +105,8 @@ one_image(struct paude_backend *b, const struct paude_create_plan *p,
 	if (openshift)
 		return paude_kube_image_ensure(b, t, &io, out, err);
 	_cleanup_free_ char *local = NULL;
-	info(p, "Building %s locally to push it to %s...", t->dir, p->kube.registry);
+	paude_create_say(p, PAUDE_LOG_INFO, "Building %s locally to push it to %s...", t->dir,
+			 p->kube.registry);
 	if ((r = paude_image_build_dir(b->runner, t, &io, &local, err)) < 0)
 		return r;
 	_cleanup_free_ char *remote = remote_ref(p->kube.registry, local);
@@ -161,7 +150,9 @@ custom_image(struct paude_backend *b, struct paude_create_plan *p, bool openshif
 		return paude_kube_image_build(b, &kb, &io, &p->image_ref, err);
 	}
 	_cleanup_free_ char *local = NULL;
-	info(p, "Building the project's image locally to push it to %s...", p->kube.registry);
+	paude_create_say(p, PAUDE_LOG_INFO,
+			 "Building the project's image locally to push it to %s...",
+			 p->kube.registry);
 	if ((r = paude_image_custom_build(b->runner, &plan, &io, &local, err)) < 0)
 		return r;
 	_cleanup_free_ char *remote = remote_ref(p->kube.registry, local);

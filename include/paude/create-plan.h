@@ -100,6 +100,9 @@ struct paude_create_plan {
 	}
 
 void paude_create_plan_release(struct paude_create_plan *p);
+/* Tell the user the formatted message through p->say (nothing without one). */
+void paude_create_say(const struct paude_create_plan *p, enum paude_log_level level,
+		      const char *fmt, ...) _printf_(3, 4);
 
 /* Host config mounts, the CA bundle and the host's variables for the agent
  * (p->spec->mounts then point into p). */
