@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "paude/kube.h"
 #include "paude/buf.h"
-#include "paude/create-plan.h"
+#include "paude/kube-images.h"
 #include "paude/json.h"
 #include "paude/signal.h"
 #include "kube-internal.h"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "paude/backend.h"
 #include "paude/alloc.h"
-#include "paude/create-plan.h"
+#include "paude/create-podman.h"
 #include "paude/env-file.h"
 #include "paude/podman.h"
 #include "paude/podman-diag.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "paude/alloc.h"
-#include "paude/create-plan.h"
+#include "paude/create-podman.h"
 #include "paude/image.h"
 #include "paude/image-custom.h"
 #include "paude/limits.h"

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "paude/alloc.h"
-#include "paude/create-plan.h"
+#include "paude/create-podman.h"
+#include "paude/kube-images.h"
 #include "paude/image.h"
 #include "paude/image-custom.h"
 #include "paude/json.h"

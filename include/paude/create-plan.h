@@ -166,14 +166,4 @@ char *paude_create_describe_limits(const struct paude_session *m);
 #define PAUDE_CREATE_ADC_MAX ((size_t)64 * 1024)
 int paude_create_read_adc(const char *path, struct paude_buf *out, struct paude_error **err);
 
-/* The backends' prepare_images and render_plan ops. */
-int paude_podman_prepare_images(struct paude_backend *b, struct paude_create_plan *p,
-				struct paude_error **err);
-int paude_podman_render_plan(struct paude_backend *b, const struct paude_create_plan *p,
-			     struct paude_create_render *out, struct paude_error **err);
-int paude_kube_prepare_images(struct paude_backend *b, struct paude_create_plan *p,
-			      struct paude_error **err);
-int paude_kube_render_plan(struct paude_backend *b, const struct paude_create_plan *p,
-			   struct paude_create_render *out, struct paude_error **err);
-
 #endif
