@@ -201,12 +201,7 @@ tidy:
 # allocator and no hand-written abort() (lib/alloc.c holds the only ones;
 # programmer errors use PAUDE_BUG). cmd/paude-gateway is left out: it is its
 # own program, built without libpaude (also inside the proxy image).
-# LINT_ALLOC_TODO lists the files not swept yet (for this and for the
-# cleanup initialisers below): those other issue-10 parts were rewriting,
-# and the pieces of backend-kube.c and image.c split off meanwhile. They are
-# reported, not checked. Empty it once they are swept.
-LINT_ALLOC_TODO := cmd/paude/cmd-create.c cmd/paude/session-setup.c cmd/paude/kube-setup.c lib/backend-kube.c
-LINT_ALLOC_SRC = $(filter-out lib/alloc.c $(LINT_ALLOC_TODO),$(sort $(wildcard lib/*.[ch] \
+LINT_ALLOC_SRC = $(filter-out lib/alloc.c,$(sort $(wildcard lib/*.[ch] \
                  cmd/paude/*.[ch] cmd/git-remote-paude/*.[ch])))
 LINT_ALLOC_RE  = (^|[^_[:alnum:].>])(malloc|calloc|realloc|reallocarray|strdup|strndup|v?asprintf|abort)[[:space:]]*\(
 # A variable with a cleanup attribute not initialised where it is declared
@@ -222,7 +217,6 @@ lint:
 	$(Q)if grep -nE '$(LINT_CLEANUP_RE)' $(LINT_ALLOC_SRC); then \
 		echo "lint: initialise cleanup variables where they are declared (PAUDE_<TYPE>_INIT)"; \
 		exit 1; fi
-	$(if $(strip $(LINT_ALLOC_TODO)),@echo "lint: not yet swept for alloc.h and cleanup initialisers: $(strip $(LINT_ALLOC_TODO))")
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 		-D_GNU_SOURCE -Iinclude -Ilib --suppress=missingIncludeSystem \
 		--suppress=varFuncNullUB lib cmd

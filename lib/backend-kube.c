@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "paude/kube.h"
+#include "paude/alloc.h"
 #include "paude/buf.h"
 #include "paude/kube-images.h"
 #include "paude/json.h"
@@ -102,8 +103,7 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if ((r = paude_kube_manifests(spec, &opts, NULL, &items, err)) < 0)
 		return r;
 
-	_cleanup_(paude_session_release) struct paude_session existing;
-	paude_session_init(&existing);
+	_cleanup_(paude_session_release) struct paude_session existing = PAUDE_SESSION_INIT;
 	_cleanup_error_ struct paude_error *gerr = NULL;
 	r = paude_kube__get(b, name, &existing, &gerr);
 	if (r == 0)
@@ -118,7 +118,7 @@ kube_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	}
 
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot create session '%s'", name);
+	what = paude_xasprintf("cannot create session '%s'", name);
 	r = apply_session(b, spec, &opts, items, what, err);
 	if (r < 0)
 		/* Leave nothing half-created; keep the first error. */
@@ -170,8 +170,8 @@ scale(struct paude_backend *b, const char *kind, const char *obj, int replicas, 
       struct paude_error **err)
 {
 	_cleanup_free_ char *ref = NULL, *rep = NULL;
-	ref = paude_xstrfmt("%s/%s", kind, obj);
-	rep = paude_xstrfmt("--replicas=%d", replicas);
+	ref = paude_xasprintf("%s/%s", kind, obj);
+	rep = paude_xasprintf("--replicas=%d", replicas);
 	return paude_kube__call(b, NULL, what, err, "scale", ref, rep, NULL);
 }
 
@@ -180,7 +180,7 @@ rollout_wait(struct paude_backend *b, const char *kind, const char *obj, const c
 	     struct paude_error **err)
 {
 	_cleanup_free_ char *ref = NULL;
-	ref = paude_xstrfmt("%s/%s", kind, obj);
+	ref = paude_xasprintf("%s/%s", kind, obj);
 	return paude_kube__call(b, NULL, what, err, "rollout", "status", ref,
 				"--timeout=" PAUDE_KUBE_READY_TIMEOUT, NULL);
 }
@@ -194,15 +194,14 @@ is_restricted(const struct paude_session *s)
 static int
 kube_start(struct paude_backend *b, const char *name, struct paude_error **err)
 {
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	int r = paude_kube__get(b, name, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
 	_cleanup_free_ char *proxy = paude_kube_proxy_name(name);
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot start session '%s'", name);
+	what = paude_xasprintf("cannot start session '%s'", name);
 	/* The proxy first: the agent's only way out must be there when it is. */
 	if (is_restricted(&s)) {
 		if ((r = scale(b, "deployment", proxy, 1, what, err)) < 0)
@@ -223,14 +222,13 @@ kube_start(struct paude_backend *b, const char *name, struct paude_error **err)
 static int
 kube_stop(struct paude_backend *b, const char *name, struct paude_error **err)
 {
-	_cleanup_(paude_session_release) struct paude_session s;
-	paude_session_init(&s);
+	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	int r = paude_kube__get(b, name, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot stop session '%s'", name);
+	what = paude_xasprintf("cannot stop session '%s'", name);
 	if ((r = scale(b, "statefulset", sts, 0, what, err)) < 0)
 		return r;
 	if (is_restricted(&s)) {
@@ -248,7 +246,7 @@ kube_remove(struct paude_backend *b, const char *name, struct paude_error **err)
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot delete session '%s'", name);
+	what = paude_xasprintf("cannot delete session '%s'", name);
 	_cleanup_free_ char *sel = paude_kube__selector(name);
 	/* One call, by label: the PVC goes too (delete means delete). */
 	return paude_kube__call(
@@ -297,7 +295,7 @@ kube_proxy_log(struct paude_backend *b, const char *name, struct paude_buf *out,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *ref = NULL;
-	ref = paude_xstrfmt("deployment/paude-proxy-%s", name);
+	ref = paude_xasprintf("deployment/paude-proxy-%s", name);
 	return paude_kube__call(b, out, "cannot read the proxy log", err, "exec", ref,
 				"--container=proxy", "--", "tail", "-n", "50",
 				PAUDE_PROXY_ACCESS_LOG, NULL);
@@ -315,8 +313,8 @@ patch_proxy(struct paude_backend *b, const struct paude_session *s,
 	_cleanup_buf_ struct paude_buf doc = PAUDE_BUF_INIT;
 	paude_json_write(&doc, patch, false);
 	_cleanup_free_ char *ref = NULL, *arg = NULL;
-	ref = paude_xstrfmt("deployment/paude-proxy-%s", s->name);
-	arg = paude_xstrfmt("--patch=%s", doc.buf);
+	ref = paude_xasprintf("deployment/paude-proxy-%s", s->name);
+	arg = paude_xasprintf("--patch=%s", doc.buf);
 	return paude_kube__call(b, NULL, what, err, "patch", ref, "--type=strategic", arg, NULL);
 }
 
@@ -330,8 +328,8 @@ annotate_policy(struct paude_backend *b, const char *name, const struct paude_st
 	paude_json_write(&dl, doms, false);
 	_cleanup_free_ char *sts = paude_kube_statefulset_name(name);
 	_cleanup_free_ char *ref = NULL, *kv = NULL;
-	ref = paude_xstrfmt("statefulset/%s", sts);
-	kv = paude_xstrfmt(PAUDE_LABEL_DOMAINS "=%s", dl.buf);
+	ref = paude_xasprintf("statefulset/%s", sts);
+	kv = paude_xasprintf(PAUDE_LABEL_DOMAINS "=%s", dl.buf);
 	return paude_kube__call(b, NULL, what, err, "annotate", ref, "--overwrite", kv, NULL);
 }
 
@@ -347,13 +345,12 @@ kube_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 				       "the network of session '%s' is unrestricted: it has no "
 				       "proxy to change",
 				       s->name);
-	_cleanup_(paude_allowlist_release) struct paude_allowlist before;
-	paude_allowlist_init(&before);
+	_cleanup_(paude_allowlist_release) struct paude_allowlist before = PAUDE_ALLOWLIST_INIT;
 	if ((r = paude_allowlist_parse(&before, (const char *const *)s->allowed_domains.v, err)) <
 	    0)
 		return r;
 	_cleanup_free_ char *what = NULL;
-	what = paude_xstrfmt("cannot change the network policy of session '%s'", s->name);
+	what = paude_xasprintf("cannot change the network policy of session '%s'", s->name);
 	/* The proxy's configuration, then the record of it; a failure of the
 	 * second puts the first back. */
 	if ((r = patch_proxy(b, s, al, what, err)) < 0)
@@ -464,10 +461,8 @@ paude_kube_open(struct paude_backend **out, struct paude_runner *runner,
 	if (strcmp(tool, "oc") != 0 && strcmp(tool, "kubectl") != 0)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
 				       "unknown cluster tool '%s' (use: oc or kubectl)", tool);
-	struct kube_priv *p = calloc(1, sizeof(*p));
-	struct paude_backend *b = calloc(1, sizeof(*b));
-	if (!p || !b)
-		abort();
+	struct kube_priv *p = paude_xcalloc(1, sizeof(*p));
+	struct paude_backend *b = paude_xcalloc(1, sizeof(*b));
 	p->tool = dup_opt(tool);
 	p->context = dup_opt(opts->context);
 	p->namespace = dup_opt(opts->namespace);

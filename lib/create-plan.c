@@ -21,6 +21,7 @@
 #include "paude/allowlist.h"
 #include "paude/fs.h"
 #include "paude/json.h"
+#include "paude/kube.h"
 #include "paude/limits.h"
 #include "paude/podman.h"
 #include "paude/setup-env.h"
@@ -636,4 +637,45 @@ paude_create_render(struct paude_backend *b, const struct paude_create_plan *p,
 		return paude_error_set(err, PAUDE_ENOTSUP, 0, "the %s backend cannot show a plan",
 				       b->ops->name);
 	return b->ops->render_plan(b, p, out, err);
+}
+
+int
+paude_create_open(struct paude_backend **out, const struct paude_location *loc,
+		  struct paude_runner *runner, const struct paude_create_plan *p,
+		  struct paude_error **err)
+{
+	if (loc->kind != PAUDE_LOCATION_CLUSTER)
+		return paude_backend_open(out, loc, runner, err);
+	const struct paude_kube_opts o = {
+		.context = loc->context,
+		.namespace = loc->namespace,
+		.pvc_size = p->kube.pvc_size,
+		.storage_class = p->kube.storage_class,
+	};
+	return paude_kube_open(out, runner, &o, err);
+}
+
+int
+paude_create_check_target(struct paude_backend *b, struct paude_error **err)
+{
+	if (!paude_backend_is(b, PAUDE_LOCATION_CLUSTER))
+		return 0;
+	return paude_kube_check_namespace(b, err);
+}
+
+int
+paude_create_where(struct paude_backend *b, struct paude_location *out, struct paude_error **err)
+{
+	paude_location_release(out);
+	if (!paude_backend_is(b, PAUDE_LOCATION_CLUSTER)) {
+		out->kind = b->ops->kind;
+		return 0;
+	}
+	out->kind = PAUDE_LOCATION_CLUSTER;
+	const char *ns = NULL;
+	int r = paude_kube_namespace(b, &ns, err);
+	if (r < 0)
+		return r;
+	out->namespace = paude_xstrdup(ns);
+	return paude_kube_current_context(b, &out->context, err);
 }

@@ -119,7 +119,7 @@ paude_image__logfile_init(struct logfile *l, const char *workdir, const char *na
 	_cleanup_free_ char *cache = paude_cache_dir();
 	_cleanup_free_ char *dir = paude_path_join(cache, "logs");
 	_cleanup_free_ char *file = NULL;
-	file = paude_xstrfmt("%s.log", name);
+	file = paude_xasprintf("%s.log", name);
 	if (paude_mkdir_p(dir, 0700, NULL) == 0) {
 		l->path = paude_path_join(dir, file);
 		l->keep = true;
@@ -140,7 +140,7 @@ logfile_open_locked(struct logfile *l, const char *workdir, const char *name,
 		    struct paude_error **err)
 {
 	for (int i = 1; i <= 16; i++) {
-		_cleanup_free_ char *n = i == 1 ? xstrdup(name) : paude_xstrfmt("%s-%d", name, i);
+		_cleanup_free_ char *n = i == 1 ? xstrdup(name) : paude_xasprintf("%s-%d", name, i);
 		struct logfile cand = { 0 };
 		paude_image__logfile_init(&cand, workdir, n);
 		int fd = open(cand.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -498,7 +498,8 @@ static char *
 base_alias(struct paude_runner *r, const char *base)
 {
 	static unsigned counter;
-	char *alias = paude_xstrfmt("localhost/paude-from-%ld-%u:base", (long)getpid(), ++counter);
+	char *alias =
+	    paude_xasprintf("localhost/paude-from-%ld-%u:base", (long)getpid(), ++counter);
 	_cleanup_buf_ struct paude_buf errout = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
 	int status = 0;
 	const char *const argv[] = { "podman", "tag", base, alias, NULL };
@@ -519,7 +520,7 @@ base_alias_release(struct paude_runner *r, const char *alias, bool failed)
 		const char *name = strrchr(alias, '/');
 		name = name ? name + 1 : alias;
 		_cleanup_free_ char *prefix =
-		    paude_xstrfmt("%.*s-working-container", (int)strcspn(name, ":"), name);
+		    paude_xasprintf("%.*s-working-container", (int)strcspn(name, ":"), name);
 		_cleanup_child_ struct paude_child ps = PAUDE_CHILD_INIT;
 		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(CAPTURE_MAX);
 		paude_strvec_pushl(&ps.args, "podman", "ps", "--all", "--external", "--format",
@@ -623,7 +624,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	/* One log per image: concurrent builds of others never share it. */
 	struct logfile log = { 0 };
 	_cleanup_free_ char *logname = NULL;
-	logname = paude_xstrfmt("build-%s-%.*s", b->label, PAUDE_IMAGE_TAG_HEX, b->hash);
+	logname = paude_xasprintf("build-%s-%.*s", b->label, PAUDE_IMAGE_TAG_HEX, b->hash);
 	_cleanup_close_ int log_fd = logfile_open_locked(&log, w.path, logname, err);
 	if (log_fd < 0)
 		return log_fd;
@@ -639,7 +640,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		return ret;
 	if (status != 0) {
 		_cleanup_free_ char *what = NULL;
-		what = paude_xstrfmt("cannot build image '%s'", b->ref);
+		what = paude_xasprintf("cannot build image '%s'", b->ref);
 		/* The log exists in verbose mode too: name it and show its tail. */
 		struct paude_image_opts logged = { 0 };
 		if (o)

@@ -309,7 +309,7 @@ run_create_hooks(struct paude_backend *b, const struct paude_session *s,
 			continue;
 		_cleanup_free_ char *done = NULL;
 		if (h != PAUDE_HOOK_POST_CREATE) {
-			done = paude_xstrfmt(SETUP_STATE_DIR "/%s-done", paude_hook_name(h));
+			done = paude_xasprintf(SETUP_STATE_DIR "/%s-done", paude_hook_name(h));
 			if ((r = exists(b, name, done, &yes, err)) < 0)
 				return r;
 			if (yes)
@@ -322,7 +322,7 @@ run_create_hooks(struct paude_backend *b, const struct paude_session *s,
 			return r;
 		if (done) {
 			_cleanup_free_ char *script =
-			    paude_xstrfmt("mkdir -p " SETUP_STATE_DIR " && : >%s", done);
+			    paude_xasprintf("mkdir -p " SETUP_STATE_DIR " && : >%s", done);
 			mark(b, name, script);
 		}
 	}

@@ -104,7 +104,7 @@ paude_podman_check_run(struct paude_runner *r, const char *image,
 {
 	/* As a session's agent runs: on an internal network without DNS of
 	 * its own, which rootless podman makes with slirp4netns or pasta. */
-	_cleanup_free_ char *net = paude_xstrfmt("paude-doctor-%ld", (long)getpid());
+	_cleanup_free_ char *net = paude_xasprintf("paude-doctor-%ld", (long)getpid());
 	{
 		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		podman_child(&c);

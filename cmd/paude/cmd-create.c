@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "paude/alloc.h"
 #include "cmd-remote.h"
 #include "paude/fs.h"
 #include "paude/git-remote.h"
@@ -20,7 +21,6 @@
 #include "paude/words.h"
 #include "session-setup.h"
 #include "paude/create-plan.h"
-#include "paude/kube.h"
 #include "paude/index.h"
 
 static const char usage[] =
@@ -166,14 +166,11 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude
 {
 	struct paude_session_spec *spec = p->spec;
 	const char *name = spec->meta.name;
-	const struct paude_kube_opts kopts = {
-		.context = ctx->where.context,
-		.namespace = ctx->where.namespace,
-		.pvc_size = p->kube.pvc_size,
-		.storage_class = p->kube.storage_class,
-	};
+	const struct paude_location cluster = { .kind = PAUDE_LOCATION_CLUSTER,
+						.context = ctx->where.context,
+						.namespace = ctx->where.namespace };
 	_cleanup_backend_ struct paude_backend *b = NULL;
-	int r = paude_kube_open(&b, ctx->runner, &kopts, err);
+	int r = paude_create_open(&b, &cluster, ctx->runner, p, err);
 	if (r < 0)
 		return r;
 	if (p->dry_run) {
@@ -184,7 +181,7 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude
 	}
 
 	/* Before any build: a namespace that is not there is the first thing to say. */
-	if ((r = paude_kube_check_namespace(b, err)) < 0)
+	if ((r = paude_create_check_target(b, err)) < 0)
 		return r;
 	/* Names are unique across backends: commands find a session by name. */
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
@@ -193,8 +190,7 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude
 				       "session '%s' already exists on a cluster (see: paude list)",
 				       name);
 	_cleanup_backend_ struct paude_backend *pb = NULL;
-	_cleanup_(paude_session_release) struct paude_session existing;
-	paude_session_init(&existing);
+	_cleanup_(paude_session_release) struct paude_session existing = PAUDE_SESSION_INIT;
 	const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
 	if (paude_backend_open(&pb, &here, ctx->runner, NULL) == 0 &&
 	    paude_backend_get(pb, name, &existing, NULL) == 0)
@@ -219,23 +215,16 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude
 	if ((r = paude_backend_create(b, spec, err)) < 0)
 		return r;
 
-	const char *ns = NULL;
-	_cleanup_free_ char *context = NULL;
+	_cleanup_location_ struct paude_location where = PAUDE_LOCATION_INIT;
 	_cleanup_error_ struct paude_error *ierr = NULL;
-	if (paude_kube_namespace(b, &ns, &ierr) < 0 ||
-	    paude_kube_current_context(b, &context, &ierr) < 0 ||
-	    paude_index_put(name,
-			    &(const struct paude_location){ .kind = PAUDE_LOCATION_CLUSTER,
-							    .context = context,
-							    .namespace = (char *)ns },
-			    &ierr) < 0)
+	if (paude_create_where(b, &where, &ierr) < 0 || paude_index_put(name, &where, &ierr) < 0)
 		paude_warn("session '%s' is created, but paude cannot record where (%s): name "
 			   "the namespace with --openshift-namespace in later commands",
 			   name, ierr ? ierr->msg : "unknown error");
 
 	_cleanup_free_ char *net = paude_create_describe_network(&spec->meta);
-	paude_info("Created session '%s' in namespace '%s' for %s", name, ns ? ns : "?",
-		   spec->meta.workspace);
+	paude_info("Created session '%s' in namespace '%s' for %s", name,
+		   where.namespace ? where.namespace : "?", spec->meta.workspace);
 	paude_info("  network: %s%s", net, spec->meta.yolo ? "; yolo: no permission prompts" : "");
 	_cleanup_free_ char *limits = paude_create_describe_limits(&spec->meta);
 	paude_info("  limits: %s", limits);
@@ -413,7 +402,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	}
 	/* getopt moved NAME after the options ("paude create NAME --yolo" works). */
 	if (optind < argc)
-		spec.meta.name = strdup(argv[optind++]);
+		spec.meta.name = paude_xstrdup(argv[optind++]);
 	if (optind < argc)
 		return paude_cli_usage_error(err, "create", "unexpected argument '%s'",
 					     argv[optind]);
@@ -438,7 +427,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	setup.say = paude_setup_say;
 	setup.notify = paude_setup_image_notify;
 	setup.progress = paude_setup_build_progress;
-	spec.meta.agent = strdup("claude");
+	spec.meta.agent = paude_xstrdup("claude");
 	spec.meta.created = paude_now_rfc3339();
 	paude_setup_network_follow_provider(&spec.meta, paude_setup_provider_from_env());
 	if ((r = paude_create_plan_network(&setup, err)) < 0)
@@ -489,8 +478,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	}
 
 	/* Refuse an existing name before spending minutes on an image build. */
-	_cleanup_(paude_session_release) struct paude_session existing;
-	paude_session_init(&existing);
+	_cleanup_(paude_session_release) struct paude_session existing = PAUDE_SESSION_INIT;
 	_cleanup_error_ struct paude_error *gerr = NULL;
 	r = paude_backend_get(b, spec.meta.name, &existing, &gerr);
 	if (r == 0)

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "session-setup.h"
+#include "paude/alloc.h"
 #include "env.h"
 #include "paude/fs.h"
 #include "paude/log.h"
@@ -41,9 +42,7 @@ paude_setup_adc_path(void)
 {
 	const char *gac = env_nonempty("GOOGLE_APPLICATION_CREDENTIALS");
 	if (gac) {
-		char *p = strdup(gac);
-		if (!p)
-			abort();
+		char *p = paude_xstrdup(gac);
 		return p;
 	}
 	_cleanup_free_ char *cfg = paude_path_join(paude_home_dir(), ".config");

@@ -52,8 +52,6 @@ void paude_buf_rtrim(struct paude_buf *b);
 int paude_buf_read_fd(struct paude_buf *b, int fd, struct paude_error **err);
 /* Append a file's contents; PAUDE_ENOTFOUND if it does not exist. */
 int paude_buf_read_file(struct paude_buf *b, const char *path, struct paude_error **err);
-/* The old name of paude_xasprintf (alloc.h), for the files not swept yet. */
-#define paude_xstrfmt paude_xasprintf
 /* Append s quoted for a POSIX shell (only when needed), for logs and hints. */
 void paude_buf_add_shell_quoted(struct paude_buf *b, const char *s);
 

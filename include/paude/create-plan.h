@@ -23,6 +23,7 @@
 #include "features.h"
 #include "image.h"
 #include "image-custom.h"
+#include "location.h"
 #include "log.h"
 #include "net.h"
 #include "oci.h"
@@ -156,6 +157,25 @@ void paude_create_render_release(struct paude_create_render *r);
 /* What b would make of the prepared plan p (its render_plan op). */
 int paude_create_render(struct paude_backend *b, const struct paude_create_plan *p,
 			struct paude_create_render *out, struct paude_error **err);
+
+/*
+ * Open the backend the session of p is created in, at loc (a cluster's with
+ * p's cluster options: volume size and storage class). Only for locations
+ * other than this machine's Podman, which paude_backend_open opens.
+ */
+int paude_create_open(struct paude_backend **out, const struct paude_location *loc,
+		      struct paude_runner *runner, const struct paude_create_plan *p,
+		      struct paude_error **err);
+/* Can a session be created where b is, before anything is built (a cluster:
+ * its namespace exists)? */
+int paude_create_check_target(struct paude_backend *b, struct paude_error **err);
+/*
+ * Where b created the session, to record in the local index: for a cluster
+ * its namespace and the current context. *out is released first; on failure
+ * it keeps what was found (the namespace, when only the context failed).
+ */
+int paude_create_where(struct paude_backend *b, struct paude_location *out,
+		       struct paude_error **err);
 
 /* The network policy of m in words. Caller frees. */
 char *paude_create_describe_network(const struct paude_session *m);

@@ -142,16 +142,17 @@ test_a_run_is_tried_on_an_internal_network_that_is_removed_again(void **state)
 	assert_int_equal(
 	    paude_podman_check_run(&f.runner, "localhost/paude-agent:abc", &failed, NULL), 0);
 	long pid = (long)getpid();
-	_cleanup_free_ char *create = paude_xstrfmt(
+	_cleanup_free_ char *create = paude_xasprintf(
 	    "podman network create --internal --disable-dns --label paude.io/doctor=1 "
 	    "paude-doctor-%ld",
 	    pid);
-	_cleanup_free_ char *run = paude_xstrfmt(
+	_cleanup_free_ char *run = paude_xasprintf(
 	    "podman run --rm --pull=never --init --cap-drop=ALL "
 	    "--security-opt=no-new-privileges --network paude-doctor-%ld --entrypoint true "
 	    "localhost/paude-agent:abc",
 	    pid);
-	_cleanup_free_ char *rm = paude_xstrfmt("podman network rm --force paude-doctor-%ld", pid);
+	_cleanup_free_ char *rm =
+	    paude_xasprintf("podman network rm --force paude-doctor-%ld", pid);
 	assert_int_equal(f.calls.nr, 3);
 	assert_string_equal(fake_runner_call(&f, 0), create);
 	assert_string_equal(fake_runner_call(&f, 1), run);

@@ -118,7 +118,7 @@ test_config_comes_from_the_given_home_without_the_login_behind_a_provider(void *
 	assert_int_equal(paude_session_sync_config(b, &s, &o, NULL), 0);
 	assert_int_equal(f.calls.nr, 2);
 	const char *tar = fake_runner_call(&f, 0);
-	_cleanup_free_ char *head = paude_xstrfmt("tar -C %s -c -f - --exclude=", home);
+	_cleanup_free_ char *head = paude_xasprintf("tar -C %s -c -f - --exclude=", home);
 	assert_true(!strncmp(tar, head, strlen(head)));
 	assert_non_null(strstr(tar, " --exclude=.claude/history.jsonl "));
 	assert_non_null(strstr(tar, " --exclude=.claude/.credentials.json "));
@@ -175,7 +175,7 @@ test_plugin_paths_are_rewritten_and_a_symlink_is_said_not_read(void **state)
 	(void)state;
 	char home[] = "/tmp/paude-test-sync.XXXXXX";
 	assert_non_null(mkdtemp(home));
-	_cleanup_free_ char *text = paude_xstrfmt("{\"path\":\"%s/.claude/plugins/p\"}", home);
+	_cleanup_free_ char *text = paude_xasprintf("{\"path\":\"%s/.claude/plugins/p\"}", home);
 	scratch_write(home, ".claude/plugins/good.json", text);
 	scratch_write(home, "secret.json", text);
 	_cleanup_free_ char *secret = paude_path_join(home, "secret.json");
@@ -201,7 +201,7 @@ test_plugin_paths_are_rewritten_and_a_symlink_is_said_not_read(void **state)
 	assert_string_equal(fake_runner_call(&f, 3),
 			    "podman exec --interactive paude-s1 tar -x -f - -C /home/paude");
 	assert_int_equal(h.said.nr, 1);
-	_cleanup_free_ char *want = paude_xstrfmt(
+	_cleanup_free_ char *want = paude_xasprintf(
 	    "1 not reading '%s/.claude/plugins/evil.json': it is a symlink (copied into the "
 	    "session as a symlink; paude never reads through one)",
 	    home);
