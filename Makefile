@@ -53,7 +53,7 @@ endif
 
 B := build
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
 PAUDE_SRC  := $(sort $(wildcard cmd/paude/*.c))
 PAUDE_OBJ  := $(PAUDE_SRC:%.c=$(B)/%.o)
@@ -196,12 +196,12 @@ TIDY_FLAGS = $(CSTD) -D_GNU_SOURCE -DPAUDE_VERSION='"$(VERSION)"' -DPAUDE_DOCDIR
 tidy:
 	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) -- $(TIDY_FLAGS)
 
-# Allocation goes through include/paude/alloc.h (paude_xmalloc, paude_xstrdup,
+# Allocation goes through include/paude/core/alloc.h (paude_xmalloc, paude_xstrdup,
 # ...), which aborts when memory runs out: in lib/ and cmd/ no bare libc
-# allocator and no hand-written abort() (lib/alloc.c holds the only ones;
+# allocator and no hand-written abort() (lib/core/alloc.c holds the only ones;
 # programmer errors use PAUDE_BUG). cmd/paude-gateway is left out: it is its
 # own program, built without libpaude (also inside the proxy image).
-LINT_ALLOC_SRC = $(filter-out lib/alloc.c,$(sort $(wildcard lib/*.[ch] \
+LINT_ALLOC_SRC = $(filter-out lib/core/alloc.c,$(sort $(wildcard lib/*/*.[ch] \
                  cmd/paude/*.[ch] cmd/git-remote-paude/*.[ch])))
 LINT_ALLOC_RE  = (^|[^_[:alnum:].>])(malloc|calloc|realloc|reallocarray|strdup|strndup|v?asprintf|abort)[[:space:]]*\(
 # A variable with a cleanup attribute not initialised where it is declared
@@ -212,7 +212,7 @@ LINT_CLEANUP_RE = _cleanup_[[:alnum:]_]*(\([[:alnum:]_]+\))?[[:space:]]+[^=;(]*[
 # attribute, and NULL is ((void *)0) on every platform we build on.
 lint:
 	$(Q)if grep -nE '$(LINT_ALLOC_RE)' $(LINT_ALLOC_SRC); then \
-		echo "lint: allocate with include/paude/alloc.h (paude_xmalloc, paude_xstrdup, ...;" \
+		echo "lint: allocate with include/paude/core/alloc.h (paude_xmalloc, paude_xstrdup, ...;" \
 			"it aborts when memory runs out), not the libc allocators or abort()"; exit 1; fi
 	$(Q)if grep -nE '$(LINT_CLEANUP_RE)' $(LINT_ALLOC_SRC); then \
 		echo "lint: initialise cleanup variables where they are declared (PAUDE_<TYPE>_INIT)"; \
@@ -227,7 +227,7 @@ lint:
 	tools/check-doc-paths.sh README.md docs/*.md
 	tools/check-headers.sh
 
-FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) $(wildcard include/paude/*.h cmd/*/*.h) \
+FORMAT_SRC = $(LIB_SRC) $(PAUDE_SRC) $(HELPER_SRC) $(GATEWAY_SRC) $(wildcard include/paude/*/*.h lib/*/*.h cmd/*/*.h) \
              $(wildcard tests/unit/*.[ch] tests/fuzz/*.c)
 
 format:

@@ -26,12 +26,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
-#include "paude/address.h"
-#include "paude/log.h"
-#include "paude/remote-helper.h"
-#include "paude/sanitize.h"
-#include "paude/ssh.h"
-#include "paude/tunnel.h"
+#include "paude/session/address.h"
+#include "paude/core/log.h"
+#include "paude/git/remote-helper.h"
+#include "paude/core/sanitize.h"
+#include "paude/backend/ssh.h"
+#include "paude/git/tunnel.h"
 
 static int
 write_all(int fd, const char *s, size_t n)
@@ -100,7 +100,7 @@ engine_says(const char *line, size_t n)
 struct relay {
 	char buf[4096];
 	size_t len;
-	struct paude_sanitizer san; /* the one sanitizer (lib/sanitize.c) */
+	struct paude_sanitizer san; /* the one sanitizer (lib/core/sanitize.c) */
 	struct paude_buf held; /* engine lines, sanitized */
 };
 

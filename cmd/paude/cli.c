@@ -9,16 +9,16 @@
 #include <stdarg.h>
 #include "cli.h"
 #include "session-setup.h"
-#include "paude/agent-state.h"
-#include "paude/attach.h"
-#include "paude/alloc.h"
-#include "paude/json.h"
-#include "paude/fs.h"
-#include "paude/locate.h"
-#include "paude/log.h"
-#include "paude/session-sync.h"
-#include "paude/suggest.h"
-#include "paude/workspace.h"
+#include "paude/agent/agent-state.h"
+#include "paude/agent/attach.h"
+#include "paude/core/alloc.h"
+#include "paude/core/json.h"
+#include "paude/core/fs.h"
+#include "paude/backend/locate.h"
+#include "paude/core/log.h"
+#include "paude/agent/session-sync.h"
+#include "paude/core/suggest.h"
+#include "paude/git/workspace.h"
 
 void
 paude_cli_getopt_reset(void)

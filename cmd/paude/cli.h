@@ -5,9 +5,9 @@
 
 #include <getopt.h>
 #include "cmd.h"
-#include "paude/agent-state.h"
-#include "paude/backend.h"
-#include "paude/detach-keys.h"
+#include "paude/agent/agent-state.h"
+#include "paude/backend/backend.h"
+#include "paude/agent/detach-keys.h"
 
 /* Options every command accepts, for getopt_long tables. */
 enum {
@@ -110,7 +110,7 @@ int paude_cli_getopt_stop(const struct paude_cli_opts *o, int opt, char **argv,
 int paude_cli_parse_name(const struct paude_cli_opts *o, int argc, char **argv,
 			 struct paude_cmd_ctx *ctx, const char **name, struct paude_error **err);
 
-/* Thin wrappers of lib/locate.c's resolver for ctx's location and runner;
+/* Thin wrappers of lib/backend/locate.c's resolver for ctx's location and runner;
  * they print the resolver's warnings. */
 /* The backend of ctx's location (the local Podman when it says none). */
 int paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,

@@ -8,8 +8,8 @@
 #include "cli.h"
 #include "host.h"
 #include "setup-run.h"
-#include "paude/log.h"
-#include "paude/workspace.h"
+#include "paude/core/log.h"
+#include "paude/git/workspace.h"
 
 static const char usage[] =
     "usage: paude connect [NAME] [options]\n"

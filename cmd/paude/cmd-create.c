@@ -11,17 +11,17 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "paude/alloc.h"
+#include "paude/core/alloc.h"
 #include "cmd-remote.h"
-#include "paude/fs.h"
-#include "paude/git-remote.h"
-#include "paude/signal.h"
-#include "paude/log.h"
-#include "paude/limits.h"
-#include "paude/words.h"
+#include "paude/core/fs.h"
+#include "paude/git/git-remote.h"
+#include "paude/core/signal.h"
+#include "paude/core/log.h"
+#include "paude/session/limits.h"
+#include "paude/core/words.h"
 #include "session-setup.h"
-#include "paude/create-plan.h"
-#include "paude/index.h"
+#include "paude/backend/create-plan.h"
+#include "paude/session/index.h"
 
 static const char usage[] =
     "usage: paude create [NAME] [options]\n"

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "paude/log.h"
-#include "paude/podman.h"
-#include "paude/git-remote.h"
-#include "paude/index.h"
-#include "paude/sanitize.h"
-#include "paude/workspace-compare.h"
+#include "paude/core/log.h"
+#include "paude/backend/podman.h"
+#include "paude/git/git-remote.h"
+#include "paude/session/index.h"
+#include "paude/core/sanitize.h"
+#include "paude/git/workspace-compare.h"
 
 static const char usage[] =
     "usage: paude delete NAME --confirm [--force] [options]\n"

@@ -12,14 +12,14 @@
 #include <unistd.h>
 #include "cli.h"
 #include "host.h"
-#include "paude/ssh.h"
-#include "paude/podman-check.h"
-#include "paude/podman-diag.h"
-#include "paude/fs.h"
-#include "paude/index.h"
-#include "paude/json.h"
-#include "paude/log.h"
-#include "paude/sanitize.h"
+#include "paude/backend/ssh.h"
+#include "paude/backend/podman-check.h"
+#include "paude/backend/podman-diag.h"
+#include "paude/core/fs.h"
+#include "paude/session/index.h"
+#include "paude/core/json.h"
+#include "paude/core/log.h"
+#include "paude/core/sanitize.h"
 
 static const char usage[] =
     "usage: paude doctor [options]\n"

@@ -9,11 +9,11 @@
 #include <string.h>
 #include "cli.h"
 #include "host.h"
-#include "paude/ssh.h"
-#include "paude/json.h"
-#include "paude/limits.h"
-#include "paude/log.h"
-#include "paude/sanitize.h"
+#include "paude/backend/ssh.h"
+#include "paude/core/json.h"
+#include "paude/session/limits.h"
+#include "paude/core/log.h"
+#include "paude/core/sanitize.h"
 #include "session-setup.h"
 
 static const char usage[] =

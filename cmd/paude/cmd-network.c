@@ -14,11 +14,11 @@
 #include <time.h>
 #include "cli.h"
 #include "session-setup.h"
-#include "paude/log.h"
-#include "paude/allowlist.h"
-#include "paude/squid.h"
-#include "paude/proxy-log.h"
-#include "paude/sanitize.h"
+#include "paude/core/log.h"
+#include "paude/net/allowlist.h"
+#include "paude/net/squid.h"
+#include "paude/net/proxy-log.h"
+#include "paude/core/sanitize.h"
 
 static const char usage[] =
     "usage: paude network [NAME] [options]\n"

@@ -2,7 +2,7 @@
 /*
  * paude port-forward: reach a port of a session from this host's loopback.
  * paude listens on 127.0.0.1 only and carries each connection over the
- * session's own exec channel (lib/forward.c): no port is published and the
+ * session's own exec channel (lib/agent/forward.c): no port is published and the
  * session's network policy does not change. --list shows the forwards that
  * run, --stop ends them.
  */
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "paude/forward.h"
-#include "paude/alloc.h"
-#include "paude/log.h"
+#include "paude/agent/forward.h"
+#include "paude/core/alloc.h"
+#include "paude/core/log.h"
 
 static const char usage[] =
     "usage: paude port-forward NAME PORT[:HOST_PORT]... [options]\n"

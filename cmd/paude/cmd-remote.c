@@ -12,11 +12,11 @@
 #include "cli.h"
 #include "cmd-remote.h"
 #include "setup-run.h"
-#include "paude/git-remote.h"
-#include "paude/alloc.h"
-#include "paude/index.h"
-#include "paude/log.h"
-#include "paude/workspace.h"
+#include "paude/git/git-remote.h"
+#include "paude/core/alloc.h"
+#include "paude/session/index.h"
+#include "paude/core/log.h"
+#include "paude/git/workspace.h"
 
 static const char usage[] =
     "usage: paude remote [add [--push] [NAME] | list | remove [NAME]] [options]\n"

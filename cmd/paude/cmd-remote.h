@@ -4,7 +4,7 @@
 #define PAUDE_CMD_REMOTE_H
 
 #include "cmd.h"
-#include "paude/backend.h"
+#include "paude/backend/backend.h"
 
 /*
  * What `paude remote add [--push]` does, for create too: make session s's

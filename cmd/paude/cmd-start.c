@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "paude/forward.h"
-#include "paude/fs.h"
-#include "paude/log.h"
-#include "paude/run.h"
+#include "paude/agent/forward.h"
+#include "paude/core/fs.h"
+#include "paude/core/log.h"
+#include "paude/core/run.h"
 #include "session-setup.h"
 #include "setup-run.h"
 

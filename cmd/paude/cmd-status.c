@@ -10,11 +10,11 @@
 #include <time.h>
 #include "cli.h"
 #include "session-setup.h"
-#include "paude/json.h"
-#include "paude/log.h"
-#include "paude/proxy-log.h"
-#include "paude/sanitize.h"
-#include "paude/workspace-compare.h"
+#include "paude/core/json.h"
+#include "paude/core/log.h"
+#include "paude/net/proxy-log.h"
+#include "paude/core/sanitize.h"
+#include "paude/git/workspace-compare.h"
 
 static const char usage[] =
     "usage: paude status [NAME] [--json] [options]\n"

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 #include "cli.h"
-#include "paude/log.h"
+#include "paude/core/log.h"
 
 static const char usage[] =
     "usage: paude stop [NAME] [options]\n"

@@ -4,8 +4,8 @@
 #define PAUDE_CMD_H
 
 #include <stdbool.h>
-#include "paude/error.h"
-#include "paude/location.h"
+#include "paude/core/error.h"
+#include "paude/session/location.h"
 
 struct paude_ssh;
 

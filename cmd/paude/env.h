@@ -6,8 +6,8 @@
 #ifndef PAUDE_CLI_ENV_H
 #define PAUDE_CLI_ENV_H
 
-#include "paude/oci.h"
-#include "paude/image.h"
+#include "paude/image/oci.h"
+#include "paude/image/image.h"
 
 /* Fill the fields of o that are NULL from $PAUDE_BASE_IMAGE,
  * $PAUDE_CLAUDE_CODE_VERSION, $PAUDE_CONTAINERS_DIR, $PAUDE_DEBIAN_MIRROR and

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include "cli.h"
 #include "host.h"
-#include "paude/log.h"
-#include "paude/ssh.h"
+#include "paude/core/log.h"
+#include "paude/backend/ssh.h"
 
 const char *
 paude_cli_host(const char *opt)

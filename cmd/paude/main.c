@@ -9,11 +9,11 @@
 #include <getopt.h>
 #include <signal.h>
 #include "cli.h"
-#include "paude/ssh.h"
+#include "paude/backend/ssh.h"
 #include "cmd-remote.h"
-#include "paude/log.h"
-#include "paude/signal.h"
-#include "paude/suggest.h"
+#include "paude/core/log.h"
+#include "paude/core/signal.h"
+#include "paude/core/suggest.h"
 
 static int cmd_help(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **err);
 

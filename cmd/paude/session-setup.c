@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The CLI side of a new session's setup: the host's environment read into
- * the create plan (lib/create-plan.c does the work and reads none), and
+ * the create plan (lib/backend/create-plan.c does the work and reads none), and
  * what the user sees of it: the plan's messages, image build progress, the
  * model provider and the network warnings.
  */
@@ -12,14 +12,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "session-setup.h"
-#include "paude/alloc.h"
+#include "paude/core/alloc.h"
 #include "env.h"
-#include "paude/fs.h"
-#include "paude/log.h"
-#include "paude/allowlist.h"
-#include "paude/net.h"
-#include "paude/squid.h"
-#include "paude/image.h"
+#include "paude/core/fs.h"
+#include "paude/core/log.h"
+#include "paude/net/allowlist.h"
+#include "paude/net/net.h"
+#include "paude/net/squid.h"
+#include "paude/image/image.h"
 
 extern char **environ;
 

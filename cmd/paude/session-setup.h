@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The CLI side of a new session's setup (the engine is lib/create-plan.c):
+ * The CLI side of a new session's setup (the engine is lib/backend/create-plan.c):
  * the host's environment read into the plan's fields, the plan's messages
  * and image build progress printed, and what the user is told about the
  * model provider and the network.
@@ -8,12 +8,12 @@
 #ifndef PAUDE_SESSION_SETUP_H
 #define PAUDE_SESSION_SETUP_H
 
-#include "paude/buf.h"
-#include "paude/create-plan.h"
-#include "paude/image.h"
-#include "paude/log.h"
-#include "paude/session.h"
-#include "paude/setup-env.h"
+#include "paude/core/buf.h"
+#include "paude/backend/create-plan.h"
+#include "paude/image/image.h"
+#include "paude/core/log.h"
+#include "paude/session/session.h"
+#include "paude/session/setup-env.h"
 
 /*
  * Read the host's environment into e (its strings point into the

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The project's lifecycle commands, run inside the session by
- * lib/lifecycle-run.c (which says when each runs and what it records);
+ * lib/agent/lifecycle-run.c (which says when each runs and what it records);
  * here what the user is told about them, and their output on our stderr.
  */
 #include <unistd.h>
 #include "setup-run.h"
 #include "cli.h"
-#include "paude/lifecycle-run.h"
-#include "paude/log.h"
-#include "paude/workspace.h"
+#include "paude/agent/lifecycle-run.h"
+#include "paude/core/log.h"
+#include "paude/git/workspace.h"
 
 static void
 say(void *ud, const struct paude_lifecycle_note *n)

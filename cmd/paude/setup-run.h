@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The project's lifecycle commands, run inside the session by
- * lib/lifecycle-run.c: what the user is told (setup-run.c). */
+ * lib/agent/lifecycle-run.c: what the user is told (setup-run.c). */
 #ifndef PAUDE_SETUP_RUN_H
 #define PAUDE_SETUP_RUN_H
 
-#include "paude/backend.h"
-#include "paude/error.h"
-#include "paude/session.h"
+#include "paude/backend/backend.h"
+#include "paude/core/error.h"
+#include "paude/session/session.h"
 
 /*
  * Run the session's lifecycle commands that are due

@@ -8,8 +8,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/allowlist.h"
-#include "paude/squid.h"
+#include "paude/net/allowlist.h"
+#include "paude/net/squid.h"
 
 static void
 check(int cond)

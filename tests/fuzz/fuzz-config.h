@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "paude/config.h"
+#include "paude/session/config.h"
 
 static int
 fuzz_config(enum paude_config_kind kind, const char *path, const uint8_t *data, size_t size)

@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/features.h"
-#include "paude/oci.h"
+#include "paude/image/features.h"
+#include "paude/image/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

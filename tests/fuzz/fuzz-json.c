@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/json.h"
+#include "paude/core/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

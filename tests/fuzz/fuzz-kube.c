@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "paude/index.h"
-#include "paude/kube.h"
+#include "paude/session/index.h"
+#include "paude/backend/kube.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/session.h"
+#include "paude/session/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

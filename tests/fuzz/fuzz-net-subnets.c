@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/net-podman.h"
+#include "paude/backend/net-podman.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/proxy-log.h"
+#include "paude/net/proxy-log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include "paude/remote-helper.h"
+#include "paude/git/remote-helper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target for the sanitizer (lib/sanitize.c). Besides not crashing, it
+ * Fuzz target for the sanitizer (lib/core/sanitize.c). Besides not crashing, it
  * checks that its output never holds a control byte (but '\n' and '\t' in
  * lines mode), that sanitizing twice changes nothing more (so nothing left
  * would be escaped: no C1 or bidirectional control, no invalid UTF-8), that
@@ -9,8 +9,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/json.h"
-#include "paude/sanitize.h"
+#include "paude/core/json.h"
+#include "paude/core/sanitize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/seccomp.h"
-#include "paude/json.h"
+#include "paude/backend/seccomp.h"
+#include "paude/core/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

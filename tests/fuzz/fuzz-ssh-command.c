@@ -10,8 +10,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/ssh.h"
-#include "paude/words.h"
+#include "paude/backend/ssh.h"
+#include "paude/core/words.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

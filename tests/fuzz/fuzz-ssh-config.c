@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target for the ssh_config subset (lib/ssh-config.c). The input is a
+ * Fuzz target for the ssh_config subset (lib/backend/ssh-config.c). The input is a
  * configuration file applied to the host "box.lab" (and then to
  * "ann@box.lab:2200"). Any input either fails with PAUDE_EUSAGE and a
  * message naming the file, or resolves to a usable target: a host name
@@ -9,7 +9,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/ssh-config.h"
+#include "paude/backend/ssh-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

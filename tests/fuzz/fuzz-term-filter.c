@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target for the attached terminal's filter (lib/term-filter.c).
+ * Fuzz target for the attached terminal's filter (lib/agent/term-filter.c).
  * Besides not crashing, it checks that the output never starts a string
  * sequence (OSC, DCS, APC, PM, SOS), a window operation or a C1 control,
  * holds no control byte a screen does not need, passes the filter again
@@ -8,7 +8,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/term-filter.h"
+#include "paude/agent/term-filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

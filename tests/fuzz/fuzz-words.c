@@ -7,8 +7,8 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include "paude/words.h"
-#include "paude/buf.h"
+#include "paude/core/words.h"
+#include "paude/core/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

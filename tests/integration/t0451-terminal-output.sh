@@ -3,7 +3,7 @@
 # Nothing a session produced reaches the user's terminal raw: the proxy's
 # log (which carries what servers and the agent chose), and the output and
 # errors of commands run in the session, go through paude's one sanitizer
-# (lib/sanitize.c). Each case first shows that the raw bytes really hold
+# (lib/core/sanitize.c). Each case first shows that the raw bytes really hold
 # escape sequences, then that paude prints none of them.
 . "$(dirname "$0")/lib.sh"
 # The stand-in agent (curl, git, no Claude Code) is enough here.

@@ -8,7 +8,7 @@
 # The agent can also act during the attach: set the options again and make
 # the client attach anew (detach-client -E), or write to the attached
 # client's pty itself (it is the session user's). Those bytes pass paude's
-# terminal filter (lib/term-filter.c) on the host, which drops every string
+# terminal filter (lib/agent/term-filter.c) on the host, which drops every string
 # sequence (OSC 52 among them): the last tests show text still arrives and
 # the clipboard still does not.
 . "$(dirname "$0")/lib.sh"

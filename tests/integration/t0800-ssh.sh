@@ -1,5 +1,5 @@
 #!/bin/bash
-# The SSH transport (lib/ssh.c, lib/ssh-config.c) against a real sshd that
+# The SSH transport (lib/backend/ssh.c, lib/backend/ssh-config.c) against a real sshd that
 # this test starts on 127.0.0.1 with throwaway keys (lib-ssh.sh): the runner
 # over exec channels (exit statuses, stdio, EOF, flow control, many channels,
 # a dropped connection), host key trust (unknown, changed), user keys

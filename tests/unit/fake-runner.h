@@ -14,7 +14,7 @@
 #ifndef FAKE_RUNNER_H
 #define FAKE_RUNNER_H
 
-#include "paude/run.h"
+#include "paude/core/run.h"
 
 struct fake_reply {
 	const char *const *prefix; /* NULL-terminated argv prefix to match */

@@ -9,8 +9,8 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "paude/fs.h"
-#include "paude/macro.h"
+#include "paude/core/fs.h"
+#include "paude/core/macro.h"
 #include "scratch.h"
 
 static int

@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/address.h"
-#include "paude/session.h"
+#include "paude/session/address.h"
+#include "paude/session/session.h"
 
 static void
 parse_ok(const char *s, const char *backend, const char *context, const char *ns, const char *name)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/agent-proc.c: the agent's state from a stand-in /proc. */
+/* Unit tests for lib/agent/agent-proc.c: the agent's state from a stand-in /proc. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "paude/agent-proc.h"
-#include "paude/fs.h"
-#include "paude/buf.h"
+#include "paude/agent/agent-proc.h"
+#include "paude/core/fs.h"
+#include "paude/core/buf.h"
 #include "scratch.h"
 
 /* A process in the stand-in tree: stat and cmdline (words joined by NUL). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/agent-state.c: launching the agent, asking sessions
+ * Unit tests for lib/agent/agent-state.c: launching the agent, asking sessions
  * how it is (fake runner), and the state in words.
  */
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/agent-state.h"
+#include "paude/agent/agent-state.h"
 #include "fake-runner.h"
 
 static struct paude_session *

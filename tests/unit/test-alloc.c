@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/alloc.c: allocation that aborts instead of returning NULL. */
+/* Unit tests for lib/core/alloc.c: allocation that aborts instead of returning NULL. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include "paude/alloc.h"
+#include "paude/core/alloc.h"
 
 enum what { XREALLOC_OVERFLOW, XCALLOC_OVERFLOW, XREALLOC_GROW_OVERFLOW, XNONNULL_NULL };
 

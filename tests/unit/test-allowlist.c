@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/allowlist.c: --allowed-domains aliases, validation, merging. */
+/* Unit tests for lib/net/allowlist.c: --allowed-domains aliases, validation, merging. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/allowlist.h"
+#include "paude/net/allowlist.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/kube.h"
-#include "paude/index.h"
-#include "paude/json.h"
-#include "paude/fs.h"
+#include "paude/backend/kube.h"
+#include "paude/session/index.h"
+#include "paude/core/json.h"
+#include "paude/core/fs.h"
 #include "fake-runner.h"
 
 static void

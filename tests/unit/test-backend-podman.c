@@ -6,17 +6,17 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/backend.h"
-#include "paude/podman.h"
-#include "paude/podman-diag.h"
-#include "paude/signal.h"
+#include "paude/backend/backend.h"
+#include "paude/backend/podman.h"
+#include "paude/backend/podman-diag.h"
+#include "paude/core/signal.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fake-runner.h"
-#include "paude/fs.h"
+#include "paude/core/fs.h"
 
 #define PS_PREFIX FAKE_ARGV("podman", "ps")
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/buf.c: invariants, caps, ownership, formatting, quoting. */
+/* Unit tests for lib/core/buf.c: invariants, caps, ownership, formatting, quoting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "paude/buf.h"
+#include "paude/core/buf.h"
 
 static void
 assert_invariants(const struct paude_buf *b)

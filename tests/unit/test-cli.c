@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/fs.h"
+#include "paude/core/fs.h"
 #include "cli-harness.h"
 #include "../../cmd/paude/cli.h"
 #include "scratch.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "paude/fs.h"
+#include "paude/core/fs.h"
 #include "cli-harness.h"
 #include "scratch.h"
 #include "../../cmd/paude/cmd-remote.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/config.c: devcontainer.json and paude.json decoding. */
+/* Unit tests for lib/session/config.c: devcontainer.json and paude.json decoding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "scratch.h"
-#include "paude/config.h"
-#include "paude/fs.h"
+#include "paude/session/config.h"
+#include "paude/core/fs.h"
 
 #define DC "/proj/.devcontainer/devcontainer.json"
 #define PJ "/proj/paude.json"

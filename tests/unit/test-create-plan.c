@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the create plan (lib/create-plan.c, create-podman.c,
+ * Unit tests for the create plan (lib/backend/create-plan.c, create-podman.c,
  * kube-images.c): the host's environment comes in as fields and nothing
  * else of it is read; the dry run is rendered by the backend from the same
  * builders the real create runs; given images are used as they are; a
@@ -15,11 +15,11 @@
 #include <cmocka.h>
 #include "scratch.h"
 #include "fake-runner.h"
-#include "paude/create-plan.h"
-#include "paude/fs.h"
-#include "paude/kube.h"
-#include "paude/podman.h"
-#include "paude/run.h"
+#include "paude/backend/create-plan.h"
+#include "paude/core/fs.h"
+#include "paude/backend/kube.h"
+#include "paude/backend/podman.h"
+#include "paude/core/run.h"
 
 static char scratch[256];
 static char said[4096];

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/detach-keys.c: podman's --detach-keys notation and the
+/* Unit tests for lib/agent/detach-keys.c: podman's --detach-keys notation and the
  * relay's watch for the sequence. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/detach-keys.h"
+#include "paude/agent/detach-keys.h"
 
 static void
 test_parse_podman_notation(void **state)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/error.c: the error object and its contract. */
+/* Unit tests for lib/core/error.c: the error object and its contract. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/error.h"
+#include "paude/core/error.h"
 
 static void
 test_set_fills_code_errno_and_formatted_message(void **state)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/features.c and lib/oci.c: option names, install
+ * Unit tests for lib/image/features.c and lib/image/oci.c: option names, install
  * order, the feature tar, metadata defaults, references, the Bearer
  * challenge, and the whole anonymous token flow against a small HTTP
  * server on loopback run by the test itself.
@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "scratch.h"
-#include "paude/features.h"
-#include "paude/fs.h"
-#include "paude/oci.h"
-#include "paude/sha256.h"
+#include "paude/image/features.h"
+#include "paude/core/fs.h"
+#include "paude/image/oci.h"
+#include "paude/core/sha256.h"
 
 static void
 test_option_env_names_follow_the_spec(void **state)

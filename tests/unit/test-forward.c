@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/forward.c: port specs, the relay's argv, listening on
+ * Unit tests for lib/agent/forward.c: port specs, the relay's argv, listening on
  * loopback only, and a connection carried through the session's exec
  * channel (the fake runner answers for podman exec, so the bytes a client
  * gets are the reply's).
@@ -21,8 +21,8 @@
 #include <cmocka.h>
 #include "fake-runner.h"
 #include "scratch.h"
-#include "paude/backend.h"
-#include "paude/forward.h"
+#include "paude/backend/backend.h"
+#include "paude/agent/forward.h"
 
 static char scratch[256];
 

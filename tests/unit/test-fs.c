@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/fs.c, inside a fresh temporary directory per test. */
+/* Unit tests for lib/core/fs.c, inside a fresh temporary directory per test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "paude/fs.h"
-#include "paude/buf.h"
+#include "paude/core/fs.h"
+#include "paude/core/buf.h"
 
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

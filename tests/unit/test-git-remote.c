@@ -11,8 +11,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/git-remote.h"
-#include "paude/fs.h"
+#include "paude/git/git-remote.h"
+#include "paude/core/fs.h"
 
 static char tmp[256];
 static char session_repo[300]; /* what "/pvc/workspace" stands for */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/image-custom.c: the generated Containerfile and
+ * Unit tests for lib/image/image-custom.c: the generated Containerfile and
  * context, the hash (stable, and sensitive to every input), and the build
  * steps through the fake runner.
  */
@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "scratch.h"
-#include "paude/config.h"
-#include "paude/fs.h"
-#include "paude/image-custom.h"
+#include "paude/session/config.h"
+#include "paude/core/fs.h"
+#include "paude/image/image-custom.h"
 #include "fake-runner.h"
 
 static char scratch[256];

@@ -9,9 +9,9 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include "scratch.h"
-#include "paude/image.h"
-#include "paude/embedded.h"
-#include "paude/fs.h"
+#include "paude/image/image.h"
+#include "paude/image/embedded.h"
+#include "paude/core/fs.h"
 #include "fake-runner.h"
 
 /* A scratch directory per test: TMPDIR and XDG_CACHE_HOME point into it. */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/json.c: the parsing boundary and small accessors. */
+/* Unit tests for lib/core/json.c: the parsing boundary and small accessors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/json.h"
+#include "paude/core/json.h"
 
 static int
 parse(struct json_object **out, const char *s, size_t n, struct paude_error **err)

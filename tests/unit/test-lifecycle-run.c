@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/lifecycle-run.c: the lifecycle commands run in a
+ * Unit tests for lib/agent/lifecycle-run.c: the lifecycle commands run in a
  * session (fake runner), their output to the caller's descriptor, and
  * what the caller is told through the note callback.
  */
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <cmocka.h>
-#include "paude/lifecycle-run.h"
+#include "paude/agent/lifecycle-run.h"
 #include "fake-runner.h"
 
 struct notes {

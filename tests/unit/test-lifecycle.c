@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/lifecycle.c: lifecycle commands in labels, remoteEnv. */
+/* Unit tests for lib/session/lifecycle.c: lifecycle commands in labels, remoteEnv. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/lifecycle.h"
+#include "paude/session/lifecycle.h"
 
 static void
 test_hook_names_follow_the_spec_order(void **state)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/limits.c: sizes and CPU counts, parsed and written back. */
+/* Unit tests for lib/session/limits.c: sizes and CPU counts, parsed and written back. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/limits.h"
-#include "paude/buf.h"
-#include "paude/macro.h"
+#include "paude/session/limits.h"
+#include "paude/core/buf.h"
+#include "paude/core/macro.h"
 
 static uint64_t
 size_ok(const char *s)

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/address.h"
-#include "paude/fs.h"
-#include "paude/index.h"
-#include "paude/locate.h"
-#include "paude/location.h"
+#include "paude/session/address.h"
+#include "paude/core/fs.h"
+#include "paude/session/index.h"
+#include "paude/backend/locate.h"
+#include "paude/session/location.h"
 #include "fake-runner.h"
 
 static char tmpdir[] = "/tmp/paude-test-location-XXXXXX";

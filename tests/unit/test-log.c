@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/log.c: levels, PAUDE_LOG, prefixes, stderr only. */
+/* Unit tests for lib/core/log.c: levels, PAUDE_LOG, prefixes, stderr only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/log.h"
-#include "paude/buf.h"
+#include "paude/core/log.h"
+#include "paude/core/buf.h"
 
 /* Run fn with stderr redirected to a pipe and return what it wrote. */
 static char *

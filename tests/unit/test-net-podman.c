@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/net-podman.c: every podman argv of a session's network, through the fake
- * runner. */
+/* Unit tests for lib/backend/net-podman.c: every podman argv of a session's network, through the
+ * fake runner. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/allowlist.h"
-#include "paude/net-podman.h"
+#include "paude/net/allowlist.h"
+#include "paude/backend/net-podman.h"
 #include "fake-runner.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })

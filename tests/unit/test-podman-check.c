@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/podman-check.c: what paude doctor asks of Podman. */
+/* Unit tests for lib/backend/podman-check.c: what paude doctor asks of Podman. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/podman-check.h"
+#include "paude/backend/podman-check.h"
 #include "fake-runner.h"
 
 static const char rootless_info[] =

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/podman-diag.h"
-#include "paude/fs.h"
+#include "paude/backend/podman-diag.h"
+#include "paude/core/fs.h"
 #include "scratch.h"
 
 static char *scratch;

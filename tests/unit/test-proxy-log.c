@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/proxy-log.c: squid access log lines, read safely. */
+/* Unit tests for lib/net/proxy-log.c: squid access log lines, read safely. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/proxy-log.h"
+#include "paude/net/proxy-log.h"
 
 static int
 parse(struct paude_proxy_entry *e, const char *line)

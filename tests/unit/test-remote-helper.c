@@ -6,7 +6,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <cmocka.h>
-#include "paude/remote-helper.h"
+#include "paude/git/remote-helper.h"
 
 static int
 parse(struct paude_rh_cmd *c, const char *s, struct paude_error **err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/run.c with the real runner and real programs (sh, cat,
+ * Unit tests for lib/core/run.c with the real runner and real programs (sh, cat,
  * head, env, pwd). The test binary doubles as a child program: run with
  * --list-fds it prints its open file descriptors, one per line.
  */
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include "paude/run.h"
-#include "paude/log.h"
+#include "paude/core/run.h"
+#include "paude/core/log.h"
 
 static char self_exe[4096];
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/sanitize.c: what a session produced, made safe to print. */
+/* Unit tests for lib/core/sanitize.c: what a session produced, made safe to print. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "paude/sanitize.h"
-#include "paude/json.h"
+#include "paude/core/sanitize.h"
+#include "paude/core/json.h"
 
 static void
 check(const char *in, size_t len, unsigned flags, const char *want)

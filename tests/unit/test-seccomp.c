@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/seccomp.c: the default profile, less new namespaces. */
+/* Unit tests for lib/backend/seccomp.c: the default profile, less new namespaces. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/seccomp.h"
-#include "paude/json.h"
-#include "paude/fs.h"
+#include "paude/backend/seccomp.h"
+#include "paude/core/json.h"
+#include "paude/core/fs.h"
 
 static struct json_object *
 derive_file(const char *path)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/session-sync.c: the host's config and credentials
+ * Unit tests for lib/agent/session-sync.c: the host's config and credentials
  * streamed into a session (fake runner), from the home the caller names,
  * with the ADC file read through the caller's callback.
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/fs.h"
-#include "paude/session-sync.h"
+#include "paude/core/fs.h"
+#include "paude/agent/session-sync.h"
 #include "fake-runner.h"
 #include "scratch.h"
 

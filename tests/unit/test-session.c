@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/session.c: names, labels and the agent's argv. */
+/* Unit tests for lib/session/session.c: names, labels and the agent's argv. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/session.h"
+#include "paude/session/session.h"
 
 static void
 test_valid_names_are_accepted(void **state)

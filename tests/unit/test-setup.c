@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "paude/fs.h"
+#include "paude/core/fs.h"
 #include "cli-harness.h"
 #include "../../cmd/paude/session-setup.h"
 #include "scratch.h"

@@ -4,7 +4,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/sha256.h"
+#include "paude/core/sha256.h"
 
 static void
 hex_of(const char *s, size_t n, char out[PAUDE_SHA256_HEX_LEN + 1])

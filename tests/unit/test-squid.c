@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/squid.c: the generated squid.conf. When squid is
+ * Unit tests for lib/net/squid.c: the generated squid.conf. When squid is
  * installed, every generated configuration is also checked by the real
  * `squid -k parse` (which exits non-zero on a FATAL or a refused ACL).
  */
@@ -10,10 +10,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <cmocka.h>
-#include "paude/allowlist.h"
-#include "paude/net.h"
-#include "paude/squid.h"
-#include "paude/run.h"
+#include "paude/net/allowlist.h"
+#include "paude/net/net.h"
+#include "paude/net/squid.h"
+#include "paude/core/run.h"
 
 #define V(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

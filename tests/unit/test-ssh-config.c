@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/ssh-config.c: addresses, the ssh_config subset, known_hosts. */
+/* Unit tests for lib/backend/ssh-config.c: addresses, the ssh_config subset, known_hosts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "paude/ssh-config.h"
-#include "paude/buf.h"
+#include "paude/backend/ssh-config.h"
+#include "paude/core/buf.h"
 
 /* Public keys made with ssh-keygen for these tests (their fingerprints as it prints them). */
 #define KEY_A "AAAAC3NzaC1lZDI1NTE5AAAAIKBruNe4CsAF90/O8hHbNx3dyzQpZ7YS20uR36Zfb8hv"

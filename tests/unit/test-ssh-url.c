@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/address.h"
-#include "paude/ssh-url.h"
+#include "paude/session/address.h"
+#include "paude/session/ssh-url.h"
 
 static void
 split_ok(const char *s, const char *host, const char *spec)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for lib/ssh.c. The command line for the remote shell is
+ * Unit tests for lib/backend/ssh.c. The command line for the remote shell is
  * checked as a string and by running it through a real /bin/sh. The
  * runner itself needs an SSH server: these tests run against one when
  * PAUDE_TEST_SSH_HOST names it (tests/integration/t0800-ssh.sh
@@ -22,8 +22,8 @@
 #include <pty.h>
 #include <sys/ioctl.h>
 #include <cmocka.h>
-#include "paude/ssh.h"
-#include "paude/run.h"
+#include "paude/backend/ssh.h"
+#include "paude/core/run.h"
 
 static const char *const nasty[] = {
 	"",         "plain", "two words", "it's", "\"dq\"",      "$(id)",    "`id`", "$HOME",

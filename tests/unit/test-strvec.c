@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/strvec.c: a NULL-terminated vector of owned strings. */
+/* Unit tests for lib/core/strvec.c: a NULL-terminated vector of owned strings. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/strvec.h"
+#include "paude/core/strvec.h"
 
 static void
 assert_terminated(const struct paude_strvec *sv)

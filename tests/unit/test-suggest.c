@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/suggest.c: git-weighted typo distance and suggestions. */
+/* Unit tests for lib/core/suggest.c: git-weighted typo distance and suggestions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/suggest.h"
-#include "paude/buf.h"
+#include "paude/core/suggest.h"
+#include "paude/core/buf.h"
 
 static const char *const commands[] = {
 	"completion", "connect", "create", "delete", "doctor", "help",

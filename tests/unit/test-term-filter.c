@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/term-filter.c: what may pass from a session to the terminal. */
+/* Unit tests for lib/agent/term-filter.c: what may pass from a session to the terminal. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/term-filter.h"
+#include "paude/agent/term-filter.h"
 
 static void
 check(const char *in, size_t len, const char *want)

@@ -10,9 +10,9 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/tunnel.h"
-#include "paude/workspace.h"
-#include "paude/kube.h"
+#include "paude/git/tunnel.h"
+#include "paude/git/workspace.h"
+#include "paude/backend/kube.h"
 #include "fake-runner.h"
 
 struct stand_in {

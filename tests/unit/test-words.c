@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/words.c: shell-like splitting without expansion. */
+/* Unit tests for lib/core/words.c: shell-like splitting without expansion. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "paude/words.h"
+#include "paude/core/words.h"
 
 /* Split s and compare with the expected words (NULL-terminated). */
 static void
