@@ -67,6 +67,7 @@ paude_setup_read_env(struct paude_create_env *e)
 		.vertex_project = project ? project : env_nonempty("GOOGLE_CLOUD_PROJECT"),
 		.region = env_nonempty("CLOUD_ML_REGION"),
 		.api_key = env_nonempty("ANTHROPIC_API_KEY") != NULL,
+		.api_key_value = env_nonempty("ANTHROPIC_API_KEY"),
 		.token_url = env_nonempty("PAUDE_GATEWAY_TOKEN_URL"),
 		.vertex_url = env_nonempty("PAUDE_GATEWAY_VERTEX_URL"),
 		.anthropic_url = env_nonempty("PAUDE_GATEWAY_ANTHROPIC_URL"),

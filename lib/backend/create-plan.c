@@ -245,6 +245,7 @@ paude_create_plan_gateway(struct paude_create_plan *p, struct paude_error **err)
 	} else if (e->api_key) {
 		g->provider = "anthropic";
 		g->api_key = true;
+		g->api_key_value = e->api_key_value;
 		paude_strvec_pushf(&spec->env, "ANTHROPIC_BASE_URL=%s", base);
 		/* Claude Code needs some credential to send: a placeholder the
 		 * gateway drops and replaces with the real key. */

@@ -315,7 +315,7 @@ gateway_secret(const char *name, const struct paude_gateway *g, bool redact,
 		}
 		put(sd, GATEWAY_ADC_KEY, jstr(redact ? shown : adc.buf));
 	} else if (!strcmp(g->provider, "anthropic")) {
-		const char *key = getenv("ANTHROPIC_API_KEY");
+		const char *key = g->api_key_value;
 		if (!redact && (!key || !*key))
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "ANTHROPIC_API_KEY is not set");

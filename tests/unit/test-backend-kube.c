@@ -464,9 +464,10 @@ test_manifests_put_the_credentials_in_the_proxy_pod_only(void **state)
 	json_object_put(items);
 
 	/* The Anthropic API: the key reaches the gateway as a variable from the Secret. */
-	const struct paude_gateway ga = { .provider = "anthropic", .api_key = true };
+	const struct paude_gateway ga = { .provider = "anthropic",
+					  .api_key = true,
+					  .api_key_value = "sk-ant-SECRET-K" };
 	spec.gateway = &ga;
-	setenv("ANTHROPIC_API_KEY", "sk-ant-SECRET-K", 1);
 	assert_int_equal(paude_kube_manifests(&spec, &o, "172.30.0.9", &items, NULL), 0);
 	secret = json_object_array_get_idx(items, 1);
 	assert_string_equal(STR(secret, "stringData", "anthropic-api-key"), "sk-ant-SECRET-K");
@@ -477,7 +478,6 @@ test_manifests_put_the_credentials_in_the_proxy_pod_only(void **state)
 	save_manifest("gateway-api-key-secret", secret);
 	save_manifest("gateway-api-key-proxy-deployment", json_object_array_get_idx(items, 4));
 	json_object_put(items);
-	unsetenv("ANTHROPIC_API_KEY");
 	unlink(adc);
 	paude_session_spec_release(&spec);
 }

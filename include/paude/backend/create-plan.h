@@ -42,6 +42,7 @@ struct paude_create_env {
 	const char *vertex_project;
 	const char *region; /* CLOUD_ML_REGION */
 	bool api_key; /* ANTHROPIC_API_KEY is set */
+	const char *api_key_value; /* its value (a cluster stores it in a Secret) */
 	/* PAUDE_GATEWAY_TOKEN_URL, _VERTEX_URL, _ANTHROPIC_URL (test hooks) */
 	const char *token_url, *vertex_url, *anthropic_url;
 	const char *private_dst; /* PAUDE_PROXY_ALLOW_PRIVATE_DST */

@@ -44,6 +44,9 @@ struct paude_gateway {
 	const char *adc_file; /* vertex: the ADC file, as the proxy sees it */
 	const char *adc_host_file; /* vertex: the ADC file on the host */
 	bool api_key; /* anthropic: pass ANTHROPIC_API_KEY from paude's environment */
+	/* anthropic: the key itself, for a backend that stores it (a cluster's
+	 * Secret); Podman passes it by name instead. Borrowed. */
+	const char *api_key_value;
 	/* Test hooks (PAUDE_GATEWAY_*_URL): replace the real endpoints. */
 	const char *token_url, *vertex_url, *anthropic_url;
 };
