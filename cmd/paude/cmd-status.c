@@ -60,7 +60,8 @@ static void
 read_usage(struct paude_cmd_ctx *ctx, const struct paude_session *s, struct usage_info *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (strcmp(s->backend, "podman") != 0 || s->state != PAUDE_SESSION_RUNNING)
+	if (paude_location_backend_kind(s->backend) != PAUDE_LOCATION_PODMAN ||
+	    s->state != PAUDE_SESSION_RUNNING)
 		return;
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "podman", "stats", "--no-stream", "--format", "json", NULL);

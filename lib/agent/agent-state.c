@@ -90,7 +90,9 @@ paude_agent_state_check(const struct paude_agent_check *o, struct paude_session_
 				continue;
 			/* A local container: its processes are ours to look at. */
 			_cleanup_error_ struct paude_error *perr = NULL;
-			if (o->proc && !strcmp(s->backend, "podman") && s->host_pid > 0 &&
+			if (o->proc &&
+			    paude_location_backend_kind(s->backend) == PAUDE_LOCATION_PODMAN &&
+			    s->host_pid > 0 &&
 			    paude_agent_proc_state(o->proc, s->host_pid, &s->agent_state,
 						   &s->agent_exit, &perr) == 0)
 				continue;

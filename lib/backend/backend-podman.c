@@ -564,7 +564,7 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 		}
 		struct paude_session *d = paude_session_list_add(out);
 		*d = s;
-		d->backend = paude_xstrdup("podman");
+		d->backend = paude_xstrdup(paude_backend_podman.name);
 		d->state = state_from_podman(paude_json_get_str(ent, "State"));
 		const char *status = paude_json_get_str(ent, "Status");
 		d->status = paude_xstrdup(status ? status : "");
@@ -594,7 +594,8 @@ paude_podman_parse_ps(struct paude_session_list *out, const char *json, size_t l
 			continue;
 		for (size_t j = 0; j < out->nr; j++) {
 			struct paude_session *d = &out->v[j];
-			if (strcmp(d->name, name) != 0 || strcmp(d->backend, "podman") != 0)
+			if (strcmp(d->name, name) != 0 ||
+			    paude_location_backend_kind(d->backend) != PAUDE_LOCATION_PODMAN)
 				continue;
 			/* A replacement being made, or an old one being
 			 * swapped out (paude_net_podman_update), is not it. */

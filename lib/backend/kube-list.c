@@ -77,7 +77,7 @@ paude_kube_parse_statefulsets(struct paude_session_list *out, const char *json, 
 			d->state = PAUDE_SESSION_UNKNOWN;
 			d->status = paude_xstrdup("starting (pod not ready)");
 		}
-		d->backend = paude_xstrdup("openshift");
+		d->backend = paude_xstrdup(paude_backend_kube.name);
 		d->location = location ? paude_xstrdup(location) : NULL;
 	}
 	return 0;

@@ -99,6 +99,15 @@ paude_location_set_backend(struct paude_location *l, const char *s, size_t n)
 	return false;
 }
 
+enum paude_location_kind
+paude_location_backend_kind(const char *backend)
+{
+	struct paude_location l = PAUDE_LOCATION_INIT;
+	if (!backend || !paude_location_set_backend(&l, backend, strlen(backend)))
+		return PAUDE_LOCATION_ANY;
+	return l.kind;
+}
+
 int
 paude_location_from_stored(struct paude_location *out, const char *backend, const char *where,
 			   struct paude_error **err)

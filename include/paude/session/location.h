@@ -73,6 +73,10 @@ const char *paude_location_backend_name(const struct paude_location *l);
  */
 bool paude_location_set_backend(struct paude_location *l, const char *s, size_t n);
 
+/* The kind of location a stored backend name (a listed session's backend)
+ * means: PODMAN or CLUSTER; ANY for NULL or a name paude does not know. */
+enum paude_location_kind paude_location_backend_kind(const char *backend);
+
 /*
  * The location of a stored session: its backend name and its location
  * string ("[CONTEXT/]NAMESPACE" for a cluster session; NULL otherwise).
