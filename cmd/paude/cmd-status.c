@@ -42,44 +42,20 @@ static const struct option opts[] = {
 
 struct usage_info {
 	bool known;
-	char cpu[32], mem[64], pids[16];
+	struct paude_usage u;
 };
 
-/* Copy a podman stats field if it is plain text (digits, units, '/', '.', '%'). */
 static void
-copy_field(char *dst, size_t n, const char *src)
-{
-	size_t j = 0;
-	for (const char *p = src ? src : ""; *p && j + 1 < n; p++)
-		if (strchr("0123456789.%/ kKMGTiBb", *p))
-			dst[j++] = *p;
-	dst[j] = '\0';
-}
-
-static void
-read_usage(struct paude_cmd_ctx *ctx, const struct paude_session *s, struct usage_info *u)
+read_usage(struct paude_backend *b, const struct paude_session *s, struct usage_info *u)
 {
 	memset(u, 0, sizeof(*u));
-	if (paude_location_backend_kind(s->backend) != PAUDE_LOCATION_PODMAN ||
-	    s->state != PAUDE_SESSION_RUNNING)
+	if (s->state != PAUDE_SESSION_RUNNING)
 		return;
-	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-	paude_strvec_pushl(&c.args, "podman", "stats", "--no-stream", "--format", "json", NULL);
-	paude_strvec_pushf(&c.args, "paude-%s", s->name);
-	_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT_MAX(1 << 20);
 	_cleanup_error_ struct paude_error *err = NULL;
-	if (paude_run_output(ctx->runner, &c, &out, &err) < 0) {
+	if (paude_backend_usage(b, s->name, &u->u, &err) < 0) {
 		paude_debug("no resource use for '%s': %s", s->name, err->msg);
 		return;
 	}
-	_cleanup_json_ struct json_object *root = NULL;
-	if (paude_json_parse(&root, out.buf, out.len, "podman stats output", &err) < 0 ||
-	    !json_object_is_type(root, json_type_array) || json_object_array_length(root) < 1)
-		return;
-	struct json_object *e = json_object_array_get_idx(root, 0);
-	copy_field(u->cpu, sizeof(u->cpu), paude_json_get_str(e, "cpu_percent"));
-	copy_field(u->mem, sizeof(u->mem), paude_json_get_str(e, "mem_usage"));
-	copy_field(u->pids, sizeof(u->pids), paude_json_get_str(e, "pids"));
 	u->known = true;
 }
 
@@ -210,8 +186,8 @@ print_text(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 			       ref[i].host, s->name, ref[i].host);
 	}
 	if (u->known)
-		paude_buf_addf(&o, NULL, "Resources:  CPU %s, memory %s, %s processes\n", u->cpu,
-			       u->mem, u->pids);
+		paude_buf_addf(&o, NULL, "Resources:  CPU %s, memory %s, %s processes\n", u->u.cpu,
+			       u->u.mem, u->u.pids);
 	paude_sanitize(&safe, o.buf, o.len, PAUDE_SANITIZE_LINES);
 	(void)fputs(safe.buf, stdout);
 }
@@ -267,9 +243,9 @@ print_json(const struct paude_session *s, const struct paude_ws_compare *ws, boo
 	struct json_object *res = NULL;
 	if (u->known) {
 		res = json_object_new_object();
-		json_object_object_add(res, "cpu", json_object_new_string(u->cpu));
-		json_object_object_add(res, "memory", json_object_new_string(u->mem));
-		json_object_object_add(res, "pids", json_object_new_string(u->pids));
+		json_object_object_add(res, "cpu", json_object_new_string(u->u.cpu));
+		json_object_object_add(res, "memory", json_object_new_string(u->u.mem));
+		json_object_object_add(res, "pids", json_object_new_string(u->u.pids));
 	}
 	json_object_object_add(o, "resources", res);
 	_cleanup_buf_ struct paude_buf b = PAUDE_BUF_INIT;
@@ -320,7 +296,7 @@ cmd_status(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	const char *ref_why = NULL;
 	size_t nref = read_refusals(b, s, ref, MAX_REFUSALS, &ref_why);
 	struct usage_info u;
-	read_usage(ctx, s, &u);
+	read_usage(b, s, &u);
 	if (json)
 		print_json(s, &ws, ws_known, ref, nref, &u);
 	else

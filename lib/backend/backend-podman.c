@@ -740,6 +740,41 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 	return r;
 }
 
+/* Copy a podman stats field if it is plain text (digits, units, '/', '.', '%'). */
+static void
+copy_usage_field(char *dst, size_t n, const char *src)
+{
+	size_t j = 0;
+	for (const char *p = src ? src : ""; *p && j + 1 < n; p++)
+		if (strchr("0123456789.%/ kKMGTiBb", *p))
+			dst[j++] = *p;
+	dst[j] = '\0';
+}
+
+static int
+podman_usage(struct paude_backend *b, const char *name, struct paude_usage *out,
+	     struct paude_error **err)
+{
+	int r = paude_session_name_validate(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *ctr = paude_xasprintf("paude-%s", name);
+	_cleanup_buf_ struct paude_buf o = PAUDE_BUF_INIT_MAX(1 << 20);
+	if ((r = podman_run(b, &o, err, "stats", "--no-stream", "--format", "json", ctr, NULL)) < 0)
+		return r;
+	_cleanup_json_ struct json_object *root = NULL;
+	if ((r = paude_json_parse(&root, o.buf, o.len, "podman stats output", err)) < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_array) || json_object_array_length(root) < 1)
+		return paude_error_set(err, PAUDE_EPROTO, 0, "podman stats gave no entry for '%s'",
+				       ctr);
+	struct json_object *e = json_object_array_get_idx(root, 0);
+	copy_usage_field(out->cpu, sizeof(out->cpu), paude_json_get_str(e, "cpu_percent"));
+	copy_usage_field(out->mem, sizeof(out->mem), paude_json_get_str(e, "mem_usage"));
+	copy_usage_field(out->pids, sizeof(out->pids), paude_json_get_str(e, "pids"));
+	return 0;
+}
+
 const struct paude_backend_ops paude_backend_podman = {
 	.name = "podman",
 	.kind = PAUDE_LOCATION_PODMAN,
@@ -754,6 +789,7 @@ const struct paude_backend_ops paude_backend_podman = {
 	.gateway_credentials = podman_gateway_credentials,
 	.gateway_log = podman_gateway_log,
 	.set_allowlist = podman_set_allowlist,
+	.usage = podman_usage,
 	.prepare_images = paude_podman_prepare_images,
 	.render_plan = paude_podman_render_plan,
 };

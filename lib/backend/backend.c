@@ -134,3 +134,10 @@ paude_backend_check(struct paude_backend *b, struct paude_buf *out, struct paude
 {
 	return DISPATCH(check, out, err);
 }
+
+int
+paude_backend_usage(struct paude_backend *b, const char *name, struct paude_usage *out,
+		    struct paude_error **err)
+{
+	return DISPATCH(usage, name, out, err);
+}

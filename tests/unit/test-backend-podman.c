@@ -959,6 +959,35 @@ test_unknown_backend_is_usage_error(void **state)
 	paude_error_free(err);
 }
 
+/* status's resource use: one podman stats of the agent's container, only
+ * the plain-text part of each field kept. */
+static void
+test_usage_reads_podman_stats(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix =
+		      FAKE_ARGV("podman", "stats", "--no-stream", "--format", "json", "paude-demo"),
+		  .out = "[{\"cpu_percent\":\"1.50%\",\"mem_usage\":\"20.5MB / 8GB\x1b[31m\","
+			 "\"pids\":\"12\"}]" },
+		{ .prefix = FAKE_ARGV("podman", "stats"), .out = "[]" },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	struct paude_usage u;
+	assert_int_equal(paude_backend_usage(b, "demo", &u, NULL), 0);
+	assert_string_equal(u.cpu, "1.50%");
+	assert_string_equal(u.mem, "20.5MB / 8GB31");
+	assert_string_equal(u.pids, "12");
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_backend_usage(b, "other", &u, &err), PAUDE_EPROTO);
+	paude_error_free(err);
+	assert_int_equal(paude_backend_usage(b, "-x", &u, NULL), PAUDE_EUSAGE);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
 int
 main(void)
 {
@@ -991,6 +1020,7 @@ main(void)
 		cmocka_unit_test(test_podman_failure_carries_stderr),
 		cmocka_unit_test(test_exec_prepare_builds_exec_argv),
 		cmocka_unit_test(test_unknown_backend_is_usage_error),
+		cmocka_unit_test(test_usage_reads_podman_stats),
 	};
 	return cmocka_run_group_tests_name("backend-podman", tests, NULL, NULL);
 }

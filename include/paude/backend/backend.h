@@ -14,6 +14,12 @@
 #include "paude/core/run.h"
 
 struct paude_backend;
+
+/* What a session's agent uses, as the engine shows it ("1.5%", "20MB / 8GB",
+ * "12"): plain text only (digits, units, '/', '.', '%', spaces). */
+struct paude_usage {
+	char cpu[32], mem[64], pids[16];
+};
 struct paude_allowlist;
 struct paude_create_plan;
 struct paude_create_render;
@@ -74,6 +80,9 @@ struct paude_backend_ops {
 	 */
 	int (*set_allowlist)(struct paude_backend *b, const struct paude_session *s,
 			     const struct paude_allowlist *al, struct paude_error **err);
+	/* The resources a running session's agent uses now (may be NULL). */
+	int (*usage)(struct paude_backend *b, const char *name, struct paude_usage *out,
+		     struct paude_error **err);
 	/*
 	 * Make the images of a new session ready where this backend runs it
 	 * (create-plan.h): load the project's configuration into p, then set
@@ -134,5 +143,10 @@ int paude_backend_check(struct paude_backend *b, struct paude_buf *out, struct p
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct paude_backend *, paude_backend_free)
 #define _cleanup_backend_ _cleanup_(paude_backend_freep)
+
+/* The session's resource use (the usage op); PAUDE_ENOTSUP when the backend
+ * cannot tell. */
+int paude_backend_usage(struct paude_backend *b, const char *name, struct paude_usage *out,
+			struct paude_error **err);
 
 #endif
