@@ -47,32 +47,17 @@ static const struct option opts[] = {
 static int
 leftovers(struct paude_cmd_ctx *ctx, const char *name, bool remove, struct paude_error **err)
 {
-	_cleanup_free_ char *vol = paude_podman_volume_name(name);
-	_cleanup_free_ char *proxy = paude_xasprintf("paude-proxy-%s", name);
-	_cleanup_free_ char *net = paude_xasprintf("paude-net-%s", name);
-	const char *const checks[][4] = {
-		{ "podman", "volume", "exists", vol },
-		{ "podman", "container", "exists", proxy },
-		{ "podman", "network", "exists", net },
-	};
-	bool any = false;
-	for (size_t i = 0; i < ARRAY_SIZE(checks) && !any; i++) {
-		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-		for (size_t j = 0; j < 4; j++)
-			paude_strvec_push(&c.args, checks[i][j]);
-		int status = 0;
-		int r = paude_run_capture(ctx->runner, &c, NULL, 0, NULL, NULL, &status, err);
-		if (r < 0)
-			return r;
-		any = status == 0;
-	}
-	if (!any || !remove)
-		return any;
 	_cleanup_backend_ struct paude_backend *b = NULL;
 	const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
+	bool any = false;
 	int r = paude_backend_open(&b, &here, ctx->runner, err);
 	if (r == 0)
-		r = paude_backend_remove(b, name, err);
+		r = paude_backend_leftovers(b, name, &any, err);
+	if (r < 0)
+		return r;
+	if (!any || !remove)
+		return any;
+	r = paude_backend_remove(b, name, err);
 	return r < 0 ? r : 1;
 }
 

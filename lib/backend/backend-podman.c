@@ -740,6 +740,34 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 	return r;
 }
 
+static int
+podman_leftovers(struct paude_backend *b, const char *name, bool *any, struct paude_error **err)
+{
+	int r = paude_session_name_validate(name, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *vol = paude_podman_volume_name(name);
+	_cleanup_free_ char *proxy = paude_xasprintf("paude-proxy-%s", name);
+	_cleanup_free_ char *net = paude_xasprintf("paude-net-%s", name);
+	const char *const checks[][3] = {
+		{ "volume", "exists", vol },
+		{ "container", "exists", proxy },
+		{ "network", "exists", net },
+	};
+	*any = false;
+	for (size_t i = 0; i < ARRAY_SIZE(checks) && !*any; i++) {
+		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
+		podman_child(&c);
+		for (size_t j = 0; j < 3; j++)
+			paude_strvec_push(&c.args, checks[i][j]);
+		int status = 0;
+		if ((r = paude_run_capture(b->runner, &c, NULL, 0, NULL, NULL, &status, err)) < 0)
+			return r;
+		*any = status == 0;
+	}
+	return 0;
+}
+
 /* Copy a podman stats field if it is plain text (digits, units, '/', '.', '%'). */
 static void
 copy_usage_field(char *dst, size_t n, const char *src)
@@ -789,6 +817,7 @@ const struct paude_backend_ops paude_backend_podman = {
 	.gateway_credentials = podman_gateway_credentials,
 	.gateway_log = podman_gateway_log,
 	.set_allowlist = podman_set_allowlist,
+	.leftovers = podman_leftovers,
 	.usage = podman_usage,
 	.prepare_images = paude_podman_prepare_images,
 	.render_plan = paude_podman_render_plan,

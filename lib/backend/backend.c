@@ -141,3 +141,10 @@ paude_backend_usage(struct paude_backend *b, const char *name, struct paude_usag
 {
 	return DISPATCH(usage, name, out, err);
 }
+
+int
+paude_backend_leftovers(struct paude_backend *b, const char *name, bool *any,
+			struct paude_error **err)
+{
+	return DISPATCH(leftovers, name, any, err);
+}

@@ -988,6 +988,37 @@ test_usage_reads_podman_stats(void **state)
 	fake_runner_release(&f);
 }
 
+/* delete's leftovers of a session whose container was removed by hand: the
+ * volume, then the proxy, then the network; the first found answers. */
+static void
+test_leftovers_checks_volume_proxy_network(void **state)
+{
+	(void)state;
+	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "volume", "exists", "paude-demo-workspace"),
+		  .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "container", "exists", "paude-proxy-demo"),
+		  .status = 1 },
+		{ .prefix = FAKE_ARGV("podman", "network", "exists", "paude-net-demo"),
+		  .status = 0 },
+		{ .prefix = FAKE_ARGV("podman"), .status = 1 },
+	};
+	struct fake_runner f;
+	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
+	struct paude_backend *b = open_podman(&f);
+	bool any = false;
+	assert_int_equal(paude_backend_leftovers(b, "demo", &any, NULL), 0);
+	assert_true(any);
+	assert_int_equal(f.calls.nr, 3);
+	assert_int_equal(paude_backend_leftovers(b, "gone", &any, NULL), 0);
+	assert_false(any);
+	assert_int_equal(f.calls.nr, 6);
+	assert_int_equal(paude_backend_leftovers(b, "Bad Name", &any, NULL), PAUDE_EUSAGE);
+	assert_int_equal(f.calls.nr, 6);
+	paude_backend_free(b);
+	fake_runner_release(&f);
+}
+
 int
 main(void)
 {
@@ -1021,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_exec_prepare_builds_exec_argv),
 		cmocka_unit_test(test_unknown_backend_is_usage_error),
 		cmocka_unit_test(test_usage_reads_podman_stats),
+		cmocka_unit_test(test_leftovers_checks_volume_proxy_network),
 	};
 	return cmocka_run_group_tests_name("backend-podman", tests, NULL, NULL);
 }

@@ -80,6 +80,11 @@ struct paude_backend_ops {
 	 */
 	int (*set_allowlist)(struct paude_backend *b, const struct paude_session *s,
 			     const struct paude_allowlist *al, struct paude_error **err);
+	/* Whether a session that get does not find left parts behind (a
+	 * Podman session whose container was removed by hand: its volume,
+	 * proxy or network); remove clears them. May be NULL. */
+	int (*leftovers)(struct paude_backend *b, const char *name, bool *any,
+			 struct paude_error **err);
 	/* The resources a running session's agent uses now (may be NULL). */
 	int (*usage)(struct paude_backend *b, const char *name, struct paude_usage *out,
 		     struct paude_error **err);
@@ -148,5 +153,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct paude_backend *, paude_backend_free)
  * cannot tell. */
 int paude_backend_usage(struct paude_backend *b, const char *name, struct paude_usage *out,
 			struct paude_error **err);
+
+/* The leftovers op: *any tells whether parts of session name are left. */
+int paude_backend_leftovers(struct paude_backend *b, const char *name, bool *any,
+			    struct paude_error **err);
 
 #endif
