@@ -74,6 +74,7 @@ paude_setup_read_env(struct paude_create_env *e)
 		.private_dst = env_nonempty(PAUDE_PRIVATE_DST_ENV),
 		.image = env_nonempty("PAUDE_IMAGE"),
 		.proxy_image = env_nonempty("PAUDE_PROXY_IMAGE"),
+		.proxy_network = env_nonempty("PAUDE_PROXY_NETWORK"),
 	};
 	paude_cli_env_image(&e->image_opts);
 	paude_cli_env_oci(&e->oci);

@@ -315,7 +315,7 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 		return r;
 	struct paude_net_podman_opts nopts = {
 		.proxy_image = spec->proxy_image,
-		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
+		.egress_network = spec->proxy_network,
 		.gateway = spec->gateway,
 		.allow_private_dst = (const char *const *)spec->meta.allow_private_dst.v,
 	};
@@ -731,7 +731,8 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 	const struct paude_net_podman_opts o = {
 		.rootless = geteuid() != 0,
 		.seccomp_profile = profile,
-		.egress_network = getenv("PAUDE_PROXY_NETWORK"),
+		/* The proxy made again keeps the network it reaches the
+		 * allowed domains on (paude_net_podman_update reads it). */
 		.allow_private_dst = (const char *const *)s->allow_private_dst.v,
 	};
 	r = paude_net_podman_update(b->runner, s->name, al, &o, err);

@@ -627,6 +627,7 @@ paude_create_prepare(struct paude_backend *b, struct paude_create_plan *p, struc
 	free(m->image);
 	m->image = paude_xstrdup(p->image_ref ? p->image_ref : "IMAGE");
 	p->spec->proxy_image = p->proxy_image_ref;
+	p->spec->proxy_network = p->env->proxy_network;
 	return 0;
 }
 

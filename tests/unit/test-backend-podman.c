@@ -74,6 +74,8 @@ test_create_runs_exact_podman_commands(void **state)
 	struct paude_session_spec spec;
 	make_spec(&spec);
 	spec.proxy_image = "localhost/paude-proxy:abc";
+	spec.proxy_network = "egress-net"; /* given by cmd/, never read from the environment */
+	setenv("PAUDE_PROXY_NETWORK", "from-the-environment", 1);
 	struct paude_mount m = { "/home/u/.gitconfig", "/home/paude/.gitconfig", true };
 	spec.mounts = &m;
 	spec.n_mounts = 1;
@@ -95,6 +97,9 @@ test_create_runs_exact_podman_commands(void **state)
 	assert_int_equal(
 	    strncmp(fake_runner_call(&f, 5), "podman create --name paude-proxy-demo ", 38), 0);
 	assert_non_null(strstr(fake_runner_call(&f, 5), " -- localhost/paude-proxy:abc"));
+	assert_non_null(strstr(fake_runner_call(&f, 5), " --network egress-net "));
+	assert_null(strstr(fake_runner_call(&f, 5), "from-the-environment"));
+	unsetenv("PAUDE_PROXY_NETWORK");
 	assert_non_null(strstr(fake_runner_call(&f, 5),
 			       " --userns=auto --security-opt=seccomp=/run/paude-test/seccomp.json "
 			       "--read-only "));

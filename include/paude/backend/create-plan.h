@@ -47,6 +47,7 @@ struct paude_create_env {
 	const char *token_url, *vertex_url, *anthropic_url;
 	const char *private_dst; /* PAUDE_PROXY_ALLOW_PRIVATE_DST */
 	const char *image, *proxy_image; /* PAUDE_IMAGE, PAUDE_PROXY_IMAGE */
+	const char *proxy_network; /* PAUDE_PROXY_NETWORK */
 	/* How images are built ($PAUDE_BASE_IMAGE, ...: the settings of
 	 * paude_image_opts; the plan sets the rest) and features fetched. */
 	struct paude_image_opts image_opts;

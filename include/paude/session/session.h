@@ -166,6 +166,9 @@ struct paude_session_spec {
 	 * $PAUDE_PROXY_IMAGE); NULL: none, an error for a session that needs
 	 * one. Borrowed. */
 	const char *proxy_image;
+	/* Podman: the network the proxy reaches the allowed domains on
+	 * ($PAUDE_PROXY_NETWORK); NULL: "podman". Borrowed. */
+	const char *proxy_network;
 	/* Podman: the seccomp profile file for the containers (it is read at
 	 * create); NULL: the backend writes a private one for the call. Borrowed. */
 	const char *seccomp_profile;
