@@ -39,7 +39,7 @@ ctr="paude-$name"
 work=$(mktemp -d "${TMPDIR:-/tmp}/paude-bench-git.XXXXXX")
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
-	paude delete "$name" --confirm >/dev/null 2>&1 || true
+	paude delete "$name" --confirm --force >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
