@@ -72,6 +72,9 @@ trap _run_cleanups EXIT
 # and this network must go whatever the test did.
 TEST_EGRESS="paude-t-egress-$$"
 REAL_PODMAN=$(command -v podman) || { echo "Bail out! podman is not installed"; exit 1; }
+# One of this name can only be a leftover of a killed run whose process had
+# the same PID: no live test owns it.
+"$REAL_PODMAN" network rm -f "$TEST_EGRESS" >/dev/null 2>&1 || true
 "$REAL_PODMAN" network create --internal --disable-dns "$TEST_EGRESS" >/dev/null || exit 1
 test_on_exit "$REAL_PODMAN network rm -f $TEST_EGRESS"
 export PAUDE_PROXY_NETWORK="$TEST_EGRESS"
