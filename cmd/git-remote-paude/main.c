@@ -32,6 +32,8 @@
 #include "paude/core/sanitize.h"
 #include "paude/backend/ssh.h"
 #include "paude/git/tunnel.h"
+#include "paude/backend/locate.h"
+#include "paude/core/buf.h"
 
 static int
 write_all(int fd, const char *s, size_t n)
@@ -300,6 +302,16 @@ main(int argc, char **argv)
 	}
 	/* Validate the address before reading a single command. */
 	int r = paude_address_parse(&addr, argv[2], &err);
+	/* A bare NAME the index records on a remote host (`create --host`): that host's. */
+	if (r == 0 && !addr.host && addr.where.kind == PAUDE_LOCATION_ANY) {
+		_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+		paude_locate_where(&at, &addr.where, addr.name);
+		if (at.kind == PAUDE_LOCATION_SSH) {
+			_cleanup_buf_ struct paude_buf h = PAUDE_BUF_INIT;
+			paude_location_ssh_address(&at, &h);
+			addr.host = paude_buf_detach(&h);
+		}
+	}
 	/* A host: its address and ~/.ssh/config are checked now too. */
 	_cleanup_ssh_target_ struct paude_ssh_target host = PAUDE_SSH_TARGET_INIT;
 	if (r == 0 && addr.host)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <stdarg.h>
 #include "cli.h"
+#include "host.h"
 #include "session-setup.h"
 #include "paude/agent/agent-state.h"
 #include "paude/agent/attach.h"
@@ -217,14 +218,18 @@ int
 paude_cli_open_backend(struct paude_cmd_ctx *ctx, struct paude_backend **out,
 		       struct paude_error **err)
 {
-	return paude_backend_open(out, &ctx->where, ctx->runner, err);
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	if (ctx->where.kind == PAUDE_LOCATION_ANY)
+		return paude_backend_open(out, &ctx->where, ctx->runner, err);
+	return paude_locate_open(out, &ctx->where, &reach, err);
 }
 
 int
 paude_cli_open_session_backend(struct paude_cmd_ctx *ctx, const struct paude_session *s,
 			       struct paude_backend **out, struct paude_error **err)
 {
-	return paude_locate_session_backend(out, s, &ctx->where, ctx->runner, err);
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	return paude_locate_session_backend(out, s, &ctx->where, &reach, err);
 }
 
 static void
@@ -239,7 +244,8 @@ paude_cli_collect_sessions(struct paude_cmd_ctx *ctx, struct paude_session_list 
 			   struct paude_error **err)
 {
 	_cleanup_strvec_ struct paude_strvec warnings = PAUDE_STRVEC_INIT;
-	int r = paude_locate_list(out, &ctx->where, ctx->runner, &warnings, err);
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	int r = paude_locate_list(out, &ctx->where, &reach, &warnings, err);
 	show_warnings(&warnings);
 	return r;
 }
@@ -251,10 +257,14 @@ paude_cli_resolve_session(struct paude_cmd_ctx *ctx, const char *name_or_null,
 {
 	_cleanup_strvec_ struct paude_strvec warnings = PAUDE_STRVEC_INIT;
 	_cleanup_free_ char *cwd = name_or_null ? NULL : realpath(".", NULL);
-	int r = paude_locate_resolve(b, out, name_or_null, cwd, &ctx->where, ctx->runner, &warnings,
-				     err);
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	int r =
+	    paude_locate_resolve(b, out, name_or_null, cwd, &ctx->where, &reach, &warnings, err);
 	show_warnings(&warnings);
-	return r;
+	if (r < 0)
+		return r;
+	/* A remote host's session: the rest of the command runs there. */
+	return paude_cli_follow_session(ctx, out, err);
 }
 
 /* The host's ADC file, read when a session's gateway needs it. */
@@ -384,17 +394,64 @@ open_for_agent(void *ud, const struct paude_session *s, struct paude_backend **o
 	return paude_cli_open_session_backend(ud, s, out, err);
 }
 
+const char *
+paude_cli_session_host(const struct paude_session *s)
+{
+	return paude_location_backend_kind(s->backend) == PAUDE_LOCATION_PODMAN ? s->location
+										: NULL;
+}
+
+static bool
+same_host(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 void
 paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l)
 {
-	/* Over SSH the containers' processes are not on this host. */
-	const struct paude_agent_check o = {
-		.runner = ctx->runner,
-		.proc = ctx->ssh ? NULL : "/proc",
-		.open = open_for_agent,
-		.ud = ctx,
-	};
-	paude_agent_state_check(&o, l);
+	/* The sessions of each place together, on that place's runner: this
+	 * machine's (and clusters'), then each host's, whose containers'
+	 * processes are not on this machine. */
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	_cleanup_free_ bool *done = paude_xcalloc(l->nr ? l->nr : 1, sizeof(*done));
+	_cleanup_free_ struct paude_session *part = paude_xcalloc(l->nr ? l->nr : 1, sizeof(*part));
+	for (size_t i = 0; i < l->nr; i++) {
+		if (done[i])
+			continue;
+		const char *host = paude_cli_session_host(&l->v[i]);
+		struct paude_agent_check o = {
+			.runner = reach.local,
+			.proc = host ? NULL : "/proc",
+			.open = open_for_agent,
+			.ud = ctx,
+		};
+		_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+		_cleanup_error_ struct paude_error *e = NULL;
+		bool reached = !host || (paude_location_ssh(&at, host, &e) == 0 &&
+					 paude_cli_host_runner(ctx, &at, &o.runner, &e) == 0);
+		if (!reached)
+			paude_debug("cannot ask the sessions on '%s' about their agents: %s", host,
+				    e ? e->msg : "?");
+		/* Shallow copies: the check only sets their state fields. */
+		size_t n = 0;
+		for (size_t j = i; j < l->nr; j++) {
+			if (done[j] || !same_host(paude_cli_session_host(&l->v[j]), host))
+				continue;
+			part[n++] = l->v[j];
+		}
+		struct paude_session_list one = { .v = part, .nr = n, .alloc = n };
+		if (reached)
+			paude_agent_state_check(&o, &one);
+		for (size_t j = i, k = 0; j < l->nr; j++) {
+			if (done[j] || !same_host(paude_cli_session_host(&l->v[j]), host))
+				continue;
+			l->v[j].agent_state = part[k].agent_state;
+			l->v[j].agent_exit = part[k].agent_exit;
+			k++;
+			done[j] = true;
+		}
+	}
 }
 
 void

@@ -184,6 +184,9 @@ void paude_cli_hint_empty_workspace(struct paude_backend *b, const char *name);
  * (paude_agent_state_check), each in the backend it lives in; fills
  * agent_state and agent_exit.
  */
+/* The address of the remote host a listed session is on (locate.h); NULL
+ * for this machine's Podman and for a cluster's. Borrowed from s. */
+const char *paude_cli_session_host(const struct paude_session *s);
 void paude_cli_check_agents(struct paude_cmd_ctx *ctx, struct paude_session_list *l);
 /* Add "agent": {"state", "exit_status"}, "paused" and "problems" to a JSON object. */
 struct json_object;

@@ -162,14 +162,16 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	_cleanup_(paude_session_release) struct paude_session s = PAUDE_SESSION_INIT;
 	_cleanup_error_ struct paude_error *lerr = NULL;
 	if ((r = paude_cli_resolve_session(ctx, name, &b, &s, &lerr)) < 0) {
-		/* The index names a cluster session that is gone: forget it. */
+		/* The index names a cluster or remote host's session that is gone: forget it. */
 		_cleanup_(paude_index_release) struct paude_index ix = PAUDE_INDEX_INIT;
 		if (r == PAUDE_ENOTFOUND && confirm && paude_index_load(&ix, NULL) == 0 &&
 		    paude_index_find(&ix, name)) {
 			if ((r = paude_index_remove(name, err)) < 0)
 				return r;
-			paude_info("Session '%s' was already gone from the cluster; forgot it.",
-				   name);
+			paude_info("Session '%s' was already gone from %s; forgot it.", name,
+				   paude_index_find(&ix, name)->where.kind == PAUDE_LOCATION_SSH
+				       ? "its host"
+				       : "the cluster");
 			return 0;
 		}
 		/* Its container removed by hand: what is left of it still goes. */
@@ -221,7 +223,8 @@ cmd_delete(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	if ((r = paude_backend_remove(b, name, err)) < 0)
 		return r;
 	_cleanup_error_ struct paude_error *ierr = NULL;
-	if (cluster && paude_index_remove(name, &ierr) < 0)
+	/* The index records cluster sessions and remote hosts' (the command followed it there). */
+	if ((cluster || ctx->ssh) && paude_index_remove(name, &ierr) < 0)
 		paude_warn("%s", ierr->msg);
 	paude_info("Deleted session '%s'.", name);
 	/* Its git remotes go too: in the repository it was created for, and in

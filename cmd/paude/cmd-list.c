@@ -53,7 +53,7 @@ static const struct option opts[] = {
 };
 
 static void
-print_json(const struct paude_session_list *l, const char *host)
+print_json(const struct paude_session_list *l)
 {
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < l->nr; i++) {
@@ -61,9 +61,10 @@ print_json(const struct paude_session_list *l, const char *host)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->name));
 		json_object_object_add(o, "backend", json_object_new_string(s->backend));
+		const char *host = paude_cli_session_host(s);
 		if (host)
 			json_object_object_add(o, "host", json_object_new_string(host));
-		if (s->location)
+		else if (s->location)
 			json_object_object_add(o, "location", json_object_new_string(s->location));
 		json_object_object_add(o, "state",
 				       json_object_new_string(paude_session_state_str(s->state)));
@@ -109,7 +110,7 @@ print_json(const struct paude_session_list *l, const char *host)
 }
 
 static void
-print_table(const struct paude_session_list *l, const char *host)
+print_table(const struct paude_session_list *l)
 {
 	if (l->nr == 0) {
 		(void)fputs("No sessions. Create one for this directory with: paude create\n",
@@ -131,11 +132,18 @@ print_table(const struct paude_session_list *l, const char *host)
 	}
 	if (wnet > 40)
 		wnet = 40;
-	/* A remote host's sessions: the host first, as it would be for several hosts. */
-	_cleanup_free_ char *h = host ? paude_sanitize_str(host, 0) : NULL;
-	int whost = h ? (int)strlen(h) : 0;
-	if (h)
-		printf("%-*s  ", whost < 4 ? 4 : whost, "HOST");
+	/* Sessions of remote hosts: a HOST column first ("-": this machine or a cluster). */
+	int whost = 0;
+	for (size_t i = 0; i < l->nr; i++) {
+		const char *host = paude_cli_session_host(&l->v[i]);
+		_cleanup_free_ char *h = host ? paude_sanitize_str(host, 0) : NULL;
+		if (h && (int)strlen(h) > whost)
+			whost = (int)strlen(h);
+	}
+	if (whost && whost < 4)
+		whost = 4;
+	if (whost)
+		printf("%-*s  ", whost, "HOST");
 	printf("%-*s  %-9s  %-*s  %-*s  %-4s  %-14s  %s\n", wname, "NAME", "BACKEND", wstate,
 	       "STATE", wnet, "NETWORK", "YOLO", "CREATED", "WORKSPACE");
 	for (size_t i = 0; i < l->nr; i++) {
@@ -147,8 +155,10 @@ print_table(const struct paude_session_list *l, const char *host)
 		_cleanup_free_ char *ws = paude_sanitize_str(s->workspace ? s->workspace : "-", 0);
 		_cleanup_free_ char *state = paude_agent_state_describe(s);
 		char age[32];
-		if (h)
-			printf("%-*s  ", whost < 4 ? 4 : whost, h);
+		const char *host = paude_cli_session_host(s);
+		_cleanup_free_ char *h = host ? paude_sanitize_str(host, 0) : NULL;
+		if (whost)
+			printf("%-*s  ", whost, h ? h : "-");
 		/* A mounted workspace is the user's real tree: say so where it is shown. */
 		printf("%-*s  %-9s  %-*s  %-*.*s  %-4s  %-14s  %s%s\n", wname, name, backend,
 		       wstate, state, wnet, wnet, net, s->yolo ? "yes" : "no",
@@ -193,7 +203,6 @@ cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **
 		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
 			return r;
 	}
-	const char *shown = ctx->ssh ? paude_ssh_name(ctx->ssh) : NULL;
 	_cleanup_(paude_session_list_release) struct paude_session_list l = PAUDE_SESSION_LIST_INIT;
 	if ((r = paude_cli_collect_sessions(ctx, &l, err)) < 0)
 		return r;
@@ -205,8 +214,8 @@ cmd_list(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error **
 	/* Only running sessions are asked, all at once: one exec's time. */
 	paude_cli_check_agents(ctx, &l);
 	if (json)
-		print_json(&l, shown);
+		print_json(&l);
 	else
-		print_table(&l, shown);
+		print_table(&l);
 	return 0;
 }

@@ -19,7 +19,16 @@ struct paude_cmd_ctx {
 	 */
 	struct paude_location where;
 	struct paude_runner *runner;
-	struct paude_ssh *ssh; /* the connection to --host, when runner runs there */
+	/* The connection runner runs on, when the command works on a remote
+	 * host (--host, or the host the index records for its session). */
+	struct paude_ssh *ssh;
+	/* Every host connected to (ssh is one of them), once each; main
+	 * frees them (host.c). */
+	struct paude_cli_host {
+		struct paude_location at;
+		struct paude_ssh *ssh;
+	} * hosts;
+	size_t nhosts;
 };
 
 struct paude_cmd_spec {

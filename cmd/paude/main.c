@@ -9,7 +9,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include "cli.h"
-#include "paude/backend/ssh.h"
+#include "host.h"
 #include "cmd-remote.h"
 #include "paude/core/log.h"
 #include "paude/core/signal.h"
@@ -234,7 +234,7 @@ main(int argc, char **argv)
 	/* Two statements: the order in which arguments are evaluated is
 	 * unspecified, and err must be read after the command filled it. */
 	r = cmd->fn(cargc, cargv, &ctx, &err);
-	paude_ssh_free(ctx.ssh);
+	paude_cli_hosts_release(&ctx);
 	paude_location_release(&ctx.where);
 	return finish(report(r, err));
 }

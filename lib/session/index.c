@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The local index of cluster sessions (see include/paude/session/index.h). */
+/* The local index of cluster and remote hosts' sessions (see include/paude/session/index.h). */
 #include <string.h>
 #include "paude/session/index.h"
 #include "paude/core/alloc.h"
@@ -55,11 +55,20 @@ paude_index_parse(struct paude_index *out, const char *json, size_t len, struct 
 		const char *backend = paude_json_get_str(val, "backend");
 		const char *ns = paude_json_get_str(val, "namespace");
 		const char *ctx = paude_json_get_str(val, "context");
+		const char *host = paude_json_get_str(val, "host");
 		/* Entries that cannot be used are dropped, not fatal. */
 		struct paude_location where = PAUDE_LOCATION_INIT;
-		if (paude_session_name_validate(key, NULL) < 0 || !backend || !ns ||
-		    !paude_location_set_backend(&where, backend, strlen(backend)) ||
-		    where.kind != PAUDE_LOCATION_CLUSTER)
+		if (paude_session_name_validate(key, NULL) < 0 || !backend ||
+		    !paude_location_set_backend(&where, backend, strlen(backend)))
+			continue;
+		if (where.kind == PAUDE_LOCATION_PODMAN && host) {
+			/* A podman session on a remote host. */
+			_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+			if (paude_location_ssh(&at, host, NULL) == 0)
+				add(&ix, key, &at);
+			continue;
+		}
+		if (where.kind != PAUDE_LOCATION_CLUSTER || !ns)
 			continue;
 		/* Borrowed strings: add copies them. */
 		where.context = (char *)ctx;
@@ -135,6 +144,13 @@ save(const struct paude_index *ix, struct paude_error **err)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(
 		    o, "backend", json_object_new_string(paude_location_backend_name(&e->where)));
+		if (e->where.kind == PAUDE_LOCATION_SSH) {
+			_cleanup_buf_ struct paude_buf h = PAUDE_BUF_INIT;
+			paude_location_ssh_address(&e->where, &h);
+			json_object_object_add(o, "host", json_object_new_string(h.buf));
+			json_object_object_add(sessions, e->name, o);
+			continue;
+		}
 		if (e->where.context)
 			json_object_object_add(o, "context",
 					       json_object_new_string(e->where.context));
@@ -148,8 +164,10 @@ save(const struct paude_index *ix, struct paude_error **err)
 int
 paude_index_put(const char *name, const struct paude_location *where, struct paude_error **err)
 {
-	if (where->kind != PAUDE_LOCATION_CLUSTER || !where->namespace)
-		PAUDE_BUG("the index records cluster sessions with their namespace");
+	if (!(where->kind == PAUDE_LOCATION_CLUSTER && where->namespace) &&
+	    !(where->kind == PAUDE_LOCATION_SSH && where->host))
+		PAUDE_BUG("the index records cluster sessions with their namespace and "
+			  "remote hosts' sessions with the host");
 	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
 	int r = paude_index_load(&ix, err);
 	if (r < 0)

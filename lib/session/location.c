@@ -4,6 +4,7 @@
 #include <string.h>
 #include "paude/core/alloc.h"
 #include "paude/session/location.h"
+#include "paude/session/ssh-url.h"
 #include "core/banned.h"
 
 static char *
@@ -116,6 +117,13 @@ paude_location_from_stored(struct paude_location *out, const char *backend, cons
 	if (!backend || !paude_location_set_backend(&l, backend, strlen(backend)))
 		return paude_error_set(err, PAUDE_EPROTO, 0, "unknown backend '%.40s'",
 				       backend ? backend : "");
+	if (l.kind == PAUDE_LOCATION_PODMAN && where && *where) {
+		/* A podman session with a location: that host's, over SSH. */
+		if (!paude_ssh_host_valid(where))
+			return paude_error_set(err, PAUDE_EPROTO, 0, "invalid host '%.80s'", where);
+		l.kind = PAUDE_LOCATION_SSH;
+		l.host = paude_xstrdup(where);
+	}
 	if (l.kind == PAUDE_LOCATION_CLUSTER) {
 		if (!where || !*where)
 			return paude_error_set(err, PAUDE_EPROTO, 0,
@@ -134,6 +142,10 @@ paude_location_from_stored(struct paude_location *out, const char *backend, cons
 void
 paude_location_format_where(const struct paude_location *l, struct paude_buf *out)
 {
+	if (l->kind == PAUDE_LOCATION_SSH) {
+		paude_location_ssh_address(l, out);
+		return;
+	}
 	if (l->kind != PAUDE_LOCATION_CLUSTER)
 		return;
 	if (l->context)
@@ -157,12 +169,32 @@ paude_location_format(const struct paude_location *l, struct paude_buf *out)
 		return;
 	case PAUDE_LOCATION_SSH:
 		paude_buf_addstr(out, "ssh://", NULL);
-		if (l->user)
-			paude_buf_addf(out, NULL, "%s@", l->user);
-		paude_buf_addstr(out, l->host ? l->host : "", NULL);
-		if (l->port)
-			paude_buf_addf(out, NULL, ":%u", l->port);
+		paude_location_ssh_address(l, out);
 		paude_buf_addch(out, '/', NULL);
 		return;
 	}
+}
+
+void
+paude_location_ssh_address(const struct paude_location *l, struct paude_buf *out)
+{
+	if (l->user)
+		paude_buf_addf(out, NULL, "%s@", l->user);
+	paude_buf_addstr(out, l->host ? l->host : "", NULL);
+	if (l->port)
+		paude_buf_addf(out, NULL, ":%u", l->port);
+}
+
+int
+paude_location_ssh(struct paude_location *out, const char *addr, struct paude_error **err)
+{
+	if (!paude_ssh_host_valid(addr))
+		return paude_error_set(err, PAUDE_EUSAGE, 0,
+				       "invalid host '%.80s' (use [USER@]HOST[:PORT] or a name "
+				       "from ~/.ssh/config)",
+				       addr ? addr : "");
+	paude_location_release(out);
+	out->kind = PAUDE_LOCATION_SSH;
+	out->host = paude_xstrdup(addr);
+	return 0;
 }

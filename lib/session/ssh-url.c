@@ -36,6 +36,28 @@ bad(const char *s, size_t len, const char *why, struct paude_error **err)
 			       why, FORM);
 }
 
+/* What is wrong with the host part h[0..hlen), or NULL. */
+static const char *
+host_problem(const char *h, size_t hlen)
+{
+	if (hlen == 0)
+		return "no host";
+	/* Neither the user nor the host may look like an option of anything. */
+	const char *at = memchr(h, '@', hlen);
+	if (h[0] == '-' || (at && (size_t)(at - h) + 1 < hlen && at[1] == '-'))
+		return "the host may not start with '-'";
+	for (size_t i = 0; i < hlen; i++)
+		if (!host_char(h[i]))
+			return "bad character in the host";
+	return NULL;
+}
+
+bool
+paude_ssh_host_valid(const char *h)
+{
+	return h && !host_problem(h, strlen(h));
+}
+
 int
 paude_ssh_url_split(const char *s, size_t len, char **host, const char **spec, size_t *spec_len,
 		    struct paude_error **err)
@@ -46,15 +68,9 @@ paude_ssh_url_split(const char *s, size_t len, char **host, const char **spec, s
 	size_t rest = len - (size_t)(h - s);
 	const char *slash = memchr(h, '/', rest);
 	size_t hlen = slash ? (size_t)(slash - h) : rest;
-	if (hlen == 0)
-		return bad(s, len, "no host", err);
-	/* Neither the user nor the host may look like an option of anything. */
-	const char *at = memchr(h, '@', hlen);
-	if (h[0] == '-' || (at && (size_t)(at - h) + 1 < hlen && at[1] == '-'))
-		return bad(s, len, "the host may not start with '-'", err);
-	for (size_t i = 0; i < hlen; i++)
-		if (!host_char(h[i]))
-			return bad(s, len, "bad character in the host", err);
+	const char *why = host_problem(h, hlen);
+	if (why)
+		return bad(s, len, why, err);
 	if (!slash || (size_t)(slash - s) + 1 == len)
 		return bad(s, len, "no session name after the host", err);
 	*host = paude_xstrndup(h, hlen);

@@ -16,6 +16,9 @@
 #include "paude/core/fs.h"
 #include "paude/session/index.h"
 #include "paude/backend/locate.h"
+
+/* This machine's runner only: hosts cannot be reached. */
+#define REACH(f) (&(const struct paude_reach){ .local = &(f).runner })
 #include "paude/session/location.h"
 #include "fake-runner.h"
 
@@ -299,7 +302,7 @@ test_find_asks_podman_then_the_recorded_namespace(void **state)
 	struct paude_session s;
 	paude_session_init(&s);
 	struct paude_error *err = NULL;
-	assert_int_equal(paude_locate_find(&b, &s, "demo", &any, &f.runner, NULL, &err),
+	assert_int_equal(paude_locate_find(&b, &s, "demo", &any, REACH(f), NULL, &err),
 			 PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg,
 			    "session 'demo' is recorded in namespace 'team' but is gone from the "
@@ -315,7 +318,7 @@ test_find_asks_podman_then_the_recorded_namespace(void **state)
 
 	/* A session in neither: the local engine's answer. */
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
-	assert_int_equal(paude_locate_find(&b, &s, "ghost", &any, &f.runner, NULL, &err),
+	assert_int_equal(paude_locate_find(&b, &s, "ghost", &any, REACH(f), NULL, &err),
 			 PAUDE_ENOTFOUND);
 	assert_string_equal(err->msg, "session 'ghost' not found (list sessions with: paude list)");
 	paude_error_clear(&err);
@@ -326,7 +329,7 @@ test_find_asks_podman_then_the_recorded_namespace(void **state)
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	const struct paude_location ns = { .kind = PAUDE_LOCATION_CLUSTER,
 					   .namespace = (char *)"team" };
-	assert_int_equal(paude_locate_find(&b, &s, "ghost", &ns, &f.runner, NULL, &err),
+	assert_int_equal(paude_locate_find(&b, &s, "ghost", &ns, REACH(f), NULL, &err),
 			 PAUDE_ENOTFOUND);
 	paude_error_clear(&err);
 	assert_int_equal(f.calls.nr, 1);
@@ -335,7 +338,7 @@ test_find_asks_podman_then_the_recorded_namespace(void **state)
 
 	/* A bad name is refused before anything runs. */
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
-	assert_int_equal(paude_locate_find(&b, &s, "Bad!", &any, &f.runner, NULL, &err),
+	assert_int_equal(paude_locate_find(&b, &s, "Bad!", &any, REACH(f), NULL, &err),
 			 PAUDE_EUSAGE);
 	paude_error_free(err);
 	assert_int_equal(f.calls.nr, 0);
@@ -365,7 +368,7 @@ test_list_asks_each_recorded_namespace_once_and_warns_for_failures(void **state)
 	const struct paude_location any = PAUDE_LOCATION_INIT;
 	struct paude_session_list l = { 0 };
 	struct paude_strvec warnings = PAUDE_STRVEC_INIT;
-	assert_int_equal(paude_locate_list(&l, &any, &f.runner, &warnings, NULL), 0);
+	assert_int_equal(paude_locate_list(&l, &any, REACH(f), &warnings, NULL), 0);
 	assert_int_equal(l.nr, 0);
 	assert_int_equal(f.calls.nr, 3);
 	assert_int_equal(strncmp(fake_runner_call(&f, 0), "podman ps ", 10), 0);
@@ -381,7 +384,7 @@ test_list_asks_each_recorded_namespace_once_and_warns_for_failures(void **state)
 	/* Narrowed: only that backend is asked. */
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
 	const struct paude_location podman = { .kind = PAUDE_LOCATION_PODMAN };
-	assert_int_equal(paude_locate_list(&l, &podman, &f.runner, &warnings, NULL), 0);
+	assert_int_equal(paude_locate_list(&l, &podman, REACH(f), &warnings, NULL), 0);
 	assert_int_equal(f.calls.nr, 1);
 	assert_int_equal(warnings.nr, 0);
 	fake_runner_release(&f);
@@ -406,7 +409,7 @@ test_list_fails_only_when_nothing_answered(void **state)
 	struct paude_session_list l = { 0 };
 	struct paude_strvec warnings = PAUDE_STRVEC_INIT;
 	struct paude_error *err = NULL;
-	assert_true(paude_locate_list(&l, &any, &f.runner, &warnings, &err) < 0);
+	assert_true(paude_locate_list(&l, &any, REACH(f), &warnings, &err) < 0);
 	assert_non_null(err);
 	paude_error_clear(&err);
 	assert_int_equal(warnings.nr, 0);
@@ -415,7 +418,7 @@ test_list_fails_only_when_nothing_answered(void **state)
 	/* A recorded namespace answered: podman's failure is a warning. */
 	assert_int_equal(record("a", NULL, "team"), 0);
 	fake_runner_init(&f, replies, ARRAY_SIZE(replies));
-	assert_int_equal(paude_locate_list(&l, &any, &f.runner, &warnings, &err), 0);
+	assert_int_equal(paude_locate_list(&l, &any, REACH(f), &warnings, &err), 0);
 	assert_null(err);
 	assert_int_equal(warnings.nr, 1);
 	assert_int_equal(strncmp(warnings.v[0], "cannot list the podman sessions: ", 33), 0);
@@ -459,7 +462,7 @@ test_resolve_by_directory_and_listed_sessions_reopen_where_they_are(void **state
 
 	/* The innermost workspace holding the directory wins. */
 	assert_int_equal(
-	    paude_locate_resolve(&b, &s, NULL, "/w/demo/inner/src", &at, &f.runner, NULL, &err), 0);
+	    paude_locate_resolve(&b, &s, NULL, "/w/demo/inner/src", &at, REACH(f), NULL, &err), 0);
 	assert_string_equal(s.name, "inner");
 	assert_true(paude_backend_is(b, PAUDE_LOCATION_CLUSTER));
 	/* Its stored location is the place it was listed at. */
@@ -472,20 +475,20 @@ test_resolve_by_directory_and_listed_sessions_reopen_where_they_are(void **state
 
 	/* Opening a listed session goes to its own place, whatever the narrowing. */
 	const struct paude_location any = PAUDE_LOCATION_INIT;
-	assert_int_equal(paude_locate_session_backend(&b, &s, &any, &f.runner, NULL), 0);
+	assert_int_equal(paude_locate_session_backend(&b, &s, &any, REACH(f), NULL), 0);
 	assert_true(paude_backend_is(b, PAUDE_LOCATION_CLUSTER));
 	paude_backend_free(b);
 	b = NULL;
 
 	assert_int_equal(
-	    paude_locate_resolve(&b, &s, NULL, "/w/demo/docs", &at, &f.runner, NULL, &err), 0);
+	    paude_locate_resolve(&b, &s, NULL, "/w/demo/docs", &at, REACH(f), NULL, &err), 0);
 	assert_string_equal(s.name, "demo");
 	paude_backend_free(b);
 	b = NULL;
 
 	/* Outside every workspace, two sessions: name one. */
 	assert_int_equal(
-	    paude_locate_resolve(&b, &s, NULL, "/elsewhere", &at, &f.runner, NULL, &err),
+	    paude_locate_resolve(&b, &s, NULL, "/elsewhere", &at, REACH(f), NULL, &err),
 	    PAUDE_EUSAGE);
 	assert_string_equal(err->msg,
 			    "several sessions could be meant: demo, inner (name one of them)");
@@ -493,6 +496,186 @@ test_resolve_by_directory_and_listed_sessions_reopen_where_they_are(void **state
 	assert_null(b);
 	paude_session_release(&s);
 	fake_runner_release(&f);
+}
+
+/* A session made with create --host: the index keeps the host as given. */
+static int
+record_host(const char *name, const char *addr)
+{
+	_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+	int r = paude_location_ssh(&at, addr, NULL);
+	return r < 0 ? r : paude_index_put(name, &at, NULL);
+}
+
+static void
+test_index_records_a_host_as_given(void **state)
+{
+	(void)state;
+	reset_index();
+	assert_int_equal(record_host("r", "me@gpu-box:2222"), 0);
+	assert_int_equal(record("c", NULL, "team"), 0);
+	char path[512];
+	(void)snprintf(path, sizeof(path), "%s/paude/sessions.json", tmpdir);
+	struct paude_buf b = PAUDE_BUF_INIT;
+	assert_int_equal(paude_buf_read_file(&b, path, NULL), 0);
+	assert_string_equal(b.buf, "{\n"
+				   "  \"version\": 1,\n"
+				   "  \"sessions\": {\n"
+				   "    \"r\": {\n"
+				   "      \"backend\": \"podman\",\n"
+				   "      \"host\": \"me@gpu-box:2222\"\n"
+				   "    },\n"
+				   "    \"c\": {\n"
+				   "      \"backend\": \"openshift\",\n"
+				   "      \"namespace\": \"team\"\n"
+				   "    }\n"
+				   "  }\n"
+				   "}\n");
+	paude_buf_release(&b);
+	const struct paude_location any = PAUDE_LOCATION_INIT;
+	_cleanup_location_ struct paude_location at = PAUDE_LOCATION_INIT;
+	paude_locate_where(&at, &any, "r");
+	assert_int_equal(at.kind, PAUDE_LOCATION_SSH);
+	assert_string_equal(at.host, "me@gpu-box:2222");
+	assert_null(at.user);
+	assert_int_equal(at.port, 0);
+
+	/* A host that could be taken for an option, or odd characters: dropped. */
+	struct paude_index ix = { 0 };
+	const char doc[] =
+	    "{\"sessions\":{\"a\":{\"backend\":\"podman\",\"host\":\"-oProxyCommand=x\"},"
+	    "\"b\":{\"backend\":\"podman\",\"host\":\"box;touch x\"},"
+	    "\"c\":{\"backend\":\"podman\",\"host\":\"me@-x\"},"
+	    "\"d\":{\"backend\":\"podman\",\"host\":\"box\"}}}";
+	assert_int_equal(paude_index_parse(&ix, doc, strlen(doc), NULL), 0);
+	assert_int_equal(ix.nr, 1);
+	assert_string_equal(ix.v[0].name, "d");
+	paude_index_release(&ix);
+
+	/* A listed session's stored location says the same. */
+	assert_int_equal(paude_location_from_stored(&at, "podman", "me@gpu-box:2222", NULL), 0);
+	assert_int_equal(at.kind, PAUDE_LOCATION_SSH);
+	assert_string_equal(at.host, "me@gpu-box:2222");
+	assert_int_equal(paude_location_from_stored(&at, "podman", NULL, NULL), 0);
+	assert_int_equal(at.kind, PAUDE_LOCATION_PODMAN);
+	assert_int_equal(paude_location_from_stored(&at, "podman", "-oX", NULL), PAUDE_EPROTO);
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_location_ssh(&at, "a b", &err), PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "invalid host 'a b'"));
+	paude_error_free(err);
+	reset_index();
+}
+
+/* The fake host: one runner per address asked for, counted. */
+struct fake_hosts {
+	struct fake_runner *runner;
+	int calls;
+	char last[64];
+	int fail;
+};
+
+static int
+fake_host(void *ud, const struct paude_location *at, struct paude_runner **out,
+	  struct paude_error **err)
+{
+	struct fake_hosts *h = ud;
+	h->calls++;
+	(void)snprintf(h->last, sizeof(h->last), "%s", at->host);
+	if (h->fail)
+		return paude_error_set(err, PAUDE_EOS, 0, "connection refused");
+	*out = &h->runner->runner;
+	return 0;
+}
+
+static const char remote_ps[] =
+    "[{\"Names\":[\"paude-r\"],\"State\":\"running\",\"Status\":\"Up\",\"Labels\":{"
+    "\"app\":\"paude\",\"paude.io/role\":\"agent\",\"paude.io/session-name\":\"r\","
+    "\"paude.io/workspace\":\"/w/r\",\"paude.io/allowed-domains\":\"[\\\"all\\\"]\"}}]";
+
+static void
+test_a_recorded_host_is_asked_first_and_its_sessions_carry_it(void **state)
+{
+	(void)state;
+	reset_index();
+	assert_int_equal(record_host("r", "me@gpu-box"), 0);
+	const struct fake_reply here[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+	};
+	const struct fake_reply there[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = remote_ps },
+	};
+	struct fake_runner local, remote;
+	fake_runner_init(&local, here, ARRAY_SIZE(here));
+	fake_runner_init(&remote, there, ARRAY_SIZE(there));
+	struct fake_hosts h = { .runner = &remote };
+	const struct paude_reach reach = { .local = &local.runner, .host = fake_host, .ud = &h };
+	const struct paude_location any = PAUDE_LOCATION_INIT;
+	struct paude_backend *b = NULL;
+	struct paude_session s;
+	paude_session_init(&s);
+
+	/* By name: the host the index records; this machine is not asked. */
+	assert_int_equal(paude_locate_find(&b, &s, "r", &any, &reach, NULL, NULL), 0);
+	assert_int_equal(local.calls.nr, 0);
+	assert_int_equal(h.calls, 1);
+	assert_string_equal(h.last, "me@gpu-box");
+	assert_ptr_equal(b->runner, &remote.runner);
+	assert_string_equal(s.location, "me@gpu-box");
+	paude_backend_free(b);
+	b = NULL;
+	/* Reopened from what was listed: the same host. */
+	assert_int_equal(paude_locate_session_backend(&b, &s, &any, &reach, NULL), 0);
+	assert_ptr_equal(b->runner, &remote.runner);
+	paude_backend_free(b);
+	b = NULL;
+	paude_session_release(&s);
+	paude_session_init(&s);
+
+	/* Listed: this machine's and the host's, the host's marked. */
+	struct paude_session_list l = { 0 };
+	struct paude_strvec warnings = PAUDE_STRVEC_INIT;
+	assert_int_equal(paude_locate_list(&l, &any, &reach, &warnings, NULL), 0);
+	assert_int_equal(l.nr, 1);
+	assert_string_equal(l.v[0].name, "r");
+	assert_string_equal(l.v[0].location, "me@gpu-box");
+	assert_int_equal(local.calls.nr, 1);
+	assert_int_equal(warnings.nr, 0);
+	paude_session_list_release(&l);
+
+	/* A host that cannot be reached: a warning, this machine's list stands. */
+	h.fail = 1;
+	assert_int_equal(paude_locate_list(&l, &any, &reach, &warnings, NULL), 0);
+	assert_int_equal(l.nr, 0);
+	assert_int_equal(warnings.nr, 1);
+	assert_string_equal(warnings.v[0],
+			    "cannot list the sessions on host 'me@gpu-box': connection refused");
+	paude_strvec_clear(&warnings);
+	/* Without a way to hosts: said so, nothing run here instead. */
+	const struct paude_reach here_only = { .local = &local.runner };
+	size_t before = local.calls.nr;
+	struct paude_error *err = NULL;
+	assert_int_equal(paude_locate_find(&b, &s, "r", &any, &here_only, NULL, &err),
+			 PAUDE_ENOTSUP);
+	assert_string_equal(err->msg, "cannot reach host 'me@gpu-box' from here");
+	assert_int_equal(local.calls.nr, before);
+	paude_error_clear(&err);
+
+	/* Gone from the host: a stale entry, in words that say how to forget it. */
+	h.fail = 0;
+	const struct fake_reply empty[] = {
+		{ .prefix = FAKE_ARGV("podman", "ps"), .out = "[]" },
+	};
+	fake_runner_release(&remote);
+	fake_runner_init(&remote, empty, ARRAY_SIZE(empty));
+	assert_int_equal(paude_locate_find(&b, &s, "r", &any, &reach, NULL, &err), PAUDE_ENOTFOUND);
+	assert_string_equal(err->msg, "session 'r' is recorded on host 'me@gpu-box' but is gone "
+				      "from it (forget it with: paude delete r --confirm)");
+	paude_error_free(err);
+	assert_null(b);
+	paude_session_release(&s);
+	fake_runner_release(&local);
+	fake_runner_release(&remote);
+	reset_index();
 }
 
 static void
@@ -584,6 +767,8 @@ main(void)
 		cmocka_unit_test(test_list_fails_only_when_nothing_answered),
 		cmocka_unit_test(
 		    test_resolve_by_directory_and_listed_sessions_reopen_where_they_are),
+		cmocka_unit_test(test_index_records_a_host_as_given),
+		cmocka_unit_test(test_a_recorded_host_is_asked_first_and_its_sessions_carry_it),
 		cmocka_unit_test(test_backends_open_by_location),
 		cmocka_unit_test(test_cluster_check_says_where_it_looked),
 	};

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The local session index: where a cluster session lives (name -> backend,
- * kubeconfig context, namespace), so commands without --backend find it.
- * It is a hint, not the truth: the cluster's objects are. `create` adds an
+ * kubeconfig context, namespace) and which remote host's Podman holds a
+ * session made with `create --host` (name -> "podman", host address as
+ * given), so commands without --backend or --host find it. It is a hint,
+ * not the truth: the cluster's or host's objects are. `create` adds an
  * entry, `delete` removes it; a stale entry is reported, never trusted.
- * Podman sessions are not recorded (the local engine is always asked).
+ * Sessions of this machine's Podman are not recorded (the local engine is
+ * always asked).
  *
  * Stored as JSON in $XDG_STATE_HOME/paude/sessions.json (or
  * ~/.local/state/paude/sessions.json), written atomically.
@@ -21,7 +24,8 @@ struct paude_index_entry {
 	char *name;
 	/* A CLUSTER location with its namespace; context NULL: the current
 	 * context when it was created. Stored as "backend", "context",
-	 * "namespace". */
+	 * "namespace". Or an SSH location (its host the address as given),
+	 * stored as "backend": "podman", "host". */
 	struct paude_location where;
 };
 
@@ -43,7 +47,7 @@ int paude_index_parse(struct paude_index *out, const char *json, size_t len,
 /* The entry for name, or NULL. Borrowed from ix. */
 const struct paude_index_entry *paude_index_find(const struct paude_index *ix, const char *name);
 /* Add or replace name's entry (where: a cluster location with its
- * namespace), and save. */
+ * namespace, or an SSH location), and save. */
 int paude_index_put(const char *name, const struct paude_location *where, struct paude_error **err);
 /* Remove name's entry (absent: nothing to do), and save. */
 int paude_index_remove(const char *name, struct paude_error **err);

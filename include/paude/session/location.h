@@ -42,9 +42,13 @@ struct paude_location {
 	enum paude_cluster_flavour flavour; /* CLUSTER only */
 	char *context; /* CLUSTER: kubeconfig context; NULL: the current one */
 	char *namespace; /* CLUSTER: NULL: the context's namespace */
-	char *user; /* SSH: NULL: the local user (or the ssh config's) */
-	char *host; /* SSH: the host name connected to; never NULL for SSH */
-	unsigned port; /* SSH: 0: the default (22) */
+	/* SSH: the host's address as the user gave it ([USER@]HOST[:PORT] or
+	 * a ~/.ssh/config name) in host, user NULL and port 0, so that it is
+	 * resolved through ~/.ssh/config again each time; or (when made
+	 * from parts) user, host name and port. host is never NULL for SSH. */
+	char *user;
+	char *host;
+	unsigned port;
 };
 #define PAUDE_LOCATION_INIT                                                                        \
 	{                                                                                          \
@@ -79,7 +83,8 @@ enum paude_location_kind paude_location_backend_kind(const char *backend);
 
 /*
  * The location of a stored session: its backend name and its location
- * string ("[CONTEXT/]NAMESPACE" for a cluster session; NULL otherwise).
+ * string ("[CONTEXT/]NAMESPACE" for a cluster session; for a podman
+ * session, NULL (this machine) or the SSH address of its host).
  * A cluster session without a location, or an unknown backend name, is
  * PAUDE_EPROTO. *out is released first and filled on success.
  */
@@ -87,7 +92,8 @@ int paude_location_from_stored(struct paude_location *out, const char *backend, 
 			       struct paude_error **err);
 
 /* Append the stored location string: "[CONTEXT/]NAMESPACE" for a cluster
- * (the namespace must be known), nothing for the other kinds. */
+ * (the namespace must be known), the address "[USER@]HOST[:PORT]" for an
+ * SSH host, nothing for the other kinds. */
 void paude_location_format_where(const struct paude_location *l, struct paude_buf *out);
 
 /*
@@ -96,6 +102,14 @@ void paude_location_format_where(const struct paude_location *l, struct paude_bu
  * name), "ssh://[USER@]HOST[:PORT]/" (SSH).
  */
 void paude_location_format(const struct paude_location *l, struct paude_buf *out);
+
+/* Append an SSH location's address: [USER@]HOST[:PORT]. */
+void paude_location_ssh_address(const struct paude_location *l, struct paude_buf *out);
+
+/* Make *out (released first) the SSH location of addr, the address as
+ * given ([USER@]HOST[:PORT] or a ~/.ssh/config name: ssh-url.h's
+ * characters, not starting with '-'); PAUDE_EUSAGE for any other. */
+int paude_location_ssh(struct paude_location *out, const char *addr, struct paude_error **err);
 
 static inline void
 paude_location_releasep(struct paude_location *l)
