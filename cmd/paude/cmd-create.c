@@ -161,6 +161,22 @@ show_plan(struct paude_backend *b, const struct paude_create_plan *p, struct pau
 	return 0;
 }
 
+/* Names are unique across places (commands find a session by name):
+ * PAUDE_EEXISTS when the index records name on a cluster or a host. */
+static int
+refuse_recorded(const char *name, struct paude_error **err)
+{
+	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
+	const struct paude_index_entry *known = NULL;
+	if (paude_index_load(&ix, NULL) < 0 || !(known = paude_index_find(&ix, name)))
+		return 0;
+	_cleanup_buf_ struct paude_buf where = PAUDE_BUF_INIT;
+	paude_location_format_where(&known->where, &where);
+	return paude_error_set(
+	    err, PAUDE_EEXISTS, 0, "session '%s' already exists %s '%s' (see: paude list)", name,
+	    known->where.kind == PAUDE_LOCATION_SSH ? "on host" : "in namespace", where.buf);
+}
+
 static int
 create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude_error **err)
 {
@@ -183,12 +199,8 @@ create_kube(struct paude_cmd_ctx *ctx, struct paude_create_plan *p, struct paude
 	/* Before any build: a namespace that is not there is the first thing to say. */
 	if ((r = paude_create_check_target(b, err)) < 0)
 		return r;
-	/* Names are unique across backends: commands find a session by name. */
-	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
-	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, name))
-		return paude_error_set(err, PAUDE_EEXISTS, 0,
-				       "session '%s' already exists on a cluster (see: paude list)",
-				       name);
+	if ((r = refuse_recorded(name, err)) < 0)
+		return r;
 	_cleanup_backend_ struct paude_backend *pb = NULL;
 	_cleanup_(paude_session_release) struct paude_session existing = PAUDE_SESSION_INIT;
 	const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
@@ -490,11 +502,8 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		*err = TAKE_PTR(gerr);
 		return r;
 	}
-	_cleanup_(paude_index_release) struct paude_index ix = { 0 };
-	if (paude_index_load(&ix, NULL) == 0 && paude_index_find(&ix, spec.meta.name))
-		return paude_error_set(err, PAUDE_EEXISTS, 0,
-				       "session '%s' already exists on a cluster (see: paude list)",
-				       spec.meta.name);
+	if ((r = refuse_recorded(spec.meta.name, err)) < 0)
+		return r;
 
 	/* What goes in, and whether it can, before anything is built or made. */
 	if ((r = plan_code(&spec.meta, no_push, &setup.branch, err)) < 0)
@@ -505,8 +514,22 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	paude_setup_warn_network(&spec.meta);
 	if ((r = paude_backend_create(b, &spec, err)) < 0)
 		return r;
-	if (setup.branch && (r = push_code(b, &spec.meta, setup.branch, err)) < 0)
+	/* A remote host's session: the index remembers where, so later
+	 * commands (and git's paude::NAME, which the push below uses) find it. */
+	if (ctx->ssh && (r = paude_index_put(spec.meta.name, &ctx->where, err)) < 0) {
+		_cleanup_error_ struct paude_error *rerr = NULL;
+		if (paude_backend_remove(b, spec.meta.name, &rerr) < 0)
+			paude_warn("could not remove the session again: %s", rerr->msg);
 		return r;
+	}
+	if (setup.branch && (r = push_code(b, &spec.meta, setup.branch, err)) < 0) {
+		/* Removed again: nothing is left to remember either. */
+		_cleanup_(paude_session_release) struct paude_session gone = PAUDE_SESSION_INIT;
+		if (ctx->ssh &&
+		    paude_backend_get(b, spec.meta.name, &gone, NULL) == PAUDE_ENOTFOUND)
+			(void)paude_index_remove(spec.meta.name, NULL);
+		return r;
+	}
 
 	_cleanup_free_ char *net = paude_create_describe_network(&spec.meta);
 	paude_info("Created session '%s' for %s%s", spec.meta.name, spec.meta.workspace,
