@@ -96,6 +96,43 @@ warn_unlisted(struct paude_strvec *warnings, const struct paude_location *at, co
 			   at->context ? at->context : "", at->context ? "')" : "", why);
 }
 
+static bool
+listed_on(const struct paude_session_list *l, const char *name, const char *host)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcmp(l->v[i].name, name) && l->v[i].location &&
+		    !strcmp(l->v[i].location, host))
+			return true;
+	return false;
+}
+
+/*
+ * A host reached over SSH may be this machine itself (ssh to localhost):
+ * a session the index records on a host, and that host listed, is that
+ * host's, not a second one of this machine's Podman. (Two sessions of one
+ * name cannot be made: create refuses a recorded name.)
+ */
+static void
+drop_local_namesakes(struct paude_session_list *l, const struct paude_index *ix)
+{
+	for (size_t i = 0; i < l->nr;) {
+		struct paude_session *s = &l->v[i];
+		const struct paude_index_entry *e = paude_index_find(ix, s->name);
+		_cleanup_buf_ struct paude_buf addr = PAUDE_BUF_INIT;
+		if (e && e->where.kind == PAUDE_LOCATION_SSH)
+			paude_location_ssh_address(&e->where, &addr);
+		if (!s->location && addr.len &&
+		    paude_location_backend_kind(s->backend) == PAUDE_LOCATION_PODMAN &&
+		    listed_on(l, s->name, addr.buf)) {
+			paude_session_release(s);
+			memmove(s, s + 1, (l->nr - i - 1) * sizeof(*s));
+			l->nr--;
+			continue;
+		}
+		i++;
+	}
+}
+
 int
 paude_locate_list(struct paude_session_list *out, const struct paude_location *narrow,
 		  const struct paude_reach *reach, struct paude_strvec *warnings,
@@ -147,6 +184,7 @@ paude_locate_list(struct paude_session_list *out, const struct paude_location *n
 		mark_hosts(&l, at);
 		paude_session_list_take_all(&all, &l);
 	}
+	drop_local_namesakes(&all, &ix);
 	if (podman_r < 0) {
 		if (answered == 0) {
 			if (err && !*err)
