@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "host.h"
 #include "paude/agent/forward.h"
 #include "paude/core/fs.h"
 #include "paude/core/log.h"
@@ -160,7 +161,10 @@ cmd_start(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error *
 	/* A mounted workspace is the user's tree: nothing to push. */
 	if (s.workspace_mode != PAUDE_WORKSPACE_MOUNT)
 		paude_cli_hint_empty_workspace(b, s.name);
-	if ((r = forward_ports(ctx->runner, &s, forward, err)) < 0)
+	/* The forwarder is a process of this machine (its relays reach the
+	 * session as this command does, over SSH for a remote host's). */
+	const struct paude_reach reach = paude_cli_reach(ctx);
+	if ((r = forward_ports(reach.local, &s, forward, err)) < 0)
 		return r;
 	/* Said before attaching, where it stays on the screen: attaching would
 	 * only show Claude Code asking for a login. */
