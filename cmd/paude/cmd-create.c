@@ -451,6 +451,12 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return r;
 	/* The pane names the session in the commands it suggests (paude-session). */
 	paude_strvec_pushf(&spec.env, "PAUDE_SESSION_NAME=%s", spec.meta.name);
+	/* A later --backend podman must not leave a cluster option unsaid. */
+	if ((ko.pvc_size || ko.storage_class || ko.registry) &&
+	    ctx->where.kind != PAUDE_LOCATION_CLUSTER)
+		return paude_cli_usage_error(err, "create",
+					     "--pvc-size, --storage-class and --registry need "
+					     "--backend=openshift");
 	if (ctx->where.kind == PAUDE_LOCATION_CLUSTER) {
 		/* On a cluster the volume's size is its claim. */
 		if (spec.meta.disk && ko.pvc_size)

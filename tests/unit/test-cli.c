@@ -531,6 +531,12 @@ test_cluster_create_records_it_and_list_finds_it(void **state)
 	    cli_harness_run(&f, &err, "create", "x", "--backend=podman", "--pvc-size=1Gi", NULL),
 	    PAUDE_EUSAGE);
 	paude_error_clear(&err);
+	/* In either order. */
+	assert_int_equal(cli_harness_run(&f, &err, "create", "x", "--registry=r.example",
+					 "--backend=podman", NULL),
+			 PAUDE_EUSAGE);
+	assert_non_null(strstr(err->msg, "--registry need --backend=openshift"));
+	paude_error_clear(&err);
 	assert_int_equal(
 	    cli_harness_run(&f, &err, "list", "--backend=podman", "--openshift-namespace=n", NULL),
 	    PAUDE_EUSAGE);
