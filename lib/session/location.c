@@ -119,7 +119,7 @@ paude_location_from_stored(struct paude_location *out, const char *backend, cons
 				       backend ? backend : "");
 	if (l.kind == PAUDE_LOCATION_PODMAN && where && *where) {
 		/* A podman session with a location: that host's, over SSH. */
-		if (!paude_ssh_host_valid(where))
+		if (paude_ssh_host_problem(where))
 			return paude_error_set(err, PAUDE_EPROTO, 0, "invalid host '%.80s'", where);
 		l.kind = PAUDE_LOCATION_SSH;
 		l.host = paude_xstrdup(where);
@@ -188,11 +188,12 @@ paude_location_ssh_address(const struct paude_location *l, struct paude_buf *out
 int
 paude_location_ssh(struct paude_location *out, const char *addr, struct paude_error **err)
 {
-	if (!paude_ssh_host_valid(addr))
+	const char *why = paude_ssh_host_problem(addr);
+	if (why)
 		return paude_error_set(err, PAUDE_EUSAGE, 0,
-				       "invalid host '%.80s' (use [USER@]HOST[:PORT] or a name "
+				       "bad host '%.80s': %s (want [USER@]HOST[:PORT] or a name "
 				       "from ~/.ssh/config)",
-				       addr ? addr : "");
+				       addr ? addr : "", why);
 	paude_location_release(out);
 	out->kind = PAUDE_LOCATION_SSH;
 	out->host = paude_xstrdup(addr);

@@ -52,10 +52,10 @@ host_problem(const char *h, size_t hlen)
 	return NULL;
 }
 
-bool
-paude_ssh_host_valid(const char *h)
+const char *
+paude_ssh_host_problem(const char *h)
 {
-	return h && !host_problem(h, strlen(h));
+	return h ? host_problem(h, strlen(h)) : "no host";
 }
 
 int

@@ -561,7 +561,8 @@ test_index_records_a_host_as_given(void **state)
 	assert_int_equal(paude_location_from_stored(&at, "podman", "-oX", NULL), PAUDE_EPROTO);
 	struct paude_error *err = NULL;
 	assert_int_equal(paude_location_ssh(&at, "a b", &err), PAUDE_EUSAGE);
-	assert_non_null(strstr(err->msg, "invalid host 'a b'"));
+	assert_string_equal(err->msg, "bad host 'a b': bad character in the host (want "
+				      "[USER@]HOST[:PORT] or a name from ~/.ssh/config)");
 	paude_error_free(err);
 	reset_index();
 }

@@ -20,9 +20,10 @@
 /* Whether s (of length len) starts with the scheme. */
 bool paude_ssh_url_is(const char *s, size_t len);
 
-/* Whether h is a host part this form accepts ([USER@]HOST[:PORT] or a
- * config name, held to the whitelist above, not starting with '-'). */
-bool paude_ssh_host_valid(const char *h);
+/* What is wrong with h as a host part of this form ([USER@]HOST[:PORT] or
+ * a config name, held to the whitelist above, not starting with '-'), in
+ * a few words; NULL when it is fine. */
+const char *paude_ssh_host_problem(const char *h);
 
 /*
  * Split s (len bytes, starting with "ssh://") into *host (malloc'd) and
