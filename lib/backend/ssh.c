@@ -30,6 +30,8 @@
 #define IO_BUF 32768
 #define CONNECT_TIMEOUT_MS 15000
 #define AUTH_TIMEOUT_MS 30000
+/* The shell's status for "command not found", and so our check's. */
+#define NOT_THERE 127
 
 enum job_state { J_WAIT, J_OPEN, J_EXEC, J_RUN, J_CLOSE, J_FREE, J_DONE };
 
@@ -112,8 +114,13 @@ shell_name(const char *s, size_t n)
 	return true;
 }
 
-int
-paude_ssh_command_line(struct paude_buf *out, const struct paude_child *c, struct paude_error **err)
+/*
+ * The line for c; with check, the shell first looks for the program and
+ * exits with NOT_THERE, silently, when it finds none (see ssh_finish).
+ */
+static int
+command_line(struct paude_buf *out, const struct paude_child *c, bool check,
+	     struct paude_error **err)
 {
 	if (!c->args.nr)
 		PAUDE_BUG("remote child without argv");
@@ -136,10 +143,21 @@ paude_ssh_command_line(struct paude_buf *out, const struct paude_child *c, struc
 			paude_buf_addf(&b, NULL, "unset %s; ", kv);
 		}
 	}
+	if (check) {
+		paude_buf_addstr(&b, "command -v ", NULL);
+		paude_buf_add_shell_quoted(&b, c->args.v[0]);
+		paude_buf_addf(&b, NULL, " >/dev/null 2>&1 || exit %d; ", NOT_THERE);
+	}
 	paude_buf_addstr(&b, "exec ", NULL);
 	paude_quote_argv(&b, (const char *const *)c->args.v);
 	paude_buf_addstr(out, b.buf, NULL);
 	return 0;
+}
+
+int
+paude_ssh_command_line(struct paude_buf *out, const struct paude_child *c, struct paude_error **err)
+{
+	return command_line(out, c, false, err);
 }
 
 /* ---- connecting ---- */
@@ -1261,12 +1279,15 @@ fail:
 
 static int ssh_finish(void *ctx, struct paude_child *c, int *ret_status, struct paude_error **err);
 
-/* Whether the remote shell finds prog; cached per connection. */
+/*
+ * Whether the remote shell finds prog, in a channel of its own: asked only
+ * when a command that looked for it first exited with NOT_THERE, which a
+ * program that is there may also return (podman exec does, for a command
+ * missing in the container).
+ */
 static int
 check_program(struct paude_ssh *s, const char *prog, struct paude_error **err)
 {
-	if (paude_strvec_find(&s->found, prog) >= 0)
-		return 0;
 	_cleanup_buf_ struct paude_buf line = PAUDE_BUF_INIT;
 	paude_buf_addstr(&line, "command -v ", NULL);
 	paude_buf_add_shell_quoted(&line, prog);
@@ -1302,10 +1323,18 @@ ssh_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		r = paude_error_set(err, PAUDE_ENOTSUP, 0,
 				    "cannot run '%s' in a local directory on remote host '%s'",
 				    c->args.v[0], s->name);
+	/*
+	 * Before the first use of a program the command looks for it itself:
+	 * no round trip of its own (each channel costs the remote user's
+	 * shell start-up); ssh_finish tells "not there" from the program's
+	 * own NOT_THERE.
+	 */
+	bool check = paude_strvec_find(&s->found, c->args.v[0]) < 0;
+	_cleanup_buf_ struct paude_buf shown = PAUDE_BUF_INIT;
 	if (r == 0)
-		r = paude_ssh_command_line(&line, c, err);
+		r = command_line(&line, c, check, err);
 	if (r == 0)
-		r = check_program(s, c->args.v[0], err);
+		r = command_line(&shown, c, false, err);
 	if (r < 0) {
 		if (c->in > 0)
 			close(c->in);
@@ -1315,7 +1344,7 @@ ssh_start(void *ctx, struct paude_child *c, struct paude_error **err)
 			close(c->err);
 		return r;
 	}
-	paude_debug("+ [%s] %s", s->name, line.buf);
+	paude_debug("+ [%s] %s", s->name, shown.buf);
 	return start_line(s, c, line.buf, err);
 }
 
@@ -1348,12 +1377,24 @@ ssh_finish(void *ctx, struct paude_child *c, int *ret_status, struct paude_error
 	pthread_mutex_unlock(&s->lock);
 	if (why)
 		return paude_error_set(err, PAUDE_EGENERIC, 0, "%s", why);
+	int status = 255;
 	if (WIFEXITED(st))
-		*ret_status = WEXITSTATUS(st);
+		status = WEXITSTATUS(st);
 	else if (WIFSIGNALED(st))
-		*ret_status = 128 + WTERMSIG(st);
-	else
-		*ret_status = 255;
+		status = 128 + WTERMSIG(st);
+	const char *prog = c->args.nr ? c->args.v[0] : NULL;
+	if (prog && paude_strvec_find(&s->found, prog) < 0) {
+		/* The command looked for prog first (ssh_start). */
+		if (status == NOT_THERE) {
+			int r = check_program(s, prog, err);
+			if (r < 0)
+				return r;
+		} else if (status < 126) {
+			/* The shell found it, and ran it. */
+			paude_strvec_push(&s->found, prog);
+		}
+	}
+	*ret_status = status;
 	return 0;
 }
 

@@ -227,7 +227,7 @@ test_live_many_children_share_the_connection(void **state)
 }
 
 static void
-test_live_missing_program_is_not_found_at_start(void **state)
+test_live_missing_program_is_not_found(void **state)
 {
 	(void)state;
 	struct paude_runner *r = live();
@@ -238,6 +238,24 @@ test_live_missing_program_is_not_found_at_start(void **state)
 	assert_int_equal(paude_run_capture(r, &c, NULL, 0, NULL, NULL, &status, &err),
 			 PAUDE_ENOTFOUND);
 	assert_non_null(strstr(err->msg, "'paude-no-such-program' not found on 'root@"));
+	/* Every time, not only the first. */
+	paude_error_clear(&err);
+	assert_int_equal(paude_run_capture(r, &c, NULL, 0, NULL, NULL, &status, &err),
+			 PAUDE_ENOTFOUND);
+	/*
+	 * A program that is there and exits 127 itself (as podman exec does
+	 * for a command missing in the container) keeps its status, on its
+	 * first use (the one that looks for the program) and after.
+	 */
+	for (int i = 0; i < 2; i++) {
+		_cleanup_child_ struct paude_child e = PAUDE_CHILD_INIT;
+		paude_strvec_pushl(&e.args, "env", "sh", "-c", "echo out; exit 127", NULL);
+		_cleanup_buf_ struct paude_buf out = PAUDE_BUF_INIT;
+		paude_error_clear(&err);
+		assert_int_equal(paude_run_capture(r, &e, NULL, 0, &out, NULL, &status, &err), 0);
+		assert_int_equal(status, 127);
+		assert_string_equal(out.buf, "out\n");
+	}
 	/* A local directory means nothing there. */
 	_cleanup_child_ struct paude_child d = PAUDE_CHILD_INIT;
 	paude_strvec_push(&d.args, "true");
@@ -404,7 +422,7 @@ main(void)
 		cmocka_unit_test(test_live_words_and_environment_arrive_exactly),
 		cmocka_unit_test(test_live_stdout_stderr_and_stdin_are_separate_and_exact),
 		cmocka_unit_test(test_live_many_children_share_the_connection),
-		cmocka_unit_test(test_live_missing_program_is_not_found_at_start),
+		cmocka_unit_test(test_live_missing_program_is_not_found),
 		cmocka_unit_test(test_live_killing_the_stand_in_ends_the_remote_command),
 		cmocka_unit_test(test_live_terminal_child_gets_a_pty_of_our_size),
 		cmocka_unit_test(test_live_dropped_connection_is_a_clear_error),
