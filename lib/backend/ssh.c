@@ -16,6 +16,7 @@
 #include <string.h>
 #include <termios.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -32,6 +33,8 @@
 #define AUTH_TIMEOUT_MS 30000
 /* The shell's status for "command not found", and so our check's. */
 #define NOT_THERE 127
+/* "paude-" and 16 hex digits: the line a command prints before it starts. */
+#define MARK_LEN 22
 
 enum job_state { J_WAIT, J_OPEN, J_EXEC, J_RUN, J_CLOSE, J_FREE, J_DONE };
 
@@ -52,6 +55,13 @@ struct job {
 	int status_fd; /* the stand-in reads the exit status from it */
 	/* A terminal child (in == out, a terminal): a PTY channel. */
 	bool tty, pty_asked, resize;
+	/*
+	 * Until the start mark has been seen on stdout, what comes is the
+	 * remote login shell's (a banner of its rc files), not the command's:
+	 * it is dropped. mark_seen: how much of the mark matched so far.
+	 */
+	bool before_mark;
+	size_t mark_seen, dropped;
 	struct winsize ws;
 	struct termios saved; /* of the terminal, put back at the end */
 	int winch_fd; /* a byte from the stand-in for each SIGWINCH; -1 if none */
@@ -81,6 +91,7 @@ struct paude_ssh {
 	bool quit; /* (lock) */
 	int wake[2];
 	struct paude_strvec found; /* programs known to be there */
+	char mark[MARK_LEN + 2]; /* the start mark and its newline */
 	/* the thread's own */
 	struct job *jobs;
 };
@@ -115,11 +126,13 @@ shell_name(const char *s, size_t n)
 }
 
 /*
- * The line for c; with check, the shell first looks for the program and
- * exits with NOT_THERE, silently, when it finds none (see ssh_finish).
+ * The line for c; with mark, it first prints that line on stdout (the end
+ * of what the login shell printed before); with check, the shell first
+ * looks for the program and exits with NOT_THERE, silently, when it finds
+ * none (see ssh_finish).
  */
 static int
-command_line(struct paude_buf *out, const struct paude_child *c, bool check,
+command_line(struct paude_buf *out, const struct paude_child *c, bool check, const char *mark,
 	     struct paude_error **err)
 {
 	if (!c->args.nr)
@@ -143,6 +156,8 @@ command_line(struct paude_buf *out, const struct paude_child *c, bool check,
 			paude_buf_addf(&b, NULL, "unset %s; ", kv);
 		}
 	}
+	if (mark)
+		paude_buf_addf(&b, NULL, "echo %.*s; ", MARK_LEN, mark);
 	if (check) {
 		paude_buf_addstr(&b, "command -v ", NULL);
 		paude_buf_add_shell_quoted(&b, c->args.v[0]);
@@ -157,7 +172,7 @@ command_line(struct paude_buf *out, const struct paude_child *c, bool check,
 int
 paude_ssh_command_line(struct paude_buf *out, const struct paude_child *c, struct paude_error **err)
 {
-	return command_line(out, c, false, err);
+	return command_line(out, c, false, NULL, err);
 }
 
 /* ---- connecting ---- */
@@ -392,6 +407,22 @@ authenticate(struct paude_ssh *s, const struct paude_ssh_target *t, struct paude
 			       t->user);
 }
 
+/*
+ * The start mark of this connection's commands: unlikely in any banner, no
+ * secret (the remote user's own rc files print the banners it ends).
+ */
+static void
+make_mark(char mark[MARK_LEN + 2])
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+		struct timespec ts;
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		v = (uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)getpid();
+	}
+	(void)snprintf(mark, MARK_LEN + 2, "paude-%016llx\n", (unsigned long long)v);
+}
+
 static void *io_main(void *arg);
 static const struct paude_runner_ops ssh_ops;
 
@@ -408,6 +439,7 @@ paude_ssh_connect(struct paude_ssh **out, const struct paude_ssh_target *t,
 	s->runner.ctx = s;
 	s->name = t->port == 22 ? paude_xasprintf("%s@%s", t->user, t->hostname)
 				: paude_xasprintf("%s@%s:%u", t->user, t->hostname, t->port);
+	make_mark(s->mark);
 	int r = 0;
 	if (libssh2_init(0) != 0) {
 		r = paude_error_set(err, PAUDE_EGENERIC, 0, "cannot initialise libssh2");
@@ -650,6 +682,33 @@ flush_local(int fd, struct io *io, bool *progress)
 	return true;
 }
 
+/*
+ * How many bytes of buf (stdout, before the mark) are the login shell's:
+ * up to and including the mark. Its first character, 'p', is nowhere else
+ * in it, so a mismatch restarts the match at most at the byte itself.
+ */
+static size_t
+skip_to_mark(const struct paude_ssh *s, struct job *j, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == s->mark[j->mark_seen])
+			j->mark_seen++;
+		else
+			j->mark_seen = buf[i] == s->mark[0] ? 1 : 0;
+		if (j->mark_seen == MARK_LEN + 1) {
+			j->before_mark = false;
+			size_t banner = j->dropped + i + 1 - (MARK_LEN + 1);
+			if (banner)
+				paude_debug("ssh: %zu byte(s) before the command's output dropped (a "
+					    "banner of the remote shell)",
+					    banner);
+			return i + 1;
+		}
+	}
+	j->dropped += n;
+	return n;
+}
+
 /* Move data from the channel's stream to its local fd. 1: more may come. */
 static int
 pump_out(struct paude_ssh *s, struct job *j, int stream, bool *progress)
@@ -683,7 +742,12 @@ pump_out(struct paude_ssh *s, struct job *j, int stream, bool *progress)
 			return 0;
 		}
 		*progress = true;
-		if (*fd < 0 || *discard)
+		if (!stream && j->before_mark) {
+			size_t k = skip_to_mark(s, j, io->buf, (size_t)n);
+			memmove(io->buf, io->buf + k, (size_t)n - k);
+			n -= (ssize_t)k;
+		}
+		if (*fd < 0 || *discard || n == 0)
 			continue;
 		io->len = (size_t)n;
 	}
@@ -1126,15 +1190,22 @@ close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-/* Start a job for `line` with c's stdio contract (run.h). */
+static bool
+terminal_child(const struct paude_child *c)
+{
+	return c->in > 0 && c->out == c->in && isatty(c->in);
+}
+
+/* Start a job for `line` with c's stdio contract (run.h); marked: it prints s->mark first. */
 static int
-start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct paude_error **err)
+start_line(struct paude_ssh *s, struct paude_child *c, const char *line, bool marked,
+	   struct paude_error **err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pst[2] = { -1, -1 };
 	int pwi[2] = { -1, -1 };
 	int r = 0;
 	/* One terminal for stdin and stdout (a pty's other end, as attach gives). */
-	bool tty = c->in > 0 && c->out == c->in && isatty(c->in);
+	bool tty = terminal_child(c);
 	pthread_mutex_lock(&s->lock);
 	bool dead = s->dead;
 	_cleanup_free_ char *why = s->dead_why ? paude_xstrdup(s->dead_why) : NULL;
@@ -1153,6 +1224,7 @@ start_line(struct paude_ssh *s, struct paude_child *c, const char *line, struct 
 	}
 	struct job *j = paude_xcalloc(1, sizeof(*j));
 	j->line = paude_xstrdup(line);
+	j->before_mark = marked;
 	j->in = j->out = j->err = -1;
 	j->winch_fd = -1;
 	if (tty) {
@@ -1295,7 +1367,7 @@ check_program(struct paude_ssh *s, const char *prog, struct paude_error **err)
 	struct paude_child c;
 	paude_child_init(&c);
 	c.no_stdin = c.no_stdout = c.no_stderr = 1;
-	int r = start_line(s, &c, line.buf, err);
+	int r = start_line(s, &c, line.buf, false, err);
 	int status = 0;
 	if (r == 0)
 		r = ssh_finish(s, &c, &status, err);
@@ -1330,11 +1402,19 @@ ssh_start(void *ctx, struct paude_child *c, struct paude_error **err)
 	 * own NOT_THERE.
 	 */
 	bool check = paude_strvec_find(&s->found, c->args.v[0]) < 0;
+	/*
+	 * A login shell may print a banner before it runs the command (an
+	 * echo in ~/.bashrc, which bash reads for sshd): the command says
+	 * where its own output starts, and what comes before is dropped, so
+	 * no banner gets into git's protocol or podman's JSON. Not on a
+	 * terminal, where the banner is shown as OpenSSH shows it.
+	 */
+	const char *mark = terminal_child(c) ? NULL : s->mark;
 	_cleanup_buf_ struct paude_buf shown = PAUDE_BUF_INIT;
 	if (r == 0)
-		r = command_line(&line, c, check, err);
+		r = command_line(&line, c, check, mark, err);
 	if (r == 0)
-		r = command_line(&shown, c, false, err);
+		r = command_line(&shown, c, false, NULL, err);
 	if (r < 0) {
 		if (c->in > 0)
 			close(c->in);
@@ -1345,7 +1425,7 @@ ssh_start(void *ctx, struct paude_child *c, struct paude_error **err)
 		return r;
 	}
 	paude_debug("+ [%s] %s", s->name, shown.buf);
-	return start_line(s, c, line.buf, err);
+	return start_line(s, c, line.buf, mark != NULL, err);
 }
 
 static int
