@@ -81,6 +81,22 @@ valid_host(const char *h)
 	return true;
 }
 
+/*
+ * A user name as OpenSSH's client takes one: no shell syntax, no blanks, not
+ * an option. paude never gives it to a shell, but it comes from git URLs
+ * and config files, and a name like that is an attack or a mistake.
+ */
+static bool
+valid_user(const char *u)
+{
+	if (!u || !*u || u[0] == '-' || has_control(u))
+		return false;
+	for (const char *p = u; *p; p++)
+		if (isspace((unsigned char)*p) || strchr("'`\"$\\;&<>|(){}", *p))
+			return false;
+	return true;
+}
+
 static bool
 valid_v6(const char *h)
 {
@@ -113,6 +129,9 @@ paude_ssh_address_parse(struct paude_ssh_target *t, const char *addr, struct pau
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
 					       "bad host '%s': the user may not start with '-'",
 					       addr);
+		if (!valid_user(user))
+			return paude_error_set(err, PAUDE_EUSAGE, 0,
+					       "bad host '%s': bad character in the user", addr);
 		rest = at + 1;
 	}
 	if (rest[0] == '[') {
@@ -565,7 +584,7 @@ paude_ssh_target_finish(struct paude_ssh_target *t, const struct paude_ssh_env *
 					       t->alias, t->alias);
 		t->user = paude_xstrdup(env->local_user);
 	}
-	if (has_control(t->user) || !*t->user)
+	if (!valid_user(t->user))
 		return paude_error_set(err, PAUDE_EUSAGE, 0, "bad user for host '%s'", t->alias);
 	if (!t->port)
 		t->port = 22;

@@ -699,9 +699,10 @@ skip_to_mark(const struct paude_ssh *s, struct job *j, const char *buf, size_t n
 			j->before_mark = false;
 			size_t banner = j->dropped + i + 1 - (MARK_LEN + 1);
 			if (banner)
-				paude_debug("ssh: %zu byte(s) before the command's output dropped (a "
-					    "banner of the remote shell)",
-					    banner);
+				paude_debug(
+				    "ssh: %zu byte(s) before the command's output dropped (a "
+				    "banner of the remote shell)",
+				    banner);
 			return i + 1;
 		}
 	}

@@ -92,15 +92,14 @@ static void
 test_address_rejects_bad_input(void **state)
 {
 	(void)state;
-	static const char *const bad[] = { "",        "-oProxyCommand=x",
-					   "@host",   "u@",
-					   "host:0",  "host:65536",
-					   "host:",   "host:2x",
-					   "a b",     "host:1:2",
-					   "[::1",    "[::1]x",
-					   "-u@host", "h;rm",
-					   "h\n",     "[zz]:22",
-					   "host/x",  "[]:22" };
+	static const char *const bad[] = { "", "-oProxyCommand=x", "@host", "u@", "host:0",
+					   "host:65536", "host:", "host:2x", "a b", "host:1:2",
+					   "[::1", "[::1]x", "-u@host", "h;rm", "h\n", "[zz]:22",
+					   "host/x", "[]:22",
+					   /* shell syntax in the user, as OpenSSH refuses it */
+					   "r$(id)@host", "r`id`@host", "a;b@host", "a|b@host",
+					   "a\"b@host", "a'b@host", "a{b@host", "a\\b@host",
+					   "a<b@host", "a&b@host" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
 		_cleanup_error_ struct paude_error *err = NULL;
@@ -155,6 +154,20 @@ test_config_host_patterns_and_first_value_wins(void **state)
 	assert_string_equal(t.user, "carol");
 	assert_int_equal(t.port, 2022);
 	assert_string_equal(t.identity_files.v[0], "/home/me/.ssh/id_carol_box");
+}
+
+static void
+test_config_user_with_shell_syntax_is_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "User $(touch x)\n", "User -oProxyCommand=x\n",
+					   "User a`b`\n", "User \"a b\"\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		_cleanup_ssh_target_ struct paude_ssh_target t = PAUDE_SSH_TARGET_INIT;
+		_cleanup_error_ struct paude_error *err = NULL;
+		assert_int_equal(resolve(&t, "box", bad[i], &err), PAUDE_EUSAGE);
+		assert_non_null(strstr(err->msg, "bad user for host 'box'"));
+	}
 }
 
 static void
@@ -380,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_address_user_host_port),
 		cmocka_unit_test(test_address_rejects_bad_input),
 		cmocka_unit_test(test_config_host_patterns_and_first_value_wins),
+		cmocka_unit_test(test_config_user_with_shell_syntax_is_refused),
 		cmocka_unit_test(test_config_proxy_keywords_are_refused_where_they_apply),
 		cmocka_unit_test(test_config_match_blocks_are_skipped_and_match_all_applies),
 		cmocka_unit_test(test_config_errors_name_file_and_line),
