@@ -63,6 +63,9 @@ cmd_connect(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error
 						     "--host connects to a host's Podman session: "
 						     "it cannot go with --backend %s",
 						     paude_location_backend_name(&ctx->where));
+		/* A bad name is refused before any connection. */
+		if (name && (r = paude_session_name_validate(name, err)) < 0)
+			return r;
 		if ((r = paude_cli_use_host(ctx, host, err)) < 0)
 			return r;
 	}
