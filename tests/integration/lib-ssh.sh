@@ -57,3 +57,11 @@ ssh_start() {
 ssh_trust() {
 	echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$SSH_DIR/host_ed25519.pub")" >>"$HOME/.ssh/known_hosts"
 }
+
+# ssh_count DIR PATTERN: how many lines of the log of the sshd in DIR match
+# PATTERN (LogLevel VERBOSE: "Connection from" for each TCP connection,
+# "Accepted publickey for" for each login, "Starting session:" for each
+# channel's command).
+ssh_count() {
+	grep -c -- "$2" "$1/log" || true
+}
