@@ -177,7 +177,7 @@ test_expect_success 'Match exec, LocalCommand and KnownHostsCommand in ~/.ssh/co
 	  paude list --host box-ok >list 2>err || st=1; } &&
 	rm -f "$HOME/.ssh/config" && [ $st -eq 0 ] &&
 	test_grep "refs/heads/main" refs &&
-	test_grep "^root@127.0.0.1:$MAIN_PORT  *$name " list &&
+	test_grep "^box-ok  *$name " list &&
 	nothing_ran
 '
 
