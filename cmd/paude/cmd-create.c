@@ -21,6 +21,7 @@
 #include "paude/core/words.h"
 #include "session-setup.h"
 #include "paude/backend/create-plan.h"
+#include "host.h"
 #include "paude/session/index.h"
 
 static const char usage[] =
@@ -85,6 +86,10 @@ static const char usage[] =
     "                          and refuses otherwise; on a cluster: the PVC size)\n"
     "  --backend NAME          where the session runs: podman (default), or\n"
     "                          openshift (alias kubernetes) on a cluster\n"
+    "  --host [USER@]HOST[:PORT]\n"
+    "                          create it on the Podman of this host, over SSH\n"
+    "                          (default: PAUDE_HOST; '' for this machine; see\n"
+    "                          " PAUDE_DOCDIR "/REMOTE.md)\n"
     "\n"
     "Cluster options (imply --backend openshift; see\n" PAUDE_DOCDIR "/OPENSHIFT.md):\n"
     "  --openshift-context CTX kubeconfig context (default: the current one)\n"
@@ -124,6 +129,7 @@ enum {
 	OPT_DISK,
 	OPT_CONFIG,
 	OPT_NO_PUSH,
+	OPT_HOST,
 };
 
 static const struct option opts[] = {
@@ -142,6 +148,7 @@ static const struct option opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "no-push", no_argument, NULL, OPT_NO_PUSH },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -345,6 +352,7 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	struct paude_kube_create_opts ko = { 0 };
 	static const struct paude_cli_opts o = { "create", usage, CLI_COMMON_SHORT "a:", opts };
 	bool dry_run = false, rebuild = false, no_push = false;
+	const char *host_opt = NULL;
 	_cleanup_(paude_session_spec_release) struct paude_session_spec spec = { 0 };
 	_cleanup_(paude_create_plan_release) struct paude_create_plan setup =
 	    PAUDE_CREATE_PLAN_INIT;
@@ -395,6 +403,9 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		case OPT_NO_PUSH:
 			no_push = true;
 			break;
+		case OPT_HOST:
+			host_opt = optarg;
+			break;
 		case OPT_PVC_SIZE:
 		case OPT_STORAGE_CLASS:
 		case OPT_REGISTRY:
@@ -418,6 +429,22 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 	if (optind < argc)
 		return paude_cli_usage_error(err, "create", "unexpected argument '%s'",
 					     argv[optind]);
+
+	/* A remote host's Podman (PAUDE_HOST applies to podman sessions only). */
+	const char *host = host_opt && *host_opt                       ? host_opt
+			   : ctx->where.kind == PAUDE_LOCATION_CLUSTER ? NULL
+								       : paude_cli_host(host_opt);
+	if (host && ctx->where.kind == PAUDE_LOCATION_CLUSTER)
+		return paude_cli_usage_error(err, "create",
+					     "--host creates the session on a host's Podman: it "
+					     "cannot go with --backend %s",
+					     paude_location_backend_name(&ctx->where));
+	if (host && spec.meta.workspace_mode == PAUDE_WORKSPACE_MOUNT)
+		return paude_cli_usage_error(err, "create",
+					     "--mount-workspace cannot go with --host (a remote "
+					     "host cannot mount this machine's directory)");
+	if (host && (r = paude_cli_use_host(ctx, host, err)) < 0)
+		return r;
 
 	if ((r = paude_realpath(&spec.meta.workspace, ".", err)) < 0)
 		return r;

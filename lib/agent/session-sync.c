@@ -65,7 +65,9 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 	for (size_t i = 0; i < n; i++)
 		paude_strvec_push(&tar.args, entries[i]);
 	tar.out = -1; /* its stderr is ours: warnings reach the user as they happen */
-	int r = paude_child_start(b->runner, &tar, err);
+	/* These are this machine's files, wherever the session runs. */
+	struct paude_runner *here = paude_runner_local(b->runner);
+	int r = paude_child_start(here, &tar, err);
 	if (r < 0)
 		return r;
 
@@ -75,14 +77,14 @@ copy_in(struct paude_backend *b, const char *name, const char *from, const char 
 	if (r < 0) {
 		close(tar.out);
 		int st;
-		paude_child_finish(b->runner, &tar, &st, NULL);
+		paude_child_finish(here, &tar, &st, NULL);
 		return r;
 	}
 	x.in = tar.out; /* handed over: start closes our copy */
 	_cleanup_buf_ struct paude_buf xerr = PAUDE_BUF_INIT_MAX(1 << 16);
 	int xst = 0, tst = 0;
 	r = paude_run_capture(b->runner, &x, NULL, 0, NULL, &xerr, &xst, err);
-	int fr = paude_child_finish(b->runner, &tar, &tst, r < 0 ? NULL : err);
+	int fr = paude_child_finish(here, &tar, &tst, r < 0 ? NULL : err);
 	if (r < 0)
 		return paude_error_wrap(err, r, "cannot copy %s into session '%s'", what, name);
 	if (fr < 0)

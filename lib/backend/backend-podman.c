@@ -233,6 +233,41 @@ validate_spec(const struct paude_session_spec *spec, struct paude_error **err)
 	return 0;
 }
 
+/* The bind-mount sources of a session as a remote host has them. */
+struct host_mounts {
+	struct paude_mount *v;
+	char **hosts;
+	size_t n;
+};
+
+static void
+host_mounts_free(struct host_mounts *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->hosts[i]);
+	free(m->hosts);
+	free(m->v);
+}
+
+/* Copy each bind-mount source to the runner's host, kept under the session's name. */
+static int
+host_mounts(struct paude_runner *runner, const struct paude_session_spec *spec,
+	    struct host_mounts *out, struct paude_error **err)
+{
+	out->v = paude_xcalloc(spec->n_mounts, sizeof(*out->v));
+	out->hosts = paude_xcalloc(spec->n_mounts, sizeof(*out->hosts));
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		out->v[i] = spec->mounts[i];
+		int r = paude_runner_host_path(runner, spec->mounts[i].host, spec->meta.name,
+					       &out->hosts[i], err);
+		out->n = i + 1;
+		if (r < 0)
+			return r;
+		out->v[i].host = out->hosts[i];
+	}
+	return 0;
+}
+
 static void
 unlink_freep(char **p)
 {
@@ -331,11 +366,18 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	/* Podman reads the profile at create and keeps it: the file is ours
 	 * for the length of this call only. */
 	_cleanup_(unlink_freep) char *profile = NULL;
+	_cleanup_free_ char *profile_there = NULL;
 	struct paude_session_spec s = *spec;
 	if (!s.seccomp_profile) {
-		if ((r = paude_seccomp_write_profile(&profile, NULL, err)) < 0)
+		if ((r = paude_seccomp_write_profile_for(b->runner, &profile, &profile_there,
+							 err)) < 0)
 			return r;
-		s.seccomp_profile = profile;
+		s.seccomp_profile = profile_there;
+	} else if (paude_runner_is_remote(b->runner)) {
+		if ((r = paude_runner_host_path(b->runner, s.seccomp_profile, NULL, &profile_there,
+						err)) < 0)
+			return r;
+		s.seccomp_profile = profile_there;
 	}
 	nopts.rootless = spec->rootless;
 	nopts.seccomp_profile = s.seccomp_profile;
@@ -346,9 +388,22 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	_cleanup_child_ struct paude_child vc = PAUDE_CHILD_INIT;
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
 	_cleanup_free_ char *disk = NULL;
+	_cleanup_(host_mounts_free) struct host_mounts hm = { 0 };
 	/* First: an entry the file cannot carry fails before anything exists. */
 	if (spec->env.nr && (r = paude_env_file_write(&envf, &spec->env, err)) < 0)
 		return r;
+	if ((r = paude_env_file_upload(&envf, b->runner, err)) < 0)
+		return r;
+	/* A remote host bind-mounts its own copies of these files (kept with the session). */
+	if (paude_runner_is_remote(b->runner) && spec->n_mounts) {
+		r = host_mounts(b->runner, spec, &hm, err);
+		s.mounts = hm.v;
+		/* Their paths there go into --mount too. */
+		if (r == 0)
+			r = validate_spec(&s, err);
+		if (r < 0)
+			goto rollback;
+	}
 	/*
 	 * From here on every step is undone if a later one fails or the user
 	 * interrupts (a Ctrl-C kills the podman child and is recorded here).
@@ -375,7 +430,8 @@ podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	if ((r = paude_signal_check(err)) < 0)
 		goto rollback;
 
-	paude_podman_create_argv(&s, (const char *const *)net_args.v, envf.path, &c.args);
+	paude_podman_create_argv(&s, (const char *const *)net_args.v, paude_env_file_arg(&envf),
+				 &c.args);
 	r = paude_run_output(b->runner, &c, NULL, err);
 	/* podman has read it into the container's configuration. */
 	paude_env_file_remove(&envf);
@@ -393,6 +449,7 @@ rollback:
 	if (!al.unrestricted || spec->gateway)
 		paude_net_podman_remove(b->runner, name, NULL, NULL);
 	podman_run(b, NULL, NULL, "volume", "rm", "--force", vol, NULL);
+	(void)paude_runner_forget(b->runner, name, NULL);
 	/* --userns=auto takes ids from the subordinate ranges of "containers". */
 	if (err && *err && !spec->rootless &&
 	    (strstr((*err)->msg, "subuid") || strstr((*err)->msg, "subgid")))
@@ -475,7 +532,8 @@ podman_remove(struct paude_backend *b, const char *name, struct paude_error **er
 		if (r < 0)
 			return paude_error_wrap(err, r, "cannot remove volume '%s'", vol);
 	}
-	return 0;
+	/* What a remote host keeps for the session's bind mounts (nothing here). */
+	return paude_runner_forget(b->runner, name, err);
 }
 
 struct label_ctx {
@@ -726,11 +784,12 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 	/* The new proxy gets the profile create gives (podman keeps what it
 	 * reads at create: the file is ours for this call only). */
 	_cleanup_(unlink_freep) char *profile = NULL;
-	if ((r = paude_seccomp_write_profile(&profile, NULL, err)) < 0)
+	_cleanup_free_ char *profile_there = NULL;
+	if ((r = paude_seccomp_write_profile_for(b->runner, &profile, &profile_there, err)) < 0)
 		return r;
 	const struct paude_net_podman_opts o = {
 		.rootless = geteuid() != 0,
-		.seccomp_profile = profile,
+		.seccomp_profile = profile_there,
 		/* The proxy made again keeps the network it reaches the
 		 * allowed domains on (paude_net_podman_update reads it). */
 		.allow_private_dst = (const char *const *)s->allow_private_dst.v,

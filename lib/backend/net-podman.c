@@ -374,14 +374,32 @@ create_proxy(struct paude_runner *r, const char *name, const struct paude_allowl
 		return ret;
 
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
+	/* A remote podman cannot take a value from paude's environment: the
+	 * API key goes into the private file with the rest. */
+	bool key_in_file = paude_runner_is_remote(r) && opts->gateway && opts->gateway->api_key &&
+			   opts->gateway->api_key_value;
 	if (opts->gateway) {
 		_cleanup_strvec_ struct paude_strvec env = PAUDE_STRVEC_INIT;
 		gateway_env(&env, opts->gateway, ip);
-		if ((ret = paude_env_file_write(&envf, &env, err)) < 0)
+		if (key_in_file)
+			paude_strvec_pushf(&env, "ANTHROPIC_API_KEY=%s",
+					   opts->gateway->api_key_value);
+		ret = paude_env_file_write(&envf, &env, err);
+		if (key_in_file)
+			explicit_bzero(env.v[env.nr - 1], strlen(env.v[env.nr - 1]));
+		if (ret < 0 || (ret = paude_env_file_upload(&envf, r, err)) < 0)
 			return ret;
 	}
+	struct paude_net_podman_opts o = *opts;
+	struct paude_gateway g = { 0 };
+	if (key_in_file) {
+		g = *opts->gateway;
+		g.api_key = false;
+		o.gateway = &g;
+	}
 	_cleanup_free_ char *cname = paude_xasprintf("paude-proxy-%s", name);
-	proxy_argv(&c, name, cname, al, opts, k, ip, al->unrestricted ? NULL : conf.buf, envf.path);
+	proxy_argv(&c, name, cname, al, &o, k, ip, al->unrestricted ? NULL : conf.buf,
+		   paude_env_file_arg(&envf));
 	ret = run(r, &c, NULL, &errout, &status, err);
 	if (ret < 0)
 		return ret;
@@ -639,7 +657,8 @@ paude_net_podman_update(struct paude_runner *r, const char *name, const struct p
 	/* The gateway's settings (the API key among them) in a private file,
 	 * never on a command line. */
 	_cleanup_(paude_env_file_remove) struct paude_env_file envf = PAUDE_ENV_FILE_INIT;
-	if (op.env.nr && (ret = paude_env_file_write(&envf, &op.env, err)) < 0)
+	if (op.env.nr && ((ret = paude_env_file_write(&envf, &op.env, err)) < 0 ||
+			  (ret = paude_env_file_upload(&envf, r, err)) < 0))
 		return ret;
 
 	struct paude_net_podman_opts o = { 0 };
@@ -652,7 +671,7 @@ paude_net_podman_update(struct paude_runner *r, const char *name, const struct p
 	(void)podman_step(r, &o, NULL, "rm", "--force", "--ignore", next, old, NULL);
 
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
-	proxy_argv(&c, name, next, al, &o, k, ip, conf.buf, envf.path);
+	proxy_argv(&c, name, next, al, &o, k, ip, conf.buf, paude_env_file_arg(&envf));
 	ret = run_checked(r, &c, NULL, err);
 	paude_env_file_remove(&envf);
 	if (ret < 0) {

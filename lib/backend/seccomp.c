@@ -152,25 +152,13 @@ runtime_dir(void)
 	return "/tmp";
 }
 
-int
-paude_seccomp_write_profile(char **out_path, const char *base, struct paude_error **err)
+/* Derive from the default profile text and write it to a new private file. */
+static int
+write_derived(char **out_path, const struct paude_buf *in, const char *base,
+	      struct paude_error **err)
 {
-	static const char *const defaults[] = { PAUDE_SECCOMP_DEFAULT_PATHS };
-	for (size_t i = 0; !base && i < ARRAY_SIZE(defaults); i++)
-		if (paude_is_file(defaults[i]))
-			base = defaults[i];
-	if (!base)
-		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
-				       "cannot find podman's default seccomp profile '%s' (install "
-				       "the containers-common files that come with podman)",
-				       defaults[ARRAY_SIZE(defaults) - 1]);
-
-	_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(PROFILE_MAX);
-	int r = paude_buf_read_file(&in, base, err);
-	if (r < 0)
-		return r;
 	_cleanup_buf_ struct paude_buf prof = PAUDE_BUF_INIT;
-	r = paude_seccomp_derive(&prof, in.buf, in.len, err);
+	int r = paude_seccomp_derive(&prof, in->buf, in->len, err);
 	if (r < 0) {
 		paude_error_wrap(err, r, "'%s'", base);
 		return r;
@@ -200,5 +188,70 @@ paude_seccomp_write_profile(char **out_path, const char *base, struct paude_erro
 		return paude_error_errno(err, e, "cannot write '%s'", path);
 	}
 	*out_path = TAKE_PTR(path);
+	return 0;
+}
+
+int
+paude_seccomp_write_profile(char **out_path, const char *base, struct paude_error **err)
+{
+	static const char *const defaults[] = { PAUDE_SECCOMP_DEFAULT_PATHS };
+	for (size_t i = 0; !base && i < ARRAY_SIZE(defaults); i++)
+		if (paude_is_file(defaults[i]))
+			base = defaults[i];
+	if (!base)
+		return paude_error_set(err, PAUDE_ENOTFOUND, 0,
+				       "cannot find podman's default seccomp profile '%s' (install "
+				       "the containers-common files that come with podman)",
+				       defaults[ARRAY_SIZE(defaults) - 1]);
+
+	_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(PROFILE_MAX);
+	int r = paude_buf_read_file(&in, base, err);
+	if (r < 0)
+		return r;
+	return write_derived(out_path, &in, base, err);
+}
+
+int
+paude_seccomp_write_profile_for(struct paude_runner *runner, char **out_path, char **host_path,
+				struct paude_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+	if (!paude_runner_is_remote(runner)) {
+		if ((r = paude_seccomp_write_profile(&path, NULL, err)) < 0)
+			return r;
+	} else {
+		/* The profile of the podman that runs the containers: the host's. */
+		static const char *const defaults[] = { PAUDE_SECCOMP_DEFAULT_PATHS };
+		_cleanup_buf_ struct paude_buf in = PAUDE_BUF_INIT_MAX(PROFILE_MAX);
+		const char *base = NULL;
+		for (size_t i = 0; !base && i < ARRAY_SIZE(defaults); i++) {
+			_cleanup_error_ struct paude_error *e = NULL;
+			r = paude_runner_read_file(runner, defaults[i], &in, &e);
+			if (r == 0)
+				base = defaults[i];
+			else if (r != PAUDE_ENOTFOUND) {
+				if (err)
+					*err = TAKE_PTR(e);
+				return r;
+			}
+		}
+		if (!base)
+			return paude_error_set(
+			    err, PAUDE_ENOTFOUND, 0,
+			    "cannot find podman's default seccomp profile '%s' on "
+			    "the host (install the containers-common files that "
+			    "come with podman there)",
+			    defaults[ARRAY_SIZE(defaults) - 1]);
+		if ((r = write_derived(&path, &in, base, err)) < 0)
+			return r;
+	}
+	_cleanup_free_ char *there = NULL;
+	if ((r = paude_runner_host_path(runner, path, NULL, &there, err)) < 0) {
+		(void)unlink(path);
+		return r;
+	}
+	*out_path = TAKE_PTR(path);
+	*host_path = TAKE_PTR(there);
 	return 0;
 }

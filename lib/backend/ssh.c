@@ -23,6 +23,7 @@
 #include <netinet/tcp.h>
 #include <libssh2.h>
 #include "paude/backend/ssh.h"
+#include "ssh-files.h"
 #include "paude/core/alloc.h"
 #include "paude/core/log.h"
 #include "core/banned.h"
@@ -92,6 +93,7 @@ struct paude_ssh {
 	int wake[2];
 	struct paude_strvec found; /* programs known to be there */
 	char mark[MARK_LEN + 2]; /* the start mark and its newline */
+	struct paude_ssh_files files; /* this machine's files copied there (ssh-files.c) */
 	/* the thread's own */
 	struct job *jobs;
 };
@@ -535,6 +537,10 @@ paude_ssh_free(struct paude_ssh *s)
 	if (!s)
 		return;
 	if (s->thread_started) {
+		pthread_mutex_lock(&s->lock);
+		bool connected = !s->dead;
+		pthread_mutex_unlock(&s->lock);
+		paude_ssh__files_release(s, connected);
 		pthread_mutex_lock(&s->lock);
 		s->quit = true;
 		pthread_mutex_unlock(&s->lock);
@@ -1493,8 +1499,19 @@ ssh_exec(void *ctx, struct paude_child *c, struct paude_error **err)
 	_exit(status);
 }
 
+struct paude_ssh_files *
+paude_ssh__files(struct paude_ssh *s)
+{
+	return &s->files;
+}
+
 static const struct paude_runner_ops ssh_ops = {
 	.start = ssh_start,
 	.finish = ssh_finish,
 	.exec = ssh_exec,
+	.host_path = paude_ssh__host_path,
+	.host_drop = paude_ssh__host_drop,
+	.forget = paude_ssh__forget,
+	.read_file = paude_ssh__read_file,
+	.local = paude_ssh__local,
 };

@@ -14,6 +14,7 @@
 #include "paude/core/env-file.h"
 #include "paude/core/buf.h"
 #include "paude/core/fs.h"
+#include "paude/core/log.h"
 #include "core/banned.h"
 
 static bool
@@ -60,9 +61,39 @@ paude_env_file_write(struct paude_env_file *f, const struct paude_strvec *env,
 	return 0;
 }
 
+int
+paude_env_file_upload(struct paude_env_file *f, struct paude_runner *r, struct paude_error **err)
+{
+	if (!f->dir || !paude_runner_is_remote(r))
+		return 0;
+	_cleanup_free_ char *dir = NULL;
+	int ret = paude_runner_host_path(r, f->dir, NULL, &dir, err);
+	if (ret < 0)
+		return ret;
+	f->there = paude_path_join(dir, "env");
+	f->runner = r;
+	return 0;
+}
+
+const char *
+paude_env_file_arg(const struct paude_env_file *f)
+{
+	return f->there ? f->there : f->path;
+}
+
 void
 paude_env_file_remove(struct paude_env_file *f)
 {
+	if (f->there && f->runner) {
+		/* The values are secrets: not one moment longer than needed there either. */
+		_cleanup_error_ struct paude_error *e = NULL;
+		if (paude_runner_host_drop(f->runner, f->there, &e) < 0)
+			paude_debug("cannot remove the copy '%s' of an env file: %s", f->there,
+				    e->msg);
+	}
+	free(f->there);
+	f->there = NULL;
+	f->runner = NULL;
 	if (f->path)
 		unlink(f->path);
 	if (f->dir)

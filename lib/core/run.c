@@ -17,6 +17,7 @@
 #include "paude/core/run.h"
 #include "paude/core/alloc.h"
 #include "paude/core/log.h"
+#include "paude/core/fs.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -356,6 +357,52 @@ paude_runner_default(void)
 {
 	static struct paude_runner r = { .ops = &posix_ops };
 	return &r;
+}
+
+bool
+paude_runner_is_remote(const struct paude_runner *r)
+{
+	return r->ops->host_path != NULL;
+}
+
+int
+paude_runner_host_path(struct paude_runner *r, const char *local_path, const char *keep_key,
+		       char **out, struct paude_error **err)
+{
+	if (!r->ops->host_path) {
+		*out = paude_xstrdup(local_path);
+		return 0;
+	}
+	return r->ops->host_path(r->ctx, local_path, keep_key, out, err);
+}
+
+int
+paude_runner_host_drop(struct paude_runner *r, const char *host_path, struct paude_error **err)
+{
+	return r->ops->host_drop ? r->ops->host_drop(r->ctx, host_path, err) : 0;
+}
+
+int
+paude_runner_forget(struct paude_runner *r, const char *keep_key, struct paude_error **err)
+{
+	return r->ops->forget ? r->ops->forget(r->ctx, keep_key, err) : 0;
+}
+
+int
+paude_runner_read_file(struct paude_runner *r, const char *path, struct paude_buf *out,
+		       struct paude_error **err)
+{
+	if (r->ops->read_file)
+		return r->ops->read_file(r->ctx, path, out, err);
+	if (!paude_is_file(path))
+		return paude_error_set(err, PAUDE_ENOTFOUND, ENOENT, "'%s' not found", path);
+	return paude_buf_read_file(out, path, err);
+}
+
+struct paude_runner *
+paude_runner_local(struct paude_runner *r)
+{
+	return r->ops->local ? r->ops->local(r->ctx) : r;
 }
 
 int

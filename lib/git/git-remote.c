@@ -316,7 +316,8 @@ paude_remote_push(const char *repo_dir, struct paude_backend *b, const char *ses
 	 * porcelain lines. */
 	c.no_stderr = 1;
 	int status = 0;
-	r = paude_run_capture(b->runner, &c, NULL, 0, &out, NULL, &status, err);
+	/* git reads this machine's repository, wherever the session runs. */
+	r = paude_run_capture(paude_runner_local(b->runner), &c, NULL, 0, &out, NULL, &status, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *summary = NULL;

@@ -130,7 +130,8 @@ paude_ws_compare(struct paude_backend *b, const char *name, const char *local_di
 		paude_strvec_clear(&args);
 		paude_strvec_pushl(&args, "for-each-ref", "--format=%(objectname) %(refname)",
 				   "refs/heads/", "refs/remotes/", NULL);
-		if ((r = git_local(b->runner, local_dir, &args, &lrefs, &status, err)) < 0)
+		if ((r = git_local(paude_runner_local(b->runner), local_dir, &args, &lrefs, &status,
+				   err)) < 0)
 			return r;
 		if (status == 0) {
 			c.local_repo = true;
@@ -168,7 +169,8 @@ paude_ws_compare(struct paude_backend *b, const char *name, const char *local_di
 		paude_strvec_clear(&args);
 		paude_strvec_pushl(&args, "rev-list", "--count", local.v[li], "--not", NULL);
 		paude_strvec_push(&args, br->sha);
-		if ((r = git_local(b->runner, local_dir, &args, &lcnt, &status, err)) < 0) {
+		if ((r = git_local(paude_runner_local(b->runner), local_dir, &args, &lcnt, &status,
+				   err)) < 0) {
 			paude_ws_compare_release(&c);
 			return r;
 		}

@@ -117,7 +117,8 @@ bootstrap_base_unshare(struct paude_runner *r, const struct paude_image_opts *o,
 	if (fd < 0)
 		return fd;
 	mm.err = fd;
-	ret = paude_child_start(r, &mm, err);
+	/* The tarball is made here; the podman of r imports it (over SSH too). */
+	ret = paude_child_start(paude_runner_local(r), &mm, err);
 	if (ret < 0)
 		return ret;
 	paude_strvec_pushl(&imp.args, "podman", "import", "-", ref, NULL);
@@ -134,13 +135,13 @@ bootstrap_base_unshare(struct paude_runner *r, const struct paude_image_opts *o,
 		close(imp.in);
 		if (imp.out > 0)
 			close(imp.out);
-		(void)paude_child_finish(r, &mm, &st_mm, NULL);
+		(void)paude_child_finish(paude_runner_local(r), &mm, &st_mm, NULL);
 		return fd;
 	}
 	ret = paude_child_start(r, &imp, err);
 	if (ret == 0)
 		ret = paude_child_finish(r, &imp, &st_imp, err);
-	int rm = paude_child_finish(r, &mm, &st_mm, ret < 0 ? NULL : err);
+	int rm = paude_child_finish(paude_runner_local(r), &mm, &st_mm, ret < 0 ? NULL : err);
 	if (ret == 0 && rm < 0)
 		ret = rm;
 	/* A cut-short tarball imports fine: never keep what a failed run made. */
@@ -189,7 +190,7 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 		_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 		paude_strvec_pushl(&c.args, debootstrap, "--variant=minbase",
 				   PAUDE_IMAGE_FALLBACK_SUITE, rootfs, mirror, NULL);
-		ret = paude_image__run_logged(r, &c, o, &log, &status, err);
+		ret = paude_image__run_logged(paude_runner_local(r), &c, o, &log, &status, err);
 		if (ret == 0 && status != 0)
 			ret = paude_image__step_error(
 			    err, "cannot build the base image with debootstrap", "debootstrap",
@@ -202,13 +203,14 @@ bootstrap_base(struct paude_runner *r, const struct paude_image_opts *o, const c
 		paude_strvec_pushl(&tar.args, "tar", "-C", rootfs, "-c", ".", NULL);
 		tar.out = -1;
 		tar.no_stdin = 1;
-		ret = paude_child_start(r, &tar, err);
+		ret = paude_child_start(paude_runner_local(r), &tar, err);
 		if (ret == 0) {
 			paude_strvec_pushl(&imp.args, "podman", "import", "-", ref, NULL);
 			imp.in = TAKE_FD(tar.out);
 			int st_imp = 0, st_tar = 0;
 			ret = paude_image__run_logged(r, &imp, o, &log, &st_imp, err);
-			int rt = paude_child_finish(r, &tar, &st_tar, ret < 0 ? NULL : err);
+			int rt = paude_child_finish(paude_runner_local(r), &tar, &st_tar,
+						    ret < 0 ? NULL : err);
 			if (ret == 0 && rt < 0)
 				ret = rt;
 			if (ret == 0 && st_imp != 0)

@@ -563,6 +563,32 @@ base_alias_release(struct paude_runner *r, const char *alias, bool failed)
 		paude_debug("cannot untag '%s': %s", alias, errout.buf);
 }
 
+/*
+ * Copy the build context *ctx to r's host and point *ctx and *cf at the
+ * copy there: the Containerfile inside the context with it, one outside it
+ * (a devcontainer's dockerfile may be) copied on its own.
+ */
+static int
+context_there(struct paude_runner *r, char **ctx, char **cf, struct paude_error **err)
+{
+	_cleanup_free_ char *rctx = NULL, *rcf = NULL;
+	int ret = paude_runner_host_path(r, *ctx, NULL, &rctx, err);
+	if (ret < 0)
+		return ret;
+	size_t n = strlen(*ctx);
+	while (n > 1 && (*ctx)[n - 1] == '/')
+		n--;
+	if (!strncmp(*cf, *ctx, n) && (*cf)[n] == '/' && !strstr(*cf + n, "/../"))
+		rcf = paude_xasprintf("%s%s", rctx, *cf + n);
+	else if ((ret = paude_runner_host_path(r, *cf, NULL, &rcf, err)) < 0)
+		return ret;
+	free(*ctx);
+	free(*cf);
+	*ctx = TAKE_PTR(rctx);
+	*cf = TAKE_PTR(rcf);
+	return 0;
+}
+
 int
 paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		   const struct paude_image_opts *o, struct paude_error **err)
@@ -585,6 +611,10 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 		cf = paude_path_join(ctx, "Containerfile");
 	}
 
+	/* A remote podman builds from a copy of the context streamed to its host. */
+	if (paude_runner_is_remote(r) && (ret = context_there(r, &ctx, &cf, err)) < 0)
+		return ret;
+
 	_cleanup_child_ struct paude_child c = PAUDE_CHILD_INIT;
 	paude_strvec_pushl(&c.args, "podman", "build", NULL);
 	if (b->pull_never)
@@ -605,6 +635,7 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 	for (size_t i = 0; b->raw_args && i < b->raw_args->nr; i++)
 		paude_strvec_pushf(&c.args, "--build-arg=%s", b->raw_args->v[i]);
 	const char *ca = b->ca_secret ? ca_bundle(o) : NULL;
+	_cleanup_free_ char *ca_there = NULL;
 	if (ca) {
 		if (strchr(ca, ','))
 			return paude_error_set(err, PAUDE_EUSAGE, 0,
@@ -616,7 +647,13 @@ paude_image__build(struct paude_runner *r, const struct paude_image__build *b,
 					       "CA bundle '%s' not found (set PAUDE_CA_BUNDLE to a "
 					       "file, or to an empty string for none)",
 					       ca);
-		paude_strvec_pushf(&c.args, "--secret=id=paude-ca,src=%s", ca);
+		if ((ret = paude_runner_host_path(r, ca, NULL, &ca_there, err)) < 0)
+			return ret;
+		if (strchr(ca_there, ','))
+			return paude_error_set(
+			    err, PAUDE_EUSAGE, 0,
+			    "cannot use CA bundle '%s': a comma in its path there", ca_there);
+		paude_strvec_pushf(&c.args, "--secret=id=paude-ca,src=%s", ca_there);
 	}
 	/* ctx is absolute: it cannot be taken for an option. */
 	paude_strvec_push(&c.args, ctx);

@@ -15,6 +15,7 @@
 
 #include "paude/core/buf.h"
 #include "paude/core/error.h"
+#include "paude/core/run.h"
 
 /* Where podman keeps its default profile: an administrator's override first. */
 #define PAUDE_SECCOMP_DEFAULT_PATHS                                                                \
@@ -40,5 +41,15 @@ int paude_seccomp_derive(struct paude_buf *out, const char *json, size_t len,
  * paths when there is no default profile.
  */
 int paude_seccomp_write_profile(char **out_path, const char *base, struct paude_error **err);
+
+/*
+ * The same for the podman runner starts: from the default profile of the
+ * machine it runs on (read through the runner), written here to
+ * *out_path (the caller unlinks it) and, for a remote runner, copied to
+ * its host: *host_path is the file podman there reads (a copy of
+ * *out_path for a local runner).
+ */
+int paude_seccomp_write_profile_for(struct paude_runner *runner, char **out_path, char **host_path,
+				    struct paude_error **err);
 
 #endif

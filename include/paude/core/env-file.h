@@ -11,14 +11,18 @@
 
 #include "paude/core/error.h"
 #include "paude/core/strvec.h"
+#include "paude/core/run.h"
 
 struct paude_env_file {
 	char *dir; /* the private directory, or NULL */
 	char *path; /* dir/env, or NULL */
+	/* Copied to a remote runner's host (paude_env_file_upload): the copy, and the runner. */
+	char *there;
+	struct paude_runner *runner;
 };
 #define PAUDE_ENV_FILE_INIT                                                                        \
 	{                                                                                          \
-		.dir = NULL, .path = NULL                                                          \
+		.dir = NULL, .path = NULL, .there = NULL, .runner = NULL                           \
 	}
 
 /*
@@ -29,7 +33,17 @@ struct paude_env_file {
  */
 int paude_env_file_write(struct paude_env_file *f, const struct paude_strvec *env,
 			 struct paude_error **err);
-/* Remove the file and its directory (if written) and free the names. */
+/*
+ * Make the written file readable by the commands r starts: nothing for a
+ * local runner; for a remote one, a private copy on its host (directory
+ * and file modes kept), removed again by paude_env_file_remove.
+ */
+int paude_env_file_upload(struct paude_env_file *f, struct paude_runner *r,
+			  struct paude_error **err);
+/* The file as the commands of the runner given to upload see it (f->path if none). */
+const char *paude_env_file_arg(const struct paude_env_file *f);
+/* Remove the file and its directory (if written), and the copy on a remote
+ * host (if any), and free the names. */
 void paude_env_file_remove(struct paude_env_file *f);
 
 #endif

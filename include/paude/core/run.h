@@ -44,6 +44,19 @@ struct paude_runner_ops {
 	int (*finish)(void *ctx, struct paude_child *c, int *ret_status, struct paude_error **err);
 	/* Replace the current process with the child (no fork). Returns only on failure. */
 	int (*exec)(void *ctx, struct paude_child *c, struct paude_error **err);
+	/*
+	 * The rest is for a runner whose children run on another machine (all
+	 * NULL: they run on this one and read its files; see
+	 * paude_runner_host_path and the functions after it).
+	 */
+	int (*host_path)(void *ctx, const char *local_path, const char *keep_key, char **out,
+			 struct paude_error **err);
+	int (*host_drop)(void *ctx, const char *host_path, struct paude_error **err);
+	int (*forget)(void *ctx, const char *keep_key, struct paude_error **err);
+	int (*read_file)(void *ctx, const char *path, struct paude_buf *out,
+			 struct paude_error **err);
+	/* A runner for commands that must run on this machine. */
+	struct paude_runner *(*local)(void *ctx);
 };
 struct paude_runner {
 	const struct paude_runner_ops *ops;
@@ -52,6 +65,37 @@ struct paude_runner {
 
 /* The process-wide real runner. */
 struct paude_runner *paude_runner_default(void);
+
+/* True if r's children run on another machine (they cannot read this one's files). */
+bool paude_runner_is_remote(const struct paude_runner *r);
+
+/*
+ * *out: the path under which the commands r starts can read local_path, a
+ * file or a directory of this machine (free it). A local runner: a copy of
+ * local_path, nothing done. A remote one copies it there first, its modes
+ * kept, and *out ends in local_path's last component:
+ *   keep_key NULL: into a private staging directory of r, removed when r
+ *     goes (see paude_runner_host_drop for sooner);
+ *   keep_key NAME (a session name): into a private per-session directory
+ *     that outlives this process, for what a container bind-mounts;
+ *     paude_runner_forget removes it.
+ */
+int paude_runner_host_path(struct paude_runner *r, const char *local_path, const char *keep_key,
+			   char **out, struct paude_error **err);
+/* Remove a staged copy (a path paude_runner_host_path gave with keep_key
+ * NULL) before r goes; nothing for a local runner. */
+int paude_runner_host_drop(struct paude_runner *r, const char *host_path, struct paude_error **err);
+/* Remove what was kept under keep_key (missing is no error); nothing for a local runner. */
+int paude_runner_forget(struct paude_runner *r, const char *keep_key, struct paude_error **err);
+/*
+ * Read a file of the machine r's children run on (this one: read directly)
+ * into out, up to out's cap. PAUDE_ENOTFOUND when there is no such file.
+ */
+int paude_runner_read_file(struct paude_runner *r, const char *path, struct paude_buf *out,
+			   struct paude_error **err);
+/* The runner for commands that read or write this machine's files (a local
+ * tar, git): r itself if it runs here, else the default one. */
+struct paude_runner *paude_runner_local(struct paude_runner *r);
 
 void paude_child_init(struct paude_child *c);
 /* Free args/env (does not wait for the child). */
