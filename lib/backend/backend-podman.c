@@ -315,13 +315,36 @@ static void _printf_(2, 3) explain_or_wrap(struct paude_error **err, const char 
 		paude_error_wrap(err, PAUDE_EGENERIC, "%s", what.buf);
 }
 
+/*
+ * Whether the podman of a remote runner is rootless: its user's, not ours
+ * (a local runner's podman is ours, and the caller knows: geteuid).
+ */
+static int
+host_rootless(struct paude_backend *b, bool *out, struct paude_error **err)
+{
+	_cleanup_buf_ struct paude_buf o = PAUDE_BUF_INIT_MAX(4096);
+	int r = podman_run(b, &o, err, "info", "--format", "{{.Host.Security.Rootless}}", NULL);
+	if (r < 0)
+		return paude_error_wrap(err, r, "cannot ask the host's podman how it runs");
+	paude_buf_rtrim(&o);
+	*out = o.buf && !strcmp(o.buf, "true");
+	return 0;
+}
+
 static int
 podman_create(struct paude_backend *b, const struct paude_session_spec *spec,
 	      struct paude_error **err)
 {
 	const char *name = spec->meta.name;
-	int r = validate_spec(spec, err);
-	if (r < 0)
+	int r;
+	struct paude_session_spec there;
+	if (paude_runner_is_remote(b->runner)) {
+		there = *spec;
+		if ((r = host_rootless(b, &there.rootless, err)) < 0)
+			return r;
+		spec = &there;
+	}
+	if ((r = validate_spec(spec, err)) < 0)
 		return r;
 	_cleanup_free_ char *ctr = paude_podman_container_name(name);
 	_cleanup_free_ char *vol = paude_podman_volume_name(name);
@@ -787,8 +810,11 @@ podman_set_allowlist(struct paude_backend *b, const struct paude_session *s,
 	_cleanup_free_ char *profile_there = NULL;
 	if ((r = paude_seccomp_write_profile_for(b->runner, &profile, &profile_there, err)) < 0)
 		return r;
+	bool rootless = geteuid() != 0;
+	if (paude_runner_is_remote(b->runner) && (r = host_rootless(b, &rootless, err)) < 0)
+		return r;
 	const struct paude_net_podman_opts o = {
-		.rootless = geteuid() != 0,
+		.rootless = rootless,
 		.seccomp_profile = profile_there,
 		/* The proxy made again keeps the network it reaches the
 		 * allowed domains on (paude_net_podman_update reads it). */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "ssh-files.h"
+#include "ssh-internal.h"
 #include "paude/core/alloc.h"
 #include "paude/core/log.h"
 #include "core/banned.h"
@@ -56,6 +56,20 @@ remote_sh(struct paude_child *c, const char *script, const char *arg1, const cha
 		paude_strvec_push(&c->args, arg2);
 }
 
+/* The directory the remote shell printed (the first line of out), or PAUDE_EPROTO. */
+static int
+printed_dir(struct paude_ssh *s, const struct paude_buf *out, char **dir, struct paude_error **err)
+{
+	const char *text = out->buf ? out->buf : "";
+	size_t n = strcspn(text, "\n");
+	if (!n || text[0] != '/')
+		return paude_error_set(err, PAUDE_EPROTO, 0,
+				       "'%s' gave no directory for paude's files",
+				       paude_ssh_name(s));
+	*dir = paude_xasprintf("%.*s", (int)n, text);
+	return 0;
+}
+
 /* Run a script on the host; its first line of output into *line (if wanted). */
 static int
 run_script(struct paude_ssh *s, const char *script, const char *arg1, const char *arg2, char **line,
@@ -68,17 +82,7 @@ run_script(struct paude_ssh *s, const char *script, const char *arg1, const char
 	int r = paude_run_output(paude_ssh_runner(s), &c, &out, err);
 	if (r < 0)
 		return r;
-	if (line) {
-		out.len = strcspn(out.buf ? out.buf : "", "\n");
-		if (out.buf)
-			out.buf[out.len] = '\0';
-		if (!out.len || out.buf[0] != '/')
-			return paude_error_set(err, PAUDE_EPROTO, 0,
-					       "'%s' gave no directory for paude's files",
-					       paude_ssh_name(s));
-		*line = paude_buf_detach(&out);
-	}
-	return 0;
+	return line ? printed_dir(s, &out, line, err) : 0;
 }
 
 static int
@@ -159,15 +163,8 @@ paude_ssh__host_path(void *ctx, const char *local_path, const char *keep_key, ch
 			   "d=$(mktemp -d \"$b/XXXXXX\") && cd -- \"$d\" && pwd && "
 			   "exec tar -x -p --no-same-owner -f -",
 			   keep_key, NULL, &printed, err);
-		if (r == 0) {
-			printed.len = strcspn(printed.buf ? printed.buf : "", "\n");
-			if (!printed.len || printed.buf[0] != '/')
-				r = paude_error_set(err, PAUDE_EPROTO, 0,
-						    "'%s' gave no directory for paude's files",
-						    paude_ssh_name(s));
-			else
-				dest = paude_xasprintf("%.*s", (int)printed.len, printed.buf);
-		}
+		if (r == 0)
+			r = printed_dir(s, &printed, &dest, err);
 	} else {
 		const char *staging = NULL;
 		if ((r = staging_dir(s, &staging, err)) < 0)

@@ -23,7 +23,7 @@
 #include <netinet/tcp.h>
 #include <libssh2.h>
 #include "paude/backend/ssh.h"
-#include "ssh-files.h"
+#include "ssh-internal.h"
 #include "paude/core/alloc.h"
 #include "paude/core/log.h"
 #include "core/banned.h"

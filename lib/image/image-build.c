@@ -575,11 +575,11 @@ context_there(struct paude_runner *r, char **ctx, char **cf, struct paude_error 
 	int ret = paude_runner_host_path(r, *ctx, NULL, &rctx, err);
 	if (ret < 0)
 		return ret;
-	size_t n = strlen(*ctx);
-	while (n > 1 && (*ctx)[n - 1] == '/')
-		n--;
-	if (!strncmp(*cf, *ctx, n) && (*cf)[n] == '/' && !strstr(*cf + n, "/../"))
-		rcf = paude_xasprintf("%s%s", rctx, *cf + n);
+	/* Compared as real paths: a configuration's context is often "..". */
+	_cleanup_free_ char *real_ctx = realpath(*ctx, NULL), *real_cf = realpath(*cf, NULL);
+	size_t n = real_ctx ? strlen(real_ctx) : 0;
+	if (n && real_cf && !strncmp(real_cf, real_ctx, n) && real_cf[n] == '/')
+		rcf = paude_xasprintf("%s%s", rctx, real_cf + n);
 	else if ((ret = paude_runner_host_path(r, *cf, NULL, &rcf, err)) < 0)
 		return ret;
 	free(*ctx);

@@ -215,6 +215,7 @@ test_create_gives_a_remote_podman_its_own_copies(void **state)
 {
 	(void)state;
 	const struct fake_reply replies[] = {
+		{ .prefix = FAKE_ARGV("podman", "info"), .out = "true\n" },
 		{ .prefix = FAKE_ARGV("podman", "container", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "volume", "exists"), .status = 1 },
 		{ .prefix = FAKE_ARGV("podman", "network", "ls"), .out = "[]" },
@@ -245,8 +246,14 @@ test_create_gives_a_remote_podman_its_own_copies(void **state)
 	    paude_xasprintf("host_path %s demo -> /keep/demo/3/.gitconfig", gc);
 	assert_string_equal(rm.ops_done.v[4], want_keep);
 
-	const char *create = fake_runner_call(&rm.f, 6);
+	/* The host's podman says how it runs: rootless there, so no --userns=auto,
+	 * though spec.rootless (this machine's way) says rootful. */
+	assert_string_equal(fake_runner_call(&rm.f, 0),
+			    "podman info --format '{{.Host.Security.Rootless}}'");
+	const char *create = fake_runner_call(&rm.f, 7);
 	assert_int_equal(strncmp(create, "podman create --pull=never --name paude-demo ", 45), 0);
+	assert_non_null(strstr(create, " --init --user 1000:0 --cap-drop=ALL "));
+	assert_null(strstr(fake_runner_call(&rm.f, 6), "--userns=auto"));
 	_cleanup_free_ char *seccomp = opt_value(create, "--security-opt=seccomp=");
 	_cleanup_free_ char *envf = opt_value(create, "--env-file=");
 	_cleanup_free_ char *mount = opt_value(create, "--mount=type=bind,source=");
@@ -257,7 +264,7 @@ test_create_gives_a_remote_podman_its_own_copies(void **state)
 	assert_string_equal(mount, want_mount);
 	/* The proxy got the same profile, there. */
 	_cleanup_free_ char *pseccomp =
-	    opt_value(fake_runner_call(&rm.f, 5), "--security-opt=seccomp=");
+	    opt_value(fake_runner_call(&rm.f, 6), "--security-opt=seccomp=");
 	assert_string_equal(pseccomp, seccomp);
 	/* The env file podman read there was the values; its copy went at once. */
 	assert_int_equal(rm.f.env_files.nr, 1);
@@ -335,8 +342,8 @@ test_remote_host_without_a_default_profile_is_a_clear_error(void **state)
 			    "cannot find podman's default seccomp profile "
 			    "'/usr/share/containers/seccomp.json' on the host (install the "
 			    "containers-common files that come with podman there)");
-	/* Nothing made. */
-	assert_int_equal(rm.f.calls.nr, 2);
+	/* Nothing made (podman info, then the two checks). */
+	assert_int_equal(rm.f.calls.nr, 3);
 	paude_error_free(err);
 	paude_session_spec_release(&spec);
 	paude_backend_free(b);

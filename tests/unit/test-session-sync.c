@@ -139,6 +139,62 @@ test_config_comes_from_the_given_home_without_the_login_behind_a_provider(void *
 	scratch_remove(home);
 }
 
+/* A runner of another host (create --host): the config is this machine's, read by a local tar. */
+static struct fake_runner *here_runner;
+static struct paude_runner *
+here(void *ctx)
+{
+	(void)ctx;
+	return &here_runner->runner;
+}
+static int
+no_host_path(void *ctx, const char *local_path, const char *keep_key, char **out,
+	     struct paude_error **err)
+{
+	(void)ctx;
+	(void)local_path;
+	(void)keep_key;
+	(void)out;
+	return paude_error_set(err, PAUDE_EGENERIC, 0, "not used here");
+}
+
+static void
+test_config_for_a_remote_host_is_read_by_a_local_tar(void **state)
+{
+	(void)state;
+	char home[] = "/tmp/paude-test-sync.XXXXXX";
+	assert_non_null(mkdtemp(home));
+	scratch_write(home, ".claude/marker", "x");
+	struct fake_runner remote, local;
+	fake_runner_init(&remote, NULL, 0);
+	fake_runner_init(&local, NULL, 0);
+	struct paude_runner_ops ops = *remote.runner.ops;
+	ops.host_path = no_host_path;
+	ops.local = here;
+	remote.runner.ops = &ops;
+	here_runner = &local;
+	_cleanup_backend_ struct paude_backend *b = NULL;
+	assert_int_equal(paude_backend_open_name(&b, "podman", &remote.runner, NULL), 0);
+	struct host h = { .said = PAUDE_STRVEC_INIT };
+	const struct paude_session_sync_opts o = {
+		.home = home, .read_adc = read_adc, .say = say, .ud = &h
+	};
+	struct paude_session s;
+	session(&s, "anthropic");
+	assert_int_equal(paude_session_sync_config(b, &s, &o, NULL), 0);
+	assert_int_equal(local.calls.nr, 1);
+	_cleanup_free_ char *head = paude_xasprintf("tar -C %s -c -f - --exclude=", home);
+	assert_true(!strncmp(fake_runner_call(&local, 0), head, strlen(head)));
+	assert_int_equal(remote.calls.nr, 1);
+	assert_string_equal(fake_runner_call(&remote, 0),
+			    "podman exec --interactive paude-s1 tar -x -f - -C /home/paude");
+	paude_session_release(&s);
+	fake_runner_release(&remote);
+	fake_runner_release(&local);
+	paude_strvec_clear(&h.said);
+	scratch_remove(home);
+}
+
 static void
 test_nothing_to_copy_is_said_not_printed(void **state)
 {
@@ -221,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_a_vertex_gateway_gets_the_adc_file_through_stdin),
 		cmocka_unit_test(
 		    test_config_comes_from_the_given_home_without_the_login_behind_a_provider),
+		cmocka_unit_test(test_config_for_a_remote_host_is_read_by_a_local_tar),
 		cmocka_unit_test(test_nothing_to_copy_is_said_not_printed),
 		cmocka_unit_test(test_plugin_paths_are_rewritten_and_a_symlink_is_said_not_read),
 	};

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * This machine's files for the commands of an SSH runner (ssh-files.c): the
- * runner ops behind paude_runner_host_path and the others (run.h), and the
- * staging directory a connection keeps on the host. Not a public API: the
- * connection (ssh.c) and its files share it.
+ * Shared by ssh.c and ssh-files.c, not a public API: this machine's files
+ * for the commands of an SSH runner (ssh-files.c), the runner ops behind
+ * paude_runner_host_path and the others (run.h), and the staging directory
+ * a connection keeps on the host.
  */
-#ifndef PAUDE_SSH_FILES_H
-#define PAUDE_SSH_FILES_H
+#ifndef PAUDE_SSH_INTERNAL_H
+#define PAUDE_SSH_INTERNAL_H
 
 #include "paude/backend/ssh.h"
 
