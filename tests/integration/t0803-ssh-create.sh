@@ -54,7 +54,7 @@ test_expect_success 'create --host: the host makes the session, with the code pu
 		PAUDE_LOG=debug paude create --host "$SSH_HOST" "$name" --allowed-domains ssh-create-test.invalid >out 2>err &&
 		test_grep "+ \[root@127.0.0.1:$SSH_PORT\] exec podman create --pull=never --name $ctr " err &&
 		test_grep "Pushed .main. to session .$name." err &&
-		test_equal "$(git rev-parse HEAD)" "$(session_git rev-parse HEAD)" &&
+		test_grep "+ git -C $TRASH/repo push --porcelain -- paude-$name " err &&
 		test_equal "$(git config remote.paude-$name.url)" "paude::ssh://root@127.0.0.1:$SSH_PORT/$name" &&
 		no_staging_left
 	} || show_err
@@ -74,8 +74,9 @@ test_expect_success 'the podman there was given no path of the client' '
 	test_grep "\-\-mount=type=bind,source=$sessdir/[^/ ]*/client-ca\.pem," create
 '
 
-test_expect_success 'the session has the client'"'"'s gitconfig and CA bundle, from the host'"'"'s copies' '
+test_expect_success 'started: the pushed code, and the client'"'"'s gitconfig and CA bundle from the host'"'"'s copies' '
 	paude start -d "$name" </dev/null >/dev/null 2>err &&
+	test_equal "$(git -C "$TRASH/repo" rev-parse HEAD)" "$(session_git rev-parse HEAD)" &&
 	podman inspect --format "{{range .Mounts}}{{.Source}} {{end}}" "$ctr" >mounts &&
 	test_grep "$sessdir/" mounts &&
 	! grep -q "$TRASH/home\|$TRASH/client-ca" mounts &&
