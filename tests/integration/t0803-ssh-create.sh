@@ -55,7 +55,7 @@ test_expect_success 'create --host: the host makes the session, with the code pu
 		test_grep "+ \[root@127.0.0.1:$SSH_PORT\] exec podman create --pull=never --name $ctr " err &&
 		test_grep "Pushed .main. to session .$name." err &&
 		test_grep "+ git -C $TRASH/repo push --porcelain -- paude-$name " err &&
-		test_equal "$(git config remote.paude-$name.url)" "paude::ssh://root@127.0.0.1:$SSH_PORT/$name" &&
+		test_equal "$(git config remote.paude-$name.url)" "paude::$name" &&
 		no_staging_left
 	} || show_err
 '
@@ -74,8 +74,11 @@ test_expect_success 'the podman there was given no path of the client' '
 	test_grep "\-\-mount=type=bind,source=$sessdir/[^/ ]*/client-ca\.pem," create
 '
 
-test_expect_success 'started: the pushed code, and the client'"'"'s gitconfig and CA bundle from the host'"'"'s copies' '
+test_expect_success 'started: the pushed code, the config copy, and the client'"'"'s gitconfig and CA bundle from the host'"'"'s copies' '
+	mkdir -p "$HOME/.claude" &&
+	echo "the client'"'"'s claude config" >"$HOME/.claude/paude-t0803-marker" &&
 	paude start -d "$name" </dev/null >/dev/null 2>err &&
+	test_equal "the client'"'"'s claude config" "$(podman exec "$ctr" cat /home/paude/.claude/paude-t0803-marker)" &&
 	test_equal "$(git -C "$TRASH/repo" rev-parse HEAD)" "$(session_git rev-parse HEAD)" &&
 	podman inspect --format "{{range .Mounts}}{{.Source}} {{end}}" "$ctr" >mounts &&
 	test_grep "$sessdir/" mounts &&
@@ -121,11 +124,13 @@ test_expect_success 'create --host: what cannot go with it is a usage error' '
 	! test -e "$remote/data/paude/sessions/x"
 '
 
-test_expect_success 'after delete, the session'"'"'s files on the host can go; no staging left' '
+test_expect_success 'delete (by name, over SSH) removes the session'"'"'s files on the host too' '
 	test -d "$sessdir" &&
-	paude delete "$name" --confirm --force >/dev/null 2>err &&
+	PAUDE_LOG=debug paude delete "$name" --confirm --force >/dev/null 2>err &&
+	test_grep "+ \[root@127.0.0.1:$SSH_PORT\] exec podman rm --force --ignore --time 10 $ctr" err &&
 	! podman container exists "$ctr" &&
-	rm -rf "$sessdir" &&
+	! test -e "$sessdir" &&
+	test -d "$remote/data/paude/sessions" &&
 	no_staging_left
 '
 
