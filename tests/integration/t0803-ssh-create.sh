@@ -96,10 +96,13 @@ test_expect_success 'the seccomp profile derived from the host'"'"'s is in force
 	test_grep "seccomp" secopt
 '
 
-test_expect_success 'git push paude::ssh://HOST/NAME reaches the session on the host' '
+test_expect_success 'git push paude-NAME (found by name) and paude::ssh://HOST/NAME reach it' '
 	cd "$TRASH/repo" &&
 	echo "VERSION = 2" >version.py && git add version.py && git commit -q -m second &&
 	git push -q "paude-$name" main 2>err &&
+	test_equal "$(git rev-parse HEAD)" "$(session_git rev-parse HEAD)" &&
+	echo "VERSION = 3" >version.py && git commit -q -am third &&
+	git push -q "paude::ssh://$SSH_HOST/$name" main 2>err &&
 	test_equal "$(git rev-parse HEAD)" "$(session_git rev-parse HEAD)"
 '
 
