@@ -25,7 +25,9 @@
  * flows only as fast as its reader takes it (SSH windows do the rest),
  * EOF is passed on both ways, and a dropped connection makes every
  * running child's finish fail with "connection to HOST lost". c->dir is
- * not supported (PAUDE_ENOTSUP): local paths mean nothing remotely.
+ * not supported (PAUDE_ENOTSUP): local paths mean nothing remotely; the
+ * runner's host ops (run.h, paude_runner_host_path) copy this machine's
+ * files there instead (ssh-files.c).
  */
 #ifndef PAUDE_SSH_H
 #define PAUDE_SSH_H
