@@ -141,7 +141,7 @@ test_expect_success 'delete (by name, over SSH) removes the session'"'"'s files 
 # to it: FROM this tree's agent image, with a file of the context inside.
 dname=$(test_session_name rdev)
 dctr="paude-$dname"
-test_on_exit "paude delete $dname --confirm --force; test_podman_rm $dctr; podman rm -f paude-proxy-$dname; podman volume rm -f $dctr-workspace; podman network rm -f paude-net-$dname; podman rmi -f \$(cat $TRASH/dimage)"
+test_on_exit "paude delete $dname --confirm --force; test_podman_rm $dctr; podman rm -f paude-proxy-$dname; podman volume rm -f $dctr-workspace; podman network rm -f paude-net-$dname; podman rmi -f \$(cat $TRASH/dimage) \$(cat $TRASH/duser)"
 mkdir -p "$TRASH/plain" "$TRASH/dev/.devcontainer"
 agent_image=$( (cd "$TRASH/plain" && paude create probe --dry-run 2>/dev/null) | sed -n "s/^Image: *\([^ ]*\).*/\1/p")
 cat >"$TRASH/dev/.devcontainer/devcontainer.json" <<'JSON'
@@ -155,6 +155,8 @@ test_expect_success 'a devcontainer image is built on the host from the streamed
 	{
 		(cd "$TRASH/dev" && PAUDE_LOG=debug paude create --host "$SSH_HOST" --no-push "$dname" --allowed-domains ssh-create-test.invalid) >out 2>err &&
 		grep "exec podman build " err | head -n 1 >build &&
+		sed -n "s/.* -t \(localhost\/paude-user:[0-9a-f]*\) .*/\1/p" build >"$TRASH/duser" &&
+		test -s "$TRASH/duser" &&
 		test_grep " -f $remote/tmp/paude-staging\.[^/ ]*/[0-9]*/dev/.devcontainer/Dockerfile " build &&
 		! grep -q " $TRASH/dev" build &&
 		podman inspect --format "{{.ImageName}}" "$dctr" >"$TRASH/dimage" &&
