@@ -246,6 +246,9 @@ paude_seccomp_write_profile_for(struct paude_runner *runner, char **out_path, ch
 		if ((r = write_derived(&path, &in, base, err)) < 0)
 			return r;
 	}
+	/* Both writers set path when they succeed. */
+	if (!path)
+		PAUDE_BUG("no seccomp profile written");
 	_cleanup_free_ char *there = NULL;
 	if ((r = paude_runner_host_path(runner, path, NULL, &there, err)) < 0) {
 		(void)unlink(path);
