@@ -522,8 +522,23 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		return show_plan(b, &setup, err);
 	}
 
-	/* Refuse an existing name before spending minutes on an image build. */
+	/* Refuse an existing name before spending minutes on an image build:
+	 * one the index records elsewhere, one this machine has (for a host),
+	 * one the engine has. */
+	if ((r = refuse_recorded(spec.meta.name, err)) < 0)
+		return r;
 	_cleanup_(paude_session_release) struct paude_session existing = PAUDE_SESSION_INIT;
+	if (ctx->ssh) {
+		const struct paude_reach reach = paude_cli_reach(ctx);
+		const struct paude_location here = { .kind = PAUDE_LOCATION_PODMAN };
+		_cleanup_backend_ struct paude_backend *lb = NULL;
+		if (paude_backend_open(&lb, &here, reach.local, NULL) == 0 &&
+		    paude_backend_get(lb, spec.meta.name, &existing, NULL) == 0)
+			return paude_error_set(err, PAUDE_EEXISTS, 0,
+					       "a podman session named '%s' exists on this machine "
+					       "(pick another name)",
+					       spec.meta.name);
+	}
 	_cleanup_error_ struct paude_error *gerr = NULL;
 	r = paude_backend_get(b, spec.meta.name, &existing, &gerr);
 	if (r == 0)
@@ -535,8 +550,6 @@ cmd_create(int argc, char **argv, struct paude_cmd_ctx *ctx, struct paude_error 
 		*err = TAKE_PTR(gerr);
 		return r;
 	}
-	if ((r = refuse_recorded(spec.meta.name, err)) < 0)
-		return r;
 
 	/* What goes in, and whether it can, before anything is built or made. */
 	if ((r = plan_code(&spec.meta, no_push, &setup.branch, err)) < 0)

@@ -39,6 +39,7 @@ INDEX="$HOME/.local/state/paude/sessions.json"
 
 test_expect_success 'create --host records the host, pushes the code over SSH' '
 	{
+		cd "$TRASH/ws" &&
 		paude -v -v create --host "$MAIN_HOST" "$name" --allowed-domains allowed.test \
 			>out 2>err &&
 		test_grep "$OVER create .*--name $ctr " err &&
@@ -70,6 +71,7 @@ test_expect_success 'start -d and status by name run on the host' '
 
 test_expect_success 'git: clone, push and fetch through paude::NAME go over SSH' '
 	{
+		cd "$TRASH/ws" &&
 		PAUDE_LOG=trace git clone -q "paude::$name" "$TRASH/clone" 2>err &&
 		test_grep "$OVER exec .*$ctr.* git-upload-pack" err &&
 		test_equal "$(git -C "$TRASH/clone" log -1 --format=%s)" one &&
@@ -95,6 +97,7 @@ test_expect_success 'connect by name attaches through the host; Ctrl-b d detache
 '
 
 test_expect_success 'the name is taken: here, and on the host again' '
+	cd "$TRASH/ws" &&
 	test_must_fail paude create "$name" --no-push >out 2>err &&
 	test_grep "session .$name. already exists on host .$MAIN_HOST." err &&
 	test_must_fail paude create --host "$MAIN_HOST" "$name" --no-push >out 2>err &&
@@ -130,6 +133,7 @@ test_expect_success 'stop and delete by name, on the host; the index forgets it'
 
 test_expect_success 'a session gone from its host: a stale entry, forgotten by delete' '
 	{
+		cd "$TRASH/ws" &&
 		paude create --host "$MAIN_HOST" "$other" --no-push >out 2>err &&
 		podman rm -f "paude-$other" "paude-proxy-$other" >/dev/null &&
 		test_must_fail paude status "$other" >out 2>err &&
