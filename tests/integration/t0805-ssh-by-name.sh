@@ -54,7 +54,7 @@ test_expect_success 'list (no --host) shows it once, with its host' '
 	paude list >list 2>err &&
 	test_grep "^HOST  *NAME  *BACKEND" list &&
 	test_equal "$(grep -c " $name " list)" 1 &&
-	test_grep "^root@127.0.0.1:$MAIN_PORT  *$name  *podman  *created" list &&
+	test_grep "^root@127.0.0.1:$MAIN_PORT  *$name  *podman  *stopped " list &&
 	paude list --json >json &&
 	python3 -c "import json,sys; s=[x for x in json.load(open(\"json\")) if x[\"name\"]==sys.argv[1]]; assert len(s)==1 and s[0][\"host\"]==sys.argv[2], s" "$name" "$MAIN_HOST"
 '
@@ -118,7 +118,7 @@ test_expect_success 'a host that cannot be reached: a warning; the list still an
 /usr/sbin/sshd -D -e -f "$TRASH/sshd-main/sshd_config" >>"$TRASH/sshd-main/log" 2>&1 &
 MAIN_PID=$!
 test_on_exit "kill $MAIN_PID"
-test_wait_for 10 sh -c "(exec 3<>/dev/tcp/127.0.0.1/$MAIN_PORT) 2>/dev/null"
+test_wait_for 10 bash -c "(exec 3<>/dev/tcp/127.0.0.1/$MAIN_PORT) 2>/dev/null"
 
 test_expect_success 'stop and delete by name, on the host; the index forgets it' '
 	{
