@@ -46,7 +46,7 @@ static const struct comp_cmd {
 	{ "connect", "--detach-keys= --host=", true, NULL },
 	{ "create",
 	  "--yolo --allowed-domains= --args= --mount-workspace --no-push --rebuild --dry-run "
-	  "--config= --memory= --cpus= --disk= --pvc-size= --storage-class= --registry=",
+	  "--config= --memory= --cpus= --disk= --pvc-size= --storage-class= --registry= --host=",
 	  false, NULL },
 	{ "delete", "--confirm --force", true, NULL },
 	{ "doctor", "--host=", false, NULL },
