@@ -97,6 +97,13 @@ test_done() {
 	[ "$test_failed" -eq 0 ]
 }
 
+# show_err: for `{ ...; } || show_err` in a test body: the file err (a
+# command's stderr) on our stderr, each line marked; fails.
+show_err() {
+	[ ! -f err ] || sed "s/^/err: /" err >&2
+	return 1
+}
+
 # Assertions that print what they saw when they fail.
 test_grep() {
 	if ! grep -q -- "$@"; then

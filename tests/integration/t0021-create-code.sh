@@ -9,11 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # A failing test shows what paude said.
-show_err() {
-	[ ! -f err ] || sed "s/^/err: /" err >&2
-	return 1
-}
-
 name=$(test_session_name code)
 nopush=$(test_session_name nopush)
 plain=$(test_session_name plain)

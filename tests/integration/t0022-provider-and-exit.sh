@@ -14,11 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # A failing test shows what paude said.
-show_err() {
-	[ ! -f err ] || sed "s/^/err: /" err >&2
-	return 1
-}
-
 nop=$(test_session_name noprov)
 dflt=$(test_session_name dflt)
 name=$(test_session_name exit)

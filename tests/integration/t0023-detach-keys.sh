@@ -7,11 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 # A failing test shows what paude said.
-show_err() {
-	[ ! -f err ] || sed "s/^/err: /" err >&2
-	return 1
-}
-
 name=$(test_session_name detach)
 ctr="paude-$name"
 mkdir -p "$TRASH/ws"

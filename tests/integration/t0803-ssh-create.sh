@@ -12,11 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ssh.sh"
 
-show_err() {
-	[ ! -f err ] || sed "s/^/err: /" err >&2
-	return 1
-}
-
 remote="$TRASH/remote"
 mkdir -p "$remote/data" "$remote/tmp"
 ssh_start main "SetEnv XDG_DATA_HOME=$remote/data TMPDIR=$remote/tmp" || exit 1

@@ -11,11 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ssh.sh"
 
-show_err() {
-	[ ! -f err ] || sed "s/^/err: /" err >&2
-	return 1
-}
-
 ssh_start main || exit 1
 ssh_trust
 MAIN_PORT=$SSH_PORT MAIN_HOST=$SSH_HOST MAIN_PID=$SSHD_PID
