@@ -13,7 +13,7 @@
 #   ForceCommand standing in for an echo in ~/.bashrc) does not corrupt
 #   list's output or git's protocol;
 # - one SSH login per paude process (list, doctor, git push; create --host
-#   once paude has it), counted in the sshd's log (LogLevel VERBOSE).
+#   too), counted in the sshd's log (LogLevel VERBOSE).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-ssh.sh"
 
@@ -190,18 +190,13 @@ test_expect_success 'one SSH login per process: list --host, doctor --host, git 
 	l0=$(logins) && git fetch -q "paude::ssh://$MAIN_HOST/$name" main 2>err && test_equal $((l0 + 1)) "$(logins)"
 '
 
-# paude create --host is built in parallel (issue 15); counted once paude has it.
-if paude create --help 2>&1 | grep -q -- '--host'; then
-	test_expect_success 'paude create --host pays one SSH login' '
-		cd repo && l0=$(logins) &&
-		paude create "${name}c" --host "$MAIN_HOST" --no-push --allowed-domains ssh-bad-test.invalid >out 2>&1 &&
-		test_equal $((l0 + 1)) "$(logins)" &&
-		paude delete "${name}c" --confirm --force >/dev/null 2>&1
-	'
-	test_on_exit "paude delete ${name}c --confirm --force; test_podman_rm paude-${name}c; podman rm -f paude-proxy-${name}c; podman volume rm -f paude-${name}c-workspace; podman network rm -f paude-net-${name}c"
-else
-	echo "# paude create has no --host yet: its login count is not tested"
-fi
+test_on_exit "paude delete ${name}c --confirm --force; test_podman_rm paude-${name}c; podman rm -f paude-proxy-${name}c; podman volume rm -f paude-${name}c-workspace; podman network rm -f paude-net-${name}c"
+test_expect_success 'paude create --host pays one SSH login' '
+	cd repo && l0=$(logins) &&
+	paude create "${name}c" --host "$MAIN_HOST" --no-push --allowed-domains ssh-bad-test.invalid >out 2>&1 &&
+	test_equal $((l0 + 1)) "$(logins)" &&
+	paude delete "${name}c" --confirm --force >/dev/null 2>&1
+'
 
 # A host whose login shell prints a banner first, on stdout and on stderr,
 # as an echo in ~/.bashrc does (bash reads it for sshd's commands);
