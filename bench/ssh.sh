@@ -24,7 +24,7 @@
 #   handshakes  how many SSH logins ("Accepted publickey" in the private
 #          sshd's log, LogLevel VERBOSE) and exec channels ("Starting
 #          session") each command pays: one connection per paude process.
-#          paude create --host is counted once paude has it.
+#          paude create --host included.
 # Each figure is the median of RUNS alternating runs (A, B, A, B, ...); the
 # ratios are printed, nothing is asserted (a shared machine is noisy).
 # Usage: [PARTS="push list handshakes"] bench/ssh.sh [SIZE_MB] [RUNS]
@@ -226,10 +226,6 @@ handshakes_part() {
 		"paude doctor --host") set -- paude doctor --host "$host" ;;
 		"git ls-remote paude::ssh") set -- git ls-remote "paude::ssh://$host/$name" ;;
 		"paude create --host")
-			if ! paude create --help 2>&1 | grep -q -- '--host'; then
-				report+=("handshakes: $what: not counted (this paude has no create --host yet)")
-				continue
-			fi
 			set -- sh -c "cd '$work' && paude -q create '${name}c' --host '$host' --no-push --allowed-domains bench.invalid"
 			;;
 		esac
