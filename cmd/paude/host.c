@@ -75,7 +75,7 @@ struct paude_reach
 paude_cli_reach(struct paude_cmd_ctx *ctx)
 {
 	/* This machine's runner: the command's, unless that runs on a host. */
-	return (struct paude_reach){ .local = ctx->ssh ? paude_runner_default() : ctx->runner,
+	return (struct paude_reach){ .local = paude_runner_local(ctx->runner),
 				     .host = reach_host,
 				     .ud = ctx };
 }
